@@ -1,0 +1,11 @@
+//! cvpnsim: a deterministic discrete-event capacity-and-failure simulator for AWS Client VPN
+//! endpoints.
+//!
+//! Layers, from the outside in (see ARCHITECTURE.md):
+//! - [`scenario`]: reads a scenario file (TOML or JSON) and checks it into a [`model::Scenario`];
+//! - [`model`]: the checked scenario, where invalid states cannot be represented;
+//! - [`dist`]: distributions and their portable sampling.
+
+pub mod dist;
+pub mod model;
+pub mod scenario;

@@ -1,0 +1,141 @@
+//! Diagnostics: what is wrong (or worth a warning) in a scenario, where, which rule it breaks and
+//! how to fix it; and their rendering for a terminal or a CI log.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One finding about a scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable rule identifier (see [`crate::scenario::rules`]).
+    pub rule: &'static str,
+    /// Field path, e.g. `endpoint.client_cidr_block` or `population[0].retry.initial`.
+    pub path: String,
+    /// Byte range in the source; `0..0` when the problem is not tied to one place.
+    pub span: Range<usize>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(rule: &'static str, path: impl Into<String>, span: Range<usize>, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Error, rule, path: path.into(), span, message: message.into(), hint: None }
+    }
+
+    pub fn warning(rule: &'static str, path: impl Into<String>, span: Range<usize>, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, rule, path: path.into(), span, message: message.into(), hint: None }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// A source file's name and text, for turning byte offsets into lines and columns.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
+        Source { name: name.into(), text: text.into() }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..floor_char_boundary(&self.text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        (line, col)
+    }
+
+    fn line_text(&self, line: usize) -> &str {
+        self.text.lines().nth(line - 1).unwrap_or("")
+    }
+
+    /// `file:line:col` for a span.
+    pub fn location(&self, span: &Range<usize>) -> String {
+        let (l, c) = self.line_col(span.start);
+        format!("{}:{}:{}", self.name, l, c)
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Renders diagnostics like a compiler: a headline with the rule, the location and field path,
+/// the offending line with a caret, the rule's statement and a hint.
+pub fn render(source: &Source, diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let label = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(out, "{label}[{}]: {}", d.rule, d.message);
+        let (line, col) = source.line_col(d.span.start);
+        let _ = writeln!(out, "  --> {}:{}:{} ({})", source.name, line, col, d.path);
+        if !source.text.is_empty() {
+            let text = source.line_text(line);
+            let width = if d.span.is_empty() {
+                1
+            } else {
+                let end = floor_char_boundary(&source.text, d.span.end.min(source.text.len()));
+                let start = floor_char_boundary(&source.text, d.span.start.min(end));
+                source.text[start..end].lines().next().map_or(1, |s| s.chars().count().max(1))
+            };
+            let gutter = line.to_string().len();
+            let _ = writeln!(out, "{:gutter$} |", "");
+            let _ = writeln!(out, "{line} | {text}");
+            let _ = writeln!(out, "{:gutter$} | {}{}", "", " ".repeat(col - 1), "^".repeat(width));
+        }
+        if let Some(rule) = super::rules::find(d.rule) {
+            let _ = writeln!(out, "  = rule: {} ({})", rule.statement, rule.source);
+        }
+        if let Some(h) = &d.hint {
+            let _ = writeln!(out, "  = hint: {h}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// One-line summary: `2 errors, 1 warning`.
+pub fn tally(diags: &[Diagnostic]) -> String {
+    let e = diags.iter().filter(|d| d.is_error()).count();
+    let w = diags.len() - e;
+    format!("{e} error{}, {w} warning{}", if e == 1 { "" } else { "s" }, if w == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column() {
+        let s = Source::new("f.toml", "a = 1\nbé = 2\n");
+        assert_eq!(s.line_col(0), (1, 1));
+        assert_eq!(s.line_col(6), (2, 1));
+        assert_eq!(s.line_col(10), (2, 4));
+    }
+}

@@ -1,0 +1,54 @@
+//! The validation rules, each with the guide's words and where they come from. Diagnostics refer
+//! to a rule by its identifier; `cvpnsim rules` lists them.
+
+/// One rule a scenario must follow.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub id: &'static str,
+    pub statement: &'static str,
+    /// The guide section (or DESIGN § for simulator rules) the rule comes from.
+    pub source: &'static str,
+}
+
+pub const RULES: &[Rule] = &[
+    Rule { id: "syntax", statement: "the file must be valid TOML or JSON", source: "DESIGN §12" },
+    Rule { id: "unknown-field", statement: "every field must be one the format defines; a typo must not fall back to a default", source: "DESIGN §9" },
+    Rule { id: "missing-field", statement: "required fields must be present", source: "DESIGN §12" },
+    Rule { id: "type", statement: "each field must have the documented type", source: "DESIGN §12" },
+    Rule { id: "value", statement: "each field must be within its documented range", source: "DESIGN §12" },
+    Rule { id: "duration", statement: "durations are written like `90s`, `5m`, `8h`, `7d`, `1d 09:30`, `300ms`", source: "DESIGN §2" },
+    Rule { id: "cidr", statement: "CIDR blocks are IPv4 in a.b.c.d/n form with no host bits set", source: "guide: Client VPN supports IPv4 traffic only" },
+    Rule { id: "duplicate-id", statement: "identifiers and names must be unique", source: "DESIGN §12" },
+    Rule { id: "unknown-reference", statement: "a reference must name something declared in the file", source: "DESIGN §12" },
+    Rule { id: "client-cidr-size", statement: "client CIDR ranges must have a block size of at least /22 and must not be greater than /12", source: "guide: Rules and best practices for using AWS Client VPN" },
+    Rule { id: "client-cidr-overlap", statement: "client CIDR ranges cannot overlap with the local CIDR of the VPC in which the associated subnet is located, or any routes manually added to the endpoint's route table", source: "guide: Rules and best practices for using AWS Client VPN" },
+    Rule { id: "subnet-size", statement: "the subnet must have a CIDR block with at least a /27 bitmask and at least 20 available IP addresses at all times", source: "guide: Client VPN target network requirements" },
+    Rule { id: "subnet-in-vpc", statement: "a subnet's CIDR block must lie inside one of its VPC's CIDR blocks", source: "Amazon VPC subnets" },
+    Rule { id: "one-association-per-az", statement: "you cannot associate multiple subnets from the same Availability Zone with a Client VPN endpoint", source: "guide: Rules and best practices for using AWS Client VPN" },
+    Rule { id: "association-count", statement: "an endpoint supports as many associations as the connection table has rows (5 in this guide)", source: "guide: Client VPN scaling considerations" },
+    Rule { id: "same-vpc", statement: "the subnets associated with a Client VPN endpoint must be in the same VPC (the endpoint's VPC)", source: "guide: Rules and best practices for using AWS Client VPN" },
+    Rule { id: "dedicated-tenancy", statement: "a Client VPN endpoint does not support subnet associations in a dedicated tenancy VPC", source: "guide: Rules and best practices for using AWS Client VPN" },
+    Rule { id: "vpn-port", statement: "the VPN port must be 443 or 1194", source: "guide: Client VPN ports" },
+    Rule { id: "transport", statement: "the transport protocol must be udp or tcp", source: "guide: Create a Client VPN endpoint" },
+    Rule { id: "session-timeout", statement: "the maximum VPN session duration is 8, 10, 12 or 24 hours", source: "guide: AWS Client VPN maximum VPN session duration timeout" },
+    Rule { id: "authentication", statement: "authentication is mutual, active-directory or federated, or mutual combined with one user-based method", source: "guide: Client authentication in AWS Client VPN" },
+    Rule { id: "self-service-portal", statement: "the self-service portal is not available for clients that authenticate using mutual authentication", source: "guide: Rules and best practices for using AWS Client VPN" },
+    Rule { id: "login-banner-length", statement: "the client login banner text is at most 1,400 characters", source: "guide: AWS Client VPN client login banners" },
+    Rule { id: "handler-name", statement: "the name of the client connect handler Lambda function must begin with the AWSClientVPN- prefix", source: "guide: Connection authorization — Requirements and considerations" },
+    Rule { id: "route-target", statement: "a route targets an associated subnet, or `local` for the client CIDR", source: "guide: AWS Client VPN routes" },
+    Rule { id: "authorization-rule-quota", statement: "authorization rules per Client VPN endpoint: 50 (adjustable)", source: "guide: AWS Client VPN quotas" },
+    Rule { id: "route-quota", statement: "routes per Client VPN endpoint: 10 (adjustable)", source: "guide: AWS Client VPN quotas" },
+    Rule { id: "group-id-length", statement: "the maximum length for the group ID is 255 characters", source: "guide: Users and groups quotas" },
+    Rule { id: "groups-per-user", statement: "users can belong to a maximum of 200 groups; groups after the 200th are ignored", source: "guide: Users and groups quotas" },
+    Rule { id: "split-tunnel-default-route", statement: "adding a 0.0.0.0/0 route when using split-tunnel mode may cause connectivity disruption and is not recommended", source: "guide: Split-tunnel on Client VPN endpoints — Routing considerations" },
+    Rule { id: "association-routes-differ", statement: "each associated subnet should have an identical set of routes", source: "guide: AWS Client VPN routes; Troubleshooting: access is intermittent" },
+    Rule { id: "no-association", statement: "an endpoint must have at least one target network to enable clients to connect", source: "guide: AWS Client VPN target networks" },
+    Rule { id: "event-time", statement: "events happen within the simulated duration", source: "DESIGN §12" },
+    Rule { id: "modification", statement: "modifications are the guide's list; the client CIDR, authentication options and transport protocol cannot be modified after creation", source: "guide: Endpoint modification" },
+    Rule { id: "limits", statement: "overridden limits are positive; the connection table is non-decreasing", source: "DESIGN §3" },
+    Rule { id: "probability", statement: "rates and fractions are probabilities between 0 and 1", source: "DESIGN §6" },
+];
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
