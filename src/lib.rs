@@ -4,8 +4,11 @@
 //! Layers, from the outside in (see ARCHITECTURE.md):
 //! - [`scenario`]: reads a scenario file (TOML or JSON) and checks it into a [`model::Scenario`];
 //! - [`model`]: the checked scenario, where invalid states cannot be represented;
-//! - [`dist`]: distributions and their portable sampling.
+//! - [`dist`]: distributions and their portable sampling;
+//! - [`app`] and [`cli`]: the command line (arguments, dispatch, exit codes).
 
+pub mod app;
+pub mod cli;
 pub mod dist;
 pub mod model;
 pub mod scenario;
