@@ -10,6 +10,7 @@ pub mod duration;
 pub mod node;
 pub mod read;
 pub mod rules;
+pub mod write;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
