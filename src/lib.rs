@@ -11,4 +11,5 @@ pub mod app;
 pub mod cli;
 pub mod dist;
 pub mod model;
+pub mod report;
 pub mod scenario;
