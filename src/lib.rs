@@ -5,9 +5,14 @@
 //! - [`scenario`]: reads a scenario file (TOML or JSON) and checks it into a [`model::Scenario`];
 //! - [`model`]: the checked scenario, where invalid states cannot be represented;
 //! - [`dist`]: distributions and their portable sampling;
-//! - [`sim`]: the discrete-event engine that plays a scenario out.
+//! - [`sim`]: the discrete-event engine that plays a scenario out;
+//! - [`report`]: results rendered into files;
+//! - [`app`] and [`cli`]: the command line (arguments, dispatch, exit codes).
 
+pub mod app;
+pub mod cli;
 pub mod dist;
 pub mod model;
+pub mod report;
 pub mod scenario;
 pub mod sim;
