@@ -226,6 +226,7 @@ impl Engine<'_> {
         self.fair[a].add(demand);
         self.refresh_below_floor(a);
         let user = &mut self.users[u as usize];
+        user.since = self.now;
         user.slot = slot;
         user.demand_kbps = demand;
         user.state = State::Connected;

@@ -1,0 +1,154 @@
+//! `cvpnsim run FILE`: load and check the scenario, simulate it (with a progress bar when stderr
+//! is a terminal), write the results folder and print a short summary.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::AppError;
+use crate::cli::RunArgs;
+use crate::model::{Scenario, HOUR};
+use crate::report::{self, RunOutput, WriteError};
+use crate::scenario::{self, diag, LoadError};
+use crate::sim::{self, FailureReason, Progress, RunResult, SimOptions};
+
+pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
+    let loaded = match scenario::load_file(&args.file) {
+        Ok(loaded) => loaded,
+        Err(e @ LoadError::Io { .. }) => return Err(AppError::usage(e.to_string())),
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if !args.quiet {
+        eprint!("{}", diag::render(&loaded.source, &loaded.warnings));
+    }
+    let mut sc = loaded.scenario;
+    if let Some(seed) = args.seed {
+        sc.seed = seed;
+    }
+    let connection_log = args.connection_log || sc.output.connection_log;
+    let result = simulate(&sc, args, connection_log);
+    let hash = report::scenario_hash(&sc);
+    let dir = args.out.clone().unwrap_or_else(|| default_folder(&sc.name));
+    let out = RunOutput {
+        scenario: &sc,
+        result: &result,
+        scenario_hash: &hash,
+    };
+    let exporters = report::standard_exporters(connection_log);
+    report::write_results(&dir, &out, &exporters, args.force).map_err(|e| match e {
+        WriteError::Occupied { .. } => AppError {
+            message: e.to_string(),
+            code: 2,
+        },
+        WriteError::Io { .. } => AppError {
+            message: e.to_string(),
+            code: 3,
+        },
+    })?;
+    if !args.quiet {
+        print_summary(&sc, &result, &dir);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn simulate(sc: &Scenario, args: &RunArgs, connection_log: bool) -> RunResult {
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(sc.duration);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent:>3}% {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let tick = |p: Progress| {
+        if let Some(bar) = &bar {
+            bar.set_position(p.now);
+            bar.set_message(format!("{} events", p.events));
+        }
+    };
+    let options = SimOptions {
+        replica: args.replica,
+        connection_log,
+        audit: false,
+        progress: bar.as_ref().map(|_| &tick as &(dyn Fn(Progress) + Sync)),
+    };
+    let result = sim::simulate(sc, &options);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    result
+}
+
+/// `results/<name>`, with anything but letters, digits, `.`, `_` and `-` replaced, so a
+/// scenario name can never point outside the results folder.
+fn default_folder(name: &str) -> PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let safe = if safe.trim_matches('.').is_empty() {
+        "scenario".to_string()
+    } else {
+        safe
+    };
+    Path::new("results").join(safe)
+}
+
+fn print_summary(sc: &Scenario, r: &RunResult, dir: &Path) {
+    let s = &r.summary;
+    println!(
+        "{}: {} users, {} attempts, {} connected, {} failed",
+        sc.name, s.users, s.attempts, s.successes, s.failures
+    );
+    println!(
+        "  peak concurrency {} at {}; mean {:.1}; blocking probability {:.4}",
+        s.peak_concurrency,
+        report::timestamp(sc, s.peak_concurrency_at_ms),
+        s.mean_concurrency,
+        s.blocking_probability
+    );
+    for reason in FailureReason::ALL {
+        let n = s.failures_by_reason.0[reason.index()];
+        if n > 0 {
+            println!("  {:44} {n}", reason.name());
+        }
+    }
+    if let Some(t) = s.time_to_address_exhaustion_ms {
+        println!(
+            "  client CIDR exhausted at {} ({:.1} h in)",
+            report::timestamp(sc, t),
+            t as f64 / HOUR as f64
+        );
+    }
+    if s.below_floor_connection_minutes > 0.0 {
+        println!(
+            "  below the bandwidth floor: {:.0} connection-minutes",
+            s.below_floor_connection_minutes
+        );
+    }
+    println!("  results in {}", dir.display());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_names_cannot_escape_the_results_folder() {
+        assert_eq!(default_folder("two-az"), Path::new("results/two-az"));
+        assert_eq!(default_folder("../../etc"), Path::new("results/.._.._etc"));
+        assert_eq!(default_folder(".."), Path::new("results/scenario"));
+        assert_eq!(default_folder("a b/c"), Path::new("results/a_b_c"));
+    }
+}
