@@ -21,10 +21,14 @@ pub(crate) enum EndCause {
 
 impl Engine<'_> {
     /// Sets the session-end timer: the earlier of the end of work and the maximum duration.
+    /// A timer already in the queue for that time is reused (see `Engine::session_timer_fires`).
     pub(crate) fn schedule_session_end(&mut self, u: u32) {
-        let user = &self.users[u as usize];
-        let end = user.work_end.min(user.since.saturating_add(self.timeout));
-        self.push_user(end, EvKind::SessionEnd, u);
+        let user = &mut self.users[u as usize];
+        let end = user.session_end(self.timeout);
+        if user.pending_end != end {
+            user.pending_end = end;
+            self.push(end, EvKind::SessionEnd, u, 0);
+        }
     }
 
     pub(crate) fn session_end(&mut self, u: u32) {
@@ -245,7 +249,6 @@ impl Engine<'_> {
                 self.end_session(u, EndCause::CutByTimeoutChange);
                 self.after_timeout(u);
             } else {
-                user.gen = user.gen.wrapping_add(1);
                 self.schedule_session_end(u);
             }
         }
