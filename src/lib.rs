@@ -4,8 +4,10 @@
 //! Layers, from the outside in (see ARCHITECTURE.md):
 //! - [`scenario`]: reads a scenario file (TOML or JSON) and checks it into a [`model::Scenario`];
 //! - [`model`]: the checked scenario, where invalid states cannot be represented;
-//! - [`dist`]: distributions and their portable sampling.
+//! - [`dist`]: distributions and their portable sampling;
+//! - [`net`]: reachability: route tables, authorization, explained verdicts.
 
 pub mod dist;
 pub mod model;
+pub mod net;
 pub mod scenario;
