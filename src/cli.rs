@@ -19,6 +19,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the validation rules and where in the guide each comes from.
     Rules,
+    /// Size an endpoint for a peak: client CIDR and number of associations, by the guide's rules.
+    Plan(PlanArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -29,4 +31,17 @@ pub struct ValidateArgs {
     /// Print only errors and the final tally.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// Peak concurrent connections to support.
+    #[arg(long, value_name = "PEAK")]
+    pub connections: u64,
+    /// Keep the peak within the limit with any one Availability Zone lost.
+    #[arg(long)]
+    pub survive_az_loss: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

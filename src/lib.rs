@@ -11,5 +11,7 @@ pub mod app;
 pub mod cli;
 pub mod dist;
 pub mod model;
+pub mod plan;
 pub mod report;
 pub mod scenario;
+pub mod sweep;
