@@ -10,14 +10,28 @@ use rand::RngCore;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dist {
     Fixed(f64),
-    Uniform { low: f64, high: f64 },
-    Exponential { mean: f64 },
+    Uniform {
+        low: f64,
+        high: f64,
+    },
+    Exponential {
+        mean: f64,
+    },
     /// Normal, negative draws clamped to 0.
-    Normal { mean: f64, sd: f64 },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
     /// Log-normal given by its median and 99th percentile.
-    LogNormal { median: f64, p99: f64 },
+    LogNormal {
+        median: f64,
+        p99: f64,
+    },
     /// Discrete: each value with probability proportional to its weight.
-    Empirical { values: Vec<f64>, cumulative: Vec<f64> },
+    Empirical {
+        values: Vec<f64>,
+        cumulative: Vec<f64>,
+    },
 }
 
 /// z such that Φ(z) = 0.99.
@@ -49,7 +63,10 @@ impl Dist {
             acc += p.1 / total;
             cumulative.push(acc);
         }
-        Some(Dist::Empirical { values: pairs.iter().map(|p| p.0).collect(), cumulative })
+        Some(Dist::Empirical {
+            values: pairs.iter().map(|p| p.0).collect(),
+            cumulative,
+        })
     }
 
     pub fn sample(&self, rng: &mut impl RngCore) -> f64 {
@@ -65,7 +82,9 @@ impl Dist {
             }
             Dist::Empirical { values, cumulative } => {
                 let u = unit(rng);
-                let i = cumulative.partition_point(|&c| c <= u).min(values.len() - 1);
+                let i = cumulative
+                    .partition_point(|&c| c <= u)
+                    .min(values.len() - 1);
                 values[i]
             }
         }
@@ -125,9 +144,18 @@ mod tests {
         // 200k draws: standard error of the mean is below 0.5 % of the mean for these shapes.
         for d in [
             Dist::Exponential { mean: 3600.0 },
-            Dist::Uniform { low: 1.0, high: 10.0 },
-            Dist::Normal { mean: 100.0, sd: 10.0 },
-            Dist::LogNormal { median: 300.0, p99: 4000.0 },
+            Dist::Uniform {
+                low: 1.0,
+                high: 10.0,
+            },
+            Dist::Normal {
+                mean: 100.0,
+                sd: 10.0,
+            },
+            Dist::LogNormal {
+                median: 300.0,
+                p99: 4000.0,
+            },
             Dist::empirical(&[(1.0, 1.0), (5.0, 3.0)]).unwrap(),
         ] {
             let m = mean_of(&d, 200_000);
@@ -138,7 +166,10 @@ mod tests {
 
     #[test]
     fn lognormal_p99_is_respected() {
-        let d = Dist::LogNormal { median: 300.0, p99: 4000.0 };
+        let d = Dist::LogNormal {
+            median: 300.0,
+            p99: 4000.0,
+        };
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let n = 100_000;
         let above = (0..n).filter(|_| d.sample(&mut rng) > 4000.0).count();

@@ -5,9 +5,15 @@
 //! - [`scenario`]: reads a scenario file (TOML or JSON) and checks it into a [`model::Scenario`];
 //! - [`model`]: the checked scenario, where invalid states cannot be represented;
 //! - [`dist`]: distributions and their portable sampling;
-//! - [`net`]: reachability: route tables, authorization, explained verdicts.
+//! - [`net`]: reachability: route tables, authorization, explained verdicts;
+//! - [`app`] and [`cli`]: the command line (arguments, dispatch, exit codes).
 
+pub mod app;
+pub mod cli;
 pub mod dist;
 pub mod model;
 pub mod net;
+pub mod plan;
+pub mod report;
 pub mod scenario;
+pub mod sweep;

@@ -88,8 +88,15 @@ pub enum Weekday {
 }
 
 impl Weekday {
-    pub const ALL: [Weekday; 7] =
-        [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ];
 
     pub fn index(self) -> usize {
         self as usize
@@ -187,7 +194,10 @@ impl SessionTimeout {
     pub const ALLOWED_HOURS: [u8; 4] = [8, 10, 12, 24];
 
     pub fn from_hours(h: u64) -> Option<SessionTimeout> {
-        Self::ALLOWED_HOURS.iter().find(|&&a| a as u64 == h).map(|&a| SessionTimeout(a))
+        Self::ALLOWED_HOURS
+            .iter()
+            .find(|&&a| a as u64 == h)
+            .map(|&a| SessionTimeout(a))
     }
 
     pub fn hours(self) -> u8 {
@@ -499,13 +509,24 @@ impl Modification {
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
     /// Every association in the zone stops for `duration` (`None`: for the rest of the run).
-    AzOutage { availability_zone: String, associations: Vec<AssocId>, duration: Option<Millis> },
+    AzOutage {
+        availability_zone: String,
+        associations: Vec<AssocId>,
+        duration: Option<Millis>,
+    },
     /// The subnet is disassociated for good: its clients drop, its routes are removed.
     Disassociate { association: AssocId },
     /// Endpoint modification, taking effect after `propagation`.
-    Modify { changes: Vec<Modification>, propagation: Millis, resets: bool },
+    Modify {
+        changes: Vec<Modification>,
+        propagation: Millis,
+        resets: bool,
+    },
     /// New maximum session duration, taking effect after `propagation`.
-    SessionTimeout { timeout: SessionTimeout, propagation: Millis },
+    SessionTimeout {
+        timeout: SessionTimeout,
+        propagation: Millis,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

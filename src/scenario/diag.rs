@@ -25,12 +25,36 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(rule: &'static str, path: impl Into<String>, span: Range<usize>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, rule, path: path.into(), span, message: message.into(), hint: None }
+    pub fn error(
+        rule: &'static str,
+        path: impl Into<String>,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            rule,
+            path: path.into(),
+            span,
+            message: message.into(),
+            hint: None,
+        }
     }
 
-    pub fn warning(rule: &'static str, path: impl Into<String>, span: Range<usize>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, rule, path: path.into(), span, message: message.into(), hint: None }
+    pub fn warning(
+        rule: &'static str,
+        path: impl Into<String>,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            rule,
+            path: path.into(),
+            span,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -52,7 +76,10 @@ pub struct Source {
 
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
-        Source { name: name.into(), text: text.into() }
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -102,12 +129,21 @@ pub fn render(source: &Source, diags: &[Diagnostic]) -> String {
             } else {
                 let end = floor_char_boundary(&source.text, d.span.end.min(source.text.len()));
                 let start = floor_char_boundary(&source.text, d.span.start.min(end));
-                source.text[start..end].lines().next().map_or(1, |s| s.chars().count().max(1))
+                source.text[start..end]
+                    .lines()
+                    .next()
+                    .map_or(1, |s| s.chars().count().max(1))
             };
             let gutter = line.to_string().len();
             let _ = writeln!(out, "{:gutter$} |", "");
             let _ = writeln!(out, "{line} | {text}");
-            let _ = writeln!(out, "{:gutter$} | {}{}", "", " ".repeat(col - 1), "^".repeat(width));
+            let _ = writeln!(
+                out,
+                "{:gutter$} | {}{}",
+                "",
+                " ".repeat(col - 1),
+                "^".repeat(width)
+            );
         }
         if let Some(rule) = super::rules::find(d.rule) {
             let _ = writeln!(out, "  = rule: {} ({})", rule.statement, rule.source);
@@ -124,7 +160,11 @@ pub fn render(source: &Source, diags: &[Diagnostic]) -> String {
 pub fn tally(diags: &[Diagnostic]) -> String {
     let e = diags.iter().filter(|d| d.is_error()).count();
     let w = diags.len() - e;
-    format!("{e} error{}, {w} warning{}", if e == 1 { "" } else { "s" }, if w == 1 { "" } else { "s" })
+    format!(
+        "{e} error{}, {w} warning{}",
+        if e == 1 { "" } else { "s" },
+        if w == 1 { "" } else { "s" }
+    )
 }
 
 #[cfg(test)]

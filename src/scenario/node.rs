@@ -147,7 +147,11 @@ fn from_value(value: &toml_edit::Value, fallback: Range<usize>) -> Node {
 
 /// Parses JSON text into a [`Node`] tree, keeping the byte span of every value and key.
 pub fn parse_json(text: &str) -> Result<Node, SyntaxError> {
-    let mut p = JsonParser { s: text.as_bytes(), text, pos: 0 };
+    let mut p = JsonParser {
+        s: text.as_bytes(),
+        text,
+        pos: 0,
+    };
     p.ws();
     let node = p.value(0)?;
     p.ws();
@@ -168,7 +172,10 @@ const MAX_DEPTH: usize = 128;
 impl JsonParser<'_> {
     fn err(&self, message: &str) -> SyntaxError {
         let end = (self.pos + 1).min(self.s.len());
-        SyntaxError { message: message.to_string(), span: self.pos.min(end)..end }
+        SyntaxError {
+            message: message.to_string(),
+            span: self.pos.min(end)..end,
+        }
     }
 
     fn ws(&mut self) {
@@ -218,7 +225,11 @@ impl JsonParser<'_> {
                                 span: key_span,
                             });
                         }
-                        entries.push(Entry { key, key_span, node });
+                        entries.push(Entry {
+                            key,
+                            key_span,
+                            node,
+                        });
                         self.ws();
                         if self.eat(b',') {
                             continue;
@@ -295,7 +306,10 @@ impl JsonParser<'_> {
             .ok()
             .filter(|f| f.is_finite())
             .map(|f| Node::new(Value::Float(f), span.clone()))
-            .ok_or(SyntaxError { message: format!("`{text}` is not a valid number"), span })
+            .ok_or(SyntaxError {
+                message: format!("`{text}` is not a valid number"),
+                span,
+            })
     }
 
     fn string(&mut self) -> Result<String, SyntaxError> {
@@ -337,7 +351,10 @@ impl JsonParser<'_> {
                             } else {
                                 hi
                             };
-                            out.push(char::from_u32(code).ok_or_else(|| self.err("invalid \\u escape"))?);
+                            out.push(
+                                char::from_u32(code)
+                                    .ok_or_else(|| self.err("invalid \\u escape"))?,
+                            );
                         }
                         _ => {
                             self.pos -= 1;
@@ -357,7 +374,10 @@ impl JsonParser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, SyntaxError> {
-        let h = self.s.get(self.pos..self.pos + 4).ok_or_else(|| self.err("short \\u escape"))?;
+        let h = self
+            .s
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(|| self.err("short \\u escape"))?;
         let h = std::str::from_utf8(h).map_err(|_| self.err("invalid \\u escape"))?;
         let v = u32::from_str_radix(h, 16).map_err(|_| self.err("invalid \\u escape"))?;
         self.pos += 4;
@@ -373,7 +393,9 @@ mod tests {
     fn json_keeps_spans_and_order() {
         let text = r#"{"b": 1, "a": [true, "x\n", 2.5]}"#;
         let n = parse_json(text).unwrap();
-        let Value::Table(e) = &n.value else { panic!("not a table") };
+        let Value::Table(e) = &n.value else {
+            panic!("not a table")
+        };
         assert_eq!(e[0].key, "b");
         assert_eq!(&text[e[1].node.span.clone()], r#"[true, "x\n", 2.5]"#);
         assert_eq!(n.get("b").unwrap().value, Value::Integer(1));
@@ -383,8 +405,14 @@ mod tests {
     fn json_errors_have_positions() {
         let e = parse_json("{\"a\": }").unwrap_err();
         assert_eq!(e.span.start, 6);
-        assert!(parse_json("{\"a\":1,\"a\":2}").unwrap_err().message.contains("duplicate"));
-        assert!(parse_json("[1, null]").unwrap_err().message.contains("null"));
+        assert!(parse_json("{\"a\":1,\"a\":2}")
+            .unwrap_err()
+            .message
+            .contains("duplicate"));
+        assert!(parse_json("[1, null]")
+            .unwrap_err()
+            .message
+            .contains("null"));
     }
 
     #[test]

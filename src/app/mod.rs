@@ -1,0 +1,46 @@
+//! The application layer: turns parsed command-line arguments into calls of the library and
+//! results into exit codes. One file per command.
+
+mod plan;
+mod validate;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+/// An error that ends the command: its message is printed and the exit code returned.
+#[derive(Debug)]
+pub struct AppError {
+    pub message: String,
+    pub code: u8,
+}
+
+impl AppError {
+    /// Bad usage or unreadable input: exit code 2.
+    pub fn usage(message: impl Into<String>) -> AppError {
+        AppError {
+            message: message.into(),
+            code: 2,
+        }
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Runs one command.
+pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Plan(args) => plan::run(&args),
+        Command::Rules => {
+            for r in crate::scenario::rules::RULES {
+                println!("{:28} {}\n{:28} ({})", r.id, r.statement, "", r.source);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Outputs: each format in its own file, turning results into bytes.
+
+pub mod chart;

@@ -1,0 +1,3 @@
+//! What-if sweeps: grids of variants over a scenario.
+
+pub mod grid;

@@ -1,0 +1,73 @@
+//! Every bundled scenario survives load → write → load unchanged, and writing is a fixed point.
+
+use std::path::Path;
+
+use cvpnsim::scenario::{load_file, load_str, write::to_toml};
+
+#[test]
+fn every_bundled_scenario_round_trips() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("toml" | "json")
+            )
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scenarios in {}", dir.display());
+    for f in files {
+        let a = load_file(&f).unwrap_or_else(|e| panic!("{e}")).scenario;
+        let written = to_toml(&a);
+        let b = load_str("written.toml", &written)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{written}", f.display()))
+            .scenario;
+        assert_eq!(a, b, "{} changed in the round trip", f.display());
+        assert_eq!(
+            written,
+            to_toml(&b),
+            "{}: writing is not a fixed point",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn json_and_toml_give_the_same_scenario() {
+    let toml = r#"
+name = "tiny"
+duration = "1d"
+[endpoint]
+client_cidr_block = "10.100.0.0/22"
+authentication = ["mutual"]
+vpc_id = "vpc-1"
+[[vpc]]
+id = "vpc-1"
+cidr_blocks = ["172.31.0.0/16"]
+[[subnet]]
+id = "s1"
+vpc_id = "vpc-1"
+cidr_block = "172.31.0.0/24"
+availability_zone = "eu-west-1a"
+[[association]]
+subnet_id = "s1"
+[[population]]
+name = "ops"
+users = 10
+workday = { start = "09:00", length = "8h" }
+"#;
+    let json = r#"{
+  "name": "tiny", "duration": "1d",
+  "endpoint": {"client_cidr_block": "10.100.0.0/22", "authentication": ["mutual"], "vpc_id": "vpc-1"},
+  "vpc": [{"id": "vpc-1", "cidr_blocks": ["172.31.0.0/16"]}],
+  "subnet": [{"id": "s1", "vpc_id": "vpc-1", "cidr_block": "172.31.0.0/24", "availability_zone": "eu-west-1a"}],
+  "association": [{"subnet_id": "s1"}],
+  "population": [{"name": "ops", "users": 10, "workday": {"start": "09:00", "length": "8h"}}]
+}"#;
+    let a = load_str("a.toml", toml).unwrap().scenario;
+    let b = load_str("b.json", json).unwrap().scenario;
+    assert_eq!(a, b);
+}
