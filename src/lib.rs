@@ -8,6 +8,7 @@
 //! - [`app`] and [`cli`]: the command line (arguments, dispatch, exit codes).
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod dist;
 pub mod model;
