@@ -5,10 +5,14 @@
 //! - [`scenario`]: reads a scenario file (TOML or JSON) and checks it into a [`model::Scenario`];
 //! - [`model`]: the checked scenario, where invalid states cannot be represented;
 //! - [`dist`]: distributions and their portable sampling;
+//! - [`sim`]: the discrete-event engine that plays a scenario out;
 //! - [`net`]: reachability: route tables, authorization, explained verdicts;
+//! - [`report`]: results rendered into files (charts included);
+//! - [`plan`], [`sweep`], [`check`]: capacity planning, what-if grids, regression checks;
 //! - [`app`] and [`cli`]: the command line (arguments, dispatch, exit codes).
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod dist;
 pub mod model;
@@ -16,4 +20,5 @@ pub mod net;
 pub mod plan;
 pub mod report;
 pub mod scenario;
+pub mod sim;
 pub mod sweep;
