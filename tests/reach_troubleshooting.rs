@@ -57,7 +57,15 @@ fn guide_traffic_not_split_between_subnets_landing_decides() {
         );
         let v = verdict_on(&s, "staff", "route-2", a);
         assert_eq!(v.reason(), Outcome::NoRouteOnLandingSubnet);
-        assert_eq!(v.primary().unwrap().cites, vec![Cite::NoRoute]);
+        let route_2 = RouteTables::all_live(&s).routes(b)[1];
+        assert_eq!(route_2.destination, cidr("172.31.0.0/16"));
+        assert_eq!(
+            v.primary().unwrap().cites,
+            vec![Cite::NoRoute {
+                landing: a,
+                elsewhere: Some(route_2)
+            }]
+        );
         assert_eq!(
             outcome_on(&s, "staff", "172.31.5.5", a),
             Outcome::NoRouteOnLandingSubnet

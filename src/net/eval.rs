@@ -62,7 +62,11 @@ pub enum TunnelStep {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteStep {
     Found(TableRoute),
-    Missing,
+    /// No route on the landing association; `elsewhere` is the route another association has
+    /// for the address, if any (the guide's "traffic is not being split" case).
+    Missing {
+        elsewhere: Option<TableRoute>,
+    },
     /// Client-to-client traffic without a `local` route.
     MissingLocal,
 }
@@ -78,6 +82,8 @@ pub enum SgStep {
 /// Every step of the decision for one destination address from one landing association.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Path {
+    /// The association the client landed on.
+    pub landing: AssocId,
     pub lan: LanStep,
     pub tunnel: TunnelStep,
     pub authorization: AuthDecision,
@@ -132,8 +138,12 @@ impl Path {
             });
         }
         match self.route {
-            RouteStep::Missing => {
-                return Some((Outcome::NoRouteOnLandingSubnet, vec![Cite::NoRoute]))
+            RouteStep::Missing { elsewhere } => {
+                let cite = Cite::NoRoute {
+                    landing: self.landing,
+                    elsewhere,
+                };
+                return Some((Outcome::NoRouteOnLandingSubnet, vec![cite]));
             }
             RouteStep::MissingLocal => {
                 return Some((Outcome::NoRouteOnLandingSubnet, vec![Cite::NoLocalRoute]))
@@ -263,9 +273,12 @@ impl<'a> Evaluator<'a> {
                 .lookup_local(x)
                 .map_or(RouteStep::MissingLocal, |r| RouteStep::Found(*r))
         } else {
-            self.tables
-                .lookup(assoc, x)
-                .map_or(RouteStep::Missing, |r| RouteStep::Found(*r))
+            match self.tables.lookup(assoc, x) {
+                Some(r) => RouteStep::Found(*r),
+                None => RouteStep::Missing {
+                    elsewhere: self.tables.lookup_other_associations(x).copied(),
+                },
+            }
         };
         let security_group = match sg {
             None => SgStep::NotModelled,
@@ -273,6 +286,7 @@ impl<'a> Evaluator<'a> {
             Some(sg) => SgStep::Refuses(sg),
         };
         Path {
+            landing: assoc,
             lan,
             tunnel,
             authorization,

@@ -128,6 +128,12 @@ impl RouteTables {
         best(self.endpoint_routes(), x)
     }
 
+    /// The longest-prefix route to `x` among the routes that target any association (not
+    /// `local`).
+    pub fn lookup_other_associations(&self, x: Ipv4Addr) -> Option<&TableRoute> {
+        best(self.per_association.iter().flatten().flatten(), x)
+    }
+
     /// The destinations of association `a`'s routes, to compare associations with each other.
     pub fn destinations(&self, a: AssocId) -> BTreeSet<Ipv4Net> {
         self.routes(a).iter().map(|r| r.destination).collect()

@@ -170,10 +170,14 @@ fn route_hop(s: &Scenario, t: &Trace) -> Hop {
     let subnet = &s.subnet_of(t.association).id;
     match t.path.route {
         RouteStep::Found(r) => ("pass", Cite::Route(r).label(s)),
-        RouteStep::Missing => (
-            "DROP",
-            format!("no route to {} targets {subnet} -> no-route-on-landing-subnet", t.address),
-        ),
+        RouteStep::Missing { elsewhere } => {
+            let mut note = format!("no route to {} targets {subnet}", t.address);
+            if let Some(r) = elsewhere {
+                let _ = write!(note, "\n{} exists for another subnet only", Cite::Route(r).label(s));
+            }
+            note.push_str(" -> no-route-on-landing-subnet");
+            ("DROP", note)
+        }
         RouteStep::MissingLocal => (
             "DROP",
             format!(

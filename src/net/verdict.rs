@@ -8,7 +8,7 @@ use ipnet::Ipv4Net;
 
 use super::addr::AddrSet;
 use super::route::{RouteOrigin, TableRoute};
-use crate::model::{Grant, RouteTarget, Scenario, SgId};
+use crate::model::{AssocId, Grant, RouteTarget, Scenario, SgId};
 
 /// What happens to traffic sent to one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -78,8 +78,12 @@ pub enum Cite {
     Route(TableRoute),
     /// No authorization rule covers the address.
     DefaultDeny,
-    /// No route on the landing association covers the address.
-    NoRoute,
+    /// No route on the landing association covers the address; `elsewhere` is a route another
+    /// association has for it.
+    NoRoute {
+        landing: AssocId,
+        elsewhere: Option<TableRoute>,
+    },
     /// Traffic to the client CIDR needs a `local` route, and none covers the address.
     NoLocalRoute,
     /// Split tunnel: no route of the endpoint's table covers the address, so it is not pushed.
@@ -105,7 +109,16 @@ impl Cite {
             Cite::DefaultDeny => {
                 "default deny (no authorization rule covers the address)".to_string()
             }
-            Cite::NoRoute => "no route for the address targets the landing subnet".to_string(),
+            Cite::NoRoute { landing, elsewhere } => {
+                let subnet = target_name(s, RouteTarget::Association(landing));
+                match elsewhere {
+                    Some(r) => format!(
+                        "no route on {subnet} covers the address; {} targets another subnet",
+                        route_label(s, &r)
+                    ),
+                    None => format!("no route on {subnet} covers the address"),
+                }
+            }
             Cite::NoLocalRoute => "no `local` route covers the client CIDR".to_string(),
             Cite::NotPushed => {
                 "split tunnel: no route in the endpoint's table covers the address".to_string()
@@ -272,11 +285,16 @@ impl NetVerdict {
     }
 
     /// The segment that explains the verdict: the largest lost segment if any, else the largest
-    /// segment; the lowest addresses win a tie.
+    /// segment that bypasses the VPN if any, else the largest segment; the lowest addresses win
+    /// a tie.
     pub fn primary(&self) -> Option<&Segment> {
-        let gap = self.segments.iter().any(|s| s.outcome.is_gap());
+        let explains: fn(&Segment) -> bool = match self.status() {
+            Status::Partial | Status::Unreachable => |s| s.outcome.is_gap(),
+            Status::BypassesVpn => |s| s.outcome == Outcome::BypassesVpn,
+            Status::Reachable => |_| true,
+        };
         let mut best: Option<&Segment> = None;
-        for s in self.segments.iter().filter(|s| !gap || s.outcome.is_gap()) {
+        for s in self.segments.iter().filter(|s| explains(s)) {
             if best.is_none_or(|b| s.addrs.len() > b.addrs.len()) {
                 best = Some(s);
             }

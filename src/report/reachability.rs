@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use crate::model::Scenario;
 use crate::net::diff::{Change, Diff, Side};
+use crate::net::eval::Trace;
 use crate::net::matrix::{Cell, Matrix, WeightedGap};
 use crate::net::verdict::cite_labels;
 
@@ -127,6 +128,24 @@ pub fn matrix_table(s: &Scenario, m: &Matrix) -> String {
         gaps
     );
     out
+}
+
+/// One line per trace: who, from which landing subnet, the outcome and what decided it.
+pub fn address_table(s: &Scenario, traces: &[Trace]) -> String {
+    let header = ["FROM", "TO", "LANDING", "OUTCOME", "DECIDED BY"];
+    let rows: Vec<[String; 5]> = traces
+        .iter()
+        .map(|t| {
+            [
+                t.client.name.clone(),
+                t.address.to_string(),
+                s.subnet_of(t.association).id.clone(),
+                t.outcome.name().to_string(),
+                cite_labels(s, &t.cites),
+            ]
+        })
+        .collect();
+    align(&header, &rows)
 }
 
 /// The differential report: one block per changed verdict, regressions marked, then a tally.
