@@ -225,3 +225,16 @@ fn disassociating_the_only_default_route_subnet_under_split_tunnel_bypasses_the_
         Outcome::Delivered
     );
 }
+
+#[test]
+fn weighted_gaps_csv_lists_failing_subnets_and_client_time_share() {
+    // The "access is intermittent" case with client-time 3 h, 2 h, 1 h on subnets A, B, C.
+    let s = intermittent(&["subnet-a"]);
+    let gaps = weighted_gaps(&Matrix::all_live(&s), &[vec![3 * HOUR, 2 * HOUR, HOUR]]);
+    let csv = cvpnsim::report::reachability::gaps_csv(&s, &gaps);
+    assert_eq!(
+        csv,
+        "population,network,failing_associations,failing_client_ms,total_client_ms,share,reason\n\
+         engineering,internet,subnet-b subnet-c,10800000,21600000,0.500000,no-route-on-landing-subnet\n"
+    );
+}
