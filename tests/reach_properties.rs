@@ -3,11 +3,13 @@
 //! - adding an all-users `0.0.0.0/0` rule never removes access;
 //! - a rule for group A never grants group B;
 //! - verdicts do not depend on the order the rules are listed in;
-//! - a network verdict agrees with the single-address decision at every address tried.
+//! - a network verdict agrees with the single-address decision at every address tried;
+//! - the indexed lookups (rules, routes) agree with a plain scan.
 
 mod reach_support;
 
 use cvpnsim::model::{AssocId, AuthorizationRule, Grant, Scenario};
+use cvpnsim::net::auth::{authorize, Authorizer, Groups};
 use cvpnsim::net::{Client, Evaluator, Matrix, Outcome, RouteTables};
 use proptest::prelude::*;
 use reach_support::*;
@@ -158,6 +160,55 @@ proptest! {
                     let single = eval.address(&client, AssocId(0), x).outcome;
                     prop_assert_eq!(seg.outcome, single, "{} -> {}", POPS[p].0, x);
                 }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn indexed_authorization_agrees_with_a_scan(
+        rules in prop::collection::vec(rule_seed(), 0..12),
+        addrs in prop::collection::vec(any::<u32>(), 32),
+        c2c: bool,
+    ) {
+        let s = scenario(&rules, false);
+        let indexed = Authorizer::new(&s.authorization_rules);
+        for (_, groups) in POPS {
+            let names: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
+            let g = Groups::new(&names, 200);
+            // Addresses near rule edges as well as anywhere.
+            let near = s.authorization_rules.iter().flat_map(|r| [u32::from(r.destination.network()), u32::from(r.destination.broadcast())]);
+            for a in addrs.iter().copied().chain(near) {
+                let x = std::net::Ipv4Addr::from(a);
+                prop_assert_eq!(indexed.authorize(&g, x, c2c), authorize(&s.authorization_rules, &g, x, c2c));
+            }
+        }
+    }
+
+    #[test]
+    fn indexed_route_lookup_agrees_with_a_scan(
+        dests in prop::collection::vec((0..DESTS.len(), 0..2usize), 0..10),
+        addrs in prop::collection::vec(any::<u32>(), 32),
+    ) {
+        let mut b = Builder::new("192.168.0.0/24", "100.64.0.0/22")
+            .associate("subnet-a", "192.168.0.0/27", "us-east-1a")
+            .associate("subnet-b", "192.168.0.32/27", "us-east-1b");
+        for (d, t) in &dests {
+            b = b.route(DESTS[*d], ["subnet-a", "subnet-b"][*t]);
+        }
+        let s = b.build();
+        let tables = RouteTables::all_live(&s);
+        for a in [AssocId(0), AssocId(1)] {
+            for &x in &addrs {
+                let x = std::net::Ipv4Addr::from(x);
+                let scan = tables.routes(a).iter().filter(|r| r.destination.contains(&x)).fold(None, |best: Option<&cvpnsim::net::route::TableRoute>, r| match best {
+                    Some(b) if b.destination.prefix_len() >= r.destination.prefix_len() => Some(b),
+                    _ => Some(r),
+                });
+                prop_assert_eq!(tables.lookup(a, x), scan);
             }
         }
     }

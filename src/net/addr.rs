@@ -202,8 +202,13 @@ impl Cuts {
     /// Splits every interval of `set` at the cut points. Inside one returned interval, every
     /// block given to [`Cuts::new`] either contains all of it or none of it.
     pub fn split(&self, set: &AddrSet) -> Vec<Interval> {
+        self.split_all(set.intervals())
+    }
+
+    /// Splits each of `intervals` at the cut points.
+    pub fn split_all(&self, intervals: &[Interval]) -> Vec<Interval> {
         let mut out = Vec::new();
-        for iv in set.intervals() {
+        for iv in intervals {
             let mut lo = iv.lo;
             let first = self.starts.partition_point(|&s| s <= iv.lo);
             for &s in self.starts[first..].iter().take_while(|&&s| s <= iv.hi) {
@@ -213,6 +218,50 @@ impl Cuts {
             out.push(Interval::new(lo, iv.hi));
         }
         out
+    }
+}
+
+/// For a list of blocks, which of them contain a given address, longest prefix first (list
+/// order among equal prefixes): a binary search over the elementary intervals the blocks cut.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CoverIndex {
+    /// Sorted starts of the elementary intervals; the first is 0.
+    starts: Vec<u32>,
+    /// `items[offsets[i]..offsets[i + 1]]` are the blocks containing interval `i`.
+    offsets: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl CoverIndex {
+    pub fn new(blocks: &[Ipv4Net]) -> CoverIndex {
+        let mut starts = vec![0];
+        starts.extend(Cuts::new(blocks).starts.iter().copied().filter(|&s| s != 0));
+        let mut offsets = Vec::with_capacity(starts.len() + 1);
+        let mut items = Vec::new();
+        let mut order: Vec<u32> = (0..blocks.len() as u32).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(blocks[i as usize].prefix_len()));
+        for &start in &starts {
+            offsets.push(items.len() as u32);
+            let x = Ipv4Addr::from(start);
+            items.extend(
+                order
+                    .iter()
+                    .copied()
+                    .filter(|&i| blocks[i as usize].contains(&x)),
+            );
+        }
+        offsets.push(items.len() as u32);
+        CoverIndex {
+            starts,
+            offsets,
+            items,
+        }
+    }
+
+    /// Indices of the blocks containing `x`, longest prefix first.
+    pub fn covering(&self, x: Ipv4Addr) -> &[u32] {
+        let i = self.starts.partition_point(|&s| s <= u32::from(x)) - 1;
+        &self.items[self.offsets[i] as usize..self.offsets[i + 1] as usize]
     }
 }
 
@@ -345,6 +394,27 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn cover_index_lists_containing_blocks_longest_first() {
+        let blocks = [
+            n("0.0.0.0/0"),
+            n("10.0.0.0/16"),
+            n("10.0.2.119/32"),
+            n("10.0.0.0/16"),
+        ];
+        let idx = CoverIndex::new(&blocks);
+        assert_eq!(idx.covering("10.0.2.119".parse().unwrap()), &[2, 1, 3, 0]);
+        assert_eq!(idx.covering("10.0.2.120".parse().unwrap()), &[1, 3, 0]);
+        assert_eq!(idx.covering("10.1.0.0".parse().unwrap()), &[0]);
+        assert_eq!(idx.covering("255.255.255.255".parse().unwrap()), &[0]);
+        let empty = CoverIndex::new(&[]);
+        assert!(empty.covering("1.2.3.4".parse().unwrap()).is_empty());
+        let one = CoverIndex::new(&[n("192.168.0.0/24")]);
+        assert!(one.covering("192.167.255.255".parse().unwrap()).is_empty());
+        assert_eq!(one.covering("192.168.0.0".parse().unwrap()), &[0]);
+        assert!(one.covering("192.168.1.0".parse().unwrap()).is_empty());
     }
 
     #[test]

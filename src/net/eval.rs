@@ -23,7 +23,7 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 
 use super::addr::{lan_is_private, non_public_ranges, AddrSet, Cuts, Interval};
-use super::auth::{authorize, AuthDecision};
+use super::auth::{AuthDecision, Authorizer};
 use super::client::Client;
 use super::route::{RouteTables, TableRoute};
 use super::verdict::{Cite, NetVerdict, Outcome, Segment};
@@ -186,28 +186,62 @@ pub struct Trace {
     pub cites: Vec<Cite>,
 }
 
+/// Intervals grouped by (outcome, cites), in order of first appearance.
+#[derive(Debug, Clone, Default)]
+struct Segments {
+    groups: Vec<(Outcome, Vec<Cite>, Vec<Interval>)>,
+}
+
+impl Segments {
+    fn add(&mut self, outcome: Outcome, cites: Vec<Cite>, iv: Interval) {
+        match self
+            .groups
+            .iter_mut()
+            .find(|g| g.0 == outcome && g.1 == cites)
+        {
+            Some(g) => g.2.push(iv),
+            None => self.groups.push((outcome, cites, vec![iv])),
+        }
+    }
+
+    fn finish(self) -> NetVerdict {
+        let segments = self
+            .groups
+            .into_iter()
+            .map(|(outcome, cites, ivs)| Segment {
+                addrs: AddrSet::from_intervals(ivs),
+                outcome,
+                cites,
+            })
+            .collect();
+        NetVerdict { segments }
+    }
+}
+
 /// Evaluates reachability for one scenario and one set of route tables.
 #[derive(Debug, Clone)]
 pub struct Evaluator<'a> {
     scenario: &'a Scenario,
     tables: &'a RouteTables,
-    /// Blocks whose edges cut every network: rules, routes and the client CIDR.
-    base_cuts: Vec<Ipv4Net>,
+    authorizer: Authorizer<'a>,
+    /// Edges of the blocks that cut every network: rules, routes and the client CIDR.
+    base_cuts: Cuts,
 }
 
 impl<'a> Evaluator<'a> {
     pub fn new(scenario: &'a Scenario, tables: &'a RouteTables) -> Evaluator<'a> {
-        let mut base_cuts: Vec<Ipv4Net> = scenario
+        let mut blocks: Vec<Ipv4Net> = scenario
             .authorization_rules
             .iter()
             .map(|r| r.destination)
             .collect();
-        base_cuts.extend(tables.all_destinations());
-        base_cuts.push(scenario.endpoint.client_cidr_block);
+        blocks.extend(tables.all_destinations());
+        blocks.push(scenario.endpoint.client_cidr_block);
         Evaluator {
             scenario,
             tables,
-            base_cuts,
+            authorizer: Authorizer::new(&scenario.authorization_rules),
+            base_cuts: Cuts::new(&blocks),
         }
     }
 
@@ -238,28 +272,39 @@ impl<'a> Evaluator<'a> {
 
     /// The exact verdict for every address of network `n`.
     pub fn network(&self, client: &Client, assoc: AssocId, n: NetworkId) -> NetVerdict {
+        self.network_from(client, &[assoc], n)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// [`network`](Self::network) from each of `assocs`, in that order. Everything but the
+    /// route on the landing association is decided once per address interval.
+    pub fn network_from(
+        &self,
+        client: &Client,
+        assocs: &[AssocId],
+        n: NetworkId,
+    ) -> Vec<NetVerdict> {
         let network = self.scenario.network(n);
         let addrs = network_addrs(self.scenario, n);
-        let extra = network.cidr_blocks.iter().chain(client.lan.iter());
-        let cuts = Cuts::new(self.base_cuts.iter().chain(extra));
-        let mut groups: Vec<(Outcome, Vec<Cite>, Vec<Interval>)> = Vec::new();
-        for iv in cuts.split(&addrs) {
-            let path = self.path(client, assoc, Ipv4Addr::from(iv.lo), network.security_group);
-            let (outcome, cites) = path.outcome();
-            match groups.iter_mut().find(|g| g.0 == outcome && g.1 == cites) {
-                Some(g) => g.2.push(iv),
-                None => groups.push((outcome, cites, vec![iv])),
+        let extra = Cuts::new(network.cidr_blocks.iter().chain(client.lan.iter()));
+        let mut acc: Vec<Segments> = vec![Segments::default(); assocs.len()];
+        for iv in extra.split_all(&self.base_cuts.split(&addrs)) {
+            let x = Ipv4Addr::from(iv.lo);
+            let Some(&first) = assocs.first() else {
+                break;
+            };
+            let mut path = self.path(client, first, x, network.security_group);
+            for (k, &a) in assocs.iter().enumerate() {
+                if k > 0 {
+                    path.landing = a;
+                    path.route = self.route_step(a, x);
+                }
+                let (outcome, cites) = path.outcome();
+                acc[k].add(outcome, cites, iv);
             }
         }
-        let segments = groups
-            .into_iter()
-            .map(|(outcome, cites, ivs)| Segment {
-                addrs: AddrSet::from_intervals(ivs),
-                outcome,
-                cites,
-            })
-            .collect();
-        NetVerdict { segments }
+        acc.into_iter().map(Segments::finish).collect()
     }
 
     /// Every step of the decision for `x`, with `sg` as the destination's security group.
@@ -267,19 +312,10 @@ impl<'a> Evaluator<'a> {
         let s = self.scenario;
         let (lan, tunnel) = self.client_side(client, x);
         let client_to_client = s.endpoint.client_cidr_block.contains(&x);
-        let authorization = authorize(&s.authorization_rules, &client.groups, x, client_to_client);
-        let route = if client_to_client {
-            self.tables
-                .lookup_local(x)
-                .map_or(RouteStep::MissingLocal, |r| RouteStep::Found(*r))
-        } else {
-            match self.tables.lookup(assoc, x) {
-                Some(r) => RouteStep::Found(*r),
-                None => RouteStep::Missing {
-                    elsewhere: self.tables.lookup_other_associations(x).copied(),
-                },
-            }
-        };
+        let authorization = self
+            .authorizer
+            .authorize(&client.groups, x, client_to_client);
+        let route = self.route_step(assoc, x);
         let security_group = match sg {
             None => SgStep::NotModelled,
             Some(sg) if self.admits(sg) => SgStep::Admits(sg),
@@ -292,6 +328,23 @@ impl<'a> Evaluator<'a> {
             authorization,
             route,
             security_group,
+        }
+    }
+
+    /// DESIGN §8 step 4: the route on the landing association (a `local` route for the client
+    /// CIDR).
+    fn route_step(&self, assoc: AssocId, x: Ipv4Addr) -> RouteStep {
+        if self.scenario.endpoint.client_cidr_block.contains(&x) {
+            return self
+                .tables
+                .lookup_local(x)
+                .map_or(RouteStep::MissingLocal, |r| RouteStep::Found(*r));
+        }
+        match self.tables.lookup(assoc, x) {
+            Some(r) => RouteStep::Found(*r),
+            None => RouteStep::Missing {
+                elsewhere: self.tables.lookup_other_associations(x).copied(),
+            },
         }
     }
 

@@ -39,8 +39,8 @@ impl Matrix {
                     continue;
                 }
                 needs.push(network);
-                for &association in &live {
-                    let verdict = eval.network(&client, association, network);
+                let verdicts = eval.network_from(&client, &live, network);
+                for (&association, verdict) in live.iter().zip(verdicts) {
                     cells.push(Cell {
                         population: pop,
                         network,

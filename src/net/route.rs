@@ -15,6 +15,7 @@ use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
 
+use super::addr::CoverIndex;
 use crate::model::{AssocId, RouteTarget, Scenario, VpcId};
 
 /// Where a route in a table comes from.
@@ -34,12 +35,39 @@ pub struct TableRoute {
     pub origin: RouteOrigin,
 }
 
+/// Routes with an index for longest-prefix lookups.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Table {
+    routes: Vec<TableRoute>,
+    index: CoverIndex,
+}
+
+impl Table {
+    fn new(routes: Vec<TableRoute>) -> Table {
+        let blocks: Vec<Ipv4Net> = routes.iter().map(|r| r.destination).collect();
+        Table {
+            index: CoverIndex::new(&blocks),
+            routes,
+        }
+    }
+
+    /// The route with the longest prefix containing `x`; the first one wins a tie.
+    fn lookup(&self, x: Ipv4Addr) -> Option<&TableRoute> {
+        let first = self.index.covering(x).first()?;
+        self.routes.get(*first as usize)
+    }
+}
+
 /// The route tables of an endpoint for one set of live associations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RouteTables {
     /// Indexed by association; `None` when the association is not live.
-    per_association: Vec<Option<Vec<TableRoute>>>,
-    local: Vec<TableRoute>,
+    per_association: Vec<Option<Table>>,
+    local: Table,
+    /// Every route of every live association, in association order.
+    associations: Table,
+    /// The whole endpoint table: what split tunnel pushes.
+    endpoint: Table,
 }
 
 impl RouteTables {
@@ -66,9 +94,21 @@ impl RouteTables {
                 }
             }
         }
+        let associations: Vec<TableRoute> = per_association
+            .iter()
+            .flatten()
+            .flatten()
+            .copied()
+            .collect();
+        let endpoint: Vec<TableRoute> = associations.iter().chain(local.iter()).copied().collect();
         RouteTables {
-            per_association,
-            local,
+            per_association: per_association
+                .into_iter()
+                .map(|t| t.map(Table::new))
+                .collect(),
+            local: Table::new(local),
+            associations: Table::new(associations),
+            endpoint: Table::new(endpoint),
         }
     }
 
@@ -92,46 +132,45 @@ impl RouteTables {
 
     /// Routes that target association `a` (empty when it is not live).
     pub fn routes(&self, a: AssocId) -> &[TableRoute] {
-        self.per_association
-            .get(a.index())
-            .and_then(|t| t.as_deref())
-            .unwrap_or(&[])
+        match self.per_association.get(a.index()) {
+            Some(Some(t)) => &t.routes,
+            _ => &[],
+        }
     }
 
     /// Routes that target `local` (client-to-client).
     pub fn local(&self) -> &[TableRoute] {
-        &self.local
+        &self.local.routes
     }
 
     /// Every route in the endpoint's table: what split-tunnel pushes to the client.
     pub fn endpoint_routes(&self) -> impl Iterator<Item = &TableRoute> {
-        self.per_association
-            .iter()
-            .flatten()
-            .flatten()
-            .chain(self.local.iter())
+        self.endpoint.routes.iter()
     }
 
     /// The longest-prefix route to `x` among the routes targeting association `a`.
     pub fn lookup(&self, a: AssocId, x: Ipv4Addr) -> Option<&TableRoute> {
-        longest_prefix(self.routes(a), x)
+        match self.per_association.get(a.index()) {
+            Some(Some(t)) => t.lookup(x),
+            _ => None,
+        }
     }
 
     /// The longest-prefix `local` route to `x`.
     pub fn lookup_local(&self, x: Ipv4Addr) -> Option<&TableRoute> {
-        longest_prefix(&self.local, x)
+        self.local.lookup(x)
     }
 
     /// The longest-prefix route to `x` in the whole endpoint table (as pushed to a split-tunnel
     /// client).
     pub fn lookup_pushed(&self, x: Ipv4Addr) -> Option<&TableRoute> {
-        best(self.endpoint_routes(), x)
+        self.endpoint.lookup(x)
     }
 
     /// The longest-prefix route to `x` among the routes that target any association (not
     /// `local`).
     pub fn lookup_other_associations(&self, x: Ipv4Addr) -> Option<&TableRoute> {
-        best(self.per_association.iter().flatten().flatten(), x)
+        self.associations.lookup(x)
     }
 
     /// The destinations of association `a`'s routes, to compare associations with each other.
@@ -160,19 +199,4 @@ fn automatic_routes(scenario: &Scenario, a: AssocId) -> Vec<TableRoute> {
             },
         })
         .collect()
-}
-
-fn longest_prefix(routes: &[TableRoute], x: Ipv4Addr) -> Option<&TableRoute> {
-    best(routes.iter(), x)
-}
-
-/// The route with the longest prefix containing `x`; the first one wins a tie.
-fn best<'a>(routes: impl Iterator<Item = &'a TableRoute>, x: Ipv4Addr) -> Option<&'a TableRoute> {
-    let mut found: Option<&TableRoute> = None;
-    for r in routes.filter(|r| r.destination.contains(&x)) {
-        if found.is_none_or(|f| r.destination.prefix_len() > f.destination.prefix_len()) {
-            found = Some(r);
-        }
-    }
-    found
 }
