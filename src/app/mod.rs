@@ -1,7 +1,10 @@
 //! The application layer: turns parsed command-line arguments into calls of the library and
 //! results into exit codes. One file per command.
 
+mod merge;
 mod plan;
+mod progress;
+mod sweep;
 mod validate;
 
 use std::process::ExitCode;
@@ -36,6 +39,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Rules => {
             for r in crate::scenario::rules::RULES {
                 println!("{:28} {}\n{:28} ({})", r.id, r.statement, "", r.source);
