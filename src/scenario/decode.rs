@@ -12,13 +12,15 @@ use super::read::{self, join, Cx, Table, Unit};
 use crate::dist::Dist;
 use crate::model::*;
 
-/// Where things were written, for cross-checks after field decoding.
+/// Where things were written, for cross-checks after field decoding: each list's elements, and
+/// the values of the fields a cross-check names in its path.
 #[derive(Default)]
 struct Spans {
-    vpc: Vec<Range<usize>>,
-    subnet: Vec<Range<usize>>,
+    subnet_cidr: Vec<Range<usize>>,
     association: Vec<Range<usize>>,
+    association_subnet: Vec<Range<usize>>,
     route: Vec<Range<usize>>,
+    route_destination: Vec<Range<usize>>,
     rule: Vec<Range<usize>>,
     client_cidr: Range<usize>,
 }
@@ -61,10 +63,17 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         "vpc",
         "[{ id = \"vpc-main\", cidr_blocks = [\"172.31.0.0/16\"] }]",
     );
-    let vpcs = list(vpcs, "vpc", cx, vpc, &mut spans.vpc);
-    let vpc_ids = vpcs
-        .as_ref()
-        .map(|v| index_by(v.iter().map(|x| x.id.as_str()), &spans.vpc, "vpc", "id", cx));
+    let vpc_id_spans = field_spans(vpcs, "id");
+    let vpcs = list(vpcs, "vpc", cx, vpc, &mut Vec::new());
+    let vpc_ids = vpcs.as_ref().map(|v| {
+        index_by(
+            v.iter().map(|x| x.id.as_str()),
+            &vpc_id_spans,
+            "vpc",
+            "id",
+            cx,
+        )
+    });
 
     let security_groups_node = top.opt("security_group");
     let sg_ids: BTreeMap<String, SgId> =
@@ -104,12 +113,13 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         "subnet",
         cx,
         |n, p, cx| subnet(n, p, vpc_ids.as_ref(), cx),
-        &mut spans.subnet,
+        &mut Vec::new(),
     );
+    spans.subnet_cidr = field_spans(subnets_node, "cidr_block");
     let subnet_ids = subnets.as_ref().map(|v| {
         index_by(
             v.iter().map(|x| x.id.as_str()),
-            &spans.subnet,
+            &field_spans(subnets_node, "id"),
             "subnet",
             "id",
             cx,
@@ -117,6 +127,7 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     });
 
     let assoc_node = top.opt("association");
+    spans.association_subnet = field_spans(assoc_node, "subnet_id");
     let associations = list(
         assoc_node,
         "association",
@@ -133,8 +144,10 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
             .collect()
     });
 
+    let routes_node = top.opt("route");
+    spans.route_destination = field_spans(routes_node, "destination_cidr_block");
     let routes = list(
-        top.opt("route"),
+        routes_node,
         "route",
         cx,
         |n, p, cx| route(n, p, subnet_ids.as_ref(), assoc_of_subnet.as_ref(), cx),
@@ -148,9 +161,10 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         &mut spans.rule,
     );
 
+    let networks_node = top.opt("network");
     let mut net_spans = Vec::new();
     let declared = list(
-        top.opt("network"),
+        networks_node,
         "network",
         cx,
         |n, p, cx| network(n, p, &sg_ids, cx),
@@ -163,7 +177,7 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     if let Some(d) = &declared {
         index_by::<NetworkId>(
             d.iter().map(|x| x.name.as_str()),
-            &net_spans,
+            &field_spans(networks_node, "name"),
             "network",
             "name",
             cx,
@@ -190,16 +204,17 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     if let Some(p) = &populations {
         index_by::<PopId>(
             p.iter().map(|x| x.name.as_str()),
-            &pop_spans,
+            &field_spans(pops_node, "name"),
             "population",
             "name",
             cx,
         );
     }
 
+    let events_node = top.opt("event");
     let mut ev_spans = Vec::new();
     let events = list(
-        top.opt("event"),
+        events_node,
         "event",
         cx,
         |n, p, cx| {
@@ -243,7 +258,8 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     let mut order: Vec<usize> = (0..s.events.len()).collect();
     order.sort_by_key(|&i| s.events[i].at);
     s.events = order.iter().map(|&i| s.events[i].clone()).collect();
-    let ev_spans: Vec<_> = order.iter().map(|&i| ev_spans[i].clone()).collect();
+    let at_spans = field_spans(events_node, "at");
+    let ev_spans: Vec<_> = order.iter().map(|&i| at_spans[i].clone()).collect();
 
     cross_checks(&mut s, &spans, &ev_spans, cx);
     if cx.diags.iter().any(|d| d.is_error()) {
@@ -276,6 +292,18 @@ fn list<T>(
         }
     }
     ok.then_some(out)
+}
+
+/// The span of field `key` in each element of an array of tables (the element's own span where
+/// the field is absent), so that a cross-check whose path names the field points at its value.
+fn field_spans(node: Option<&Node>, key: &str) -> Vec<Range<usize>> {
+    match node.map(|n| &n.value) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| item.get(key).map_or(item.span.clone(), |n| n.span.clone()))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Maps ids to indices, reporting duplicates.
@@ -1484,7 +1512,7 @@ fn poisson(n: &Node, p: &str, cx: &mut Cx) -> Option<Arrivals> {
                             cx.error(
                                 "value",
                                 &join(&ip, "at"),
-                                item.span.clone(),
+                                item.get("at").map_or(item.span.clone(), |n| n.span.clone()),
                                 "profile steps must start at 0 and increase",
                                 "list steps in time order, the first `at = \"00:00\"`",
                             );
@@ -1564,7 +1592,7 @@ fn retry(n: &Node, p: &str, cx: &mut Cx) -> Option<RetryPolicy> {
         cx.error(
             "value",
             &join(p, "max"),
-            n.span.clone(),
+            n.get("max").map_or(n.span.clone(), |m| m.span.clone()),
             "the retry cap is below the initial delay",
             "set `max` at or above `initial`",
         );
@@ -1778,8 +1806,8 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
         if overlap(&client, &sub.cidr_block) {
             cx.error(
                 "client-cidr-overlap",
-                &format!("association[{i}]"),
-                spans.association[i].clone(),
+                &format!("association[{i}].subnet_id"),
+                spans.association_subnet[i].clone(),
                 format!(
                     "subnet {} ({}) overlaps the client CIDR {client}",
                     sub.id, sub.cidr_block
@@ -1793,7 +1821,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             && r.destination.prefix_len() > 0
             && overlap(&client, &r.destination)
         {
-            cx.error("client-cidr-overlap", &format!("route[{i}].destination_cidr_block"), spans.route[i].clone(), format!("route destination {} overlaps the client CIDR {client}", r.destination), "use target_vpc_subnet_id = \"local\" for client-to-client routes, or change the destination");
+            cx.error("client-cidr-overlap", &format!("route[{i}].destination_cidr_block"), spans.route_destination[i].clone(), format!("route destination {} overlaps the client CIDR {client}", r.destination), "use target_vpc_subnet_id = \"local\" for client-to-client routes, or change the destination");
         }
     }
     // Subnets: inside their VPC.
@@ -1803,7 +1831,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             cx.error(
                 "subnet-in-vpc",
                 &format!("subnet[{i}].cidr_block"),
-                spans.subnet[i].clone(),
+                spans.subnet_cidr[i].clone(),
                 format!(
                     "subnet {} ({}) is not inside VPC {}",
                     sub.id, sub.cidr_block, vpc.id
@@ -1850,7 +1878,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             cx.error(
                 "duplicate-id",
                 &format!("association[{i}].subnet_id"),
-                spans.association[i].clone(),
+                spans.association_subnet[i].clone(),
                 format!(
                     "subnet {} is associated twice (also association[{j}])",
                     sub.id
@@ -1863,7 +1891,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             cx.error(
                 "one-association-per-az",
                 &format!("association[{i}].subnet_id"),
-                spans.association[i].clone(),
+                spans.association_subnet[i].clone(),
                 format!(
                     "subnet {} is in {}, like association[{j}]",
                     sub.id, sub.availability_zone
@@ -1875,7 +1903,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             cx.error(
                 "same-vpc",
                 &format!("association[{i}].subnet_id"),
-                spans.association[i].clone(),
+                spans.association_subnet[i].clone(),
                 format!(
                     "subnet {} is in VPC {}, the endpoint is in {}",
                     sub.id,
@@ -1889,7 +1917,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             cx.error(
                 "dedicated-tenancy",
                 &format!("association[{i}].subnet_id"),
-                spans.association[i].clone(),
+                spans.association_subnet[i].clone(),
                 format!("subnet {} is in a dedicated-tenancy VPC", sub.id),
                 "use a subnet of a default-tenancy VPC",
             );
@@ -1922,7 +1950,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
     if ep.split_tunnel {
         for (i, r) in s.routes.iter().enumerate() {
             if r.destination.prefix_len() == 0 {
-                cx.warning("split-tunnel-default-route", &format!("route[{i}]"), spans.route[i].clone(), "a 0.0.0.0/0 route with split-tunnel on may cause connectivity disruption", "turn split-tunnel off for full-tunnel, or route only the networks clients need");
+                cx.warning("split-tunnel-default-route", &format!("route[{i}].destination_cidr_block"), spans.route_destination[i].clone(), "a 0.0.0.0/0 route with split-tunnel on may cause connectivity disruption", "turn split-tunnel off for full-tunnel, or route only the networks clients need");
             }
         }
     }
@@ -1981,7 +2009,7 @@ fn quota(
     if count32 > limit && limit > default {
         cx.error(
             rule,
-            what,
+            &format!("{what}[{limit}]"),
             spans[limit as usize].clone(),
             format!("{count} {plural}, above the raised quota of {limit}"),
             format!("raise {key} further (after AWS approves the increase) or remove {plural}"),
@@ -1989,7 +2017,7 @@ fn quota(
     } else if count32 > limit {
         cx.warning(
             rule,
-            what,
+            &format!("{what}[{limit}]"),
             spans[limit as usize].clone(),
             format!("{count} {plural}, above the default quota of {limit}"),
             format!("request a quota increase and declare it as `{key} = {count}` in [limits]"),
