@@ -76,20 +76,16 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     });
 
     let security_groups_node = top.opt("security_group");
-    let sg_ids: BTreeMap<String, SgId> =
-        match security_groups_node.and_then(|n| read::array(n, "security_group", cx)) {
-            Some(items) => items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, n)| {
-                    n.get("id").and_then(|id| match &id.value {
-                        Value::String(s) => Some((s.clone(), SgId(i as u32))),
-                        _ => None,
-                    })
-                })
-                .collect(),
-            None => BTreeMap::new(),
-        };
+    // Groups may refer to each other, so ids are known before the groups are decoded; a repeated
+    // id keeps its first declaration (and is reported below).
+    let mut sg_ids: BTreeMap<String, SgId> = BTreeMap::new();
+    if let Some(Value::Array(items)) = security_groups_node.map(|n| &n.value) {
+        for (i, n) in items.iter().enumerate() {
+            if let Some(Value::String(s)) = n.get("id").map(|id| &id.value) {
+                sg_ids.entry(s.clone()).or_insert(SgId(i as u32));
+            }
+        }
+    }
     let mut sg_spans = Vec::new();
     let security_groups = list(
         security_groups_node,
@@ -98,6 +94,15 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         |n, p, cx| security_group(n, p, &sg_ids, cx),
         &mut sg_spans,
     );
+    if let Some(g) = &security_groups {
+        index_by::<SgId>(
+            g.iter().map(|x| x.id.as_str()),
+            &field_spans(security_groups_node, "id"),
+            "security_group",
+            "id",
+            cx,
+        );
+    }
 
     let endpoint = top.req(
         cx,
