@@ -21,6 +21,7 @@ struct Spans {
     association_subnet: Vec<Range<usize>>,
     route: Vec<Range<usize>>,
     route_destination: Vec<Range<usize>>,
+    route_target: Vec<Range<usize>>,
     rule: Vec<Range<usize>>,
     client_cidr: Range<usize>,
 }
@@ -151,6 +152,7 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
 
     let routes_node = top.opt("route");
     spans.route_destination = field_spans(routes_node, "destination_cidr_block");
+    spans.route_target = field_spans(routes_node, "target_vpc_subnet_id");
     let routes = list(
         routes_node,
         "route",
@@ -1827,6 +1829,23 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             && overlap(&client, &r.destination)
         {
             cx.error("client-cidr-overlap", &format!("route[{i}].destination_cidr_block"), spans.route_destination[i].clone(), format!("route destination {} overlaps the client CIDR {client}", r.destination), "use target_vpc_subnet_id = \"local\" for client-to-client routes, or change the destination");
+        }
+    }
+    // A `local` route is the client CIDR's own route (guide: Client-to-client access, step 3).
+    for (i, r) in s.routes.iter().enumerate() {
+        if r.target == RouteTarget::Local && !client.contains(&r.destination) {
+            cx.error(
+                "route-target",
+                &format!("route[{i}].target_vpc_subnet_id"),
+                spans.route_target[i].clone(),
+                format!(
+                    "a `local` route is for the client CIDR {client}, not for {}",
+                    r.destination
+                ),
+                format!(
+                    "target an associated subnet, or use destination_cidr_block = \"{client}\""
+                ),
+            );
         }
     }
     // Subnets: inside their VPC.
