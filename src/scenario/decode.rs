@@ -23,6 +23,7 @@ struct Spans {
     route_destination: Vec<Range<usize>>,
     route_target: Vec<Range<usize>>,
     rule: Vec<Range<usize>>,
+    rule_group: Vec<Range<usize>>,
     client_cidr: Range<usize>,
 }
 
@@ -160,8 +161,10 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         |n, p, cx| route(n, p, subnet_ids.as_ref(), assoc_of_subnet.as_ref(), cx),
         &mut spans.route,
     );
+    let rules_node = top.opt("authorization_rule");
+    spans.rule_group = field_spans(rules_node, "access_group_id");
     let rules = list(
-        top.opt("authorization_rule"),
+        rules_node,
         "authorization_rule",
         cx,
         |n, p, cx| auth_rule(n, p, &limits, cx),
@@ -1945,6 +1948,20 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
                 format!("subnet {} is in a dedicated-tenancy VPC", sub.id),
                 "use a subnet of a default-tenancy VPC",
             );
+        }
+    }
+    // Mutual authentication carries no groups: every rule must grant all users.
+    if ep.authentication == Authentication::Mutual {
+        for (i, r) in s.authorization_rules.iter().enumerate() {
+            if let Grant::Group(g) = &r.grant {
+                cx.error(
+                    "mutual-group-rule",
+                    &format!("authorization_rule[{i}].access_group_id"),
+                    spans.rule_group[i].clone(),
+                    format!("the endpoint uses mutual authentication only, so no user is in group `{g}`"),
+                    "use authorize_all_groups = true, or add a user-based method: authentication = [\"mutual\", \"active-directory\"]",
+                );
+            }
         }
     }
     // Quotas (adjustable: warn at the default, error above a declared raised quota).
