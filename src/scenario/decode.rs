@@ -221,16 +221,16 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         );
     }
 
-    let events_node = top.opt("event");
     let mut ev_spans = Vec::new();
     let events = list(
-        events_node,
+        top.opt("event"),
         "event",
         cx,
         |n, p, cx| {
             event(
                 n,
                 p,
+                duration,
                 subnets.as_deref(),
                 associations.as_deref(),
                 assoc_of_subnet.as_ref(),
@@ -268,10 +268,8 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     let mut order: Vec<usize> = (0..s.events.len()).collect();
     order.sort_by_key(|&i| s.events[i].at);
     s.events = order.iter().map(|&i| s.events[i].clone()).collect();
-    let at_spans = field_spans(events_node, "at");
-    let ev_spans: Vec<_> = order.iter().map(|&i| at_spans[i].clone()).collect();
 
-    cross_checks(&mut s, &spans, &ev_spans, cx);
+    cross_checks(&mut s, &spans, cx);
     if cx.diags.iter().any(|d| d.is_error()) {
         None
     } else {
@@ -1621,9 +1619,12 @@ fn modification(name: &str) -> Option<Modification> {
     Modification::ALL.iter().copied().find(|m| m.name() == name)
 }
 
+/// One event; `duration` is the run's, when it was read, for the event-time rule.
+#[allow(clippy::too_many_arguments)]
 fn event(
     n: &Node,
     p: &str,
+    duration: Option<Millis>,
     subnets: Option<&[Subnet]>,
     assocs: Option<&[Association]>,
     assoc_of: Option<&BTreeMap<SubnetId, AssocId>>,
@@ -1631,9 +1632,23 @@ fn event(
     cx: &mut Cx,
 ) -> Option<Event> {
     let mut t = Table::new(n, p, cx)?;
-    let at = t
-        .req(cx, "at", "\"1d 10:00\"")
-        .and_then(|n| read::duration(n, &join(p, "at"), cx));
+    let at_node = t.req(cx, "at", "\"1d 10:00\"");
+    let at = at_node.and_then(|n| read::duration(n, &join(p, "at"), cx));
+    if let (Some(at), Some(end), Some(n)) = (at, duration, at_node) {
+        if at >= end {
+            cx.error(
+                "event-time",
+                &join(p, "at"),
+                n.span.clone(),
+                format!(
+                    "event at {} is not before the end of the run ({})",
+                    super::duration::format(at),
+                    super::duration::format(end)
+                ),
+                "move the event earlier or lengthen `duration`",
+            );
+        }
+    }
     let description = t
         .opt("description")
         .and_then(|n| read::string(n, &join(p, "description"), cx));
@@ -1789,7 +1804,7 @@ fn event(
     })
 }
 
-fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: &mut Cx) {
+fn cross_checks(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
     let ep = &s.endpoint;
     let client = ep.client_cidr_block;
     // Split-tunnel decides whether route changes reset connections.
@@ -2014,22 +2029,6 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
                     .collect();
                 cx.warning("association-routes-differ", &format!("association[{a}]"), spans.association[a].clone(), format!("subnet {} has a different route set than {} (differs on {})", s.subnet_of(AssocId(a as u32)).id, s.subnet_of(AssocId(0)).id, missing.join(", ")), "add the same routes for every associated subnet; clients land on any of them by DNS round-robin");
             }
-        }
-    }
-    // Events within the run.
-    for (i, ev) in s.events.iter().enumerate() {
-        if ev.at >= s.duration {
-            cx.error(
-                "event-time",
-                &format!("event[{i}].at"),
-                ev_spans[i].clone(),
-                format!(
-                    "event at {} is not before the end of the run ({})",
-                    super::duration::format(ev.at),
-                    super::duration::format(s.duration)
-                ),
-                "move the event earlier or lengthen `duration`",
-            );
         }
     }
 }
