@@ -519,7 +519,7 @@ fn login_storm_fits_the_endpoint_but_starts_in_half_an_hour() {
         other => panic!("a workday population, not {other:?}"),
     }
     let handler = s.endpoint.client_connect_handler.as_ref().expect("handler");
-    assert_eq!(handler.concurrency, 200);
+    assert_eq!(handler.concurrency, 50);
 }
 
 #[test]
