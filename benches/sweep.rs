@@ -44,8 +44,13 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(js.len() as u64));
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     for threads in [1, cores] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        g.bench_function(format!("16 runs, {threads} thread(s)"), |b| b.iter(|| pool.install(|| run(&scenarios, &js, None))));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        g.bench_function(format!("16 runs, {threads} thread(s)"), |b| {
+            b.iter(|| pool.install(|| run(&scenarios, &js, None)))
+        });
     }
     g.finish();
 }
