@@ -27,6 +27,10 @@ pub enum Command {
     /// Differential reachability between two versions of a scenario; exit 1 when something
     /// reachable is no longer.
     Diff(DiffArgs),
+    /// Run a what-if grid of variants × replicas in parallel.
+    Sweep(SweepArgs),
+    /// Combine the folders of a sharded sweep into the files a single run writes.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -79,4 +83,41 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The configuration after the change.
     pub new: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML or JSON).
+    pub file: PathBuf,
+    /// A varied key and its values, e.g. `endpoint.session_timeout_hours=8,12,24`; repeatable.
+    #[arg(long = "vary", value_name = "KEY=V1,V2,...")]
+    pub vary: Vec<String>,
+    /// Replicas of each variant (independent random streams).
+    #[arg(long, default_value_t = 1)]
+    pub replicas: u32,
+    /// Run only the K-th of N deterministic subsets of the jobs (1-based), for several machines.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Output folder [default: results/<scenario>-sweep, or …-shard-K-of-N].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace results of another scenario in the output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads [default: all cores]; the results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Output folders of the shards of one sweep.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Output folder for the merged results.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace results of another scenario in the output folder.
+    #[arg(long)]
+    pub force: bool,
 }

@@ -2,8 +2,11 @@
 //! results into exit codes. One file per command.
 
 mod diff;
+mod merge;
 mod plan;
+mod progress;
 mod reach;
+mod sweep;
 mod validate;
 
 use std::process::ExitCode;
@@ -40,6 +43,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Plan(args) => plan::run(&args),
         Command::Reach(args) => reach::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Rules => {
             for r in crate::scenario::rules::RULES {
                 println!("{:28} {}\n{:28} ({})", r.id, r.statement, "", r.source);
