@@ -405,3 +405,32 @@ fn guide_troubleshooting_ad_group_rules_zero_route_evaluated_last() {
         }
     }
 }
+
+/// The bundled `scenarios/guide-authorization-rules.toml` ("Access for all user groups") says
+/// what `cvpnsim reach` shows for it; keep the file and its claims in step.
+#[test]
+fn guide_bundled_authorization_scenario_matches_its_description() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/guide-authorization-rules.toml");
+    let s = cvpnsim::scenario::load_file(&path)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let nets = ["on-premises", "development-vpc", "vpc-0c1e0001", "internet"];
+    let expect = |pop: &str, want: [Status; 4]| {
+        for (net, w) in nets.iter().zip(want) {
+            assert_eq!(status(&s, pop, net), w, "{pop} -> {net}");
+        }
+    };
+    expect("engineering", [R, U, U, R]);
+    expect("development", [U, P, U, R]);
+    expect("managers", [U, P, R, R]);
+    expect("admins", [U, U, U, R]);
+    assert_eq!(
+        verdict(&s, "development", "development-vpc").failing(),
+        set(&["10.0.2.119/32"])
+    );
+    assert_eq!(
+        verdict(&s, "managers", "development-vpc").with_outcome(D),
+        set(&["10.0.2.119/32"])
+    );
+}
