@@ -23,6 +23,18 @@ pub enum Command {
     /// if asked, connection-log.jsonl. Exit 0 done, 1 invalid scenario, 2 unreadable input, bad
     /// usage or a results folder holding another scenario's results, 3 results not written.
     Run(RunArgs),
+    /// Size an endpoint for a peak: client CIDR and number of associations, by the guide's rules.
+    Plan(PlanArgs),
+    /// Who can reach what: the verdict for each population, needed network and landing subnet,
+    /// or the decision path for one address.
+    Reach(ReachArgs),
+    /// Differential reachability between two versions of a scenario; exit 1 when something
+    /// reachable is no longer.
+    Diff(DiffArgs),
+    /// Run a what-if grid of variants × replicas in parallel.
+    Sweep(SweepArgs),
+    /// Combine the folders of a sharded sweep into the files a single run writes.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -33,6 +45,85 @@ pub struct ValidateArgs {
     /// Print only errors and the final tally.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// Peak concurrent connections to support.
+    #[arg(long, value_name = "PEAK")]
+    pub connections: u64,
+    /// Keep the peak within the limit with any one Availability Zone lost.
+    #[arg(long)]
+    pub survive_az_loss: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReachArgs {
+    /// Scenario file (TOML or JSON).
+    pub file: PathBuf,
+    /// A population name, or a group identifier the scenario mentions.
+    #[arg(long, value_name = "POPULATION|GROUP")]
+    pub from: Option<String>,
+    /// One destination address: print the decision path instead of whole networks.
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: Option<String>,
+    /// Only this landing subnet (a subnet id of an association).
+    #[arg(long, value_name = "SUBNET")]
+    pub landing: Option<String>,
+    /// Print the matrix as CSV.
+    #[arg(long, conflicts_with = "to")]
+    pub csv: bool,
+    /// Exit 1 when a population cannot reach some address of a network it needs.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The configuration before the change.
+    pub old: PathBuf,
+    /// The configuration after the change.
+    pub new: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML or JSON).
+    pub file: PathBuf,
+    /// A varied key and its values, e.g. `endpoint.session_timeout_hours=8,12,24`; repeatable.
+    #[arg(long = "vary", value_name = "KEY=V1,V2,...")]
+    pub vary: Vec<String>,
+    /// Replicas of each variant (independent random streams).
+    #[arg(long, default_value_t = 1)]
+    pub replicas: u32,
+    /// Run only the K-th of N deterministic subsets of the jobs (1-based), for several machines.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Output folder [default: results/<scenario>-sweep, or …-shard-K-of-N].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace results of another scenario in the output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads [default: all cores]; the results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Output folders of the shards of one sweep.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Output folder for the merged results.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace results of another scenario in the output folder.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -6,13 +6,19 @@
 //! - [`model`]: the checked scenario, where invalid states cannot be represented;
 //! - [`dist`]: distributions and their portable sampling;
 //! - [`sim`]: the discrete-event engine that plays a scenario out;
-//! - [`report`]: results rendered into files;
+//! - [`net`]: reachability: route tables, authorization, explained verdicts;
+//! - [`report`]: results rendered into files (charts included);
+//! - [`plan`], [`sweep`], [`check`]: capacity planning, what-if grids, regression checks;
 //! - [`app`] and [`cli`]: the command line (arguments, dispatch, exit codes).
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod dist;
 pub mod model;
+pub mod net;
+pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;

@@ -7,7 +7,9 @@ use std::fs;
 
 use cvpnsim::dist::Dist;
 use cvpnsim::model::*;
-use cvpnsim::report::{self, RunOutput, WriteError};
+use cvpnsim::report::files::OutputError;
+use cvpnsim::report::{self, RunOutput};
+use cvpnsim::scenario::fingerprint;
 use cvpnsim::sim::{self, RunResult, SimOptions};
 use support::*;
 
@@ -33,11 +35,12 @@ fn result(sc: &Scenario) -> RunResult {
 }
 
 fn render(sc: &Scenario, r: &RunResult, name: &str) -> String {
-    let hash = report::scenario_hash(sc);
+    let hash = fingerprint(sc);
     let out = RunOutput {
         scenario: sc,
         result: r,
         scenario_hash: &hash,
+        gaps: &[],
     };
     let e = report::standard_exporters(true)
         .into_iter()
@@ -191,7 +194,7 @@ fn summary_records_the_hash_seed_and_marks() {
         .push(outage(&sc, 0, 30 * MINUTE, Some(10 * MINUTE)));
     let r = result(&sc);
     let v: serde_json::Value = serde_json::from_str(&render(&sc, &r, "summary.json")).unwrap();
-    assert_eq!(v["scenario_hash"], report::scenario_hash(&sc));
+    assert_eq!(v["scenario_hash"], fingerprint(&sc));
     assert_eq!(v["seed"], 7);
     assert_eq!(v["marks"][0]["kind"], "az-outage-start");
     assert_eq!(v["marks"][1]["at_ms"], 40 * MINUTE);
@@ -206,13 +209,14 @@ fn write(
     sc: &Scenario,
     log: bool,
     force: bool,
-) -> Result<Vec<std::path::PathBuf>, WriteError> {
+) -> Result<Vec<std::path::PathBuf>, OutputError> {
     let r = result(sc);
-    let hash = report::scenario_hash(sc);
+    let hash = fingerprint(sc);
     let out = RunOutput {
         scenario: sc,
         result: &r,
         scenario_hash: &hash,
+        gaps: &[],
     };
     report::write_results(dir, &out, &report::standard_exporters(log), force)
 }
@@ -223,50 +227,57 @@ fn writer_refuses_another_scenarios_results_unless_forced() {
     let dir = tmp.path().join("results");
     let sc = small();
     let written = write(&dir, &sc, true, false).unwrap();
+    let names: Vec<_> = written
+        .iter()
+        .map(|p| p.file_name().unwrap().to_str().unwrap())
+        .collect();
     assert_eq!(
-        written.last().unwrap().file_name().unwrap(),
-        "summary.json",
+        names,
+        [
+            "timeseries.csv",
+            "metrics.csv",
+            "reachability.csv",
+            "connection-log.jsonl",
+            "summary.json"
+        ],
         "summary last"
     );
-    assert_eq!(written.len(), 4);
     write(&dir, &sc, true, false).expect("the same scenario may overwrite its own results");
 
     let mut other = small();
     other.seed = 99;
     let err = write(&dir, &other, true, false).unwrap_err();
-    assert!(matches!(err, WriteError::Occupied { found: Some(_), .. }));
+    assert!(matches!(err, OutputError::Foreign { .. }));
     assert!(err.to_string().contains("--force"), "{err}");
     write(&dir, &other, false, true).expect("--force overwrites");
     assert!(
         !dir.join("connection-log.jsonl").exists(),
         "a stale log of the earlier run is removed"
     );
+    let v: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(v["scenario_hash"], fingerprint(&other));
     let names: Vec<String> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert!(
-        names.iter().all(|n| !n.starts_with('.')),
+        names.iter().all(|n| !n.contains(".partial-")),
         "no temporary file left: {names:?}"
     );
 }
 
-/// An interrupted run leaves result files without a summary: the folder is not taken as ours.
+/// A folder of files cvpnsim did not write is not taken over without `--force`.
 #[test]
-fn writer_refuses_result_files_without_a_summary() {
-    let tmp = tempfile::tempdir().unwrap();
-    fs::write(tmp.path().join("timeseries.csv"), "half").unwrap();
-    let err = write(tmp.path(), &small(), false, false).unwrap_err();
-    assert!(
-        matches!(err, WriteError::Occupied { found: None, .. }),
-        "{err}"
-    );
-    // Unrelated files in the folder are no obstacle.
+fn writer_refuses_a_folder_of_other_files() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
-    write(tmp.path(), &small(), false, false).unwrap();
+    let err = write(tmp.path(), &small(), false, false).unwrap_err();
+    assert!(matches!(err, OutputError::Foreign { .. }), "{err}");
+    write(tmp.path(), &small(), false, true).unwrap();
     assert_eq!(
         fs::read_to_string(tmp.path().join("notes.txt")).unwrap(),
-        "mine"
+        "mine",
+        "only our own files are replaced"
     );
 }

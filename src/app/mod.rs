@@ -1,7 +1,13 @@
 //! The application layer: turns parsed command-line arguments into calls of the library and
 //! results into exit codes. One file per command.
 
+mod diff;
+mod merge;
+mod plan;
+mod progress;
+mod reach;
 mod run;
+mod sweep;
 mod validate;
 
 use std::process::ExitCode;
@@ -35,6 +41,11 @@ impl std::fmt::Display for AppError {
 pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Plan(args) => plan::run(&args),
+        Command::Reach(args) => reach::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Rules => {
             for r in crate::scenario::rules::RULES {

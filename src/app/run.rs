@@ -1,18 +1,20 @@
-//! `cvpnsim run FILE`: load and check the scenario, simulate it (with a progress bar when stderr
-//! is a terminal), write the results folder and print a short summary.
+//! `cvpnsim run FILE`: load and check the scenario, simulate it (with a progress indicator when
+//! stderr is a terminal), weigh the reachability gaps by the run's client time, write the results
+//! folder and print a short summary.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use indicatif::{ProgressBar, ProgressStyle};
-
+use super::progress::Progress;
 use super::AppError;
 use crate::cli::RunArgs;
 use crate::model::{Scenario, HOUR};
-use crate::report::{self, RunOutput, WriteError};
+use crate::net::{weighted_gaps, Matrix, WeightedGap};
+use crate::report::files::OutputError;
+use crate::report::{self, RunOutput};
 use crate::scenario::{self, diag, LoadError};
-use crate::sim::{self, FailureReason, Progress, RunResult, SimOptions};
+use crate::sim::{self, FailureReason, RunResult, SimOptions};
 
 pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
     let loaded = match scenario::load_file(&args.file) {
@@ -32,54 +34,52 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
     }
     let connection_log = args.connection_log || sc.output.connection_log;
     let result = simulate(&sc, args, connection_log);
-    let hash = report::scenario_hash(&sc);
+    let gaps = weighted_gaps(&Matrix::all_live(&sc), &result.client_ms);
+    let hash = scenario::fingerprint(&sc);
     let dir = args.out.clone().unwrap_or_else(|| default_folder(&sc.name));
     let out = RunOutput {
         scenario: &sc,
         result: &result,
         scenario_hash: &hash,
+        gaps: &gaps,
     };
     let exporters = report::standard_exporters(connection_log);
-    report::write_results(&dir, &out, &exporters, args.force).map_err(|e| match e {
-        WriteError::Occupied { .. } => AppError {
+    report::write_results(&dir, &out, &exporters, args.force).map_err(|e| {
+        let code = match e {
+            OutputError::Foreign { .. } => 2,
+            OutputError::Io(..) => 3,
+        };
+        AppError {
             message: e.to_string(),
-            code: 2,
-        },
-        WriteError::Io { .. } => AppError {
-            message: e.to_string(),
-            code: 3,
-        },
+            code,
+        }
     })?;
     if !args.quiet {
-        print_summary(&sc, &result, &dir);
+        print_summary(&sc, &result, &gaps, &dir);
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn simulate(sc: &Scenario, args: &RunArgs, connection_log: bool) -> RunResult {
-    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = ProgressBar::new(sc.duration);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent:>3}% {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar
-    });
-    let tick = |p: Progress| {
-        if let Some(bar) = &bar {
-            bar.set_position(p.now);
-            bar.set_message(format!("{} events", p.events));
+    let hours = sc.duration.div_ceil(HOUR) as usize;
+    let shown = (!args.quiet && std::io::stderr().is_terminal())
+        .then(|| Progress::new("simulated hours", hours));
+    let tick = |p: sim::Progress| {
+        if let Some(bar) = &shown {
+            bar.update((p.now / HOUR) as usize);
         }
     };
     let options = SimOptions {
         replica: args.replica,
         connection_log,
         audit: false,
-        progress: bar.as_ref().map(|_| &tick as &(dyn Fn(Progress) + Sync)),
+        progress: shown
+            .as_ref()
+            .map(|_| &tick as &(dyn Fn(sim::Progress) + Sync)),
     };
     let result = sim::simulate(sc, &options);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
+    if let Some(bar) = &shown {
+        bar.update(hours);
     }
     result
 }
@@ -105,7 +105,7 @@ fn default_folder(name: &str) -> PathBuf {
     Path::new("results").join(safe)
 }
 
-fn print_summary(sc: &Scenario, r: &RunResult, dir: &Path) {
+fn print_summary(sc: &Scenario, r: &RunResult, gaps: &[WeightedGap], dir: &Path) {
     let s = &r.summary;
     println!(
         "{}: {} users, {} attempts, {} connected, {} failed",
@@ -129,6 +129,21 @@ fn print_summary(sc: &Scenario, r: &RunResult, dir: &Path) {
             "  client CIDR exhausted at {} ({:.1} h in)",
             report::timestamp(sc, t),
             t as f64 / HOUR as f64
+        );
+    }
+    for g in gaps {
+        let failing: Vec<&str> = g
+            .failing
+            .iter()
+            .map(|&a| sc.subnet_of(a).id.as_str())
+            .collect();
+        println!(
+            "  gap: {} cannot fully reach {} from {} ({}): {:.1} % of its client time",
+            sc.populations[g.population.index()].name,
+            sc.network(g.network).name,
+            failing.join(", "),
+            g.reason.name(),
+            100.0 * g.share()
         );
     }
     if s.below_floor_connection_minutes > 0.0 {

@@ -587,3 +587,149 @@ mod tests {
         assert_eq!(thousands(2.5), "2.50");
     }
 }
+
+/// (mean, low, high) of one point; NaN where unknown.
+pub type Whisker = (f64, f64, f64);
+
+/// A series of a [`CategoryChart`]: its name and one point per category.
+pub type CategorySeries = (String, Vec<Whisker>);
+
+/// A figure against the values of one varied key: a line per series, with 95 % whiskers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub categories: Vec<String>,
+    /// (series name, per category: (mean, low, high); NaN where unknown).
+    pub series: Vec<CategorySeries>,
+}
+
+pub fn category_png(c: &CategoryChart, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+    register_font();
+    let mut buf = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
+        draw_category(c, &root)?;
+        root.present().map_err(err)?;
+    }
+    encode_png(&buf, size)
+}
+
+pub fn category_svg(c: &CategoryChart, size: (u32, u32)) -> Result<String, ChartError> {
+    register_font();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        draw_category(c, &root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}
+
+fn draw_category<DB: DrawingBackend>(
+    c: &CategoryChart,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let (width, height) = root.dim_in_pixel();
+    let (main, legend) = root.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
+    let finite = |x: f64| if x.is_finite() { Some(x) } else { None };
+    let values = c
+        .series
+        .iter()
+        .flat_map(|s| {
+            s.1.iter()
+                .flat_map(|p| [finite(p.0), finite(p.1), finite(p.2)])
+        })
+        .flatten();
+    let (lo, hi) = values.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let (y0, y1) = (
+        if lo < 0.0 { lo - 0.1 * span } else { 0.0 },
+        hi + 0.12 * span,
+    );
+    let n = c.categories.len().max(1);
+    let names = c.categories.clone();
+    let mut chart = ChartBuilder::on(&main)
+        .caption(&c.title, (FONT, 20).into_font().style(FontStyle::Bold))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(78)
+        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, y0..y1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(&c.x_label)
+        .y_desc(&c.y_label)
+        .x_labels(n * 2 + 1)
+        .x_label_formatter(&move |x| {
+            let r = x.round();
+            if (x - r).abs() < 0.01 && r >= 0.0 {
+                names.get(r as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|y| thousands(*y))
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .light_line_style(RGBColor(238, 238, 238))
+        .draw()
+        .map_err(err)?;
+    for (i, (_, pts)) in c.series.iter().enumerate() {
+        let col = colour(i);
+        // Offset series a little so whiskers do not overlap.
+        let dx = (i as f64 - (c.series.len() as f64 - 1.0) / 2.0) * 0.06;
+        let line: Vec<(f64, f64)> = pts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.0.is_finite())
+            .map(|(x, p)| (x as f64 + dx, p.0))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(line.clone(), col.stroke_width(2)))
+            .map_err(err)?;
+        chart
+            .draw_series(line.iter().map(|&p| Circle::new(p, 4, col.filled())))
+            .map_err(err)?;
+        for (x, p) in pts.iter().enumerate() {
+            if p.1.is_finite() && p.2.is_finite() {
+                let x = x as f64 + dx;
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(x, p.1), (x, p.2)],
+                        col.stroke_width(1),
+                    )))
+                    .map_err(err)?;
+            }
+        }
+    }
+    let mut y = 52;
+    for (i, (name, _)) in c.series.iter().enumerate() {
+        if y as u32 > height.saturating_sub(20) {
+            break;
+        }
+        legend
+            .draw(&PathElement::new(
+                vec![(6, y + 7), (30, y + 7)],
+                colour(i).stroke_width(3),
+            ))
+            .map_err(err)?;
+        legend
+            .draw(&Text::new(name.clone(), (38, y), (FONT, 13).into_font()))
+            .map_err(err)?;
+        y += 22;
+    }
+    legend
+        .draw(&Text::new(
+            "bars: 95 % confidence",
+            (6, y + 8),
+            (FONT, 12).into_font(),
+        ))
+        .map_err(err)?;
+    Ok(())
+}

@@ -1,37 +1,34 @@
-//! Outputs (DESIGN §10): each format in its own file, turning results into bytes through the
-//! [`Exporter`] trait, and one writer, [`write_results`], that puts them in a results folder.
-//!
-//! The writer guarantees two things:
-//! - an interrupted run never leaves a half-written file that looks complete: every file is
-//!   written under a temporary name and renamed into place, and `summary.json` is written last,
-//!   so a folder with a `summary.json` holds a complete set;
-//! - a run never silently overwrites another scenario's results: `summary.json` records the
-//!   scenario's hash, and a folder holding a different hash (or result files without a summary)
-//!   is only overwritten when the caller says so (`--force`).
+//! Outputs (DESIGN §10): each format in its own file. A run's files are [`Exporter`]s that turn
+//! results into bytes; [`write_results`] puts them in a results folder through
+//! [`files::OutputDir`], which writes every file atomically and refuses a folder holding another
+//! scenario's results unless forced. `summary.json` also records the scenario's fingerprint and
+//! is written last, after the old one is removed: a folder whose `summary.json` is present holds
+//! a complete set from one run.
 
 pub mod chart;
 pub mod connlog;
+pub mod files;
 pub mod metrics;
+pub mod reachability;
 pub mod summary;
 pub mod timeseries;
 
-use std::fmt;
-use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::model::{Millis, Scenario, HOUR, MINUTE, SECOND};
+use crate::net::WeightedGap;
 use crate::sim::RunResult;
+use files::{OutputDir, OutputError};
 
-/// What the exporters render.
+/// What the exporters of a run render.
 #[derive(Debug, Clone, Copy)]
 pub struct RunOutput<'a> {
     pub scenario: &'a Scenario,
     pub result: &'a RunResult,
-    /// See [`scenario_hash`].
+    /// [`crate::scenario::fingerprint`] of the scenario that ran.
     pub scenario_hash: &'a str,
+    /// Reachability gaps weighted by the run's client time ([`crate::net::weighted_gaps`]).
+    pub gaps: &'a [WeightedGap],
 }
 
 /// One output file: its name in the results folder and its bytes.
@@ -40,11 +37,29 @@ pub trait Exporter {
     fn render(&self, out: &RunOutput) -> Vec<u8>;
 }
 
-/// The files of a run: the time series, the CloudWatch metrics, the connection log when asked
-/// for, and the summary (always written last by [`write_results`]).
+/// `reachability.csv`: the gaps weighted by client time ([`reachability::gaps_csv`]).
+pub struct ReachabilityCsv;
+
+pub const REACHABILITY_FILE: &str = "reachability.csv";
+
+impl Exporter for ReachabilityCsv {
+    fn file_name(&self) -> &'static str {
+        REACHABILITY_FILE
+    }
+
+    fn render(&self, out: &RunOutput) -> Vec<u8> {
+        reachability::gaps_csv(out.scenario, out.gaps).into_bytes()
+    }
+}
+
+/// The files of a run: the time series, the CloudWatch metrics, the weighted reachability gaps,
+/// the connection log when asked for, and the summary (always written last).
 pub fn standard_exporters(connection_log: bool) -> Vec<Box<dyn Exporter>> {
-    let mut v: Vec<Box<dyn Exporter>> =
-        vec![Box::new(timeseries::Timeseries), Box::new(metrics::Metrics)];
+    let mut v: Vec<Box<dyn Exporter>> = vec![
+        Box::new(timeseries::Timeseries),
+        Box::new(metrics::Metrics),
+        Box::new(ReachabilityCsv),
+    ];
     if connection_log {
         v.push(Box::new(connlog::ConnectionLog));
     }
@@ -52,160 +67,47 @@ pub fn standard_exporters(connection_log: bool) -> Vec<Box<dyn Exporter>> {
     v
 }
 
-/// Every file name a run may write (used to recognise and clean up our own files).
-pub const RESULT_FILES: [&str; 4] = [
+/// Every file name a run may write (to clean up our own files a run does not produce).
+pub const RESULT_FILES: [&str; 5] = [
     summary::FILE_NAME,
     timeseries::FILE_NAME,
     metrics::FILE_NAME,
+    REACHABILITY_FILE,
     connlog::FILE_NAME,
 ];
 
-/// A stable identifier of the checked scenario: SHA-256 of its canonical debug rendering (no
-/// hash maps, shortest round-trip floats), so any change of meaning changes it and a change of
-/// comments or layout in the file does not.
-pub fn scenario_hash(scenario: &Scenario) -> String {
-    let digest = Sha256::digest(format!("{scenario:?}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Why results could not be written.
-#[derive(Debug)]
-pub enum WriteError {
-    Io {
-        path: PathBuf,
-        error: std::io::Error,
-    },
-    /// The folder holds another scenario's results (or files whose scenario is unknown).
-    Occupied {
-        dir: PathBuf,
-        found: Option<String>,
-        ours: String,
-    },
-}
-
-impl fmt::Display for WriteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WriteError::Io { path, error } => write!(f, "cannot write {}: {error}", path.display()),
-            WriteError::Occupied { dir, found: Some(found), ours } => write!(
-                f,
-                "{} holds results of a different scenario (hash {}…, this one {}…); \
-                 pass --force to overwrite them or choose another folder with --out",
-                dir.display(),
-                &found[..found.len().min(12)],
-                &ours[..ours.len().min(12)]
-            ),
-            WriteError::Occupied { dir, found: None, .. } => write!(
-                f,
-                "{} holds result files without a readable summary.json (an interrupted or foreign run); \
-                 pass --force to overwrite them or choose another folder with --out",
-                dir.display()
-            ),
-        }
-    }
-}
-
-impl std::error::Error for WriteError {}
-
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
-    move |error| WriteError::Io {
-        path: path.to_path_buf(),
-        error,
-    }
-}
-
-/// Writes every exporter's file into `dir` (created if needed), the summary last, each one
-/// atomically; removes our own result files that this run does not produce (a connection log
-/// from an earlier run, say). Returns the paths written, in writing order.
+/// Writes every exporter's file into `dir`, the summary last, each one atomically, after claiming
+/// the folder for this scenario (`force` takes over a folder holding other results). Removes our
+/// own result files this run does not produce (a connection log of an earlier run, say).
+/// Returns the paths written, in order.
 pub fn write_results(
     dir: &Path,
     out: &RunOutput,
     exporters: &[Box<dyn Exporter>],
     force: bool,
-) -> Result<Vec<PathBuf>, WriteError> {
-    fs::create_dir_all(dir).map_err(io_err(dir))?;
-    if !force {
-        check_folder(dir, out.scenario_hash)?;
+) -> Result<Vec<PathBuf>, OutputError> {
+    let identity = format!("run {} sha256:{}", out.scenario.name, out.scenario_hash);
+    let mut folder = OutputDir::claim(dir, &identity, force)?;
+    for name in RESULT_FILES {
+        let produced = exporters.iter().any(|e| e.file_name() == name);
+        if name == summary::FILE_NAME || !produced {
+            remove_if_present(&dir.join(name))?;
+        }
     }
     let (last, first): (Vec<_>, Vec<_>) = exporters
         .iter()
         .partition(|e| e.file_name() == summary::FILE_NAME);
-    let mut written = Vec::new();
-    // Drop the old summary first: until the new one lands, the folder is visibly incomplete.
-    remove_if_present(&dir.join(summary::FILE_NAME))?;
     for e in first.iter().chain(&last) {
-        let path = dir.join(e.file_name());
-        write_atomically(&path, &e.render(out))?;
-        written.push(path);
+        folder.write(e.file_name(), &e.render(out))?;
     }
-    for name in RESULT_FILES {
-        if !exporters.iter().any(|e| e.file_name() == name) {
-            remove_if_present(&dir.join(name))?;
-        }
-    }
-    Ok(written)
+    Ok(folder.written().to_vec())
 }
 
-/// Refuses a folder that holds a different scenario's results, or result files of unknown origin.
-fn check_folder(dir: &Path, ours: &str) -> Result<(), WriteError> {
-    let summary_path = dir.join(summary::FILE_NAME);
-    let occupied = |found| WriteError::Occupied {
-        dir: dir.to_path_buf(),
-        found,
-        ours: ours.to_string(),
-    };
-    match fs::read(&summary_path) {
-        Ok(bytes) => match summary::recorded_hash(&bytes) {
-            Some(found) if found == ours => Ok(()),
-            found => Err(occupied(found)),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let ours_present = RESULT_FILES.iter().any(|n| dir.join(n).exists());
-            if ours_present {
-                Err(occupied(None))
-            } else {
-                Ok(())
-            }
-        }
-        Err(error) => Err(WriteError::Io {
-            path: summary_path,
-            error,
-        }),
-    }
-}
-
-/// Writes `bytes` to a temporary file beside `path`, flushes it to disk, then renames it over
-/// `path`, so `path` is either the old file or the complete new one.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(error) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(WriteError::Io {
-            path: path.to_path_buf(),
-            error,
-        });
-    }
-    Ok(())
-}
-
-fn remove_if_present(path: &Path) -> Result<(), WriteError> {
-    match fs::remove_file(path) {
+fn remove_if_present(path: &Path) -> Result<(), OutputError> {
+    match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(error) => Err(WriteError::Io {
-            path: path.to_path_buf(),
-            error,
-        }),
+        Err(e) => Err(OutputError::Io(path.to_path_buf(), e)),
     }
 }
 
