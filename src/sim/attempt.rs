@@ -195,7 +195,7 @@ impl Engine<'_> {
         let demand = match self.sc.endpoint.association_throughput_mbps {
             Some(_) => {
                 let pop = &self.sc.populations[self.users[u as usize].pop as usize];
-                self.fair[a].demand_kbps(pop.demand_mbps.sample(&mut self.rng.bandwidth))
+                self.fair[a].demand_units(pop.demand_mbps.sample(&mut self.rng.bandwidth))
             }
             None => 0,
         };
@@ -206,7 +206,7 @@ impl Engine<'_> {
         let user = &mut self.users[u as usize];
         user.since = self.now;
         user.slot = slot;
-        user.demand_kbps = demand;
+        user.demand = demand;
         user.state = State::Connected;
         user.attempt = 0;
         let p = user.pop as usize;

@@ -57,7 +57,8 @@ pub(crate) struct User {
     /// Attempts made in the current connection cycle (reset on success and after a drop).
     pub attempt: u32,
     pub slot: Slot,
-    pub demand_kbps: u32,
+    /// Bandwidth demand of the live connection, in `FairShare` units (0 without an aggregate).
+    pub demand: u32,
     /// Closed populations: the day index of the current or last working day.
     pub day: u32,
     pub state: State,
@@ -81,7 +82,7 @@ impl User {
             gen,
             attempt: 0,
             slot: NO_SLOT,
-            demand_kbps: 0,
+            demand: 0,
             day: 0,
             state: State::Idle,
             assoc: NO_ASSOC,

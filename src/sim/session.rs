@@ -81,7 +81,7 @@ impl Engine<'_> {
         self.live[a] -= 1;
         self.live_total -= 1;
         self.pool.release(user.slot);
-        self.fair[a].remove(user.demand_kbps);
+        self.fair[a].remove(user.demand);
         self.refresh_below_floor(a);
         self.client_ms[user.pop as usize * self.live.len() + a] += self.now - user.since;
         if self.log.is_some() {
