@@ -376,3 +376,33 @@ fn a_reset_makes_a_reconnect_storm_that_throttles_the_handler() {
     let later = r.samples.iter().find(|s| s.start == 3 * HOUR).unwrap();
     assert_eq!(later.active_total, 300, "everyone is back within the hour");
 }
+
+/// Guide, "Client VPN scaling considerations" (and "Client VPN quotas"): 20,000 / 36,500 /
+/// 66,500 / 96,500 / 126,000 connections for 1–5 associated subnets. Even-share: 66,500 over
+/// three is 22,167 + 22,167 + 22,166; when one fails the table for two applies (18,250 each).
+#[test]
+fn the_guides_connection_table_and_even_shares() {
+    use cvpnsim::sim::capacity::Capacity;
+    let totals: Vec<u32> = (1..=5)
+        .map(|n| Capacity::new(&endpoint(n)).total())
+        .collect();
+    assert_eq!(totals, [20_000, 36_500, 66_500, 96_500, 126_000]);
+    let sc = endpoint(3);
+    let mut c = Capacity::new(&sc);
+    assert_eq!(
+        (0..3).map(|a| c.limit_of(a)).collect::<Vec<_>>(),
+        [22_167, 22_167, 22_166]
+    );
+    c.set_healthy(&sc, 0, false);
+    assert_eq!(
+        (c.total(), c.limit_of(0), c.limit_of(1), c.limit_of(2)),
+        (36_500, 0, 18_250, 18_250)
+    );
+    let mut pooled = endpoint(3);
+    pooled.endpoint.capacity_model = CapacityModel::Pooled;
+    assert_eq!(
+        Capacity::new(&pooled).limit_of(1),
+        66_500,
+        "pooled: only the endpoint total counts"
+    );
+}
