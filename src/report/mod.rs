@@ -2,4 +2,6 @@
 
 pub mod chart;
 pub mod files;
+pub mod html;
+pub mod plots;
 pub mod reachability;
