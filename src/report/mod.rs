@@ -8,7 +8,9 @@
 pub mod chart;
 pub mod connlog;
 pub mod files;
+pub mod html;
 pub mod metrics;
+pub mod plots;
 pub mod reachability;
 pub mod summary;
 pub mod timeseries;
