@@ -59,7 +59,15 @@ fn run_writes_results_and_guards_them() {
         stdout.contains("client-cidr-exhausted") && stdout.contains("264"),
         "{stdout}"
     );
-    for f in ["summary.json", "timeseries.csv", "metrics.csv"] {
+    for f in [
+        "summary.json",
+        "timeseries.csv",
+        "metrics.csv",
+        "reachability.csv",
+        "report.html",
+        "charts/connections.png",
+        "charts/refusals.svg",
+    ] {
         assert!(dir.join("results/cli-run").join(f).exists(), "{f}");
     }
     assert!(!dir.join("results/cli-run/connection-log.jsonl").exists());

@@ -218,7 +218,13 @@ fn write(
         scenario_hash: &hash,
         gaps: &[],
     };
-    report::write_results(dir, &out, &report::standard_exporters(log), force)
+    report::write_results(
+        dir,
+        &out,
+        &report::standard_exporters(log),
+        &[("extra.txt".to_string(), b"x".to_vec())],
+        force,
+    )
 }
 
 #[test]
@@ -238,6 +244,7 @@ fn writer_refuses_another_scenarios_results_unless_forced() {
             "metrics.csv",
             "reachability.csv",
             "connection-log.jsonl",
+            "extra.txt",
             "summary.json"
         ],
         "summary last"

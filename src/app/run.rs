@@ -34,7 +34,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
     }
     let connection_log = args.connection_log || sc.output.connection_log;
     let result = simulate(&sc, args, connection_log);
-    let gaps = weighted_gaps(&Matrix::all_live(&sc), &result.client_ms);
+    let matrix = Matrix::all_live(&sc);
+    let gaps = weighted_gaps(&matrix, &result.client_ms);
     let hash = scenario::fingerprint(&sc);
     let dir = args.out.clone().unwrap_or_else(|| default_folder(&sc.name));
     let out = RunOutput {
@@ -44,7 +45,11 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
         gaps: &gaps,
     };
     let exporters = report::standard_exporters(connection_log);
-    report::write_results(&dir, &out, &exporters, args.force).map_err(|e| {
+    let charts = report::charts_and_page(&out, &matrix).map_err(|e| AppError {
+        message: e.to_string(),
+        code: 3,
+    })?;
+    report::write_results(&dir, &out, &exporters, &charts, args.force).map_err(|e| {
         let code = match e {
             OutputError::Foreign { .. } => 2,
             OutputError::Io(..) => 3,

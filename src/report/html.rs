@@ -17,7 +17,10 @@ pub struct Figure {
 }
 
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn pct(x: f64) -> String {
@@ -33,7 +36,11 @@ fn pct(x: f64) -> String {
 fn clock(s: &Scenario, ms: u64) -> String {
     let day = ms / (24 * HOUR);
     let wd = s.start_weekday.plus(day).name();
-    format!("day {day} ({wd}) {:02}:{:02}", (ms % (24 * HOUR)) / HOUR, (ms % HOUR) / 60_000)
+    format!(
+        "day {day} ({wd}) {:02}:{:02}",
+        (ms % (24 * HOUR)) / HOUR,
+        (ms % HOUR) / 60_000
+    )
 }
 
 const STYLE: &str = "body{font-family:-apple-system,Segoe UI,DejaVu Sans,Arial,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222}\
@@ -44,7 +51,13 @@ th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}fi
 svg{max-width:100%;height:auto}.muted{color:#666;font-size:13px}code{background:#f4f4f4;padding:1px 4px}";
 
 /// Renders the page.
-pub fn render(s: &Scenario, r: &RunResult, gaps: &[WeightedGap], hash: &str, figures: &[Figure]) -> String {
+pub fn render(
+    s: &Scenario,
+    r: &RunResult,
+    gaps: &[WeightedGap],
+    hash: &str,
+    figures: &[Figure],
+) -> String {
     let sm = &r.summary;
     let mut h = String::new();
     let _ = write!(
@@ -72,7 +85,10 @@ pub fn render(s: &Scenario, r: &RunResult, gaps: &[WeightedGap], hash: &str, fig
             sm.gave_up
         );
         let first = r.samples.iter().find(|x| x.counts.failed() > 0);
-        let worst = r.samples.iter().max_by_key(|x| (x.counts.failed(), std::cmp::Reverse(x.start)));
+        let worst = r
+            .samples
+            .iter()
+            .max_by_key(|x| (x.counts.failed(), std::cmp::Reverse(x.start)));
         if let (Some(f), Some(w)) = (first, worst) {
             let _ = writeln!(
                 h,
@@ -83,10 +99,19 @@ pub fn render(s: &Scenario, r: &RunResult, gaps: &[WeightedGap], hash: &str, fig
             );
         }
         h.push_str("<table><tr><th>reason (connection log)</th><th>attempts</th><th>share of failures</th></tr>\n");
-        let mut reasons: Vec<(FailureReason, u64)> = FailureReason::ALL.iter().map(|&x| (x, sm.failures_by_reason.0[x.index()])).filter(|x| x.1 > 0).collect();
+        let mut reasons: Vec<(FailureReason, u64)> = FailureReason::ALL
+            .iter()
+            .map(|&x| (x, sm.failures_by_reason.0[x.index()]))
+            .filter(|x| x.1 > 0)
+            .collect();
         reasons.sort_by_key(|x| std::cmp::Reverse(x.1));
         for (reason, n) in reasons {
-            let _ = writeln!(h, "<tr><td><code>{}</code></td><td class=\"n\">{n}</td><td class=\"n\">{}</td></tr>", reason.name(), pct(n as f64 / sm.failures as f64));
+            let _ = writeln!(
+                h,
+                "<tr><td><code>{}</code></td><td class=\"n\">{n}</td><td class=\"n\">{}</td></tr>",
+                reason.name(),
+                pct(n as f64 / sm.failures as f64)
+            );
         }
         h.push_str("</table>\n");
     }
@@ -101,7 +126,11 @@ pub fn render(s: &Scenario, r: &RunResult, gaps: &[WeightedGap], hash: &str, fig
     };
     for (a, asum) in sm.associations.iter().enumerate() {
         let limit = per_association;
-        let head = if limit > 0 { 1.0 - asum.peak_concurrency as f64 / limit as f64 } else { 0.0 };
+        let head = if limit > 0 {
+            1.0 - asum.peak_concurrency as f64 / limit as f64
+        } else {
+            0.0
+        };
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
@@ -119,11 +148,22 @@ pub fn render(s: &Scenario, r: &RunResult, gaps: &[WeightedGap], hash: &str, fig
         total_limit,
         pct(if total_limit > 0 { 1.0 - sm.peak_concurrency as f64 / total_limit as f64 } else { 0.0 })
     );
-    let _ = writeln!(h, "<p>Peak of {} live connections at {}; {} model.</p>", sm.peak_concurrency, clock(s, sm.peak_concurrency_at_ms), match s.endpoint.capacity_model {
-        crate::model::CapacityModel::EvenShare => "even-share (each association holds total ÷ n)",
-        crate::model::CapacityModel::Pooled => "pooled (only the endpoint total counts)",
-    });
-    let addr_head = if sm.addresses_usable > 0 { 1.0 - sm.addresses_peak as f64 / sm.addresses_usable as f64 } else { 0.0 };
+    let _ = writeln!(
+        h,
+        "<p>Peak of {} live connections at {}; {} model.</p>",
+        sm.peak_concurrency,
+        clock(s, sm.peak_concurrency_at_ms),
+        match s.endpoint.capacity_model {
+            crate::model::CapacityModel::EvenShare =>
+                "even-share (each association holds total ÷ n)",
+            crate::model::CapacityModel::Pooled => "pooled (only the endpoint total counts)",
+        }
+    );
+    let addr_head = if sm.addresses_usable > 0 {
+        1.0 - sm.addresses_peak as f64 / sm.addresses_usable as f64
+    } else {
+        0.0
+    };
     let _ = writeln!(
         h,
         "<p>Client addresses: peak {} of {} usable ({} of {}: half the block is reserved) — headroom {}{}.</p>",
@@ -145,7 +185,11 @@ pub fn render(s: &Scenario, r: &RunResult, gaps: &[WeightedGap], hash: &str, fig
     } else {
         h.push_str("<table><tr><th>population</th><th>network</th><th>failing landing associations</th><th>reason</th><th>share of client-time</th></tr>\n");
         for g in gaps {
-            let failing: Vec<String> = g.failing.iter().map(|&a| escape(&s.subnet_of(a).id)).collect();
+            let failing: Vec<String> = g
+                .failing
+                .iter()
+                .map(|&a| escape(&s.subnet_of(a).id))
+                .collect();
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td></tr>",
@@ -162,7 +206,13 @@ pub fn render(s: &Scenario, r: &RunResult, gaps: &[WeightedGap], hash: &str, fig
     // 4. Charts.
     h.push_str("<h2>Charts</h2>\n");
     for f in figures {
-        let _ = writeln!(h, "<figure id=\"{}\"><figcaption>{}</figcaption>\n{}\n</figure>", escape(&f.stem), escape(&f.title), strip_xml_header(&f.svg));
+        let _ = writeln!(
+            h,
+            "<figure id=\"{}\"><figcaption>{}</figcaption>\n{}\n</figure>",
+            escape(&f.stem),
+            escape(&f.title),
+            strip_xml_header(&f.svg)
+        );
     }
 
     // 5. Parameters.
@@ -170,14 +220,58 @@ pub fn render(s: &Scenario, r: &RunResult, gaps: &[WeightedGap], hash: &str, fig
     let e = &s.endpoint;
     let rows: Vec<(&str, String)> = vec![
         ("client CIDR", e.client_cidr_block.to_string()),
-        ("associations", (0..n).map(|a| format!("{} ({})", s.subnet_of(AssocId(a as u32)).id, s.subnet_of(AssocId(a as u32)).availability_zone)).collect::<Vec<_>>().join(", ")),
+        (
+            "associations",
+            (0..n)
+                .map(|a| {
+                    format!(
+                        "{} ({})",
+                        s.subnet_of(AssocId(a as u32)).id,
+                        s.subnet_of(AssocId(a as u32)).availability_zone
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         ("split tunnel", e.split_tunnel.to_string()),
         ("authentication", e.authentication.names().join(" + ")),
-        ("maximum session duration", format!("{} h, disconnect on timeout {}", e.session_timeout.hours(), e.disconnect_on_session_timeout)),
-        ("client connect handler", e.client_connect_handler.as_ref().map_or("none".into(), |c| format!("{} (concurrency {})", c.function_name, c.concurrency))),
-        ("connection limit by associations", s.limits.connections_by_associations.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" / ")),
-        ("populations", s.populations.iter().map(|p| p.name.clone()).collect::<Vec<_>>().join(", ")),
-        ("routes / authorization rules", format!("{} / {}", s.routes.len(), s.authorization_rules.len())),
+        (
+            "maximum session duration",
+            format!(
+                "{} h, disconnect on timeout {}",
+                e.session_timeout.hours(),
+                e.disconnect_on_session_timeout
+            ),
+        ),
+        (
+            "client connect handler",
+            e.client_connect_handler
+                .as_ref()
+                .map_or("none".into(), |c| {
+                    format!("{} (concurrency {})", c.function_name, c.concurrency)
+                }),
+        ),
+        (
+            "connection limit by associations",
+            s.limits
+                .connections_by_associations
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(" / "),
+        ),
+        (
+            "populations",
+            s.populations
+                .iter()
+                .map(|p| p.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (
+            "routes / authorization rules",
+            format!("{} / {}", s.routes.len(), s.authorization_rules.len()),
+        ),
         ("events", s.events.len().to_string()),
         ("seed", s.seed.to_string()),
     ];

@@ -1,5 +1,5 @@
 //! Outputs (DESIGN §10): each format in its own file. A run's files are [`Exporter`]s that turn
-//! results into bytes; [`write_results`] puts them in a results folder through
+//! results into bytes, plus the charts and the one-page report ([`charts_and_page`]); [`write_results`] puts them in a results folder through
 //! [`files::OutputDir`], which writes every file atomically and refuses a folder holding another
 //! scenario's results unless forced. `summary.json` also records the scenario's fingerprint and
 //! is written last, after the old one is removed: a folder whose `summary.json` is present holds
@@ -18,9 +18,11 @@ pub mod timeseries;
 use std::path::{Path, PathBuf};
 
 use crate::model::{Millis, Scenario, HOUR, MINUTE, SECOND};
-use crate::net::WeightedGap;
+use crate::net::{Matrix, WeightedGap};
 use crate::sim::RunResult;
+use chart::ChartError;
 use files::{OutputDir, OutputError};
+use plots::Plot;
 
 /// What the exporters of a run render.
 #[derive(Debug, Clone, Copy)]
@@ -69,6 +71,48 @@ pub fn standard_exporters(connection_log: bool) -> Vec<Box<dyn Exporter>> {
     v
 }
 
+/// The run's charts (`charts/<name>.png` and `.svg`, from [`plots::plots`]) and the one-page
+/// `report.html` ([`html::render`]) that embeds them, as (path in the folder, bytes).
+pub fn charts_and_page(
+    out: &RunOutput,
+    matrix: &Matrix,
+) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
+    let mut files = Vec::new();
+    let mut figures = Vec::new();
+    for (stem, plot) in plots::plots(out.scenario, out.result, matrix) {
+        let (png, svg, title) = match &plot {
+            Plot::Time(c) => (
+                chart::time_png(c, chart::SIZE)?,
+                chart::time_svg(c, chart::SIZE)?,
+                c.title.clone(),
+            ),
+            Plot::Heat(h) => (
+                chart::heatmap_png(h, chart::SIZE)?,
+                chart::heatmap_svg(h, chart::SIZE)?,
+                h.title.clone(),
+            ),
+        };
+        files.push((format!("charts/{stem}.png"), png));
+        files.push((format!("charts/{stem}.svg"), svg.clone().into_bytes()));
+        figures.push(html::Figure {
+            stem: stem.to_string(),
+            title,
+            svg,
+        });
+    }
+    let page = html::render(
+        out.scenario,
+        out.result,
+        out.gaps,
+        out.scenario_hash,
+        &figures,
+    );
+    files.push((REPORT_FILE.to_string(), page.into_bytes()));
+    Ok(files)
+}
+
+pub const REPORT_FILE: &str = "report.html";
+
 /// Every file name a run may write (to clean up our own files a run does not produce).
 pub const RESULT_FILES: [&str; 5] = [
     summary::FILE_NAME,
@@ -78,14 +122,15 @@ pub const RESULT_FILES: [&str; 5] = [
     connlog::FILE_NAME,
 ];
 
-/// Writes every exporter's file into `dir`, the summary last, each one atomically, after claiming
-/// the folder for this scenario (`force` takes over a folder holding other results). Removes our
-/// own result files this run does not produce (a connection log of an earlier run, say).
-/// Returns the paths written, in order.
+/// Writes every exporter's file and the `extra` files (charts, the page) into `dir`, the summary
+/// last, each one atomically, after claiming the folder for this scenario (`force` takes over a
+/// folder holding other results). Removes our own result files this run does not produce (a
+/// connection log of an earlier run, say). Returns the paths written, in order.
 pub fn write_results(
     dir: &Path,
     out: &RunOutput,
     exporters: &[Box<dyn Exporter>],
+    extra: &[(String, Vec<u8>)],
     force: bool,
 ) -> Result<Vec<PathBuf>, OutputError> {
     let identity = format!("run {} sha256:{}", out.scenario.name, out.scenario_hash);
@@ -99,7 +144,13 @@ pub fn write_results(
     let (last, first): (Vec<_>, Vec<_>) = exporters
         .iter()
         .partition(|e| e.file_name() == summary::FILE_NAME);
-    for e in first.iter().chain(&last) {
+    for e in &first {
+        folder.write(e.file_name(), &e.render(out))?;
+    }
+    for (name, bytes) in extra {
+        folder.write(name, bytes)?;
+    }
+    for e in &last {
         folder.write(e.file_name(), &e.render(out))?;
     }
     Ok(folder.written().to_vec())
