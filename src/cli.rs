@@ -20,8 +20,9 @@ pub enum Command {
     /// List the validation rules and where in the guide each comes from.
     Rules,
     /// Simulate a scenario and write its results: summary.json, timeseries.csv, metrics.csv,
-    /// reachability.csv, charts, report.html and, if asked, connection-log.jsonl. Exit 0 done, 1 invalid scenario, 2 unreadable input, bad
-    /// usage or a results folder holding another scenario's results, 3 results not written.
+    /// reachability.csv, charts, report.html and, if asked, connection-log.jsonl. Exit 0 done,
+    /// 1 invalid scenario, 2 unreadable input, bad usage or a results folder holding another
+    /// scenario's results, 3 results not written.
     Run(RunArgs),
     /// Size an endpoint for a peak: client CIDR and number of associations, by the guide's rules.
     Plan(PlanArgs),
