@@ -275,6 +275,9 @@ fixtures! {
     event_after_the_end_listed_first: "event-time-order.toml";
     // guide: Endpoint modification — the client CIDR cannot be modified after creation.
     modify_client_cidr: "modification.toml";
+    // guide: Endpoint modification — "Enable or disable automatic reconnection on session
+    // timeout": a new setting goes with that modification, not with another one.
+    disconnect_setting_without_its_modification: "modification-disconnect-unlisted.toml";
     // DESIGN §3: overridden limits are positive and the connection table does not decrease.
     decreasing_connection_table: "limits.toml";
     // DESIGN §6: rates are probabilities.
@@ -553,7 +556,272 @@ fn midday_rule_change_resets_every_connection_after_propagation() {
             changes: vec![Modification::AuthorizationRules],
             propagation: 15 * MINUTE,
             resets: true,
+            disconnect_on_session_timeout: None,
         }
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoint modification (guide: "Endpoint modification"; "AWS Client VPN maximum VPN session
+// duration timeout").
+
+/// A valid one-subnet scenario with `endpoint` lines added to `[endpoint]` and `events` appended.
+fn with_events(endpoint: &str, events: &str) -> String {
+    format!(
+        r#"name = "events"
+duration = "3d"
+
+[endpoint]
+client_cidr_block = "10.100.0.0/22"
+authentication = ["federated"]
+vpc_id = "vpc-main"
+{endpoint}
+
+[[vpc]]
+id = "vpc-main"
+cidr_blocks = ["172.31.0.0/16"]
+
+[[subnet]]
+id = "subnet-a"
+vpc_id = "vpc-main"
+cidr_block = "172.31.0.0/24"
+availability_zone = "us-east-1a"
+
+[[association]]
+subnet_id = "subnet-a"
+
+[[authorization_rule]]
+target_network_cidr = "172.31.0.0/16"
+authorize_all_groups = true
+
+[[population]]
+name = "staff"
+users = 100
+workday = {{ start = "09:00", length = "8h" }}
+needs = ["vpc-main"]
+{events}"#
+    )
+}
+
+fn modify_events(text: &str) -> Vec<(Vec<Modification>, bool, Option<bool>)> {
+    let loaded = load_str("events.toml", text).unwrap_or_else(|e| panic!("{e}"));
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    loaded
+        .scenario
+        .events
+        .iter()
+        .map(|e| match &e.kind {
+            EventKind::Modify {
+                changes,
+                resets,
+                disconnect_on_session_timeout,
+                ..
+            } => (changes.clone(), *resets, *disconnect_on_session_timeout),
+            other => panic!("a modification, not {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn every_modification_the_guide_lists_is_accepted() {
+    // guide: Endpoint modification — "After a Client VPN has been created, you can modify any of
+    // the following settings", each with the name a `modify` event gives it. The maximum VPN
+    // session duration is its own event (`session_timeout_hours`, with its new value).
+    let guide: &[(&str, Option<&str>)] = &[
+        ("The description", Some("description")),
+        ("The server certificate", Some("server_certificate")),
+        (
+            "The client connection logging options",
+            Some("connection_logging"),
+        ),
+        (
+            "The client connect handler option",
+            Some("client_connect_handler"),
+        ),
+        ("The DNS servers", Some("dns_servers")),
+        ("The split-tunnel option", Some("split_tunnel")),
+        (
+            "Routes (when using the split-tunnel option)",
+            Some("routes"),
+        ),
+        (
+            "Certificate Revocation List (CRL)",
+            Some("certificate_revocation_list"),
+        ),
+        ("Authorization rules", Some("authorization_rules")),
+        (
+            "The VPC and security group associations",
+            Some("security_groups"),
+        ),
+        ("The VPN port number", Some("vpn_port")),
+        (
+            "The self-service portal option",
+            Some("self_service_portal"),
+        ),
+        ("The maximum VPN session duration", None),
+        (
+            "Enable or disable automatic reconnection on session timeout",
+            Some("disconnect_on_session_timeout"),
+        ),
+        (
+            "Enable or disable client login banner text",
+            Some("login_banner"),
+        ),
+        ("Client login banner text", Some("login_banner")),
+    ];
+    for m in Modification::ALL {
+        assert!(
+            guide.iter().any(|(_, name)| *name == Some(m.name())),
+            "{} is not in the guide's list",
+            m.name()
+        );
+    }
+    // "When you modify any of the following parameters on a Client VPN endpoint, the connection
+    // resets" (routes only with split-tunnel on).
+    let resetting = [
+        "server_certificate",
+        "dns_servers",
+        "split_tunnel",
+        "routes",
+        "certificate_revocation_list",
+        "authorization_rules",
+        "vpn_port",
+    ];
+    for (item, name) in guide {
+        let event = match name {
+            Some(name) => format!("[[event]]\nat = \"12:00\"\nmodify = [\"{name}\"]\n"),
+            None => "[[event]]\nat = \"12:00\"\nsession_timeout_hours = 12\n".to_string(),
+        };
+        for split in [false, true] {
+            let text = with_events(&format!("split_tunnel = {split}"), &event);
+            let loaded = load_str("events.toml", &text)
+                .unwrap_or_else(|e| panic!("{item}: {e}"))
+                .scenario;
+            match (&loaded.events[0].kind, name) {
+                (EventKind::Modify { resets, .. }, Some(name)) => {
+                    let expected = resetting.contains(name) && (*name != "routes" || split);
+                    assert_eq!(*resets, expected, "{item} (split-tunnel {split})");
+                }
+                (EventKind::SessionTimeout { timeout, .. }, None) => {
+                    assert_eq!(timeout.hours(), 12, "{item}")
+                }
+                (other, _) => panic!("{item}: {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn disconnect_on_session_timeout_modification_carries_its_new_setting() {
+    // guide: Endpoint modification — "Enable or disable automatic reconnection on session
+    // timeout"; maximum VPN session duration timeout — "Changing the disconnect on session
+    // timeout option applies the new setting to any currently open sessions": no reset.
+    let events = r#"
+[[event]]
+at = "12:00"
+modify = ["disconnect_on_session_timeout", "description"]
+disconnect_on_session_timeout = true
+propagation = "10m"
+"#;
+    for split in [false, true] {
+        let text = with_events(&format!("split_tunnel = {split}"), events);
+        assert_eq!(
+            modify_events(&text),
+            vec![(
+                vec![
+                    Modification::DisconnectOnSessionTimeout,
+                    Modification::Description
+                ],
+                false,
+                Some(true)
+            )]
+        );
+    }
+    assert!(!Modification::DisconnectOnSessionTimeout.resets_connections(true));
+    // Other modifications carry no setting.
+    let text = with_events(
+        "",
+        "[[event]]\nat = \"12:00\"\nmodify = [\"dns_servers\"]\n",
+    );
+    assert_eq!(
+        modify_events(&text),
+        vec![(vec![Modification::DnsServers], true, None)]
+    );
+}
+
+#[test]
+fn disconnect_on_session_timeout_without_a_value_flips_the_setting() {
+    // guide: Endpoint modification — "Enable or disable automatic reconnection on session
+    // timeout": without a new value the change switches the setting in force when the request
+    // is made; requests are taken in time order (listed here out of order).
+    let events = r#"
+[[event]]
+at = "2d 12:00"
+modify = ["disconnect_on_session_timeout"]
+
+[[event]]
+at = "12:00"
+modify = ["disconnect_on_session_timeout"]
+
+[[event]]
+at = "1d 12:00"
+modify = ["disconnect_on_session_timeout"]
+disconnect_on_session_timeout = true
+"#;
+    let text = with_events("disconnect_on_session_timeout = false", events);
+    let got: Vec<Option<bool>> = modify_events(&text).into_iter().map(|e| e.2).collect();
+    // 12:00 flips off → on; day 1 sets on; day 2 flips on → off.
+    assert_eq!(got, vec![Some(true), Some(true), Some(false)]);
+    let text = with_events("disconnect_on_session_timeout = true", events);
+    let got: Vec<Option<bool>> = modify_events(&text).into_iter().map(|e| e.2).collect();
+    assert_eq!(got, vec![Some(false), Some(true), Some(false)]);
+}
+
+#[test]
+fn disconnect_on_session_timeout_setting_belongs_to_a_modification() {
+    // A setting on an outage is misplaced; a setting that is not a bool is a type error.
+    let outage = r#"
+[[event]]
+at = "12:00"
+az_outage = { availability_zone = "us-east-1a" }
+disconnect_on_session_timeout = true
+"#;
+    let not_bool = r#"
+[[event]]
+at = "12:00"
+modify = ["disconnect_on_session_timeout"]
+disconnect_on_session_timeout = "yes"
+"#;
+    for (events, rule) in [(outage, "value"), (not_bool, "type")] {
+        let err = load_str("events.toml", &with_events("", events)).unwrap_err();
+        let d = &err.diagnostics()[0];
+        assert_eq!(
+            (d.rule, d.path.as_str()),
+            (rule, "event[0].disconnect_on_session_timeout"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn session_duration_in_modify_points_to_its_own_event() {
+    // guide: Endpoint modification lists "The maximum VPN session duration"; it carries a value,
+    // so it is written `session_timeout_hours = N`, and the hint says so.
+    let text = with_events(
+        "",
+        "[[event]]\nat = \"12:00\"\nmodify = [\"session_timeout_hours\"]\n",
+    );
+    let err = load_str("events.toml", &text).unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!(
+        (d.rule, d.path.as_str()),
+        ("modification", "event[0].modify")
+    );
+    assert!(
+        d.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("session_timeout_hours = 12")),
+        "{err}"
     );
 }
 

@@ -1682,6 +1682,24 @@ fn event(
             "remove it",
         );
     }
+    // The new setting of a `disconnect_on_session_timeout` modification (optional: without it
+    // the setting flips).
+    let dost_key = Modification::DisconnectOnSessionTimeout.name();
+    let dost_node = t.opt("disconnect_on_session_timeout");
+    let dost = match dost_node {
+        Some(n) if modify.is_some() => read::boolean(n, &join(p, dost_key), cx).map(Some),
+        Some(n) => {
+            cx.error(
+                "value",
+                &join(p, dost_key),
+                n.span.clone(),
+                format!("`{dost_key}` is the new setting of a `modify` event that lists it"),
+                format!("remove it, or make this event `modify = [\"{dost_key}\"]`"),
+            );
+            None
+        }
+        None => Some(None),
+    };
     let kind = if let Some(o) = outage {
         let op = join(p, "az_outage");
         let mut ot = Table::new(o, &op, cx)?;
@@ -1751,6 +1769,14 @@ fn event(
                     ];
                     let hint = if immutable.contains(&name.as_str()) {
                         format!("`{name}` cannot be changed after the endpoint is created")
+                    } else if name == "session_timeout_hours" {
+                        "the maximum VPN session duration is an event of its own: \
+                         `session_timeout_hours = 12` instead of `modify`"
+                            .to_string()
+                    } else if name == "vpc_id" || name == "vpc" {
+                        "the VPC is modified with its security group associations: \
+                         use \"security_groups\""
+                            .to_string()
                     } else {
                         format!(
                             "use one of: {}",
@@ -1782,11 +1808,26 @@ fn event(
             );
             return None;
         }
-        // `resets` is completed in cross_checks, where split-tunnel is known.
+        let dost = dost?;
+        if let (Some(_), Some(n)) = (dost, dost_node) {
+            if !changes.contains(&Modification::DisconnectOnSessionTimeout) {
+                cx.error(
+                    "modification",
+                    &join(p, dost_key),
+                    n.span.clone(),
+                    format!("a new `{dost_key}` setting, but `modify` does not list that change"),
+                    format!("add \"{dost_key}\" to `modify`, or remove this field"),
+                );
+                return None;
+            }
+        }
+        // `resets` is completed in cross_checks, where split-tunnel is known, and so is a
+        // `disconnect_on_session_timeout` change without a value, which flips the setting.
         EventKind::Modify {
             changes,
             propagation: propagation?,
             resets: false,
+            disconnect_on_session_timeout: dost,
         }
     } else {
         let tp = join(p, "session_timeout_hours");
@@ -1807,15 +1848,25 @@ fn event(
 fn cross_checks(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
     let ep = &s.endpoint;
     let client = ep.client_cidr_block;
-    // Split-tunnel decides whether route changes reset connections.
+    // Split-tunnel decides whether route changes reset connections. A change of
+    // `disconnect_on_session_timeout` without a value flips the setting requested before it
+    // (events are in time order here).
+    let mut disconnect = ep.disconnect_on_session_timeout;
     for ev in &mut s.events {
         if let EventKind::Modify {
-            changes, resets, ..
+            changes,
+            resets,
+            disconnect_on_session_timeout,
+            ..
         } = &mut ev.kind
         {
             *resets = changes
                 .iter()
                 .any(|m| m.resets_connections(ep.split_tunnel));
+            if changes.contains(&Modification::DisconnectOnSessionTimeout) {
+                disconnect = disconnect_on_session_timeout.unwrap_or(!disconnect);
+                *disconnect_on_session_timeout = Some(disconnect);
+            }
         }
     }
     // Client CIDR must not overlap the VPC, associated subnets or route destinations (§4).

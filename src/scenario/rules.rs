@@ -45,7 +45,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: "association-routes-differ", statement: "each associated subnet should have an identical set of routes", source: "guide: AWS Client VPN routes; Troubleshooting: access is intermittent" },
     Rule { id: "no-association", statement: "an endpoint must have at least one target network to enable clients to connect", source: "guide: AWS Client VPN target networks" },
     Rule { id: "event-time", statement: "events happen within the simulated duration", source: "DESIGN §12" },
-    Rule { id: "modification", statement: "modifications are the guide's list; the client CIDR, authentication options and transport protocol cannot be modified after creation", source: "guide: Endpoint modification" },
+    Rule { id: "modification", statement: "modifications are the guide's list; the client CIDR, authentication options and transport protocol cannot be modified after creation; a new disconnect-on-session-timeout setting goes with that modification", source: "guide: Endpoint modification" },
     Rule { id: "limits", statement: "overridden limits are positive; the connection table is non-decreasing", source: "DESIGN §3" },
     Rule { id: "probability", statement: "rates and fractions are probabilities between 0 and 1", source: "DESIGN §6" },
 ];
