@@ -278,6 +278,11 @@ fixtures! {
     // guide: Endpoint modification — "Enable or disable automatic reconnection on session
     // timeout": a new setting goes with that modification, not with another one.
     disconnect_setting_without_its_modification: "modification-disconnect-unlisted.toml";
+    // guide: Endpoint modification — "Modifications to Client VPN endpoints … will take effect
+    // up to 4 hours after a request is accepted": a longer propagation is a warning, for a
+    // modification and for a new maximum session duration alike.
+    propagation_beyond_4_hours: "propagation-delay.toml";
+    session_timeout_propagation_beyond_4_hours: "propagation-delay-session-timeout.toml";
     // DESIGN §3: overridden limits are positive and the connection table does not decrease.
     decreasing_connection_table: "limits.toml";
     // DESIGN §6: rates are probabilities.
@@ -305,6 +310,7 @@ fn every_fixture_has_a_test_and_one_expectation() {
 /// Rules that only ever warn, and the adjustable quotas, which warn at their default.
 const WARNS: &[&str] = &[
     "split-tunnel-default-route",
+    "propagation-delay",
     "association-routes-differ",
     "groups-per-user",
     "authorization-rule-quota",
@@ -314,6 +320,7 @@ const WARNS: &[&str] = &[
 /// Rules that are never errors.
 const WARNING_ONLY: &[&str] = &[
     "split-tunnel-default-route",
+    "propagation-delay",
     "association-routes-differ",
     "groups-per-user",
 ];
@@ -823,6 +830,31 @@ fn session_duration_in_modify_points_to_its_own_event() {
             .is_some_and(|h| h.contains("session_timeout_hours = 12")),
         "{err}"
     );
+}
+
+#[test]
+fn propagation_up_to_4_hours_is_the_guides_range() {
+    // guide: Endpoint modification — changes "will take effect up to 4 hours after a request is
+    // accepted": 0 to 4 hours is quiet, a millisecond more warns, and the delay is kept as
+    // written (the warning does not change the scenario).
+    for (propagation, warns) in [("0s", false), ("4h", false), ("4h1ms", true)] {
+        for kind in ["modify = [\"vpn_port\"]", "session_timeout_hours = 10"] {
+            let text = with_events(
+                "",
+                &format!("[[event]]\nat = \"12:00\"\n{kind}\npropagation = \"{propagation}\"\n"),
+            );
+            let loaded = load_str("events.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+            let rules: Vec<&str> = loaded.warnings.iter().map(|d| d.rule).collect();
+            let expected: &[&str] = if warns { &["propagation-delay"] } else { &[] };
+            assert_eq!(rules, expected, "{kind}, propagation {propagation}");
+            let kept = match &loaded.scenario.events[0].kind {
+                EventKind::Modify { propagation, .. }
+                | EventKind::SessionTimeout { propagation, .. } => *propagation,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(kept > 4 * HOUR, warns);
+        }
+    }
 }
 
 #[test]

@@ -1615,6 +1615,10 @@ fn retry(n: &Node, p: &str, cx: &mut Cx) -> Option<RetryPolicy> {
     })
 }
 
+/// Modifications "will take effect up to 4 hours after a request is accepted by the Client VPN
+/// service" (guide: "Endpoint modification"); a longer `propagation` gets a warning.
+const MAX_PROPAGATION: Millis = 4 * HOUR;
+
 fn modification(name: &str) -> Option<Modification> {
     Modification::ALL.iter().copied().find(|m| m.name() == name)
 }
@@ -1681,6 +1685,21 @@ fn event(
             "`propagation` applies to modifications, not to outages or disassociations",
             "remove it",
         );
+    } else if let (Some(d), Some(n)) = (propagation, propagation_node) {
+        if d > MAX_PROPAGATION {
+            cx.warning(
+                "propagation-delay",
+                &join(p, "propagation"),
+                n.span.clone(),
+                format!(
+                    "a propagation of {} is longer than the guide's {}: a change takes effect at \
+                     most 4 hours after the request is accepted",
+                    super::duration::format(d),
+                    super::duration::format(MAX_PROPAGATION)
+                ),
+                "use at most \"4h\", the guide's worst case",
+            );
+        }
     }
     // The new setting of a `disconnect_on_session_timeout` modification (optional: without it
     // the setting flips).

@@ -46,6 +46,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: "no-association", statement: "an endpoint must have at least one target network to enable clients to connect", source: "guide: AWS Client VPN target networks" },
     Rule { id: "event-time", statement: "events happen within the simulated duration", source: "DESIGN §12" },
     Rule { id: "modification", statement: "modifications are the guide's list; the client CIDR, authentication options and transport protocol cannot be modified after creation; a new disconnect-on-session-timeout setting goes with that modification", source: "guide: Endpoint modification" },
+    Rule { id: "propagation-delay", statement: "modifications to Client VPN endpoints will take effect up to 4 hours after a request is accepted by the Client VPN service", source: "guide: Endpoint modification" },
     Rule { id: "limits", statement: "overridden limits are positive; the connection table is non-decreasing", source: "DESIGN §3" },
     Rule { id: "probability", statement: "rates and fractions are probabilities between 0 and 1", source: "DESIGN §6" },
 ];
