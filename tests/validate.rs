@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cvpnsim::model::{AssocId, EventKind, Modification, RouteTarget, DAY, HOUR, MINUTE};
+use cvpnsim::net::auth::{self, Groups};
 use cvpnsim::scenario::diag::{self, Diagnostic, Severity, Source};
 use cvpnsim::scenario::rules::{self, RULES};
 use cvpnsim::scenario::{load_file, load_str, LoadError, Loaded};
@@ -232,6 +233,11 @@ fixtures! {
     // guide: Restrict access based on user groups — "If your Client VPN endpoint is configured
     // for mutual authentication, you cannot configure user groups".
     group_rule_with_mutual_only: "mutual-group-rule.toml";
+    // guide: Client-to-client access using Client VPN — "Network-based authorization rules
+    // using Active Directory groups or SAML-based IdP groups are not supported in this
+    // scenario": a group rule for the client CIDR, or part of it, grants nothing (a warning).
+    group_rule_for_the_client_cidr: "client-to-client-group-rule.toml";
+    group_rule_within_the_client_cidr: "client-to-client-group-rule-within.toml";
     // guide: Client VPN ports — 443 or 1194.
     vpn_port_8443: "vpn-port.toml";
     // guide: Create a Client VPN endpoint — transport protocol UDP or TCP.
@@ -309,6 +315,7 @@ fn every_fixture_has_a_test_and_one_expectation() {
 
 /// Rules that only ever warn, and the adjustable quotas, which warn at their default.
 const WARNS: &[&str] = &[
+    "client-to-client-group-rule",
     "split-tunnel-default-route",
     "propagation-delay",
     "association-routes-differ",
@@ -319,6 +326,7 @@ const WARNS: &[&str] = &[
 
 /// Rules that are never errors.
 const WARNING_ONLY: &[&str] = &[
+    "client-to-client-group-rule",
     "split-tunnel-default-route",
     "propagation-delay",
     "association-routes-differ",
@@ -855,6 +863,50 @@ fn propagation_up_to_4_hours_is_the_guides_range() {
             assert_eq!(kept > 4 * HOUR, warns);
         }
     }
+}
+
+#[test]
+fn group_rule_for_other_clients_grants_nothing() {
+    // guide: Client-to-client access using Client VPN — group rules are not supported for
+    // client-to-client traffic. The warned rule indeed grants the group's members nothing there.
+    let loaded = load_file(&fixture_dir().join("client-to-client-group-rule.toml")).unwrap();
+    let s = &loaded.scenario;
+    let member = Groups::new(&["S-engineering".to_string()], 200);
+    let peer = "10.100.1.7".parse().unwrap();
+    assert!(s.endpoint.client_cidr_block.contains(&peer));
+    assert!(!auth::authorize(&s.authorization_rules, &member, peer, true).granted);
+    assert_eq!(
+        loaded.warnings[0].hint.as_deref(),
+        Some("grant client-to-client access with authorize_all_groups = true, or remove the rule")
+    );
+}
+
+#[test]
+fn group_rules_beyond_the_client_cidr_do_not_warn() {
+    // Only a destination within (or equal to) the client CIDR is client-to-client traffic alone;
+    // a group rule for a wider block, or an all-users rule, is not warned about.
+    let base =
+        std::fs::read_to_string(fixture_dir().join("client-to-client-group-rule.toml")).unwrap();
+    for (from, to) in [
+        (
+            "target_network_cidr = \"10.100.0.0/22\"\naccess_group_id",
+            "target_network_cidr = \"10.0.0.0/8\"\naccess_group_id",
+        ),
+        (
+            "access_group_id = \"S-engineering\"\n",
+            "authorize_all_groups = true\n",
+        ),
+    ] {
+        assert!(base.contains(from));
+        let text = base.replacen(from, to, 1);
+        let loaded = load_str("c2c.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+        assert!(loaded.warnings.is_empty(), "{to}: {:?}", loaded.warnings);
+    }
+    // With mutual authentication alone, a group rule is already an error; no warning on top.
+    let text = base.replace("[\"federated\"]", "[\"mutual\"]");
+    let err = load_str("c2c.toml", &text).unwrap_err();
+    let rules: Vec<&str> = err.diagnostics().iter().map(|d| d.rule).collect();
+    assert_eq!(rules, vec!["mutual-group-rule"]);
 }
 
 #[test]

@@ -2049,6 +2049,34 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
             }
         }
     }
+    // Group rules do not apply to client-to-client traffic (guide: Client-to-client access,
+    // "Network-based authorization rules using Active Directory groups or SAML-based IdP groups
+    // are not supported in this scenario"): a group rule for part of the client CIDR grants
+    // nothing. Mutual-only endpoints already have an error for any group rule.
+    if ep.authentication != Authentication::Mutual {
+        for (i, r) in s.authorization_rules.iter().enumerate() {
+            if let Grant::Group(g) = &r.grant {
+                if client.contains(&r.destination) {
+                    let within = if r.destination == client {
+                        "is the client CIDR".to_string()
+                    } else {
+                        format!("lies within the client CIDR {client}")
+                    };
+                    cx.warning(
+                        "client-to-client-group-rule",
+                        &format!("authorization_rule[{i}].access_group_id"),
+                        spans.rule_group[i].clone(),
+                        format!(
+                            "this rule for group `{g}` grants nothing: its destination {} {within}, \
+                             and group-based rules do not apply to client-to-client traffic",
+                            r.destination
+                        ),
+                        "grant client-to-client access with authorize_all_groups = true, or remove the rule",
+                    );
+                }
+            }
+        }
+    }
     // Quotas (adjustable: warn at the default, error above a declared raised quota).
     quota(
         cx,
