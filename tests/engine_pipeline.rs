@@ -351,6 +351,7 @@ fn a_reset_makes_a_reconnect_storm_that_throttles_the_handler() {
         changes: vec![Modification::ServerCertificate],
         propagation: 0,
         resets: true,
+        disconnect_on_session_timeout: None,
     };
     sc.events.push(event(2 * HOUR, modify));
     let r = run_audited(&sc);

@@ -164,6 +164,7 @@ fn build(k: &Knobs) -> Scenario {
                     changes: vec![Modification::ServerCertificate],
                     propagation: len / 10,
                     resets: true,
+                    disconnect_on_session_timeout: None,
                 },
             ),
             _ => {

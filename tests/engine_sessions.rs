@@ -93,6 +93,33 @@ fn disconnect_on_timeout_makes_everyone_reconnect_by_hand() {
     assert_eq!(r.client_ms[0][0], 20 * HOUR - 20 * MINUTE);
 }
 
+/// Guide: "Changing the disconnect on session timeout option applies the new setting to any
+/// currently open sessions." A certificate user with 20 h of work and an 8 h maximum: the option
+/// is turned on at 4 h, effective at once, so the open session's timeout at 8 h already needs a
+/// manual reconnect (10 min), and so does the one at 16:10; 20 minutes are lost, as with the
+/// option on from the start. Without the change no time is lost.
+#[test]
+fn turning_disconnect_on_timeout_on_applies_to_open_sessions() {
+    let mut sc = one_user(20 * HOUR, 8, Authentication::Mutual, false);
+    sc.events.push(event(
+        4 * HOUR,
+        EventKind::Modify {
+            changes: vec![Modification::DisconnectOnSessionTimeout],
+            propagation: 0,
+            resets: false,
+            disconnect_on_session_timeout: Some(true),
+        },
+    ));
+    let r = run_audited(&sc);
+    assert_eq!(r.client_ms[0][0], 20 * HOUR - 20 * MINUTE);
+    assert_eq!(
+        r.summary.sessions.reset_by_modification, 0,
+        "the change does not reset"
+    );
+    let unchanged = run_audited(&one_user(20 * HOUR, 8, Authentication::Mutual, false));
+    assert_eq!(unchanged.client_ms[0][0], 20 * HOUR);
+}
+
 /// Guide: "When the maximum VPN session duration value is decreased … any active VPN sessions
 /// … connected … longer than the newly set duration are disconnected." 24 h → 8 h accepted at
 /// 10 h, effective at 11 h: a session from 0 h is cut at 11 h (mutual: reconnects at once, then
@@ -150,6 +177,7 @@ fn a_resetting_modification_drops_everyone_after_propagation() {
         changes: vec![Modification::AuthorizationRules],
         propagation: 20 * MINUTE,
         resets: Modification::AuthorizationRules.resets_connections(false),
+        disconnect_on_session_timeout: None,
     };
     sc.events.push(event(2 * HOUR, modify));
     let r = run_audited(&sc);
@@ -198,6 +226,7 @@ fn non_resetting_modifications_leave_connections_alone() {
                 changes: vec![change],
                 propagation: 0,
                 resets,
+                disconnect_on_session_timeout: None,
             },
         ));
         let r = run_audited(&sc);
@@ -311,6 +340,7 @@ fn caching_clients_stick_to_their_landing_until_it_fails() {
             changes: vec![Modification::VpnPort],
             propagation: 0,
             resets: true,
+            disconnect_on_session_timeout: None,
         };
         sc.events.push(event(3 * HOUR, resets));
         sc

@@ -211,6 +211,8 @@ pub(crate) struct Engine<'s> {
     pub invocations: u64,
     /// Current maximum VPN session duration.
     pub timeout: Millis,
+    /// Current disconnect-on-session-timeout setting (a modification can change it mid-run).
+    pub disconnect_on_timeout: bool,
     pub outage_depth: Vec<u32>,
     pub disassociated: Vec<bool>,
     /// Healthy associations in scenario order: what DNS returns.
@@ -267,6 +269,7 @@ impl<'s> Engine<'s> {
             in_flight_peak: 0,
             invocations: 0,
             timeout: sc.endpoint.session_timeout.millis(),
+            disconnect_on_timeout: sc.endpoint.disconnect_on_session_timeout,
             outage_depth: vec![0; n],
             disassociated: vec![false; n],
             healthy: (0..n.min(NO_ASSOC as usize)).map(|a| a as u8).collect(),

@@ -44,10 +44,10 @@ impl Engine<'_> {
     /// Guide, "maximum VPN session duration": with disconnect-on-timeout off, mutual and Active
     /// Directory clients reconnect at once; SAML users must log in again. With it on, everyone
     /// reconnects by hand.
+    /// The setting in force at the moment of the timeout applies ("changing the disconnect on
+    /// session timeout option applies the new setting to any currently open sessions").
     fn after_timeout(&mut self, u: u32) {
-        let endpoint = &self.sc.endpoint;
-        if !endpoint.disconnect_on_session_timeout
-            && endpoint.authentication.reconnects_automatically()
+        if !self.disconnect_on_timeout && self.sc.endpoint.authentication.reconnects_automatically()
         {
             self.users[u as usize].attempt = 0;
             self.users[u as usize].state = State::Waiting;
@@ -210,8 +210,14 @@ impl Engine<'_> {
                 self.health_changed();
             }
             EventKind::Modify {
-                changes, resets, ..
+                changes,
+                resets,
+                disconnect_on_session_timeout,
+                ..
             } => {
+                if let Some(v) = disconnect_on_session_timeout {
+                    self.disconnect_on_timeout = *v;
+                }
                 let names: Vec<&str> = changes.iter().map(|c| c.name()).collect();
                 let what = if *resets {
                     "resets every connection"
