@@ -18,16 +18,57 @@ pub enum Plot {
 /// Every chart of a run: (file stem, title for the report, chart).
 pub fn plots(s: &Scenario, r: &RunResult, matrix: &Matrix) -> Vec<(&'static str, Plot)> {
     let mut v = vec![
-        ("connections", Plot::Time(connections(s, r))),
-        ("addresses", Plot::Time(addresses(s, r))),
-        ("refusals", Plot::Time(refusals(s, r))),
-        ("handler", Plot::Time(handler(s, r))),
-        ("below-floor", Plot::Time(below_floor(s, r))),
+        ("connections", Plot::Time(connections(s, r, &r.samples))),
+        ("addresses", Plot::Time(addresses(s, r, &r.samples))),
+        ("refusals", Plot::Time(refusals(s, r, &r.samples))),
+        ("handler", Plot::Time(handler(s, r, &r.samples))),
+        ("retries", Plot::Time(retries(s, r, &r.samples))),
+        ("below-floor", Plot::Time(below_floor(s, r, &r.samples))),
     ];
+    if let Some((from, to)) = busiest_window(s, r) {
+        let zoom = |mut c: TimeChart| {
+            c.title = format!("{} — the busiest two hours", c.title);
+            c.from = from;
+            c.duration = to;
+            c
+        };
+        let window: Vec<Sample> = r
+            .samples
+            .iter()
+            .filter(|x| x.end > from && x.start < to)
+            .cloned()
+            .collect();
+        v.push((
+            "refusals-busiest",
+            Plot::Time(zoom(refusals(s, r, &window))),
+        ));
+        v.push((
+            "connections-busiest",
+            Plot::Time(zoom(connections(s, r, &window))),
+        ));
+        v.push(("handler-busiest", Plot::Time(zoom(handler(s, r, &window)))));
+    }
     if !matrix.cells.is_empty() {
         v.push(("reachability", Plot::Heat(reachability(s, matrix))));
     }
     v
+}
+
+/// For runs longer than a day with refusals: the two hours around the interval with the most
+/// failed attempts, where a storm is too narrow to see on the whole run's axis.
+pub fn busiest_window(s: &Scenario, r: &RunResult) -> Option<(u64, u64)> {
+    if s.duration <= crate::model::DAY {
+        return None;
+    }
+    let worst = r
+        .samples
+        .iter()
+        .filter(|x| x.counts.failed() > 0)
+        .max_by_key(|x| (x.counts.failed(), std::cmp::Reverse(x.start)))?;
+    let hour = crate::model::HOUR;
+    let from = worst.start.saturating_sub(hour);
+    let to = (from + 2 * hour).min(s.duration);
+    Some((to.saturating_sub(2 * hour), to))
 }
 
 fn marks(r: &RunResult) -> Vec<Mark> {
@@ -40,13 +81,16 @@ fn marks(r: &RunResult) -> Vec<Mark> {
         .collect()
 }
 
-/// A step series: each sample's value held over its interval.
+/// A step series: each sample's value held over its interval. Long runs are reduced to about
+/// 600 steps, each the highest value of the samples it covers, so a storm one sample wide still
+/// shows on a week-long axis.
 fn steps(samples: &[Sample], f: impl Fn(&Sample) -> f64) -> Vec<(u64, f64)> {
-    let mut pts = Vec::with_capacity(samples.len() * 2);
-    for smp in samples {
-        let v = f(smp);
-        pts.push((smp.start, v));
-        pts.push((smp.end, v));
+    let group = samples.len().div_ceil(600).max(1);
+    let mut pts = Vec::with_capacity(2 * samples.len() / group + 2);
+    for chunk in samples.chunks(group) {
+        let v = chunk.iter().map(&f).fold(f64::NEG_INFINITY, f64::max);
+        pts.push((chunk[0].start, v));
+        pts.push((chunk[chunk.len() - 1].end, v));
     }
     pts
 }
@@ -56,53 +100,55 @@ fn name_of(s: &Scenario, a: usize) -> String {
     format!("{} ({})", sub.id, sub.availability_zone)
 }
 
-pub fn connections(s: &Scenario, r: &RunResult) -> TimeChart {
+pub fn connections(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
     let mut series = Vec::new();
     for a in 0..s.associations.len() {
         series.push(Series {
             name: format!("{} live", name_of(s, a)),
-            points: steps(&r.samples, |x| x.active.get(a).copied().unwrap_or(0) as f64),
+            points: steps(samples, |x| x.active.get(a).copied().unwrap_or(0) as f64),
             kind: SeriesKind::Line,
         });
     }
     for a in 0..s.associations.len() {
         series.push(Series {
             name: format!("{} limit", s.subnet_of(AssocId(a as u32)).id),
-            points: steps(&r.samples, |x| x.limits.get(a).copied().unwrap_or(0) as f64),
+            points: steps(samples, |x| x.limits.get(a).copied().unwrap_or(0) as f64),
             kind: SeriesKind::Limit,
         });
     }
     series.push(Series {
         name: "endpoint limit".into(),
-        points: steps(&r.samples, |x| x.limit_total as f64),
+        points: steps(samples, |x| x.limit_total as f64),
         kind: SeriesKind::Limit,
     });
     TimeChart {
         title: "Live connections per association and their limits".into(),
         y_label: "connections".into(),
+        from: 0,
         duration: s.duration,
         series,
         marks: marks(r),
     }
 }
 
-pub fn addresses(s: &Scenario, r: &RunResult) -> TimeChart {
+pub fn addresses(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
     TimeChart {
         title: format!(
             "Client addresses ({}: half the block is reserved)",
             s.endpoint.client_cidr_block
         ),
         y_label: "addresses".into(),
+        from: 0,
         duration: s.duration,
         series: vec![
             Series {
                 name: "addresses in use".into(),
-                points: steps(&r.samples, |x| x.addresses_used as f64),
+                points: steps(samples, |x| x.addresses_used as f64),
                 kind: SeriesKind::Line,
             },
             Series {
                 name: "usable addresses".into(),
-                points: steps(&r.samples, |x| x.addresses_usable as f64),
+                points: steps(samples, |x| x.addresses_usable as f64),
                 kind: SeriesKind::Limit,
             },
         ],
@@ -110,81 +156,100 @@ pub fn addresses(s: &Scenario, r: &RunResult) -> TimeChart {
     }
 }
 
-pub fn refusals(s: &Scenario, r: &RunResult) -> TimeChart {
+pub fn refusals(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
     let per_min = |x: &Sample, reason: FailureReason| {
         x.counts.failures_of(reason) as f64 * 60_000.0 / (x.end - x.start).max(1) as f64
     };
     let series = FailureReason::ALL
         .iter()
-        .filter(|&&reason| r.samples.iter().any(|x| x.counts.failures_of(reason) > 0))
+        .filter(|&&reason| samples.iter().any(|x| x.counts.failures_of(reason) > 0))
         .map(|&reason| Series {
             name: reason.name().to_string(),
-            points: steps(&r.samples, |x| per_min(x, reason)),
+            points: steps(samples, |x| per_min(x, reason)),
             kind: SeriesKind::Stacked,
         })
         .collect();
     TimeChart {
         title: "Failed connection attempts by reason".into(),
         y_label: "failed attempts per minute".into(),
+        from: 0,
         duration: s.duration,
         series,
         marks: marks(r),
     }
 }
 
-pub fn handler(s: &Scenario, r: &RunResult) -> TimeChart {
-    let per_min = |x: &Sample, n: u64| n as f64 * 60_000.0 / (x.end - x.start).max(1) as f64;
+pub fn handler(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
     let mut series = vec![Series {
-        name: "retries per minute".into(),
-        points: steps(&r.samples, |x| per_min(x, x.counts.retries)),
+        name: "invocations in flight (peak per interval)".into(),
+        points: steps(samples, |x| x.handler_peak_in_flight as f64),
         kind: SeriesKind::Line,
     }];
-    if let Some(h) = &s.endpoint.client_connect_handler {
-        series.push(Series {
-            name: "handler peak in flight".into(),
-            points: steps(&r.samples, |x| x.handler_peak_in_flight as f64),
-            kind: SeriesKind::Line,
-        });
-        series.push(Series {
-            name: format!("handler concurrency ({})", h.concurrency),
-            points: vec![
-                (0, h.concurrency as f64),
-                (s.duration, h.concurrency as f64),
-            ],
-            kind: SeriesKind::Limit,
-        });
-    }
-    let title = if s.endpoint.client_connect_handler.is_some() {
-        "Retries and client connect handler in flight"
-    } else {
-        "Retries (no client connect handler configured)"
+    let title = match &s.endpoint.client_connect_handler {
+        Some(h) => {
+            series.push(Series {
+                name: format!("concurrency {} (throttled at this level)", h.concurrency),
+                points: vec![
+                    (0, h.concurrency as f64),
+                    (s.duration, h.concurrency as f64),
+                ],
+                kind: SeriesKind::Limit,
+            });
+            format!("Client connect handler {} in flight", h.function_name)
+        }
+        None => "Client connect handler: none configured".to_string(),
     };
     TimeChart {
-        title: title.into(),
-        y_label: "retries per minute / invocations in flight".into(),
+        title,
+        y_label: "invocations in flight".into(),
+        from: 0,
         duration: s.duration,
         series,
         marks: marks(r),
     }
 }
 
-pub fn below_floor(s: &Scenario, r: &RunResult) -> TimeChart {
+pub fn retries(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
+    let per_min = |x: &Sample, n: u64| n as f64 * 60_000.0 / (x.end - x.start).max(1) as f64;
+    TimeChart {
+        title: "Retries and users who gave up".into(),
+        y_label: "per minute".into(),
+        from: 0,
+        duration: s.duration,
+        series: vec![
+            Series {
+                name: "retries per minute".into(),
+                points: steps(samples, |x| per_min(x, x.counts.retries)),
+                kind: SeriesKind::Line,
+            },
+            Series {
+                name: "users giving up per minute".into(),
+                points: steps(samples, |x| per_min(x, x.counts.gave_up)),
+                kind: SeriesKind::Line,
+            },
+        ],
+        marks: marks(r),
+    }
+}
+
+pub fn below_floor(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
     TimeChart {
         title: format!(
             "Connections below min(demand, {} Mbps)",
             s.limits.per_connection_mbps
         ),
         y_label: "connections".into(),
+        from: 0,
         duration: s.duration,
         series: vec![
             Series {
                 name: "below the floor".into(),
-                points: steps(&r.samples, |x| x.below_floor as f64),
+                points: steps(samples, |x| x.below_floor as f64),
                 kind: SeriesKind::Line,
             },
             Series {
                 name: "live connections".into(),
-                points: steps(&r.samples, |x| x.active_total as f64),
+                points: steps(samples, |x| x.active_total as f64),
                 kind: SeriesKind::Line,
             },
         ],
