@@ -1,6 +1,7 @@
 //! The application layer: turns parsed command-line arguments into calls of the library and
 //! results into exit codes. One file per command.
 
+mod check;
 mod diff;
 mod merge;
 mod plan;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Reach(args) => reach::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Rules => {
