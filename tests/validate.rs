@@ -419,6 +419,8 @@ fn scenario_files() -> Vec<PathBuf> {
         .expect("scenarios directory")
         .map(|e| e.expect("directory entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml" || e == "json"))
+        // `NAME.expect.toml` beside a scenario is its expectations file for `cvpnsim check`.
+        .filter(|p| !p.to_string_lossy().ends_with(".expect.toml"))
         .collect();
     v.sort();
     v
