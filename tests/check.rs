@@ -689,3 +689,36 @@ fn expectations_with_nothing_to_check() {
     let out = check_text(&TINY.toml(), "# nothing yet\n");
     assert_bad_input(&out, &["e.toml: no expectation to check"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The CI workflow.
+
+#[test]
+fn the_documented_workflow_is_the_deployed_one() {
+    let doc = fs::read_to_string(root().join("docs/check.md")).unwrap();
+    let start = doc
+        .find("```yaml\n")
+        .expect("a yaml block in docs/check.md")
+        + "```yaml\n".len();
+    let documented = &doc[start..start + doc[start..].find("```\n").unwrap()];
+    let deployed = fs::read_to_string(root().join("deploy/github-actions-check.yml")).unwrap();
+    // The deployed file opens with a comment on where to put it; the rest is the same.
+    let body: String = deployed
+        .lines()
+        .skip_while(|l| l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(documented, body);
+    // It does what docs/check.md says it does.
+    for step in [
+        "pull_request:",
+        "dtolnay/rust-toolchain@",
+        "cargo build --release",
+        "cvpnsim check \"$scenario\" --expect \"$expect\"",
+        "--junit",
+        "actions/upload-artifact@",
+        "if: always()",
+    ] {
+        assert!(body.contains(step), "the workflow lacks `{step}`");
+    }
+}
