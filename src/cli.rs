@@ -19,6 +19,80 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the validation rules and where in the guide each comes from.
     Rules,
+    /// Write a scenario from an existing endpoint's configuration (AWS CLI output or a
+    /// Terraform plan); exit 0 valid, 1 not importable or invalid, 2 unreadable.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub source: ImportSource,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// From the JSON the AWS CLI prints for the describe-client-vpn-* calls.
+    Aws(ImportAwsArgs),
+    /// From `terraform show -json` of a plan (or of the state).
+    Terraform(ImportTerraformArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportAwsArgs {
+    /// Output of `aws ec2 describe-client-vpn-endpoints`.
+    #[arg(long, value_name = "FILE")]
+    pub endpoints: PathBuf,
+    /// Output of `aws ec2 describe-client-vpn-target-networks`.
+    #[arg(long, value_name = "FILE")]
+    pub target_networks: PathBuf,
+    /// Output of `aws ec2 describe-client-vpn-routes`.
+    #[arg(long, value_name = "FILE")]
+    pub routes: PathBuf,
+    /// Output of `aws ec2 describe-client-vpn-authorization-rules`.
+    #[arg(long, value_name = "FILE")]
+    pub authorization_rules: PathBuf,
+    /// Output of `aws ec2 describe-subnets` (Availability Zones and CIDR blocks).
+    #[arg(long, value_name = "FILE")]
+    pub subnets: Option<PathBuf>,
+    /// Output of `aws ec2 describe-vpcs` (CIDR blocks and tenancy).
+    #[arg(long, value_name = "FILE")]
+    pub vpcs: Option<PathBuf>,
+    /// The endpoint to import when the endpoints file lists several.
+    #[arg(long, value_name = "ID")]
+    pub endpoint_id: Option<String>,
+    #[command(flatten)]
+    pub output: ImportOutput,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportTerraformArgs {
+    /// `terraform show -json PLANFILE > plan.json` (or `terraform show -json` of the state).
+    pub plan: PathBuf,
+    /// Address of the aws_ec2_client_vpn_endpoint to import when the plan has several.
+    #[arg(long, value_name = "ADDRESS")]
+    pub endpoint: Option<String>,
+    /// Output of `aws ec2 describe-subnets`, for subnets the plan only refers to by id.
+    #[arg(long, value_name = "FILE")]
+    pub subnets: Option<PathBuf>,
+    /// Output of `aws ec2 describe-vpcs`, for a VPC the plan only refers to by id.
+    #[arg(long, value_name = "FILE")]
+    pub vpcs: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: ImportOutput,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportOutput {
+    /// Scenario file to write (`-` for standard output); default `<name>.toml`.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Scenario name (default: the endpoint's id or address).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,6 +1,7 @@
 //! The application layer: turns parsed command-line arguments into calls of the library and
 //! results into exit codes. One file per command.
 
+mod import;
 mod validate;
 
 use std::process::ExitCode;
@@ -34,6 +35,7 @@ impl std::fmt::Display for AppError {
 pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Rules => {
             for r in crate::scenario::rules::RULES {
                 println!("{:28} {}\n{:28} ({})", r.id, r.statement, "", r.source);
