@@ -19,6 +19,12 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the validation rules and where in the guide each comes from.
     Rules,
+    /// Size an endpoint for a peak: client CIDR and number of associations, by the guide's rules.
+    Plan(PlanArgs),
+    /// Run a what-if grid of variants × replicas in parallel.
+    Sweep(SweepArgs),
+    /// Combine the folders of a sharded sweep into the files a single run writes.
+    Merge(MergeArgs),
     /// Write a scenario from an existing endpoint's configuration (AWS CLI output or a
     /// Terraform plan); exit 0 valid, 1 not importable or invalid, 2 unreadable.
     Import(ImportArgs),
@@ -103,4 +109,54 @@ pub struct ValidateArgs {
     /// Print only errors and the final tally.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// Peak concurrent connections to support.
+    #[arg(long, value_name = "PEAK")]
+    pub connections: u64,
+    /// Keep the peak within the limit with any one Availability Zone lost.
+    #[arg(long)]
+    pub survive_az_loss: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML or JSON).
+    pub file: PathBuf,
+    /// A varied key and its values, e.g. `endpoint.session_timeout_hours=8,12,24`; repeatable.
+    #[arg(long = "vary", value_name = "KEY=V1,V2,...")]
+    pub vary: Vec<String>,
+    /// Replicas of each variant (independent random streams).
+    #[arg(long, default_value_t = 1)]
+    pub replicas: u32,
+    /// Run only the K-th of N deterministic subsets of the jobs (1-based), for several machines.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Output folder [default: results/<scenario>-sweep, or …-shard-K-of-N].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace results of another scenario in the output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads [default: all cores]; the results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Output folders of the shards of one sweep.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Output folder for the merged results.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace results of another scenario in the output folder.
+    #[arg(long)]
+    pub force: bool,
 }

@@ -5,13 +5,21 @@
 //! - [`scenario`]: reads a scenario file (TOML or JSON) and checks it into a [`model::Scenario`];
 //! - [`model`]: the checked scenario, where invalid states cannot be represented;
 //! - [`dist`]: distributions and their portable sampling;
+//! - [`sim`]: the discrete-event engine that plays a scenario out;
+//! - [`report`]: results rendered into files (charts included);
+//! - [`plan`], [`sweep`], [`check`]: capacity planning, what-if grids, regression checks;
 //! - [`import`]: scenarios from AWS CLI output and Terraform plans, populations from connection
 //!   logs;
 //! - [`app`] and [`cli`]: the command line (arguments, dispatch, exit codes).
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod dist;
 pub mod import;
 pub mod model;
+pub mod plan;
+pub mod report;
 pub mod scenario;
+pub mod sim;
+pub mod sweep;

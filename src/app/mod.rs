@@ -2,6 +2,10 @@
 //! results into exit codes. One file per command.
 
 mod import;
+mod merge;
+mod plan;
+mod progress;
+mod sweep;
 mod validate;
 
 use std::process::ExitCode;
@@ -36,6 +40,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Import(args) => import::run(&args),
+        Command::Plan(args) => plan::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Rules => {
             for r in crate::scenario::rules::RULES {
                 println!("{:28} {}\n{:28} ({})", r.id, r.statement, "", r.source);

@@ -139,3 +139,11 @@ pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
     })?;
     load_str(&path.display().to_string(), &text)
 }
+
+/// A stable identity of a checked scenario: the SHA-256 of its canonical TOML, so comments,
+/// field order and formatting do not change it, and any change of meaning does.
+pub fn fingerprint(s: &crate::model::Scenario) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(write::to_toml(s).as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,271 @@
+//! The expectations file of `cvpnsim check`: what must hold for a configuration to pass. Read
+//! with the same machinery as scenarios, so mistakes get file:line:col, the field and a hint.
+//!
+//! ```toml
+//! max_blocking_probability = 0.001     # refused attempts / finished attempts
+//! min_address_headroom = 0.25          # share of usable client addresses still free at peak
+//! max_below_floor_minutes = 0          # connection-minutes below min(demand, 10 Mbps)
+//! replicas = 3                         # every replica must pass
+//!
+//! [max_refusals]                       # by failure reason; unlisted reasons are not limited
+//! association-at-capacity = 0
+//!
+//! [[reachable]]                        # no reachability gap for these pairs
+//! population = "engineering"
+//! network = "on-prem"
+//!
+//! [survive_az_loss]                    # lose each Availability Zone in turn, for good
+//! at = "09:30"
+//! max_blocking_probability = 0.01
+//! ```
+
+use crate::model::Millis;
+use crate::scenario::diag::{Diagnostic, Source};
+use crate::scenario::node::{Node, Value};
+use crate::scenario::read::{self, join, Cx, Table};
+use crate::scenario::{parse_tree, LoadError};
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Expectations {
+    pub max_blocking_probability: Option<f64>,
+    pub min_address_headroom: Option<f64>,
+    pub max_below_floor_minutes: Option<f64>,
+    /// (reason name, maximum count).
+    pub max_refusals: Vec<(String, u64)>,
+    /// (population, network) pairs that must have no gap.
+    pub reachable: Vec<(String, String)>,
+    pub survive_az_loss: Option<AzLoss>,
+    pub replicas: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AzLoss {
+    pub at: Millis,
+    pub max_blocking_probability: f64,
+}
+
+/// Reads an expectations file. `reasons` are the valid failure-reason names.
+pub fn parse(name: &str, text: &str, reasons: &[&str]) -> Result<Expectations, LoadError> {
+    let source = Source::new(name, text);
+    let tree = match parse_tree(name, text) {
+        Ok(t) => t,
+        Err(d) => {
+            return Err(LoadError::Invalid {
+                source,
+                diagnostics: vec![d],
+            })
+        }
+    };
+    let mut cx = Cx::default();
+    let e = decode(&tree, reasons, &mut cx);
+    let mut diagnostics: Vec<Diagnostic> = cx.diags;
+    diagnostics.sort_by_key(|d| (d.span.start, d.severity));
+    match e {
+        Some(e) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(e),
+        _ => Err(LoadError::Invalid {
+            source,
+            diagnostics,
+        }),
+    }
+}
+
+fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
+    let mut t = Table::new(root, "", cx)?;
+    let mut e = Expectations {
+        replicas: 1,
+        ..Expectations::default()
+    };
+    let mut ok = true;
+    let prob = |t: &mut Table, key: &'static str, cx: &mut Cx| -> Option<Option<f64>> {
+        match t.opt(key) {
+            None => Some(None),
+            Some(n) => read::probability(n, key, cx).map(Some),
+        }
+    };
+    match prob(&mut t, "max_blocking_probability", cx) {
+        Some(v) => e.max_blocking_probability = v,
+        None => ok = false,
+    }
+    match prob(&mut t, "min_address_headroom", cx) {
+        Some(v) => e.min_address_headroom = v,
+        None => ok = false,
+    }
+    if let Some(n) = t.opt("max_below_floor_minutes") {
+        match read::number(n, "max_below_floor_minutes", 0.0, true, f64::INFINITY, cx) {
+            Some(v) => e.max_below_floor_minutes = Some(v),
+            None => ok = false,
+        }
+    }
+    if let Some(n) = t.opt("replicas") {
+        match read::integer(n, "replicas", 1, 10_000, cx) {
+            Some(v) => e.replicas = v as u32,
+            None => ok = false,
+        }
+    }
+    if let Some(n) = t.opt("max_refusals") {
+        match &n.value {
+            Value::Table(entries) => {
+                for en in entries {
+                    let p = join("max_refusals", &en.key);
+                    if !reasons.contains(&en.key.as_str()) {
+                        let best = reasons
+                            .iter()
+                            .map(|r| (strsim::jaro_winkler(r, &en.key), *r))
+                            .max_by(|a, b| a.0.total_cmp(&b.0))
+                            .filter(|b| b.0 > 0.8);
+                        let hint = match best {
+                            Some((_, r)) => format!("did you mean `{r}`?"),
+                            None => format!("failure reasons: {}", reasons.join(", ")),
+                        };
+                        cx.error(
+                            "unknown-field",
+                            &p,
+                            en.key_span.clone(),
+                            format!("`{}` is not a failure reason", en.key),
+                            hint,
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    match read::integer(&en.node, &p, 0, i64::MAX, cx) {
+                        Some(v) => e.max_refusals.push((en.key.clone(), v as u64)),
+                        None => ok = false,
+                    }
+                }
+            }
+            _ => {
+                cx.error(
+                    "type",
+                    "max_refusals",
+                    n.span.clone(),
+                    "`max_refusals` must be a table of reason = count",
+                    "[max_refusals]\nassociation-at-capacity = 0",
+                );
+                ok = false;
+            }
+        }
+    }
+    if let Some(n) = t.opt("reachable") {
+        match read::array(n, "reachable", cx) {
+            Some(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let p = format!("reachable[{i}]");
+                    let Some(mut it) = Table::new(item, &p, cx) else {
+                        ok = false;
+                        continue;
+                    };
+                    let pop = it
+                        .req(cx, "population", "\"engineering\"")
+                        .and_then(|n| read::string(n, &join(&p, "population"), cx));
+                    let net = it
+                        .req(cx, "network", "\"on-prem\"")
+                        .and_then(|n| read::string(n, &join(&p, "network"), cx));
+                    it.finish(cx);
+                    match (pop, net) {
+                        (Some(a), Some(b)) => e.reachable.push((a, b)),
+                        _ => ok = false,
+                    }
+                }
+            }
+            None => ok = false,
+        }
+    }
+    if let Some(n) = t.opt("survive_az_loss") {
+        let p = "survive_az_loss";
+        match Table::new(n, p, cx) {
+            Some(mut st) => {
+                let at = st
+                    .req(cx, "at", "\"09:30\"")
+                    .and_then(|n| read::duration(n, &join(p, "at"), cx));
+                let mb = st
+                    .req(cx, "max_blocking_probability", "0.01")
+                    .and_then(|n| read::probability(n, &join(p, "max_blocking_probability"), cx));
+                st.finish(cx);
+                match (at, mb) {
+                    (Some(at), Some(mb)) => {
+                        e.survive_az_loss = Some(AzLoss {
+                            at,
+                            max_blocking_probability: mb,
+                        })
+                    }
+                    _ => ok = false,
+                }
+            }
+            None => ok = false,
+        }
+    }
+    t.finish(cx);
+    ok.then_some(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REASONS: &[&str] = &["association-at-capacity", "client-cidr-exhausted"];
+
+    #[test]
+    fn reads_every_assertion() {
+        let e = parse(
+            "e.toml",
+            r#"
+max_blocking_probability = 0.001
+min_address_headroom = 0.25
+max_below_floor_minutes = 0
+replicas = 2
+[max_refusals]
+association-at-capacity = 0
+[[reachable]]
+population = "engineering"
+network = "on-prem"
+[survive_az_loss]
+at = "09:30"
+max_blocking_probability = 0.01
+"#,
+            REASONS,
+        )
+        .unwrap();
+        assert_eq!(e.max_blocking_probability, Some(0.001));
+        assert_eq!(e.min_address_headroom, Some(0.25));
+        assert_eq!(e.max_below_floor_minutes, Some(0.0));
+        assert_eq!(e.replicas, 2);
+        assert_eq!(
+            e.max_refusals,
+            vec![("association-at-capacity".to_string(), 0)]
+        );
+        assert_eq!(
+            e.reachable,
+            vec![("engineering".to_string(), "on-prem".to_string())]
+        );
+        assert_eq!(
+            e.survive_az_loss,
+            Some(AzLoss {
+                at: 9 * crate::model::HOUR + 30 * crate::model::MINUTE,
+                max_blocking_probability: 0.01
+            })
+        );
+    }
+
+    #[test]
+    fn mistakes_are_located_and_explained() {
+        let err = parse(
+            "e.toml",
+            "max_blocking_probabilty = 0.1\n[max_refusals]\nassociation-at-capacit = 0\n",
+            REASONS,
+        )
+        .unwrap_err();
+        let d = err.diagnostics();
+        assert_eq!(d.len(), 2);
+        assert!(d[0]
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("max_blocking_probability"));
+        assert!(d[1]
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("association-at-capacity"));
+        assert!(err.to_string().contains("e.toml:3:1"), "{err}");
+    }
+}

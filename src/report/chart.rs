@@ -1,0 +1,735 @@
+//! Charts as bytes: PNG and SVG from plain data (time series with limits and event marks, stacked
+//! areas, and a categorical heatmap). Text is drawn with DejaVu Sans compiled into the binary, so
+//! a chart renders the same on a fresh machine with no fonts installed.
+//!
+//! This module knows nothing of the engine: callers turn their results into [`TimeChart`] or
+//! [`Heatmap`] values. It does no file I/O; the report writer stores the bytes.
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::model::{Millis, DAY, HOUR};
+
+/// Font family name registered for every chart.
+const FONT: &str = "sans-serif";
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The bytes are a valid TTF shipped by the `dejavu` crate; failure would be a build defect.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesKind {
+    /// A solid line.
+    Line,
+    /// A dashed line, for limits and capacities.
+    Limit,
+    /// A filled band, stacked on the bands before it.
+    Stacked,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    /// (time, value), time in milliseconds from the start, increasing.
+    pub points: Vec<(Millis, f64)>,
+    pub kind: SeriesKind,
+}
+
+/// A labelled instant (fault, modification) drawn as a vertical line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub at: Millis,
+    pub label: String,
+}
+
+/// A chart of values over simulated time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeChart {
+    pub title: String,
+    pub y_label: String,
+    pub duration: Millis,
+    pub series: Vec<Series>,
+    pub marks: Vec<Mark>,
+}
+
+/// A grid of categorical cells (e.g. reachability verdicts).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heatmap {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<String>,
+    /// `cells[row][column]` = index into `categories`.
+    pub cells: Vec<Vec<usize>>,
+    /// Category names, in legend order; colour by position.
+    pub categories: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct ChartError(pub String);
+
+impl std::fmt::Display for ChartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "chart: {}", self.0)
+    }
+}
+
+impl std::error::Error for ChartError {}
+
+fn err<E: std::fmt::Debug>(e: E) -> ChartError {
+    ChartError(format!("{e:?}"))
+}
+
+/// Default size of charts in the report.
+pub const SIZE: (u32, u32) = (1000, 480);
+
+/// Colours that stay apart for people with the common colour-vision deficiencies (Okabe–Ito),
+/// then a few more.
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(213, 94, 0),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(240, 228, 66),
+    RGBColor(90, 90, 90),
+    RGBColor(150, 75, 0),
+    RGBColor(0, 0, 0),
+];
+
+pub fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Formats a time axis tick: `d1 09:00` for multi-day charts, `09:00` within a day.
+fn time_label(ms: Millis, multi_day: bool) -> String {
+    let day = ms / DAY;
+    let h = (ms % DAY) / HOUR;
+    let m = (ms % HOUR) / 60_000;
+    if multi_day {
+        format!("d{day} {h:02}:{m:02}")
+    } else {
+        format!("{h:02}:{m:02}")
+    }
+}
+
+/// Renders a time chart as PNG bytes.
+pub fn time_png(chart: &TimeChart, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+    register_font();
+    let mut buf = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
+        draw_time(chart, &root)?;
+        root.present().map_err(err)?;
+    }
+    encode_png(&buf, size)
+}
+
+/// Renders a time chart as SVG text.
+pub fn time_svg(chart: &TimeChart, size: (u32, u32)) -> Result<String, ChartError> {
+    register_font();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        draw_time(chart, &root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}
+
+pub fn heatmap_png(map: &Heatmap, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+    register_font();
+    let mut buf = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
+        draw_heatmap(map, &root)?;
+        root.present().map_err(err)?;
+    }
+    encode_png(&buf, size)
+}
+
+pub fn heatmap_svg(map: &Heatmap, size: (u32, u32)) -> Result<String, ChartError> {
+    register_font();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        draw_heatmap(map, &root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}
+
+fn encode_png(rgb: &[u8], size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, size.0, size.1);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().map_err(err)?;
+        w.write_image_data(rgb).map_err(err)?;
+    }
+    Ok(out)
+}
+
+/// Running sums of stacked series, in series order, on the union of their time points.
+fn stack(series: &[&Series]) -> Vec<Vec<(Millis, f64)>> {
+    let mut out: Vec<Vec<(Millis, f64)>> = Vec::new();
+    for (i, s) in series.iter().enumerate() {
+        let layer = s
+            .points
+            .iter()
+            .enumerate()
+            .map(|(j, &(t, v))| {
+                (
+                    t,
+                    v + if i > 0 {
+                        out[i - 1].get(j).map_or(0.0, |p| p.1)
+                    } else {
+                        0.0
+                    },
+                )
+            })
+            .collect();
+        out.push(layer);
+    }
+    out
+}
+
+fn draw_time<DB: DrawingBackend>(
+    c: &TimeChart,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let (width, height) = root.dim_in_pixel();
+    // The legend gets its own strip on the right, so it never hides data or mark labels.
+    let (main, legend) = root.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
+    let stacked: Vec<&Series> = c
+        .series
+        .iter()
+        .filter(|s| s.kind == SeriesKind::Stacked)
+        .collect();
+    let layers = stack(&stacked);
+    let top = c
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .chain(
+            layers
+                .last()
+                .into_iter()
+                .flat_map(|l| l.iter().map(|p| p.1)),
+        )
+        .fold(0.0f64, f64::max);
+    // Headroom above the data for the mark labels.
+    let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
+    // Hours for runs up to three days, days beyond: ticks then fall on round times.
+    let unit = if c.duration <= 3 * DAY { HOUR } else { DAY };
+    let x_of = |ms: Millis| ms as f64 / unit as f64;
+    let x_max = x_of(c.duration.max(1));
+    let multi_day = c.duration > DAY;
+
+    let mut chart = ChartBuilder::on(&main)
+        .caption(&c.title, (FONT, 22).into_font().style(FontStyle::Bold))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(78)
+        .build_cartesian_2d(0f64..x_max, 0f64..y_max)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(if multi_day {
+            "simulated time (day hh:mm)"
+        } else {
+            "simulated time (hh:mm)"
+        })
+        .y_desc(&c.y_label)
+        .x_labels(12)
+        .y_labels(8)
+        .x_label_formatter(&|x| time_label((x * unit as f64).round() as Millis, multi_day))
+        .y_label_formatter(&|y| thousands(*y))
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .light_line_style(RGBColor(238, 238, 238))
+        .draw()
+        .map_err(err)?;
+
+    // Stacked bands first, back to front, so the first band is at the bottom.
+    let index_of = |s: &Series| {
+        c.series
+            .iter()
+            .position(|x| std::ptr::eq(x, s))
+            .unwrap_or(0)
+    };
+    for (i, s) in stacked.iter().enumerate().rev() {
+        let col = colour(index_of(s));
+        let pts: Vec<(f64, f64)> = layers[i].iter().map(|&(t, v)| (x_of(t), v)).collect();
+        chart
+            .draw_series(AreaSeries::new(pts, 0.0, col.mix(0.75)).border_style(col.stroke_width(1)))
+            .map_err(err)?;
+    }
+    for (idx, s) in c.series.iter().enumerate() {
+        let col = colour(idx);
+        let pts: Vec<(f64, f64)> = s.points.iter().map(|&(t, v)| (x_of(t), v)).collect();
+        match s.kind {
+            SeriesKind::Stacked => {}
+            SeriesKind::Line => {
+                chart
+                    .draw_series(LineSeries::new(pts, col.stroke_width(2)))
+                    .map_err(err)?;
+            }
+            SeriesKind::Limit => {
+                chart
+                    .draw_series(DashedLineSeries::new(pts, 8, 5, col.stroke_width(2)))
+                    .map_err(err)?;
+            }
+        }
+    }
+    let mark_col = RGBColor(200, 0, 0);
+    for (i, m) in c.marks.iter().enumerate() {
+        let x = x_of(m.at);
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x, 0.0), (x, y_max)],
+                4,
+                4,
+                mark_col.stroke_width(1),
+            ))
+            .map_err(err)?;
+        // Stagger labels so neighbouring marks do not overwrite each other.
+        let y = y_max * (0.985 - 0.045 * (i % 3) as f64);
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!(" {}", m.label),
+                (x, y),
+                (FONT, 12).into_font().color(&mark_col),
+            )))
+            .map_err(err)?;
+    }
+    draw_legend(c, &legend, height)
+}
+
+const LEGEND_WIDTH: u32 = 270;
+
+fn draw_legend<DB: DrawingBackend>(
+    c: &TimeChart,
+    area: &DrawingArea<DB, Shift>,
+    height: u32,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let mut y = 52;
+    for (idx, s) in c.series.iter().enumerate() {
+        if y as u32 > height.saturating_sub(20) {
+            break;
+        }
+        let col = colour(idx);
+        match s.kind {
+            SeriesKind::Line => area.draw(&PathElement::new(
+                vec![(6, y + 7), (30, y + 7)],
+                col.stroke_width(3),
+            )),
+            SeriesKind::Limit => {
+                area.draw(&PathElement::new(
+                    vec![(6, y + 7), (14, y + 7)],
+                    col.stroke_width(3),
+                ))
+                .map_err(err)?;
+                area.draw(&PathElement::new(
+                    vec![(20, y + 7), (30, y + 7)],
+                    col.stroke_width(3),
+                ))
+            }
+            SeriesKind::Stacked => area.draw(&Rectangle::new(
+                [(6, y), (30, y + 14)],
+                col.mix(0.75).filled(),
+            )),
+        }
+        .map_err(err)?;
+        area.draw(&Text::new(s.name.clone(), (38, y), (FONT, 13).into_font()))
+            .map_err(err)?;
+        y += 22;
+    }
+    if !c.marks.is_empty() {
+        let red = RGBColor(200, 0, 0);
+        area.draw(&PathElement::new(
+            vec![(18, y), (18, y + 14)],
+            red.stroke_width(1),
+        ))
+        .map_err(err)?;
+        area.draw(&Text::new(
+            "event (see label)",
+            (38, y),
+            (FONT, 13).into_font(),
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// `12345.0` → `12,345`; fractions keep two decimals below 10.
+pub fn thousands(v: f64) -> String {
+    if v.abs() < 10.0 && v.fract() != 0.0 {
+        return format!("{v:.2}");
+    }
+    let n = v.round() as i64;
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+fn draw_heatmap<DB: DrawingBackend>(
+    m: &Heatmap,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let cols = m.columns.len().max(1);
+    let rows = m.rows.len().max(1);
+    let longest_row = m.rows.iter().map(|r| r.chars().count()).max().unwrap_or(4) as u32;
+    let (main, legend) = root.split_horizontally(root.dim_in_pixel().0.saturating_sub(230));
+    let mut chart = ChartBuilder::on(&main)
+        .caption(&m.title, (FONT, 22).into_font().style(FontStyle::Bold))
+        .margin(12)
+        .x_label_area_size(60)
+        .y_label_area_size((longest_row * 8 + 20).min(320))
+        .build_cartesian_2d(0f64..cols as f64, 0f64..rows as f64)
+        .map_err(err)?;
+    let col_names = m.columns.clone();
+    let row_names = m.rows.clone();
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(&m.x_label)
+        .y_desc(&m.y_label)
+        .x_labels(cols * 2 + 1)
+        .y_labels(rows * 2 + 1)
+        .x_label_formatter(&move |x| label_at(&col_names, *x))
+        .y_label_formatter(&move |y| label_at(&row_names, rows as f64 - *y))
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .draw()
+        .map_err(err)?;
+    let palette = heat_palette();
+    for (r, row) in m.cells.iter().enumerate() {
+        for (c, &cat) in row.iter().enumerate() {
+            let y0 = (rows - 1 - r) as f64;
+            let col = palette[cat % palette.len()];
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(c as f64 + 0.03, y0 + 0.04), (c as f64 + 0.97, y0 + 0.96)],
+                    col.filled(),
+                )))
+                .map_err(err)?;
+            let name = m.categories.get(cat).cloned().unwrap_or_default();
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    name,
+                    (c as f64 + 0.06, y0 + 0.55),
+                    (FONT, 12).into_font().color(&text_on(col)),
+                )))
+                .map_err(err)?;
+        }
+    }
+    // Legend in its own area to the right: never over the cells.
+    legend.fill(&WHITE).map_err(err)?;
+    for (i, name) in m.categories.iter().enumerate() {
+        let y = 70 + i as i32 * 26;
+        legend
+            .draw(&Rectangle::new(
+                [(10, y), (30, y + 16)],
+                palette[i % palette.len()].filled(),
+            ))
+            .map_err(err)?;
+        legend
+            .draw(&Text::new(
+                name.clone(),
+                (38, y + 2),
+                (FONT, 13).into_font(),
+            ))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The category label for a tick at the middle of a cell, empty elsewhere.
+fn label_at(names: &[String], v: f64) -> String {
+    let f = v - v.floor();
+    if (f - 0.5).abs() < 0.01 {
+        names.get(v.floor() as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
+/// Heatmap colours: the first category reads as "fine" (green), the rest as problems.
+fn heat_palette() -> Vec<RGBColor> {
+    vec![
+        RGBColor(0, 158, 115),
+        RGBColor(213, 94, 0),
+        RGBColor(230, 159, 0),
+        RGBColor(204, 121, 167),
+        RGBColor(86, 180, 233),
+        RGBColor(120, 120, 120),
+        RGBColor(0, 114, 178),
+        RGBColor(240, 228, 66),
+    ]
+}
+
+fn text_on(bg: RGBColor) -> RGBColor {
+    let l = 0.299 * bg.0 as f64 + 0.587 * bg.1 as f64 + 0.114 * bg.2 as f64;
+    if l > 150.0 {
+        BLACK
+    } else {
+        WHITE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(limit: f64) -> TimeChart {
+        TimeChart {
+            title: "Live connections".into(),
+            y_label: "connections".into(),
+            duration: 2 * DAY,
+            series: vec![
+                Series {
+                    name: "subnet-a".into(),
+                    points: (0..48)
+                        .map(|h| (h * HOUR, (h % 24) as f64 * 100.0))
+                        .collect(),
+                    kind: SeriesKind::Line,
+                },
+                Series {
+                    name: "limit".into(),
+                    points: vec![(0, limit), (2 * DAY, limit)],
+                    kind: SeriesKind::Limit,
+                },
+            ],
+            marks: vec![Mark {
+                at: 30 * HOUR,
+                label: "AZ outage".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn png_is_a_png_and_depends_on_the_data() {
+        let a = time_png(&sample(3000.0), SIZE).unwrap();
+        assert_eq!(&a[..8], b"\x89PNG\r\n\x1a\n");
+        let b = time_png(&sample(1500.0), SIZE).unwrap();
+        assert_ne!(a, b, "a different limit must change the picture");
+        assert_eq!(
+            a,
+            time_png(&sample(3000.0), SIZE).unwrap(),
+            "rendering is deterministic"
+        );
+    }
+
+    #[test]
+    fn svg_has_the_title_and_changes_with_data() {
+        let a = time_svg(&sample(3000.0), SIZE).unwrap();
+        assert!(a.starts_with("<svg") && a.contains("Live connections"));
+        assert_ne!(a, time_svg(&sample(1000.0), SIZE).unwrap());
+    }
+
+    #[test]
+    fn heatmap_renders() {
+        let m = Heatmap {
+            title: "Reachability".into(),
+            x_label: "landing association".into(),
+            y_label: "population → network".into(),
+            columns: vec!["subnet-a".into(), "subnet-b".into()],
+            rows: vec!["eng → on-prem".into(), "eng → vpc".into()],
+            cells: vec![vec![0, 1], vec![0, 0]],
+            categories: vec!["reachable".into(), "no-route-on-landing-subnet".into()],
+        };
+        let png = heatmap_png(&m, SIZE).unwrap();
+        assert_eq!(&png[..4], b"\x89PNG");
+        let mut m2 = m.clone();
+        m2.cells[1][1] = 1;
+        assert_ne!(png, heatmap_png(&m2, SIZE).unwrap());
+        assert!(heatmap_svg(&m, SIZE).unwrap().contains("subnet-b"));
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(126000.0), "126,000");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(2.5), "2.50");
+    }
+}
+
+/// (mean, low, high) of one point; NaN where unknown.
+pub type Whisker = (f64, f64, f64);
+
+/// A series of a [`CategoryChart`]: its name and one point per category.
+pub type CategorySeries = (String, Vec<Whisker>);
+
+/// A figure against the values of one varied key: a line per series, with 95 % whiskers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub categories: Vec<String>,
+    /// (series name, per category: (mean, low, high); NaN where unknown).
+    pub series: Vec<CategorySeries>,
+}
+
+pub fn category_png(c: &CategoryChart, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+    register_font();
+    let mut buf = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
+        draw_category(c, &root)?;
+        root.present().map_err(err)?;
+    }
+    encode_png(&buf, size)
+}
+
+pub fn category_svg(c: &CategoryChart, size: (u32, u32)) -> Result<String, ChartError> {
+    register_font();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        draw_category(c, &root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}
+
+fn draw_category<DB: DrawingBackend>(
+    c: &CategoryChart,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let (width, height) = root.dim_in_pixel();
+    let (main, legend) = root.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
+    let finite = |x: f64| if x.is_finite() { Some(x) } else { None };
+    let values = c
+        .series
+        .iter()
+        .flat_map(|s| {
+            s.1.iter()
+                .flat_map(|p| [finite(p.0), finite(p.1), finite(p.2)])
+        })
+        .flatten();
+    let (lo, hi) = values.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let (y0, y1) = (
+        if lo < 0.0 { lo - 0.1 * span } else { 0.0 },
+        hi + 0.12 * span,
+    );
+    let n = c.categories.len().max(1);
+    let names = c.categories.clone();
+    let mut chart = ChartBuilder::on(&main)
+        .caption(&c.title, (FONT, 20).into_font().style(FontStyle::Bold))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(78)
+        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, y0..y1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(&c.x_label)
+        .y_desc(&c.y_label)
+        .x_labels(n * 2 + 1)
+        .x_label_formatter(&move |x| {
+            let r = x.round();
+            if (x - r).abs() < 0.01 && r >= 0.0 {
+                names.get(r as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|y| thousands(*y))
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .light_line_style(RGBColor(238, 238, 238))
+        .draw()
+        .map_err(err)?;
+    for (i, (_, pts)) in c.series.iter().enumerate() {
+        let col = colour(i);
+        // Offset series a little so whiskers do not overlap.
+        let dx = (i as f64 - (c.series.len() as f64 - 1.0) / 2.0) * 0.06;
+        let line: Vec<(f64, f64)> = pts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.0.is_finite())
+            .map(|(x, p)| (x as f64 + dx, p.0))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(line.clone(), col.stroke_width(2)))
+            .map_err(err)?;
+        chart
+            .draw_series(line.iter().map(|&p| Circle::new(p, 4, col.filled())))
+            .map_err(err)?;
+        for (x, p) in pts.iter().enumerate() {
+            if p.1.is_finite() && p.2.is_finite() {
+                let x = x as f64 + dx;
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(x, p.1), (x, p.2)],
+                        col.stroke_width(1),
+                    )))
+                    .map_err(err)?;
+            }
+        }
+    }
+    let mut y = 52;
+    for (i, (name, _)) in c.series.iter().enumerate() {
+        if y as u32 > height.saturating_sub(20) {
+            break;
+        }
+        legend
+            .draw(&PathElement::new(
+                vec![(6, y + 7), (30, y + 7)],
+                colour(i).stroke_width(3),
+            ))
+            .map_err(err)?;
+        legend
+            .draw(&Text::new(name.clone(), (38, y), (FONT, 13).into_font()))
+            .map_err(err)?;
+        y += 22;
+    }
+    legend
+        .draw(&Text::new(
+            "bars: 95 % confidence",
+            (6, y + 8),
+            (FONT, 12).into_font(),
+        ))
+        .map_err(err)?;
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! When users want the VPN: working days of closed populations and the piecewise-constant-rate
+//! Poisson process of open populations (DESIGN §1, §12).
+
+use rand::RngCore;
+
+use crate::dist;
+use crate::model::{DaySet, Millis, Weekday, DAY, HOUR};
+
+/// The first working day at or after `from_day` that starts before `duration`, if any.
+pub fn next_working_day(
+    days: DaySet,
+    start_weekday: Weekday,
+    from_day: u64,
+    duration: Millis,
+) -> Option<u64> {
+    if days.0 & 0x7f == 0 {
+        return None;
+    }
+    (from_day..from_day + 7)
+        .find(|&d| days.contains(start_weekday.plus(d)))
+        .filter(|&d| d.saturating_mul(DAY) < duration)
+}
+
+/// A non-homogeneous Poisson process whose rate (arrivals per hour) is piecewise constant:
+/// `profile` lists (offset, rate) from offset 0, repeating every `period` if one is given.
+#[derive(Debug, Clone)]
+pub struct PoissonProfile<'a> {
+    pub profile: &'a [(Millis, f64)],
+    pub period: Option<Millis>,
+}
+
+impl PoissonProfile<'_> {
+    /// The rate at integer time `t` and the end of the constant piece containing it (> t), or
+    /// `None` when the rate holds forever.
+    fn piece(&self, t: Millis) -> (f64, Option<Millis>) {
+        let period = self.period.filter(|&p| p > 0);
+        let (phase, base) = match period {
+            Some(p) => (t % p, t - t % p),
+            None => (t, 0),
+        };
+        let i = self.profile.partition_point(|&(o, _)| o <= phase);
+        let rate = if i == 0 { 0.0 } else { self.profile[i - 1].1 };
+        let next_offset = self.profile.get(i).map(|&(o, _)| o);
+        let end = match (next_offset, period) {
+            (Some(o), Some(p)) => Some(base + o.min(p)),
+            (Some(o), None) => Some(o),
+            (None, Some(p)) => Some(base + p),
+            (None, None) => None,
+        };
+        (rate.max(0.0), end)
+    }
+
+    /// The next arrival strictly after `from` (milliseconds, kept fractional so that rounding to
+    /// the millisecond clock never accumulates), or `None` if there is none before `horizon`.
+    ///
+    /// Draws one unit-mean exponential "amount of expected arrivals" and walks the rate pieces
+    /// until it is used up (inversion of the integrated rate).
+    pub fn next_after(&self, from: f64, horizon: Millis, rng: &mut impl RngCore) -> Option<f64> {
+        let mut need = -libm::log(1.0 - dist::unit(rng));
+        let mut t = from;
+        loop {
+            let (rate, end) = self.piece(libm::floor(t) as Millis);
+            let per_ms = rate / HOUR as f64;
+            let end_f = end.map_or(f64::INFINITY, |e| e as f64);
+            if per_ms > 0.0 {
+                let dt = need.max(0.0) / per_ms;
+                if t + dt < end_f {
+                    return Some(t + dt).filter(|&a| a < horizon as f64);
+                }
+                need -= per_ms * (end_f - t);
+            }
+            match end {
+                Some(e) if e < horizon => t = e as f64,
+                _ => return None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::MINUTE;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    fn days(names: &[Weekday]) -> DaySet {
+        DaySet(names.iter().fold(0, |m, d| m | (1 << d.index())))
+    }
+
+    #[test]
+    fn working_days_skip_the_weekend() {
+        let mon_fri = days(&[
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ]);
+        // Day 0 is a Thursday: Thu (0), Fri (1), then Mon (4).
+        assert_eq!(next_working_day(mon_fri, Weekday::Thu, 0, 7 * DAY), Some(0));
+        assert_eq!(next_working_day(mon_fri, Weekday::Thu, 2, 7 * DAY), Some(4));
+        assert_eq!(next_working_day(mon_fri, Weekday::Thu, 2, 4 * DAY), None);
+        assert_eq!(next_working_day(DaySet(0), Weekday::Mon, 0, 7 * DAY), None);
+    }
+
+    fn count(p: &PoissonProfile, from: Millis, to: Millis, seed: u64) -> usize {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut t = from as f64;
+        let mut n = 0;
+        while let Some(a) = p.next_after(t, to, &mut rng) {
+            assert!(a > t);
+            t = a;
+            n += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn constant_rate_gives_the_expected_count() {
+        let p = PoissonProfile {
+            profile: &[(0, 600.0)],
+            period: None,
+        };
+        // 600/h over 100 h: 60,000 expected, sd ≈ 245; allow 4 sd.
+        let n = count(&p, 0, 100 * HOUR, 3) as f64;
+        assert!((n - 60_000.0).abs() < 1_000.0, "{n}");
+    }
+
+    #[test]
+    fn piecewise_periodic_rate_is_followed() {
+        // 1,200/h for the first 30 minutes of each hour, nothing after.
+        let p = PoissonProfile {
+            profile: &[(0, 1200.0), (30 * MINUTE, 0.0)],
+            period: Some(HOUR),
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let mut t = 0.0;
+        let mut n = 0;
+        while let Some(a) = p.next_after(t, 50 * HOUR, &mut rng) {
+            assert!(
+                (a as u64) % HOUR < 30 * MINUTE,
+                "arrival in a zero-rate half hour: {a}"
+            );
+            t = a;
+            n += 1;
+        }
+        // 600 per hour for 50 h = 30,000 ± 4 sd (≈ 700).
+        assert!((n as f64 - 30_000.0).abs() < 700.0, "{n}");
+        let none = PoissonProfile {
+            profile: &[(0, 0.0)],
+            period: None,
+        };
+        assert_eq!(count(&none, 0, 10 * HOUR, 1), 0);
+    }
+}

@@ -1,0 +1,471 @@
+//! The engine's state and main loop: the clock, the future event list, per-user state in one flat
+//! vector, and the bookkeeping every handler shares (live counts, pool, bandwidth, samples).
+//!
+//! Handlers live beside this file: `attempt.rs` (the attempt pipeline, §6), `session.rs`
+//! (sessions, timeouts, resets and faults, §7) and `audit.rs` (invariant checks for tests).
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::model::{Arrivals, AssocId, Millis, PopId, Scenario, MINUTE};
+use crate::sim::arrivals::{next_working_day, PoissonProfile};
+use crate::sim::bandwidth::FairShare;
+use crate::sim::capacity::Capacity;
+use crate::sim::log::LogEntry;
+use crate::sim::pool::{AddressPool, Slot};
+use crate::sim::rng::{self, Stream};
+use crate::sim::stats::{Counters, Gauges, Mark, Sampler, SessionEnds};
+use crate::sim::{Progress, SimOptions};
+
+/// CloudWatch publishes Client VPN metrics every five minutes (guide: "CloudWatch metrics").
+pub const METRIC_PERIOD: Millis = 5 * MINUTE;
+
+/// "No association" / "no address" markers in the compact user record.
+pub(crate) const NO_ASSOC: u8 = u8::MAX;
+pub(crate) const NO_SLOT: Slot = Slot::MAX;
+
+/// How often (in handled events) the progress callback is called.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    /// Does not want the VPN now (before or after work, gave up, chose not to reconnect).
+    Idle,
+    /// An attempt is scheduled (retry back-off, manual reconnect delay, reconnect after a drop).
+    Waiting,
+    /// Authenticated, waiting for the client connect handler.
+    InHandler,
+    Connected,
+}
+
+/// One user (DESIGN §2: flat per-user state indexed by user slot).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct User {
+    /// When the user stops wanting the VPN.
+    pub work_end: Millis,
+    /// Start of the live session, or of the attempt in progress.
+    pub since: Millis,
+    pub connection_id: u64,
+    /// Serial number of the user within the run (stable across slot reuse).
+    pub serial: u64,
+    pub pop: u32,
+    /// Generation: timers carry the value they were set with; a mismatch means cancelled.
+    pub gen: u32,
+    /// Attempts made in the current connection cycle (reset on success and after a drop).
+    pub attempt: u32,
+    pub slot: Slot,
+    pub demand_kbps: u32,
+    pub state: State,
+    /// Landing association of the live session or attempt; kept afterwards for DNS caching.
+    pub assoc: u8,
+    /// Verdict of the handler invocation in flight: 0 allow, r + 1 failure reason index r.
+    pub verdict: u8,
+    pub revoked: bool,
+}
+
+impl User {
+    pub fn new(pop: u32, serial: u64, gen: u32) -> User {
+        User {
+            work_end: 0,
+            since: 0,
+            connection_id: 0,
+            serial,
+            pop,
+            gen,
+            attempt: 0,
+            slot: NO_SLOT,
+            demand_kbps: 0,
+            state: State::Idle,
+            assoc: NO_ASSOC,
+            verdict: 0,
+            revoked: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EvKind {
+    /// A closed population's user starts a working day (`tag` = day index).
+    WorkStart,
+    /// The next arrival of open population `id`.
+    Arrival,
+    Attempt,
+    HandlerDone,
+    SessionEnd,
+    /// Scenario event `id` happens (`tag` 0) or takes effect / ends (`tag` 1).
+    Scenario,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ev {
+    pub kind: EvKind,
+    /// User slot, population index or scenario event index.
+    pub id: u32,
+    /// Generation for user timers; day index or phase otherwise.
+    pub tag: u32,
+}
+
+pub(crate) struct Rngs {
+    pub arrivals: ChaCha8Rng,
+    pub landing: ChaCha8Rng,
+    pub sessions: ChaCha8Rng,
+    pub auth: ChaCha8Rng,
+    pub handler: ChaCha8Rng,
+    pub bandwidth: ChaCha8Rng,
+    pub retry: ChaCha8Rng,
+    pub reconnect: ChaCha8Rng,
+}
+
+impl Rngs {
+    fn new(seed: u64, replica: u32) -> Rngs {
+        let s = |st| rng::stream(seed, replica, st);
+        Rngs {
+            arrivals: s(Stream::Arrivals),
+            landing: s(Stream::Landing),
+            sessions: s(Stream::Sessions),
+            auth: s(Stream::Authentication),
+            handler: s(Stream::Handler),
+            bandwidth: s(Stream::Bandwidth),
+            retry: s(Stream::Retry),
+            reconnect: s(Stream::Reconnect),
+        }
+    }
+}
+
+/// Per-population run state and counts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PopRun {
+    /// Open populations: exact (fractional-millisecond) time of the pending arrival.
+    pub next_arrival: f64,
+    /// Closed: configured users; open: arrivals so far.
+    pub users: u64,
+    pub departed: u64,
+    pub counts: Counters,
+}
+
+pub(crate) struct Engine<'s> {
+    pub sc: &'s Scenario,
+    pub replica: u32,
+    pub now: Millis,
+    pub queue: crate::sim::queue::EventQueue<Ev>,
+    pub users: Vec<User>,
+    /// Slots of departed open-population users, reused by later arrivals.
+    pub free: Vec<u32>,
+    pub pops: Vec<PopRun>,
+    pub cap: Capacity,
+    pub live: Vec<u32>,
+    pub live_total: u32,
+    pub peak_live: Vec<u32>,
+    pub peak_total: (u32, Millis),
+    pub pool: AddressPool,
+    pub address_peak: u32,
+    pub exhausted_at: Option<Millis>,
+    pub fair: Vec<FairShare>,
+    pub below: Vec<u32>,
+    pub below_total: u32,
+    pub below_peak: u32,
+    pub in_flight: u32,
+    pub in_flight_peak: u32,
+    pub invocations: u64,
+    /// Current maximum VPN session duration.
+    pub timeout: Millis,
+    pub outage_depth: Vec<u32>,
+    pub disassociated: Vec<bool>,
+    /// Healthy associations in scenario order: what DNS returns.
+    pub healthy: Vec<u8>,
+    pub rng: Rngs,
+    pub counts: Counters,
+    pub ends: SessionEnds,
+    pub samplers: [Sampler; 2],
+    /// ∫ live connections dt and ∫ below-floor connections dt, connection-milliseconds.
+    pub live_integral: u128,
+    pub below_integral: u128,
+    pub integrated_to: Millis,
+    /// Client time per (population, association), flattened population-major.
+    pub client_ms: Vec<Millis>,
+    pub marks: Vec<Mark>,
+    pub log: Option<Vec<LogEntry>>,
+    pub next_connection_id: u64,
+    pub next_serial: u64,
+    pub events: u64,
+    pub stale: u64,
+    pub audit: Option<Vec<String>>,
+}
+
+impl<'s> Engine<'s> {
+    pub fn new(sc: &'s Scenario, opts: &SimOptions) -> Engine<'s> {
+        let n = sc.associations.len();
+        let aggregate = sc.endpoint.association_throughput_mbps;
+        let per_conn = sc.limits.per_connection_mbps;
+        Engine {
+            sc,
+            replica: opts.replica,
+            now: 0,
+            queue: crate::sim::queue::EventQueue::new(),
+            users: Vec::new(),
+            free: Vec::new(),
+            pops: vec![PopRun::default(); sc.populations.len()],
+            cap: Capacity::new(sc),
+            live: vec![0; n],
+            live_total: 0,
+            peak_live: vec![0; n],
+            peak_total: (0, 0),
+            pool: AddressPool::new(sc.endpoint.client_cidr_block),
+            address_peak: 0,
+            exhausted_at: None,
+            fair: (0..n)
+                .map(|_| FairShare::new(per_conn, aggregate))
+                .collect(),
+            below: vec![0; n],
+            below_total: 0,
+            below_peak: 0,
+            in_flight: 0,
+            in_flight_peak: 0,
+            invocations: 0,
+            timeout: sc.endpoint.session_timeout.millis(),
+            outage_depth: vec![0; n],
+            disassociated: vec![false; n],
+            healthy: (0..n.min(NO_ASSOC as usize)).map(|a| a as u8).collect(),
+            rng: Rngs::new(sc.seed, opts.replica),
+            counts: Counters::default(),
+            ends: SessionEnds::default(),
+            samplers: [
+                Sampler::new(sc.sample_interval),
+                Sampler::new(METRIC_PERIOD),
+            ],
+            live_integral: 0,
+            below_integral: 0,
+            integrated_to: 0,
+            client_ms: vec![0; sc.populations.len() * n],
+            marks: Vec::new(),
+            log: opts.connection_log.then(Vec::new),
+            next_connection_id: 0,
+            next_serial: 0,
+            events: 0,
+            stale: 0,
+            audit: opts.audit.then(Vec::new),
+        }
+    }
+
+    /// Runs to the end of the scenario.
+    pub fn run(&mut self, progress: Option<&(dyn Fn(Progress) + Sync)>) {
+        self.schedule_start();
+        let duration = self.sc.duration;
+        while let Some((t, ev)) = self.queue.pop() {
+            if t >= duration {
+                break;
+            }
+            self.advance_to(t);
+            self.dispatch(ev);
+            if self.audit.is_some() {
+                self.audit_step();
+            }
+            if let Some(report) = progress.filter(|_| self.events % PROGRESS_EVERY == 0) {
+                report(Progress {
+                    now: t,
+                    duration,
+                    events: self.events,
+                });
+            }
+        }
+        self.advance_to(duration);
+        self.close_last_intervals();
+        if let Some(report) = progress {
+            report(Progress {
+                now: duration,
+                duration,
+                events: self.events,
+            });
+        }
+    }
+
+    pub fn push(&mut self, at: Millis, kind: EvKind, id: u32, tag: u32) {
+        self.queue.push(at.max(self.now), Ev { kind, id, tag });
+    }
+
+    /// Schedules a timer for user `u` at its current generation.
+    pub fn push_user(&mut self, at: Millis, kind: EvKind, u: u32) {
+        let gen = self.users[u as usize].gen;
+        self.push(at, kind, u, gen);
+    }
+
+    fn schedule_start(&mut self) {
+        for i in 0..self.sc.events.len() {
+            self.push(self.sc.events[i].at, EvKind::Scenario, i as u32, 0);
+        }
+        for p in 0..self.sc.populations.len() {
+            match &self.sc.populations[p].arrivals {
+                Arrivals::Workday { users, .. } => self.create_workday_users(p, *users),
+                Arrivals::Poisson { .. } => self.schedule_next_arrival(p, 0.0),
+            }
+        }
+    }
+
+    /// Creates a closed population's users; the first `round(users × revoked_fraction)` hold a
+    /// revoked certificate, so the revoked count is exact.
+    fn create_workday_users(&mut self, p: usize, count: u32) {
+        let pop = &self.sc.populations[p];
+        let Arrivals::Workday { start, days, .. } = &pop.arrivals else {
+            return;
+        };
+        let revoked = libm::round(f64::from(count) * pop.revoked_fraction.clamp(0.0, 1.0)) as u32;
+        self.pops[p].users = u64::from(count);
+        self.users.reserve(count as usize);
+        let first_day = next_working_day(*days, self.sc.start_weekday, 0, self.sc.duration);
+        for i in 0..count {
+            let u = self.users.len() as u32;
+            let mut user = User::new(p as u32, self.next_serial, 0);
+            user.revoked = i < revoked;
+            self.next_serial += 1;
+            self.users.push(user);
+            if let Some(d) = first_day {
+                let at = d * crate::model::DAY + start.sample_millis(&mut self.rng.arrivals);
+                if at < self.sc.duration {
+                    self.push(at, EvKind::WorkStart, u, d as u32);
+                }
+            }
+        }
+    }
+
+    /// Draws and schedules the next arrival of open population `p` after `from`.
+    pub fn schedule_next_arrival(&mut self, p: usize, from: f64) {
+        let Arrivals::Poisson {
+            profile, period, ..
+        } = &self.sc.populations[p].arrivals
+        else {
+            return;
+        };
+        let process = PoissonProfile {
+            profile,
+            period: *period,
+        };
+        if let Some(at) = process.next_after(from, self.sc.duration, &mut self.rng.arrivals) {
+            self.pops[p].next_arrival = at;
+            self.push(libm::round(at) as Millis, EvKind::Arrival, p as u32, 0);
+        }
+    }
+
+    fn dispatch(&mut self, ev: Ev) {
+        let user_timer = matches!(
+            ev.kind,
+            EvKind::Attempt | EvKind::HandlerDone | EvKind::SessionEnd
+        );
+        if user_timer && self.users[ev.id as usize].gen != ev.tag {
+            self.stale += 1;
+            return;
+        }
+        self.events += 1;
+        match ev.kind {
+            EvKind::WorkStart => self.work_start(ev.id, u64::from(ev.tag)),
+            EvKind::Arrival => self.arrival(ev.id as usize),
+            EvKind::Attempt => self.attempt(ev.id),
+            EvKind::HandlerDone => self.handler_done(ev.id),
+            EvKind::SessionEnd => self.session_end(ev.id),
+            EvKind::Scenario if ev.tag == 0 => self.scenario_event(ev.id as usize),
+            EvKind::Scenario => self.scenario_event_effective(ev.id as usize),
+        }
+    }
+
+    /// Moves the clock to `t`: integrates the time-weighted measures and closes every sample
+    /// interval that ends at or before `t` (events at exactly a boundary belong to the next one).
+    fn advance_to(&mut self, t: Millis) {
+        if t > self.integrated_to {
+            let dt = u128::from(t - self.integrated_to);
+            self.live_integral += u128::from(self.live_total) * dt;
+            self.below_integral += u128::from(self.below_total) * dt;
+            self.integrated_to = t;
+        }
+        for i in 0..self.samplers.len() {
+            while self.samplers[i].next <= t && self.samplers[i].next <= self.sc.duration {
+                let g = self.gauges();
+                let end = self.samplers[i].next;
+                self.samplers[i].close(end, &g, &self.counts);
+            }
+        }
+        self.now = t;
+    }
+
+    /// Closes the interval still open at the end of the run, if the run's end cut it short.
+    fn close_last_intervals(&mut self) {
+        let duration = self.sc.duration;
+        for i in 0..self.samplers.len() {
+            if self.samplers[i].open_start() < duration {
+                let g = self.gauges();
+                self.samplers[i].close(duration, &g, &self.counts);
+            }
+        }
+    }
+
+    pub fn gauges(&self) -> Gauges {
+        let n = self.sc.associations.len();
+        Gauges {
+            active: self.live.clone(),
+            limits: (0..n).map(|a| self.cap.limit_of(a)).collect(),
+            active_total: self.live_total,
+            limit_total: self.cap.total(),
+            addresses_used: self.pool.in_use(),
+            addresses_usable: self.pool.usable(),
+            handler_in_flight: self.in_flight,
+            below_floor: self.below_total,
+        }
+    }
+
+    /// Records a new live count for the samplers' peaks and the run's peaks.
+    pub fn observe_live(&mut self, a: usize) {
+        self.peak_live[a] = self.peak_live[a].max(self.live[a]);
+        if self.live_total > self.peak_total.0 {
+            self.peak_total = (self.live_total, self.now);
+        }
+        self.address_peak = self.address_peak.max(self.pool.in_use());
+        if self.pool.is_full() && self.exhausted_at.is_none() {
+            self.exhausted_at = Some(self.now);
+        }
+        for s in &mut self.samplers {
+            s.observe(self.live_total, self.in_flight);
+        }
+    }
+
+    pub fn observe_in_flight(&mut self) {
+        self.in_flight_peak = self.in_flight_peak.max(self.in_flight);
+        for s in &mut self.samplers {
+            s.observe(self.live_total, self.in_flight);
+        }
+    }
+
+    /// Recomputes association `a`'s below-floor count after its connections changed.
+    pub fn refresh_below_floor(&mut self, a: usize) {
+        let b = self.fair[a].below_floor();
+        self.below_total = self.below_total - self.below[a] + b;
+        self.below[a] = b;
+        self.below_peak = self.below_peak.max(self.below_total);
+    }
+
+    pub fn pop_of(&self, u: u32) -> PopId {
+        PopId(self.users[u as usize].pop)
+    }
+
+    pub fn assoc_of(&self, u: u32) -> Option<AssocId> {
+        let a = self.users[u as usize].assoc;
+        (a != NO_ASSOC).then_some(AssocId(u32::from(a)))
+    }
+
+    pub fn log_entry(&mut self, entry: LogEntry) {
+        if let Some(log) = &mut self.log {
+            log.push(entry);
+        }
+    }
+
+    /// Bytes reserved by the engine's state now.
+    pub fn state_bytes(&self) -> usize {
+        let samples: usize = self
+            .samplers
+            .iter()
+            .map(|s| s.rows.capacity() * std::mem::size_of::<crate::sim::Sample>())
+            .sum();
+        self.users.capacity() * std::mem::size_of::<User>()
+            + self.free.capacity() * 4
+            + self.queue.reserved_bytes()
+            + self.pool.reserved_bytes()
+            + self.fair.iter().map(|f| f.reserved_bytes()).sum::<usize>()
+            + samples
+    }
+}

@@ -1,0 +1,230 @@
+//! The deterministic discrete-event engine (DESIGN §2–§7): users arrive, land on an association
+//! by DNS round-robin, authenticate, pass the client connect handler, take an address and a unit
+//! of capacity, and hold a session until work ends, the maximum duration, a reset, an outage or a
+//! limit drop ends it; failed attempts retry with back-off.
+//!
+//! The engine does no I/O and never reads the clock: [`simulate`] is a pure function of the
+//! scenario and the options, and the same inputs give the same [`RunResult`] on every machine
+//! and thread count. Rendering results to files is `crate::report`'s job.
+
+mod arrivals;
+mod attempt;
+mod audit;
+pub mod bandwidth;
+pub mod capacity;
+mod engine;
+pub mod log;
+pub mod pool;
+pub mod queue;
+pub mod reason;
+pub mod rng;
+mod session;
+pub mod stats;
+
+pub use arrivals::{next_working_day, PoissonProfile};
+pub use engine::METRIC_PERIOD;
+pub use log::LogEntry;
+pub use reason::FailureReason;
+pub use stats::{
+    AssociationSummary, ByReason, Counters, EngineStats, HandlerSummary, Mark, MarkKind,
+    PopulationSummary, Sample, SessionEnds, Summary, UserStates,
+};
+
+use crate::model::{Arrivals, Millis, Scenario, HOUR, MINUTE};
+use engine::{Engine, State};
+
+/// Where a run is, for a progress indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub now: Millis,
+    pub duration: Millis,
+    pub events: u64,
+}
+
+/// How to run a scenario.
+#[derive(Clone, Copy, Default)]
+pub struct SimOptions<'a> {
+    /// Replica index: selects independent random streams for the same scenario seed.
+    pub replica: u32,
+    /// Keep every connection log entry (can be large).
+    pub connection_log: bool,
+    /// Check the engine's invariants after every event (slow; for tests).
+    pub audit: bool,
+    /// Called every 65,536 events and once at the end.
+    pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+}
+
+impl std::fmt::Debug for SimOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimOptions")
+            .field("replica", &self.replica)
+            .field("connection_log", &self.connection_log)
+            .field("audit", &self.audit)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    pub summary: Summary,
+    /// One row per `sample_interval`.
+    pub samples: Vec<Sample>,
+    /// One row per five-minute CloudWatch period.
+    pub metric_samples: Vec<Sample>,
+    /// Connection log entries in time order (empty unless asked for).
+    pub connection_log: Vec<LogEntry>,
+    /// Client time by population then association (`client_ms[pop][assoc]`), to weight
+    /// reachability gaps.
+    pub client_ms: Vec<Vec<Millis>>,
+    pub marks: Vec<Mark>,
+    pub stats: EngineStats,
+    /// Invariant violations found when `audit` was on (empty means none).
+    pub audit: Vec<String>,
+}
+
+/// Runs one replica of `scenario`.
+pub fn simulate(scenario: &Scenario, options: &SimOptions) -> RunResult {
+    let mut engine = Engine::new(scenario, options);
+    engine.run(options.progress);
+    engine.finish()
+}
+
+impl Engine<'_> {
+    /// Closes the books: sessions still open count their client time to the end of the run.
+    fn finish(mut self) -> RunResult {
+        let n = self.live.len();
+        for u in 0..self.users.len() {
+            let user = self.users[u];
+            if user.state == State::Connected {
+                self.client_ms[user.pop as usize * n + user.assoc as usize] +=
+                    self.sc.duration - user.since;
+                self.ends.open_at_end += 1;
+            }
+        }
+        let summary = self.summary();
+        let client_ms = self
+            .client_ms
+            .chunks(n.max(1))
+            .map(|c| c.to_vec())
+            .take(self.pops.len())
+            .collect();
+        let stats = EngineStats {
+            events: self.events,
+            stale_events: self.stale,
+            peak_queue_len: self.queue.peak_len(),
+            state_bytes: self.state_bytes(),
+        };
+        let [timeseries, metrics] = self.samplers;
+        RunResult {
+            summary,
+            samples: timeseries.rows,
+            metric_samples: metrics.rows,
+            connection_log: self.log.unwrap_or_default(),
+            client_ms,
+            marks: self.marks,
+            stats,
+            audit: self.audit.unwrap_or_default(),
+        }
+    }
+
+    fn summary(&self) -> Summary {
+        let sc = self.sc;
+        let n = self.live.len();
+        let c = &self.counts;
+        let finished = c.successes + c.failed();
+        let duration = sc.duration.max(1) as f64;
+        let associations = (0..n)
+            .map(|a| {
+                let subnet = sc.subnet_of(crate::model::AssocId(a as u32));
+                let ms: Millis = (0..self.pops.len())
+                    .map(|p| self.client_ms[p * n + a])
+                    .sum();
+                AssociationSummary {
+                    subnet_id: subnet.id.clone(),
+                    availability_zone: subnet.availability_zone.clone(),
+                    peak_concurrency: self.peak_live[a],
+                    connected_hours: ms as f64 / HOUR as f64,
+                }
+            })
+            .collect();
+        Summary {
+            scenario: sc.name.clone(),
+            seed: sc.seed,
+            replica: self.replica,
+            duration_ms: sc.duration,
+            users: self.pops.iter().map(|p| p.users).sum(),
+            attempts: c.attempts,
+            successes: c.successes,
+            failures: c.failed(),
+            failures_by_reason: ByReason(c.failures),
+            retries: c.retries,
+            gave_up: c.gave_up,
+            attempts_in_progress_at_end: c.attempts - finished,
+            blocking_probability: if finished == 0 {
+                0.0
+            } else {
+                c.failed() as f64 / finished as f64
+            },
+            peak_concurrency: self.peak_total.0,
+            peak_concurrency_at_ms: self.peak_total.1,
+            mean_concurrency: self.live_integral as f64 / duration,
+            associations,
+            addresses_usable: self.pool.usable(),
+            addresses_peak: self.address_peak,
+            time_to_address_exhaustion_ms: self.exhausted_at,
+            below_floor_connection_minutes: self.below_integral as f64 / MINUTE as f64,
+            below_floor_peak: self.below_peak,
+            sessions: self.ends.clone(),
+            handler: sc
+                .endpoint
+                .client_connect_handler
+                .as_ref()
+                .map(|h| HandlerSummary {
+                    function_name: h.function_name.clone(),
+                    concurrency: h.concurrency,
+                    invocations: self.invocations,
+                    peak_in_flight: self.in_flight_peak,
+                }),
+            populations: (0..self.pops.len())
+                .map(|p| self.population_summary(p))
+                .collect(),
+        }
+    }
+
+    fn population_summary(&self, p: usize) -> PopulationSummary {
+        let n = self.live.len();
+        let run = &self.pops[p];
+        let mut at_end = UserStates {
+            departed: run.departed,
+            ..UserStates::default()
+        };
+        let free: std::collections::BTreeSet<u32> = self.free.iter().copied().collect();
+        for (u, user) in self.users.iter().enumerate() {
+            if user.pop as usize != p || free.contains(&(u as u32)) {
+                continue;
+            }
+            *match user.state {
+                State::Idle => &mut at_end.idle,
+                State::Waiting => &mut at_end.waiting_to_retry,
+                State::InHandler => &mut at_end.in_handler,
+                State::Connected => &mut at_end.connected,
+            } += 1;
+        }
+        if matches!(self.sc.populations[p].arrivals, Arrivals::Poisson { .. }) {
+            debug_assert_eq!(at_end.idle, 0, "open-population users leave when idle");
+        }
+        let ms: Millis = self.client_ms[p * n..(p + 1) * n].iter().sum();
+        PopulationSummary {
+            name: self.sc.populations[p].name.clone(),
+            users: run.users,
+            attempts: run.counts.attempts,
+            successes: run.counts.successes,
+            failures: run.counts.failed(),
+            gave_up: run.counts.gave_up,
+            connected_hours: ms as f64 / HOUR as f64,
+            at_end,
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! What a run measures: cumulative counters, per-interval samples (the time series and the
+//! CloudWatch periods), the end-of-run summary and the event marks drawn on charts.
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::model::Millis;
+use crate::sim::reason::FailureReason;
+
+/// Cumulative counts. A sample's counts are the difference of two snapshots.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Connection attempts started.
+    pub attempts: u64,
+    /// Attempts that ended connected.
+    pub successes: u64,
+    /// Attempts that ended failed, by reason.
+    pub failures: [u64; FailureReason::COUNT],
+    /// Attempts that were a retry after a failure in the same connection cycle.
+    pub retries: u64,
+    /// Users who stopped trying after `give_up_after` failed attempts.
+    pub gave_up: u64,
+    /// Live connections ended by the endpoint (reset, outage, limit drop, shorter timeout).
+    pub dropped: u64,
+}
+
+impl Counters {
+    pub fn failed(&self) -> u64 {
+        self.failures.iter().sum()
+    }
+
+    pub fn failures_of(&self, r: FailureReason) -> u64 {
+        self.failures[r.index()]
+    }
+
+    /// Authentication failures as CloudWatch counts them (credentials and revoked certificates).
+    pub fn authentication_failures(&self) -> u64 {
+        FailureReason::ALL
+            .iter()
+            .filter(|r| r.is_authentication_failure())
+            .map(|&r| self.failures_of(r))
+            .sum()
+    }
+
+    pub fn since(&self, earlier: &Counters) -> Counters {
+        let mut failures = [0; FailureReason::COUNT];
+        for (i, f) in failures.iter_mut().enumerate() {
+            *f = self.failures[i] - earlier.failures[i];
+        }
+        Counters {
+            attempts: self.attempts - earlier.attempts,
+            successes: self.successes - earlier.successes,
+            failures,
+            retries: self.retries - earlier.retries,
+            gave_up: self.gave_up - earlier.gave_up,
+            dropped: self.dropped - earlier.dropped,
+        }
+    }
+}
+
+/// Counts serialised as a map from the reason's exact name, in the enum's order (guide reasons
+/// first), every reason present.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ByReason(pub [u64; FailureReason::COUNT]);
+
+impl Serialize for ByReason {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(FailureReason::COUNT))?;
+        for r in FailureReason::ALL {
+            m.serialize_entry(r.name(), &self.0[r.index()])?;
+        }
+        m.end()
+    }
+}
+
+/// The state of the endpoint over one sample interval `[start, end)`: gauges as they stood at
+/// `end`, peaks within the interval, and counts of what happened in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub start: Millis,
+    pub end: Millis,
+    /// Live connections per association (scenario order) at `end`.
+    pub active: Vec<u32>,
+    /// Connection limit per association at `end` (0 while unhealthy).
+    pub limits: Vec<u32>,
+    pub active_total: u32,
+    pub limit_total: u32,
+    /// Highest total live connections at any instant in the interval.
+    pub peak_active_total: u32,
+    pub addresses_used: u32,
+    pub addresses_usable: u32,
+    pub handler_in_flight: u32,
+    pub handler_peak_in_flight: u32,
+    /// Connections below their bandwidth floor at `end`.
+    pub below_floor: u32,
+    pub counts: Counters,
+}
+
+/// The instantaneous values a sample records.
+#[derive(Debug, Clone)]
+pub(crate) struct Gauges {
+    pub active: Vec<u32>,
+    pub limits: Vec<u32>,
+    pub active_total: u32,
+    pub limit_total: u32,
+    pub addresses_used: u32,
+    pub addresses_usable: u32,
+    pub handler_in_flight: u32,
+    pub below_floor: u32,
+}
+
+/// Cuts time into intervals of a fixed length and records one [`Sample`] per interval.
+#[derive(Debug, Clone)]
+pub(crate) struct Sampler {
+    interval: Millis,
+    /// End of the open interval.
+    pub next: Millis,
+    prev: Counters,
+    peak_total: u32,
+    peak_in_flight: u32,
+    pub rows: Vec<Sample>,
+}
+
+impl Sampler {
+    pub fn new(interval: Millis) -> Sampler {
+        let interval = interval.max(1);
+        Sampler {
+            interval,
+            next: interval,
+            prev: Counters::default(),
+            peak_total: 0,
+            peak_in_flight: 0,
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn observe(&mut self, live_total: u32, in_flight: u32) {
+        self.peak_total = self.peak_total.max(live_total);
+        self.peak_in_flight = self.peak_in_flight.max(in_flight);
+    }
+
+    /// Start of the interval not yet closed.
+    pub fn open_start(&self) -> Millis {
+        self.next - self.interval
+    }
+
+    /// Closes the open interval at `end` (its nominal end, or the run's end if earlier).
+    pub fn close(&mut self, end: Millis, g: &Gauges, counts: &Counters) {
+        let start = self.open_start();
+        self.rows.push(Sample {
+            start,
+            end,
+            active: g.active.clone(),
+            limits: g.limits.clone(),
+            active_total: g.active_total,
+            limit_total: g.limit_total,
+            peak_active_total: self.peak_total.max(g.active_total),
+            addresses_used: g.addresses_used,
+            addresses_usable: g.addresses_usable,
+            handler_in_flight: g.handler_in_flight,
+            handler_peak_in_flight: self.peak_in_flight.max(g.handler_in_flight),
+            below_floor: g.below_floor,
+            counts: counts.since(&self.prev),
+        });
+        self.prev = *counts;
+        self.peak_total = g.active_total;
+        self.peak_in_flight = g.handler_in_flight;
+        self.next += self.interval;
+    }
+}
+
+/// Something that happened to the endpoint, for charts and the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MarkKind {
+    AzOutageStart,
+    AzOutageEnd,
+    Disassociation,
+    ModificationAccepted,
+    ModificationEffective,
+    SessionTimeoutAccepted,
+    SessionTimeoutEffective,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mark {
+    pub at_ms: Millis,
+    pub kind: MarkKind,
+    pub label: String,
+}
+
+/// How live connections ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SessionEnds {
+    /// The user's work (wanted VPN time) was over.
+    pub completed: u64,
+    /// The maximum VPN session duration was reached.
+    pub timed_out: u64,
+    /// A lowered maximum session duration cut a session already older than it.
+    pub cut_by_timeout_change: u64,
+    /// An endpoint modification reset the connection.
+    pub reset_by_modification: u64,
+    /// The association failed (AZ outage) or was disassociated.
+    pub dropped_by_association_failure: u64,
+    /// The connection limit fell below the live count; the newest connections were dropped.
+    pub shed_by_limit: u64,
+    /// Still connected when the run ended.
+    pub open_at_end: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AssociationSummary {
+    pub subnet_id: String,
+    pub availability_zone: String,
+    pub peak_concurrency: u32,
+    pub connected_hours: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PopulationSummary {
+    pub name: String,
+    /// Closed populations: the configured users; open ones: the arrivals.
+    pub users: u64,
+    pub attempts: u64,
+    pub successes: u64,
+    pub failures: u64,
+    pub gave_up: u64,
+    pub connected_hours: f64,
+    /// Where the users were at the end of the run.
+    pub at_end: UserStates,
+}
+
+/// Users by state. Closed: the sum is the configured users; open: arrivals minus departures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UserStates {
+    pub idle: u64,
+    pub waiting_to_retry: u64,
+    pub in_handler: u64,
+    pub connected: u64,
+    /// Open populations: users who have left for good.
+    pub departed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HandlerSummary {
+    pub function_name: String,
+    pub concurrency: u32,
+    pub invocations: u64,
+    pub peak_in_flight: u32,
+}
+
+/// The end-of-run summary (the engine's part of `summary.json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub replica: u32,
+    pub duration_ms: Millis,
+    pub users: u64,
+    pub attempts: u64,
+    pub successes: u64,
+    pub failures: u64,
+    pub failures_by_reason: ByReason,
+    pub retries: u64,
+    pub gave_up: u64,
+    /// Attempts still waiting for the client connect handler when the run ended.
+    pub attempts_in_progress_at_end: u64,
+    /// Failed attempts / finished attempts.
+    pub blocking_probability: f64,
+    pub peak_concurrency: u32,
+    pub peak_concurrency_at_ms: Millis,
+    /// Time-weighted mean of live connections over the run.
+    pub mean_concurrency: f64,
+    pub associations: Vec<AssociationSummary>,
+    pub addresses_usable: u32,
+    pub addresses_peak: u32,
+    /// First time every usable client address was held, if ever.
+    pub time_to_address_exhaustion_ms: Option<Millis>,
+    pub below_floor_connection_minutes: f64,
+    pub below_floor_peak: u32,
+    pub sessions: SessionEnds,
+    pub handler: Option<HandlerSummary>,
+    pub populations: Vec<PopulationSummary>,
+}
+
+/// Facts about the run itself (not results): for benchmarks and progress.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Events handled (cancelled timers excluded).
+    pub events: u64,
+    /// Cancelled timers skipped on pop.
+    pub stale_events: u64,
+    pub peak_queue_len: usize,
+    /// Bytes reserved by the engine's state at the end (users, queue, pool, trees, samples).
+    pub state_bytes: usize,
+}

@@ -1,0 +1,151 @@
+//! Figures of a run as numbers, and their per-variant mean with a 95 % confidence interval
+//! (Student's t over replicas).
+
+use crate::sim::{FailureReason, Summary};
+
+/// Names of the figures, in column order.
+pub fn figure_names() -> Vec<String> {
+    let mut v: Vec<String> = [
+        "users",
+        "attempts",
+        "successes",
+        "failures",
+        "blocking_probability",
+        "retries",
+        "gave_up",
+        "peak_concurrency",
+        "mean_concurrency",
+        "addresses_peak",
+        "address_headroom",
+        "hours_to_address_exhaustion",
+        "below_floor_connection_minutes",
+        "sessions_reset",
+        "sessions_dropped_by_association_failure",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    v.extend(
+        FailureReason::ALL
+            .iter()
+            .map(|r| format!("failures.{}", r.name())),
+    );
+    v
+}
+
+/// The figures of one run, in the order of [`figure_names`]; NaN where a figure does not apply
+/// (no address exhaustion).
+pub fn figures(s: &Summary) -> Vec<f64> {
+    let headroom = if s.addresses_usable == 0 {
+        0.0
+    } else {
+        1.0 - s.addresses_peak as f64 / s.addresses_usable as f64
+    };
+    let mut v = vec![
+        s.users as f64,
+        s.attempts as f64,
+        s.successes as f64,
+        s.failures as f64,
+        s.blocking_probability,
+        s.retries as f64,
+        s.gave_up as f64,
+        s.peak_concurrency as f64,
+        s.mean_concurrency,
+        s.addresses_peak as f64,
+        headroom,
+        s.time_to_address_exhaustion_ms
+            .map_or(f64::NAN, |ms| ms as f64 / 3_600_000.0),
+        s.below_floor_connection_minutes,
+        s.sessions.reset_by_modification as f64,
+        s.sessions.dropped_by_association_failure as f64,
+    ];
+    v.extend(
+        FailureReason::ALL
+            .iter()
+            .map(|r| s.failures_by_reason.0[r.index()] as f64),
+    );
+    v
+}
+
+/// Two-sided 97.5 % quantile of Student's t with `df` degrees of freedom: exact table to 30, then
+/// the Cornish–Fisher expansion (error below 0.001).
+pub fn t975(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    if df == 0 {
+        return f64::NAN;
+    }
+    if df <= 30 {
+        return T[df - 1];
+    }
+    let z = 1.959_964;
+    let d = df as f64;
+    z + (z * z * z + z) / (4.0 * d)
+        + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
+}
+
+/// Mean and 95 % confidence interval of the finite values; NaN bounds with fewer than two.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub n: usize,
+    pub mean: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+pub fn estimate(values: &[f64]) -> Estimate {
+    let xs: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    let n = xs.len();
+    if n == 0 {
+        return Estimate {
+            n,
+            mean: f64::NAN,
+            low: f64::NAN,
+            high: f64::NAN,
+        };
+    }
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return Estimate {
+            n,
+            mean,
+            low: f64::NAN,
+            high: f64::NAN,
+        };
+    }
+    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
+    let half = t975(n - 1) * (var / n as f64).sqrt();
+    Estimate {
+        n,
+        mean,
+        low: mean - half,
+        high: mean + half,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confidence_interval_by_hand() {
+        // 1, 2, 3, 4, 5: mean 3, s = 1.5811, t(4) = 2.776 → half-width 1.9630.
+        let e = estimate(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(e.n, 5);
+        assert!((e.mean - 3.0).abs() < 1e-12);
+        assert!((e.high - 3.0 - 1.963_0).abs() < 1e-3, "{e:?}");
+        let one = estimate(&[7.0, f64::NAN]);
+        assert_eq!((one.n, one.mean), (1, 7.0));
+        assert!(one.low.is_nan());
+    }
+
+    #[test]
+    fn t_quantiles_continue_smoothly_past_the_table() {
+        assert!((t975(31) - 2.040).abs() < 0.002);
+        assert!((t975(120) - 1.980).abs() < 0.002);
+        assert!((t975(100_000) - 1.960).abs() < 0.001);
+    }
+}

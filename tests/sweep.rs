@@ -1,0 +1,219 @@
+//! `cvpnsim sweep` and `cvpnsim merge` end to end: the output does not depend on the number of
+//! threads, and shards merged give the same files as one run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SCENARIO: &str = r#"
+name = "sweep-check"
+seed = 7
+duration = "1d"
+[endpoint]
+client_cidr_block = "10.100.0.0/22"
+authentication = ["mutual"]
+vpc_id = "vpc-1"
+[limits]
+connections_by_associations = [40, 80]
+[[vpc]]
+id = "vpc-1"
+cidr_blocks = ["172.31.0.0/16"]
+[[subnet]]
+id = "s1"
+vpc_id = "vpc-1"
+cidr_block = "172.31.0.0/24"
+availability_zone = "eu-west-1a"
+[[subnet]]
+id = "s2"
+vpc_id = "vpc-1"
+cidr_block = "172.31.1.0/24"
+availability_zone = "eu-west-1b"
+[[association]]
+subnet_id = "s1"
+[[association]]
+subnet_id = "s2"
+[[population]]
+name = "ops"
+arrivals = { per_hour = 60, session = { exponential = { mean = "1h" } } }
+retry = { give_up_after = 1 }
+"#;
+
+fn cvpnsim(args: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_cvpnsim"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cvpnsim {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Every file below `dir` (relative name → bytes), sorted.
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn setup() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(&file, SCENARIO).unwrap();
+    (dir, file.display().to_string())
+}
+
+const VARY: [&str; 4] = [
+    "--vary",
+    "population.ops.arrivals.per_hour=30,90",
+    "--vary",
+    "associations=1,2",
+];
+
+#[test]
+fn output_is_identical_with_one_and_many_threads() {
+    let (dir, file) = setup();
+    let one = dir.path().join("one");
+    let many = dir.path().join("many");
+    let mut a = vec![
+        "sweep",
+        &file,
+        "--replicas",
+        "3",
+        "--threads",
+        "1",
+        "--out",
+        one.to_str().unwrap(),
+    ];
+    a.extend(VARY);
+    cvpnsim(&a);
+    let mut b = vec![
+        "sweep",
+        &file,
+        "--replicas",
+        "3",
+        "--threads",
+        "4",
+        "--out",
+        many.to_str().unwrap(),
+    ];
+    b.extend(VARY);
+    cvpnsim(&b);
+    let (fa, fb) = (files(&one), files(&many));
+    assert!(fa.iter().any(|(p, _)| p.ends_with("sweep-summary.csv")));
+    assert!(fa
+        .iter()
+        .any(|(p, _)| p.extension().is_some_and(|e| e == "png")));
+    assert_eq!(fa, fb);
+    // 2 × 2 variants × 3 replicas = 12 rows, plus the header.
+    let csv = std::fs::read_to_string(one.join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 13);
+    // More load on fewer associations refuses more: the grid really changes the runs.
+    let summary = std::fs::read_to_string(one.join("sweep-summary.csv")).unwrap();
+    let head: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
+    let col = head
+        .iter()
+        .position(|h| *h == "blocking_probability_mean")
+        .unwrap();
+    let blocking: Vec<f64> = summary
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(col).unwrap().parse().unwrap())
+        .collect();
+    // Variant order: (30/h, 1 assoc), (30/h, 2), (90/h, 1), (90/h, 2).
+    assert!(blocking[2] > blocking[0], "{blocking:?}");
+    assert!(blocking[2] > blocking[3], "{blocking:?}");
+}
+
+#[test]
+fn shards_merged_equal_a_single_run() {
+    let (dir, file) = setup();
+    let whole = dir.path().join("whole");
+    let mut a = vec![
+        "sweep",
+        &file,
+        "--replicas",
+        "2",
+        "--out",
+        whole.to_str().unwrap(),
+    ];
+    a.extend(VARY);
+    cvpnsim(&a);
+    let mut shard_dirs = Vec::new();
+    for k in 1..=3 {
+        let d = dir.path().join(format!("shard{k}"));
+        let shard = format!("{k}/3");
+        let mut s = vec![
+            "sweep",
+            &file,
+            "--replicas",
+            "2",
+            "--shard",
+            &shard,
+            "--out",
+            d.to_str().unwrap(),
+        ];
+        s.extend(VARY);
+        cvpnsim(&s);
+        shard_dirs.push(d);
+    }
+    let merged = dir.path().join("merged");
+    let mut m = vec!["merge".to_string()];
+    m.extend(shard_dirs.iter().map(|d| d.display().to_string()));
+    m.extend(["--out".into(), merged.display().to_string()]);
+    cvpnsim(&m.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(files(&whole), files(&merged));
+    // A missing shard is refused with the reason.
+    let out = Command::new(env!("CARGO_BIN_EXE_cvpnsim"))
+        .args([
+            "merge",
+            shard_dirs[0].to_str().unwrap(),
+            shard_dirs[2].to_str().unwrap(),
+            "--out",
+            dir.path().join("x").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shard 2/3 is missing"));
+}
+
+#[test]
+fn a_bad_key_is_a_usage_error_naming_the_variant() {
+    let (_dir, file) = setup();
+    let out = Command::new(env!("CARGO_BIN_EXE_cvpnsim"))
+        .args(["sweep", &file, "--vary", "endpoint.vpn_prot=443,1194"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("variant 0 (endpoint.vpn_prot=443)")
+            && err.contains("did you mean `vpn_port`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn plan_reproduces_the_guides_sizing_example() {
+    // Guide, "Client VPN scaling considerations": 8,000 connections → /18 and 2 associations.
+    let out = cvpnsim(&["plan", "--connections", "8000", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["client_cidr_prefix"], 18);
+    assert_eq!(v["associations"], 2);
+}
