@@ -28,6 +28,9 @@ pub enum Command {
     /// Write a scenario from an existing endpoint's configuration (AWS CLI output or a
     /// Terraform plan); exit 0 valid, 1 not importable or invalid, 2 unreadable.
     Import(ImportArgs),
+    /// Fit a population (arrivals, session lengths, failures, reconnects) to connection logs
+    /// and write it with a fit report and a chart.
+    Calibrate(CalibrateArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -159,4 +162,51 @@ pub struct MergeArgs {
     /// Replace results of another scenario in the output folder.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// Connection-log entries: JSON lines as in the guide, a CloudWatch Logs export
+    /// (`aws logs filter-log-events` / `get-log-events` JSON, or `TIMESTAMP {json}` lines),
+    /// or `aws ec2 describe-client-vpn-connections` output.
+    #[arg(required = true)]
+    pub logs: Vec<PathBuf>,
+    /// Folder for population.toml, report.md, arrivals.png and sessions.png (and
+    /// scenario.toml with --base).
+    #[arg(short, long, value_name = "DIR", default_value = "calibration")]
+    pub out_dir: PathBuf,
+    /// A scenario whose populations are replaced by the fitted one, written as scenario.toml.
+    #[arg(long, value_name = "SCENARIO")]
+    pub base: Option<PathBuf>,
+    /// Name of the fitted population.
+    #[arg(long, default_value = "calibrated")]
+    pub name: String,
+    /// The users' offset from UTC (the logs' clock), e.g. `+02:00` or `-05:00`.
+    #[arg(
+        long,
+        value_name = "OFFSET",
+        default_value = "+00:00",
+        allow_hyphen_values = true
+    )]
+    pub utc_offset: String,
+    /// Attempts of one user closer than this are one work session (retries, reconnects).
+    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    pub chain_gap: String,
+    /// Arrival model: `auto` chooses by the criterion in the report.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub model: CalibrateModel,
+    /// Replace output files that exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The arrival model calibrate fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CalibrateModel {
+    /// Workday when users are identified and each starts at most once a day, else Poisson.
+    Auto,
+    /// Open Poisson arrivals with a rate for each hour of the week.
+    Poisson,
+    /// A closed population of identified users with a workday start and length.
+    Workday,
 }

@@ -1,6 +1,7 @@
 //! The application layer: turns parsed command-line arguments into calls of the library and
 //! results into exit codes. One file per command.
 
+mod calibrate;
 mod import;
 mod merge;
 mod plan;
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Import(args) => import::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge(args) => merge::run(&args),

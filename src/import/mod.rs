@@ -13,8 +13,10 @@
 //! reads the inputs and writes the outputs.
 
 pub mod aws;
+pub mod calibrate;
 pub mod draft;
 pub mod json;
+pub mod logs;
 pub mod terraform;
 
 pub use draft::Imported;
