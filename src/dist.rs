@@ -57,11 +57,13 @@ impl Dist {
         if total <= 0.0 || pairs.iter().any(|p| p.1 < 0.0 || !p.1.is_finite()) {
             return None;
         }
+        // Each step is (running sum of weights) / total, so the last is exactly 1 and weights
+        // recovered as differences of steps sum back to the same steps.
         let mut acc = 0.0;
         let mut cumulative = Vec::with_capacity(pairs.len());
         for p in pairs {
-            acc += p.1 / total;
-            cumulative.push(acc);
+            acc += p.1;
+            cumulative.push(acc / total);
         }
         Some(Dist::Empirical {
             values: pairs.iter().map(|p| p.0).collect(),
@@ -137,6 +139,20 @@ mod tests {
     fn mean_of(d: &Dist, n: usize) -> f64 {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         (0..n).map(|_| d.sample(&mut rng)).sum::<f64>() / n as f64
+    }
+
+    #[test]
+    fn empirical_steps_end_at_one() {
+        // Weights 6, 3, 1 of 10: steps 6/10, 9/10, 10/10. Summing 0.6 + 0.3 instead would give
+        // 0.8999999999999999 and a last step below 1.
+        let d = Dist::empirical(&[(0.5, 6.0), (3.0, 3.0), (12.0, 1.0)]).unwrap();
+        let Dist::Empirical { cumulative, .. } = &d else {
+            panic!("not empirical")
+        };
+        assert_eq!(cumulative, &[0.6, 0.9, 1.0]);
+        // Differences of the steps as weights (how a scenario is written back) give them again.
+        let back = Dist::empirical(&[(0.5, 0.6), (3.0, 0.9 - 0.6), (12.0, 1.0 - 0.9)]).unwrap();
+        assert_eq!(back, d);
     }
 
     #[test]

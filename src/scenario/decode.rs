@@ -12,14 +12,18 @@ use super::read::{self, join, Cx, Table, Unit};
 use crate::dist::Dist;
 use crate::model::*;
 
-/// Where things were written, for cross-checks after field decoding.
+/// Where things were written, for cross-checks after field decoding: each list's elements, and
+/// the values of the fields a cross-check names in its path.
 #[derive(Default)]
 struct Spans {
-    vpc: Vec<Range<usize>>,
-    subnet: Vec<Range<usize>>,
+    subnet_cidr: Vec<Range<usize>>,
     association: Vec<Range<usize>>,
+    association_subnet: Vec<Range<usize>>,
     route: Vec<Range<usize>>,
+    route_destination: Vec<Range<usize>>,
+    route_target: Vec<Range<usize>>,
     rule: Vec<Range<usize>>,
+    rule_group: Vec<Range<usize>>,
     client_cidr: Range<usize>,
 }
 
@@ -61,26 +65,29 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         "vpc",
         "[{ id = \"vpc-main\", cidr_blocks = [\"172.31.0.0/16\"] }]",
     );
-    let vpcs = list(vpcs, "vpc", cx, vpc, &mut spans.vpc);
-    let vpc_ids = vpcs
-        .as_ref()
-        .map(|v| index_by(v.iter().map(|x| x.id.as_str()), &spans.vpc, "vpc", "id", cx));
+    let vpc_id_spans = field_spans(vpcs, "id");
+    let vpcs = list(vpcs, "vpc", cx, vpc, &mut Vec::new());
+    let vpc_ids = vpcs.as_ref().map(|v| {
+        index_by(
+            v.iter().map(|x| x.id.as_str()),
+            &vpc_id_spans,
+            "vpc",
+            "id",
+            cx,
+        )
+    });
 
     let security_groups_node = top.opt("security_group");
-    let sg_ids: BTreeMap<String, SgId> =
-        match security_groups_node.and_then(|n| read::array(n, "security_group", cx)) {
-            Some(items) => items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, n)| {
-                    n.get("id").and_then(|id| match &id.value {
-                        Value::String(s) => Some((s.clone(), SgId(i as u32))),
-                        _ => None,
-                    })
-                })
-                .collect(),
-            None => BTreeMap::new(),
-        };
+    // Groups may refer to each other, so ids are known before the groups are decoded; a repeated
+    // id keeps its first declaration (and is reported below).
+    let mut sg_ids: BTreeMap<String, SgId> = BTreeMap::new();
+    if let Some(Value::Array(items)) = security_groups_node.map(|n| &n.value) {
+        for (i, n) in items.iter().enumerate() {
+            if let Some(Value::String(s)) = n.get("id").map(|id| &id.value) {
+                sg_ids.entry(s.clone()).or_insert(SgId(i as u32));
+            }
+        }
+    }
     let mut sg_spans = Vec::new();
     let security_groups = list(
         security_groups_node,
@@ -89,6 +96,15 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         |n, p, cx| security_group(n, p, &sg_ids, cx),
         &mut sg_spans,
     );
+    if let Some(g) = &security_groups {
+        index_by::<SgId>(
+            g.iter().map(|x| x.id.as_str()),
+            &field_spans(security_groups_node, "id"),
+            "security_group",
+            "id",
+            cx,
+        );
+    }
 
     let endpoint = top.req(
         cx,
@@ -104,12 +120,13 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         "subnet",
         cx,
         |n, p, cx| subnet(n, p, vpc_ids.as_ref(), cx),
-        &mut spans.subnet,
+        &mut Vec::new(),
     );
+    spans.subnet_cidr = field_spans(subnets_node, "cidr_block");
     let subnet_ids = subnets.as_ref().map(|v| {
         index_by(
             v.iter().map(|x| x.id.as_str()),
-            &spans.subnet,
+            &field_spans(subnets_node, "id"),
             "subnet",
             "id",
             cx,
@@ -117,6 +134,7 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     });
 
     let assoc_node = top.opt("association");
+    spans.association_subnet = field_spans(assoc_node, "subnet_id");
     let associations = list(
         assoc_node,
         "association",
@@ -133,24 +151,30 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
             .collect()
     });
 
+    let routes_node = top.opt("route");
+    spans.route_destination = field_spans(routes_node, "destination_cidr_block");
+    spans.route_target = field_spans(routes_node, "target_vpc_subnet_id");
     let routes = list(
-        top.opt("route"),
+        routes_node,
         "route",
         cx,
         |n, p, cx| route(n, p, subnet_ids.as_ref(), assoc_of_subnet.as_ref(), cx),
         &mut spans.route,
     );
+    let rules_node = top.opt("authorization_rule");
+    spans.rule_group = field_spans(rules_node, "access_group_id");
     let rules = list(
-        top.opt("authorization_rule"),
+        rules_node,
         "authorization_rule",
         cx,
         |n, p, cx| auth_rule(n, p, &limits, cx),
         &mut spans.rule,
     );
 
+    let networks_node = top.opt("network");
     let mut net_spans = Vec::new();
     let declared = list(
-        top.opt("network"),
+        networks_node,
         "network",
         cx,
         |n, p, cx| network(n, p, &sg_ids, cx),
@@ -163,7 +187,7 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     if let Some(d) = &declared {
         index_by::<NetworkId>(
             d.iter().map(|x| x.name.as_str()),
-            &net_spans,
+            &field_spans(networks_node, "name"),
             "network",
             "name",
             cx,
@@ -190,7 +214,7 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     if let Some(p) = &populations {
         index_by::<PopId>(
             p.iter().map(|x| x.name.as_str()),
-            &pop_spans,
+            &field_spans(pops_node, "name"),
             "population",
             "name",
             cx,
@@ -206,6 +230,7 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
             event(
                 n,
                 p,
+                duration,
                 subnets.as_deref(),
                 associations.as_deref(),
                 assoc_of_subnet.as_ref(),
@@ -243,9 +268,8 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     let mut order: Vec<usize> = (0..s.events.len()).collect();
     order.sort_by_key(|&i| s.events[i].at);
     s.events = order.iter().map(|&i| s.events[i].clone()).collect();
-    let ev_spans: Vec<_> = order.iter().map(|&i| ev_spans[i].clone()).collect();
 
-    cross_checks(&mut s, &spans, &ev_spans, cx);
+    cross_checks(&mut s, &spans, cx);
     if cx.diags.iter().any(|d| d.is_error()) {
         None
     } else {
@@ -276,6 +300,18 @@ fn list<T>(
         }
     }
     ok.then_some(out)
+}
+
+/// The span of field `key` in each element of an array of tables (the element's own span where
+/// the field is absent), so that a cross-check whose path names the field points at its value.
+fn field_spans(node: Option<&Node>, key: &str) -> Vec<Range<usize>> {
+    match node.map(|n| &n.value) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| item.get(key).map_or(item.span.clone(), |n| n.span.clone()))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Maps ids to indices, reporting duplicates.
@@ -1484,7 +1520,7 @@ fn poisson(n: &Node, p: &str, cx: &mut Cx) -> Option<Arrivals> {
                             cx.error(
                                 "value",
                                 &join(&ip, "at"),
-                                item.span.clone(),
+                                item.get("at").map_or(item.span.clone(), |n| n.span.clone()),
                                 "profile steps must start at 0 and increase",
                                 "list steps in time order, the first `at = \"00:00\"`",
                             );
@@ -1564,7 +1600,7 @@ fn retry(n: &Node, p: &str, cx: &mut Cx) -> Option<RetryPolicy> {
         cx.error(
             "value",
             &join(p, "max"),
-            n.span.clone(),
+            n.get("max").map_or(n.span.clone(), |m| m.span.clone()),
             "the retry cap is below the initial delay",
             "set `max` at or above `initial`",
         );
@@ -1583,9 +1619,12 @@ fn modification(name: &str) -> Option<Modification> {
     Modification::ALL.iter().copied().find(|m| m.name() == name)
 }
 
+/// One event; `duration` is the run's, when it was read, for the event-time rule.
+#[allow(clippy::too_many_arguments)]
 fn event(
     n: &Node,
     p: &str,
+    duration: Option<Millis>,
     subnets: Option<&[Subnet]>,
     assocs: Option<&[Association]>,
     assoc_of: Option<&BTreeMap<SubnetId, AssocId>>,
@@ -1593,9 +1632,23 @@ fn event(
     cx: &mut Cx,
 ) -> Option<Event> {
     let mut t = Table::new(n, p, cx)?;
-    let at = t
-        .req(cx, "at", "\"1d 10:00\"")
-        .and_then(|n| read::duration(n, &join(p, "at"), cx));
+    let at_node = t.req(cx, "at", "\"1d 10:00\"");
+    let at = at_node.and_then(|n| read::duration(n, &join(p, "at"), cx));
+    if let (Some(at), Some(end), Some(n)) = (at, duration, at_node) {
+        if at >= end {
+            cx.error(
+                "event-time",
+                &join(p, "at"),
+                n.span.clone(),
+                format!(
+                    "event at {} is not before the end of the run ({})",
+                    super::duration::format(at),
+                    super::duration::format(end)
+                ),
+                "move the event earlier or lengthen `duration`",
+            );
+        }
+    }
     let description = t
         .opt("description")
         .and_then(|n| read::string(n, &join(p, "description"), cx));
@@ -1751,7 +1804,7 @@ fn event(
     })
 }
 
-fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: &mut Cx) {
+fn cross_checks(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
     let ep = &s.endpoint;
     let client = ep.client_cidr_block;
     // Split-tunnel decides whether route changes reset connections.
@@ -1778,8 +1831,8 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
         if overlap(&client, &sub.cidr_block) {
             cx.error(
                 "client-cidr-overlap",
-                &format!("association[{i}]"),
-                spans.association[i].clone(),
+                &format!("association[{i}].subnet_id"),
+                spans.association_subnet[i].clone(),
                 format!(
                     "subnet {} ({}) overlaps the client CIDR {client}",
                     sub.id, sub.cidr_block
@@ -1793,7 +1846,24 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             && r.destination.prefix_len() > 0
             && overlap(&client, &r.destination)
         {
-            cx.error("client-cidr-overlap", &format!("route[{i}].destination_cidr_block"), spans.route[i].clone(), format!("route destination {} overlaps the client CIDR {client}", r.destination), "use target_vpc_subnet_id = \"local\" for client-to-client routes, or change the destination");
+            cx.error("client-cidr-overlap", &format!("route[{i}].destination_cidr_block"), spans.route_destination[i].clone(), format!("route destination {} overlaps the client CIDR {client}", r.destination), "use target_vpc_subnet_id = \"local\" for client-to-client routes, or change the destination");
+        }
+    }
+    // A `local` route is the client CIDR's own route (guide: Client-to-client access, step 3).
+    for (i, r) in s.routes.iter().enumerate() {
+        if r.target == RouteTarget::Local && !client.contains(&r.destination) {
+            cx.error(
+                "route-target",
+                &format!("route[{i}].target_vpc_subnet_id"),
+                spans.route_target[i].clone(),
+                format!(
+                    "a `local` route is for the client CIDR {client}, not for {}",
+                    r.destination
+                ),
+                format!(
+                    "target an associated subnet, or use destination_cidr_block = \"{client}\""
+                ),
+            );
         }
     }
     // Subnets: inside their VPC.
@@ -1803,7 +1873,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             cx.error(
                 "subnet-in-vpc",
                 &format!("subnet[{i}].cidr_block"),
-                spans.subnet[i].clone(),
+                spans.subnet_cidr[i].clone(),
                 format!(
                     "subnet {} ({}) is not inside VPC {}",
                     sub.id, sub.cidr_block, vpc.id
@@ -1850,7 +1920,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             cx.error(
                 "duplicate-id",
                 &format!("association[{i}].subnet_id"),
-                spans.association[i].clone(),
+                spans.association_subnet[i].clone(),
                 format!(
                     "subnet {} is associated twice (also association[{j}])",
                     sub.id
@@ -1863,7 +1933,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             cx.error(
                 "one-association-per-az",
                 &format!("association[{i}].subnet_id"),
-                spans.association[i].clone(),
+                spans.association_subnet[i].clone(),
                 format!(
                     "subnet {} is in {}, like association[{j}]",
                     sub.id, sub.availability_zone
@@ -1875,7 +1945,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             cx.error(
                 "same-vpc",
                 &format!("association[{i}].subnet_id"),
-                spans.association[i].clone(),
+                spans.association_subnet[i].clone(),
                 format!(
                     "subnet {} is in VPC {}, the endpoint is in {}",
                     sub.id,
@@ -1889,10 +1959,24 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             cx.error(
                 "dedicated-tenancy",
                 &format!("association[{i}].subnet_id"),
-                spans.association[i].clone(),
+                spans.association_subnet[i].clone(),
                 format!("subnet {} is in a dedicated-tenancy VPC", sub.id),
                 "use a subnet of a default-tenancy VPC",
             );
+        }
+    }
+    // Mutual authentication carries no groups: every rule must grant all users.
+    if ep.authentication == Authentication::Mutual {
+        for (i, r) in s.authorization_rules.iter().enumerate() {
+            if let Grant::Group(g) = &r.grant {
+                cx.error(
+                    "mutual-group-rule",
+                    &format!("authorization_rule[{i}].access_group_id"),
+                    spans.rule_group[i].clone(),
+                    format!("the endpoint uses mutual authentication only, so no user is in group `{g}`"),
+                    "use authorize_all_groups = true, or add a user-based method: authentication = [\"mutual\", \"active-directory\"]",
+                );
+            }
         }
     }
     // Quotas (adjustable: warn at the default, error above a declared raised quota).
@@ -1922,7 +2006,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
     if ep.split_tunnel {
         for (i, r) in s.routes.iter().enumerate() {
             if r.destination.prefix_len() == 0 {
-                cx.warning("split-tunnel-default-route", &format!("route[{i}]"), spans.route[i].clone(), "a 0.0.0.0/0 route with split-tunnel on may cause connectivity disruption", "turn split-tunnel off for full-tunnel, or route only the networks clients need");
+                cx.warning("split-tunnel-default-route", &format!("route[{i}].destination_cidr_block"), spans.route_destination[i].clone(), "a 0.0.0.0/0 route with split-tunnel on may cause connectivity disruption", "turn split-tunnel off for full-tunnel, or route only the networks clients need");
             }
         }
     }
@@ -1947,22 +2031,6 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, ev_spans: &[Range<usize>], cx: 
             }
         }
     }
-    // Events within the run.
-    for (i, ev) in s.events.iter().enumerate() {
-        if ev.at >= s.duration {
-            cx.error(
-                "event-time",
-                &format!("event[{i}].at"),
-                ev_spans[i].clone(),
-                format!(
-                    "event at {} is not before the end of the run ({})",
-                    super::duration::format(ev.at),
-                    super::duration::format(s.duration)
-                ),
-                "move the event earlier or lengthen `duration`",
-            );
-        }
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1981,7 +2049,7 @@ fn quota(
     if count32 > limit && limit > default {
         cx.error(
             rule,
-            what,
+            &format!("{what}[{limit}]"),
             spans[limit as usize].clone(),
             format!("{count} {plural}, above the raised quota of {limit}"),
             format!("raise {key} further (after AWS approves the increase) or remove {plural}"),
@@ -1989,7 +2057,7 @@ fn quota(
     } else if count32 > limit {
         cx.warning(
             rule,
-            what,
+            &format!("{what}[{limit}]"),
             spans[limit as usize].clone(),
             format!("{count} {plural}, above the default quota of {limit}"),
             format!("request a quota increase and declare it as `{key} = {count}` in [limits]"),

@@ -34,6 +34,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: "authentication", statement: "authentication is mutual, active-directory or federated, or mutual combined with one user-based method", source: "guide: Client authentication in AWS Client VPN" },
     Rule { id: "self-service-portal", statement: "the self-service portal is not available for clients that authenticate using mutual authentication", source: "guide: Rules and best practices for using AWS Client VPN" },
     Rule { id: "login-banner-length", statement: "the client login banner text is at most 1,400 characters", source: "guide: AWS Client VPN client login banners" },
+    Rule { id: "mutual-group-rule", statement: "if your Client VPN endpoint is configured for mutual authentication, you cannot configure user groups; when you create an authorization rule, you must grant access to all users", source: "guide: Restrict access based on user groups" },
     Rule { id: "handler-name", statement: "the name of the client connect handler Lambda function must begin with the AWSClientVPN- prefix", source: "guide: Connection authorization — Requirements and considerations" },
     Rule { id: "route-target", statement: "a route targets an associated subnet, or `local` for the client CIDR", source: "guide: AWS Client VPN routes" },
     Rule { id: "authorization-rule-quota", statement: "authorization rules per Client VPN endpoint: 50 (adjustable)", source: "guide: AWS Client VPN quotas" },

@@ -1,0 +1,732 @@
+//! Validation of scenario files (DESIGN §9, §12): every rule has a fixture that breaks it in one
+//! way and the diagnostic names the rule, the line and column and the field path; every example
+//! scenario validates; several problems are reported in one run; `cvpnsim validate` exits 0, 1
+//! or 2; and no input, however mangled, makes the loader panic.
+//!
+//! Fixtures live in `tests/fixtures/invalid/`. A TOML fixture opens with its expectation:
+//! `# expect: RULE at LINE:COL in FIELD.PATH` for an error, `# expect-warning: …` for a warning
+//! (a fixture that only warns must still validate). JSON has no comments, so a JSON fixture's
+//! expectation is in a file beside it named `FIXTURE.json.expect`. Without `in PATH` the
+//! diagnostic's path is empty (syntax errors).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use cvpnsim::model::{AssocId, EventKind, Modification, RouteTarget, DAY, HOUR, MINUTE};
+use cvpnsim::scenario::diag::{self, Diagnostic, Severity, Source};
+use cvpnsim::scenario::rules::{self, RULES};
+use cvpnsim::scenario::{load_file, load_str, LoadError, Loaded};
+use proptest::prelude::*;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture_dir() -> PathBuf {
+    root().join("tests/fixtures/invalid")
+}
+
+/// One expected diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Expect {
+    severity: Severity,
+    rule: String,
+    line: usize,
+    col: usize,
+    path: String,
+}
+
+impl Expect {
+    fn of(source: &Source, d: &Diagnostic) -> Expect {
+        let (line, col) = source.line_col(d.span.start);
+        Expect {
+            severity: d.severity,
+            rule: d.rule.to_string(),
+            line,
+            col,
+            path: d.path.clone(),
+        }
+    }
+}
+
+/// Parses `# expect: RULE at LINE:COL [in PATH]` (or `# expect-warning: …`).
+fn parse_expect(line: &str) -> Option<Expect> {
+    let (severity, rest) = if let Some(r) = line.strip_prefix("# expect: ") {
+        (Severity::Error, r)
+    } else if let Some(r) = line.strip_prefix("# expect-warning: ") {
+        (Severity::Warning, r)
+    } else {
+        return None;
+    };
+    let (rule, rest) = rest.split_once(" at ")?;
+    let (loc, path) = match rest.split_once(" in ") {
+        Some((loc, path)) => (loc, path.trim()),
+        None => (rest.trim(), ""),
+    };
+    let (line, col) = loc.split_once(':')?;
+    Some(Expect {
+        severity,
+        rule: rule.trim().to_string(),
+        line: line.parse().ok()?,
+        col: col.parse().ok()?,
+        path: path.to_string(),
+    })
+}
+
+/// The expectations of a fixture: the leading `# expect…` lines of a TOML file, or the lines of
+/// the `.expect` file beside a JSON one.
+fn expectations(path: &Path) -> Vec<Expect> {
+    let text = if path.extension().is_some_and(|e| e == "json") {
+        let side = PathBuf::from(format!("{}.expect", path.display()));
+        std::fs::read_to_string(&side)
+            .unwrap_or_else(|e| panic!("{}: missing expectation file: {e}", side.display()))
+    } else {
+        std::fs::read_to_string(path).expect("fixture is readable")
+    };
+    let lines: Vec<&str> = text
+        .lines()
+        .take_while(|l| l.starts_with("# expect"))
+        .collect();
+    lines
+        .iter()
+        .map(|l| {
+            parse_expect(l)
+                .unwrap_or_else(|| panic!("{}: malformed expectation `{l}`", path.display()))
+        })
+        .collect()
+}
+
+/// Every fixture file (TOML and JSON), sorted.
+fn fixture_files() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(fixture_dir())
+        .expect("fixture directory")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml" || e == "json"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Loads a file and returns its source, every diagnostic, and whether it loaded.
+fn outcome(path: &Path) -> (Source, Vec<Diagnostic>, Option<Loaded>) {
+    match load_file(path) {
+        Ok(loaded) => (loaded.source.clone(), loaded.warnings.clone(), Some(loaded)),
+        Err(LoadError::Invalid {
+            source,
+            diagnostics,
+        }) => (source, diagnostics, None),
+        Err(e) => panic!("{}: {e}", path.display()),
+    }
+}
+
+/// Checks that a file reports exactly its expectations, in order, and renders each one with its
+/// rule, location and path; files with errors must fail to load, files with warnings only must
+/// load.
+fn check_expected(path: &Path) {
+    let expected = expectations(path);
+    assert!(!expected.is_empty(), "{}: no expectation", path.display());
+    let (source, diags, loaded) = outcome(path);
+    let actual: Vec<Expect> = diags.iter().map(|d| Expect::of(&source, d)).collect();
+    assert_eq!(actual, expected, "{}", path.display());
+    let has_error = expected.iter().any(|e| e.severity == Severity::Error);
+    assert_eq!(
+        loaded.is_none(),
+        has_error,
+        "{}: a file with errors must not load, one with warnings only must",
+        path.display()
+    );
+    let rendered = diag::render(&source, &diags);
+    for e in &expected {
+        let label = match e.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let headline = format!("{label}[{}]", e.rule);
+        let location = format!("{}:{}:{} ({})", source.name, e.line, e.col, e.path);
+        assert!(
+            rendered.contains(&headline),
+            "{}: `{headline}` not in\n{rendered}",
+            path.display()
+        );
+        assert!(
+            rendered.contains(&location),
+            "{}: `{location}` not in\n{rendered}",
+            path.display()
+        );
+        let rule = rules::find(&e.rule).expect("the rule exists");
+        assert!(
+            rendered.contains(rule.statement),
+            "{}: the rule's statement is missing",
+            path.display()
+        );
+    }
+}
+
+/// One test per fixture; the comment above each names where its rule comes from.
+macro_rules! fixtures {
+    ($($test:ident: $file:literal;)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check_expected(&fixture_dir().join($file));
+            }
+        )*
+        /// The fixtures that have a test above.
+        const LISTED: &[&str] = &[$($file),*];
+    };
+}
+
+fixtures! {
+    // DESIGN §12: the file must be TOML or JSON; the caret shows where the parser stopped.
+    syntax_unterminated_string: "syntax.toml";
+    syntax_unclosed_table_header: "syntax-table.toml";
+    syntax_json_trailing_comma: "syntax.json";
+    syntax_json_null: "syntax-null.json";
+    // DESIGN §9: unknown fields are errors (a typo must not fall back to a default).
+    unknown_field_in_endpoint: "unknown-field.toml";
+    unknown_field_at_top: "unknown-field-top.toml";
+    unknown_field_in_json: "unknown-field.json";
+    // DESIGN §12: required fields, types, ranges, durations (§2).
+    missing_field_in_subnet: "missing-field.toml";
+    missing_field_at_top: "missing-field-top.toml";
+    type_of_users: "type.toml";
+    value_of_capacity_model: "value.toml";
+    value_of_retry_cap: "value-retry.toml";
+    duration_without_unit: "duration.toml";
+    duration_in_words: "duration-workday.toml";
+    // guide: Rules and best practices — "Client VPN supports IPv4 traffic only".
+    cidr_host_bits: "cidr.toml";
+    cidr_ipv6: "cidr-ipv6.toml";
+    // DESIGN §12: identifiers are unique and references resolve.
+    duplicate_subnet_id: "duplicate-id.toml";
+    duplicate_security_group_id: "duplicate-id-security-group.toml";
+    duplicate_association: "duplicate-id-association.toml";
+    unknown_subnet_reference: "unknown-reference.toml";
+    unknown_network_need: "unknown-reference-needs.toml";
+    // guide: Rules and best practices — "Client CIDR ranges must have a block size of at least
+    // /22 and must not be greater than /12".
+    client_cidr_too_small: "client-cidr-size.toml";
+    client_cidr_too_large: "client-cidr-size-large.toml";
+    // guide: Rules and best practices — "Client CIDR ranges cannot overlap with the local CIDR of
+    // the VPC … or any routes manually added to the Client VPN endpoint's route table".
+    client_cidr_overlaps_vpc: "client-cidr-overlap.toml";
+    client_cidr_overlaps_route: "client-cidr-overlap-route.toml";
+    // guide: Client VPN target network requirements — "at least a /27 bitmask" and "at least
+    // 20 available IP addresses at all times".
+    subnet_smaller_than_27: "subnet-size.toml";
+    subnet_with_few_free_addresses: "subnet-size-free.toml";
+    subnet_size_in_json: "subnet-size.json";
+    // Amazon VPC: a subnet's block lies inside its VPC's.
+    subnet_outside_vpc: "subnet-in-vpc.toml";
+    // guide: Rules and best practices — "You cannot associate multiple subnets from the same
+    // Availability Zone with a Client VPN endpoint".
+    two_associations_in_one_az: "one-association-per-az.toml";
+    // guide: Client VPN scaling considerations — the table has rows for 1 to 5 associations.
+    six_associations: "association-count.toml";
+    // guide: Rules and best practices — "The subnets associated with a Client VPN endpoint must
+    // be in the same VPC".
+    association_in_other_vpc: "same-vpc.toml";
+    // guide: Rules and best practices — "does not support subnet associations in a dedicated
+    // tenancy VPC".
+    dedicated_tenancy_vpc: "dedicated-tenancy.toml";
+    // guide: Restrict access based on user groups — "If your Client VPN endpoint is configured
+    // for mutual authentication, you cannot configure user groups".
+    group_rule_with_mutual_only: "mutual-group-rule.toml";
+    // guide: Client VPN ports — 443 or 1194.
+    vpn_port_8443: "vpn-port.toml";
+    // guide: Create a Client VPN endpoint — transport protocol UDP or TCP.
+    transport_quic: "transport.toml";
+    // guide: AWS Client VPN maximum VPN session duration timeout — 8, 10, 12 or 24 hours.
+    session_timeout_16h: "session-timeout.toml";
+    // guide: Client authentication — one method, or mutual plus one user-based method.
+    two_user_based_methods: "authentication.toml";
+    // guide: Rules and best practices — "The self-service portal is not available for clients
+    // that authenticate using mutual authentication".
+    portal_with_mutual_only: "self-service-portal.toml";
+    // guide: AWS Client VPN client login banners — at most 1,400 characters.
+    login_banner_1401_characters: "login-banner-length.toml";
+    // guide: Connection authorization, Requirements and considerations — the Lambda function's
+    // name must begin with the AWSClientVPN- prefix.
+    handler_without_prefix: "handler-name.toml";
+    // guide: AWS Client VPN routes — a route targets an associated subnet, or `local` for the
+    // client CIDR (Client-to-client access, step 3).
+    route_through_unassociated_subnet: "route-target.toml";
+    local_route_outside_client_cidr: "route-target-local.toml";
+    // guide: AWS Client VPN quotas — 50 authorization rules and 10 routes per endpoint,
+    // adjustable: a warning at the default, an error above a declared raised quota.
+    authorization_rules_above_default_quota: "authorization-rule-quota.toml";
+    authorization_rules_above_raised_quota: "authorization-rule-quota-raised.toml";
+    routes_above_default_quota: "route-quota.toml";
+    routes_above_raised_quota: "route-quota-raised.toml";
+    // guide: Users and groups quotas — group ID at most 255 characters; a user's groups after
+    // the 200th are ignored (a warning).
+    group_id_256_characters: "group-id-length.toml";
+    user_in_201_groups: "groups-per-user.toml";
+    // guide: Split-tunnel on Client VPN endpoints, Routing considerations — a 0.0.0.0/0 route
+    // with split-tunnel on is not recommended (a warning).
+    split_tunnel_default_route: "split-tunnel-default-route.toml";
+    // guide: AWS Client VPN routes; Troubleshooting, access is intermittent — associated
+    // subnets should have identical routes (a warning).
+    association_routes_differ: "association-routes-differ.toml";
+    // guide: AWS Client VPN target networks — without an associated subnet no client connects.
+    no_association: "no-association.toml";
+    // DESIGN §12: events happen within the run.
+    event_after_the_end: "event-time.toml";
+    event_after_the_end_listed_first: "event-time-order.toml";
+    // guide: Endpoint modification — the client CIDR cannot be modified after creation.
+    modify_client_cidr: "modification.toml";
+    // DESIGN §3: overridden limits are positive and the connection table does not decrease.
+    decreasing_connection_table: "limits.toml";
+    // DESIGN §6: rates are probabilities.
+    failure_rate_above_one: "probability.toml";
+}
+
+#[test]
+fn every_fixture_has_a_test_and_one_expectation() {
+    let files: Vec<String> = fixture_files()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let mut listed: Vec<String> = LISTED.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        files, listed,
+        "fixtures on disk and fixtures under test differ"
+    );
+    for path in fixture_files() {
+        // Each fixture is a complete scenario broken in exactly one way.
+        assert_eq!(expectations(&path).len(), 1, "{}", path.display());
+    }
+}
+
+/// Rules that only ever warn, and the adjustable quotas, which warn at their default.
+const WARNS: &[&str] = &[
+    "split-tunnel-default-route",
+    "association-routes-differ",
+    "groups-per-user",
+    "authorization-rule-quota",
+    "route-quota",
+];
+
+/// Rules that are never errors.
+const WARNING_ONLY: &[&str] = &[
+    "split-tunnel-default-route",
+    "association-routes-differ",
+    "groups-per-user",
+];
+
+#[test]
+fn every_rule_has_a_fixture_for_each_severity_it_can_have() {
+    let all: Vec<Expect> = fixture_files()
+        .iter()
+        .flat_map(|p| expectations(p))
+        .collect();
+    for e in &all {
+        assert!(rules::find(&e.rule).is_some(), "unknown rule `{}`", e.rule);
+    }
+    let has = |rule: &str, sev: Severity| all.iter().any(|e| e.rule == rule && e.severity == sev);
+    let mut missing = Vec::new();
+    for r in RULES {
+        if !WARNING_ONLY.contains(&r.id) && !has(r.id, Severity::Error) {
+            missing.push(format!("{} (error)", r.id));
+        }
+        if WARNS.contains(&r.id) && !has(r.id, Severity::Warning) {
+            missing.push(format!("{} (warning)", r.id));
+        }
+        if WARNING_ONLY.contains(&r.id) && has(r.id, Severity::Error) {
+            missing.push(format!(
+                "{} is warning-only but a fixture expects an error",
+                r.id
+            ));
+        }
+    }
+    assert!(missing.is_empty(), "rules without a fixture: {missing:?}");
+}
+
+#[test]
+fn expectation_lines_parse() {
+    assert_eq!(
+        parse_expect("# expect: vpn-port at 10:12 in endpoint.vpn_port"),
+        Some(Expect {
+            severity: Severity::Error,
+            rule: "vpn-port".into(),
+            line: 10,
+            col: 12,
+            path: "endpoint.vpn_port".into(),
+        })
+    );
+    assert_eq!(
+        parse_expect("# expect-warning: syntax at 3:1").map(|e| (e.severity, e.path)),
+        Some((Severity::Warning, String::new()))
+    );
+    assert_eq!(parse_expect("# expects: x at 1:1"), None);
+    assert_eq!(parse_expect("# expect: x at one:1"), None);
+}
+
+#[test]
+fn unknown_fields_suggest_the_known_one() {
+    // DESIGN §9: a typo is an error with a "did you mean" hint, never a silent default.
+    let (_, diags, _) = outcome(&fixture_dir().join("unknown-field.toml"));
+    assert_eq!(diags[0].hint.as_deref(), Some("did you mean `vpn_port`?"));
+    let (_, diags, _) = outcome(&fixture_dir().join("unknown-field-top.toml"));
+    assert_eq!(
+        diags[0].hint.as_deref(),
+        Some("did you mean `sample_interval`?")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several problems in one run (DESIGN §9: "report every problem at once").
+
+#[test]
+fn field_problems_are_all_reported_in_one_run() {
+    // The event-time error names event[0], the event as listed, although it sorts second.
+    let path = root().join("tests/fixtures/several-problems.toml");
+    assert_eq!(expectations(&path).len(), 6);
+    check_expected(&path);
+}
+
+#[test]
+fn cross_check_problems_are_all_reported_in_one_run() {
+    let path = root().join("tests/fixtures/several-cross-checks.toml");
+    assert_eq!(expectations(&path).len(), 8);
+    check_expected(&path);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The example scenarios.
+
+fn scenario_files() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .expect("scenarios directory")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml" || e == "json"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn scenario(name: &str) -> Loaded {
+    let path = root().join("scenarios").join(name);
+    load_file(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn every_example_scenario_validates_without_unexpected_warnings() {
+    let files = scenario_files();
+    assert!(files.len() >= 12, "{} scenarios", files.len());
+    for path in files {
+        let loaded = load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        // A scenario that means to show a warning says so with `# expect-warning:` lines.
+        let expected: Vec<Expect> = loaded
+            .source
+            .text
+            .lines()
+            .filter_map(parse_expect)
+            .collect();
+        let actual: Vec<Expect> = loaded
+            .warnings
+            .iter()
+            .map(|d| Expect::of(&loaded.source, d))
+            .collect();
+        assert_eq!(actual, expected, "{}", path.display());
+    }
+}
+
+#[test]
+fn every_toml_scenario_opens_with_its_question_and_its_source() {
+    for path in scenario_files() {
+        if path.extension().is_some_and(|e| e == "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let comment: String = text
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            !comment.is_empty(),
+            "{}: no opening comment",
+            path.display()
+        );
+        if path.file_name().is_some_and(|n| n != "two-az-workday.toml") {
+            assert!(
+                comment.starts_with("# Question:"),
+                "{}: the comment must say what it answers",
+                path.display()
+            );
+            assert!(
+                comment.contains("Follows"),
+                "{}: the comment must say which guide section it follows",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn json_example_is_the_access_a_vpc_scenario() {
+    // Both formats decode to the same model.
+    let toml = scenario("guide-vpc.toml").scenario;
+    let mut json = scenario("json-example.json").scenario;
+    assert_eq!(json.name, "json-example");
+    json.name.clone_from(&toml.name);
+    json.description.clone_from(&toml.description);
+    assert_eq!(json, toml);
+}
+
+#[test]
+fn sizing_example_meets_the_guides_advice() {
+    // guide: Client VPN scaling considerations — 8,000 connections need at least a /18
+    // (16,384 addresses) and 2 associations. DESIGN §4: half the block is usable: 8,192.
+    let s = scenario("guide-sizing-8000.toml").scenario;
+    assert_eq!(s.endpoint.client_cidr_block.prefix_len(), 18);
+    let usable = (1u64 << (32 - 18)) / 2;
+    assert_eq!(usable, 8_192);
+    assert_eq!(s.associations.len(), 2);
+    assert_eq!(s.limits.endpoint_limit(s.associations.len()), 36_500);
+    let users: u32 = s
+        .populations
+        .iter()
+        .map(|p| match p.arrivals {
+            cvpnsim::model::Arrivals::Workday { users, .. } => users,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(users, 8_000);
+    assert!(u64::from(users) <= usable);
+}
+
+#[test]
+fn login_storm_fits_the_endpoint_but_starts_in_half_an_hour() {
+    // guide: Client VPN scaling considerations — 3 associations: 66,500 connections.
+    let s = scenario("monday-login-storm.toml").scenario;
+    assert_eq!(s.limits.endpoint_limit(s.associations.len()), 66_500);
+    // A /16 leaves 32,768 usable addresses (DESIGN §4) for 30,000 users.
+    assert_eq!(s.endpoint.client_cidr_block.prefix_len(), 16);
+    match &s.populations[0].arrivals {
+        cvpnsim::model::Arrivals::Workday { users, start, .. } => {
+            assert_eq!(*users, 30_000);
+            assert_eq!(
+                *start,
+                cvpnsim::dist::Dist::Uniform {
+                    low: (8 * HOUR + 45 * MINUTE) as f64,
+                    high: (9 * HOUR + 15 * MINUTE) as f64,
+                }
+            );
+        }
+        other => panic!("a workday population, not {other:?}"),
+    }
+    let handler = s.endpoint.client_connect_handler.as_ref().expect("handler");
+    assert_eq!(handler.concurrency, 50);
+}
+
+#[test]
+fn az_outage_takes_one_of_three_associations() {
+    // DESIGN §3 and §7: the outage stops the us-east-1b association (the second), so the limit
+    // falls from 66,500 to the two-association row, 36,500, below the 40,000 users.
+    let s = scenario("az-outage.toml").scenario;
+    assert_eq!(s.events.len(), 1);
+    assert_eq!(s.events[0].at, DAY + 10 * HOUR + 30 * MINUTE);
+    assert_eq!(
+        s.events[0].kind,
+        EventKind::AzOutage {
+            availability_zone: "us-east-1b".into(),
+            associations: vec![AssocId(1)],
+            duration: Some(90 * MINUTE),
+        }
+    );
+    assert_eq!(s.limits.endpoint_limit(3), 66_500);
+    assert_eq!(s.limits.endpoint_limit(2), 36_500);
+}
+
+#[test]
+fn midday_rule_change_resets_every_connection_after_propagation() {
+    // guide: Endpoint modification — authorization rules can be modified; DESIGN §7: the change
+    // resets every connection once it takes effect.
+    let s = scenario("midday-rule-change.toml").scenario;
+    assert_eq!(s.events[0].at, 2 * DAY + 12 * HOUR);
+    assert_eq!(
+        s.events[0].kind,
+        EventKind::Modify {
+            changes: vec![Modification::AuthorizationRules],
+            propagation: 15 * MINUTE,
+            resets: true,
+        }
+    );
+}
+
+#[test]
+fn client_to_client_routes_the_client_cidr_locally() {
+    // guide: Client-to-client access, step 3 — a route for the client CIDR to `local`.
+    let s = scenario("guide-client-to-client.toml").scenario;
+    assert_eq!(s.routes.len(), 1);
+    assert_eq!(s.routes[0].target, RouteTarget::Local);
+    assert_eq!(s.routes[0].destination, s.endpoint.client_cidr_block);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command line: `validate` exits 0 when every file is valid (warnings allowed), 1 when one is
+// invalid, 2 when one cannot be read.
+
+fn validate(args: &[&Path]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cvpnsim"))
+        .arg("validate")
+        .args(args)
+        .output()
+        .expect("cvpnsim runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_exits_0_on_a_valid_file() {
+    let file = root().join("scenarios/guide-vpc.toml");
+    let (code, stdout, _) = validate(&[&file]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("valid (0 errors, 0 warnings)"), "{stdout}");
+}
+
+#[test]
+fn cli_exits_0_on_warnings_only() {
+    let file = fixture_dir().join("split-tunnel-default-route.toml");
+    let (code, stdout, stderr) = validate(&[&file]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("valid (0 errors, 1 warning)"), "{stdout}");
+    assert!(
+        stderr.contains("warning[split-tunnel-default-route]"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn cli_exits_1_on_an_invalid_file_and_shows_where() {
+    let file = fixture_dir().join("vpn-port.toml");
+    let (code, stdout, stderr) = validate(&[&file]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("invalid (1 error, 0 warnings)"), "{stdout}");
+    assert!(stderr.contains("error[vpn-port]"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:10:12 (endpoint.vpn_port)", file.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn cli_exits_2_on_a_missing_file() {
+    let missing = root().join("scenarios/no-such-scenario.toml");
+    let (code, _, stderr) = validate(&[&missing]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot read"), "{stderr}");
+}
+
+#[test]
+fn cli_reports_the_worst_of_several_files() {
+    let valid = root().join("scenarios/guide-vpc.toml");
+    let invalid = fixture_dir().join("vpn-port.toml");
+    let missing = root().join("scenarios/no-such-scenario.toml");
+    let (code, stdout, _) = validate(&[&valid, &invalid]);
+    assert_eq!(code, 1);
+    // Every file is checked, not only up to the first invalid one.
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    let (code, _, _) = validate(&[&invalid, &missing, &valid]);
+    assert_eq!(code, 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input never panics: whatever the bytes, the loader answers Ok or Err, and every
+// diagnostic names a known rule and a place inside the text.
+
+fn check_never_panics(name: &str, text: &str) {
+    match load_str(name, text) {
+        Ok(_) => {}
+        Err(LoadError::Invalid {
+            source,
+            diagnostics,
+        }) => {
+            assert!(!diagnostics.is_empty());
+            for d in &diagnostics {
+                assert!(rules::find(d.rule).is_some(), "unknown rule {}", d.rule);
+                assert!(d.span.start <= d.span.end && d.span.end <= text.len());
+            }
+            diag::render(&source, &diagnostics);
+        }
+        Err(e) => panic!("load_str cannot fail to read: {e}"),
+    }
+}
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(root().join("scenarios").join(name)).unwrap()
+}
+
+proptest! {
+    #[test]
+    fn truncated_files_never_panic(cut in 0.0f64..1.0) {
+        for name in ["two-az-workday.toml", "json-example.json"] {
+            let text = example(name);
+            let mut at = (text.len() as f64 * cut) as usize;
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            check_never_panics(name, &text[..at]);
+        }
+    }
+
+    #[test]
+    fn mutated_bytes_never_panic(
+        edits in prop::collection::vec((0.0f64..1.0, any::<u8>(), 0u8..3), 1..8),
+    ) {
+        for name in ["two-az-workday.toml", "json-example.json"] {
+            let mut bytes = example(name).into_bytes();
+            for (pos, byte, op) in &edits {
+                let i = ((bytes.len() as f64) * pos) as usize;
+                match op {
+                    0 if i < bytes.len() => bytes[i] = *byte,
+                    1 => bytes.insert(i.min(bytes.len()), *byte),
+                    _ if i < bytes.len() => {
+                        bytes.remove(i);
+                    }
+                    _ => {}
+                }
+            }
+            check_never_panics(name, &String::from_utf8_lossy(&bytes));
+        }
+    }
+
+    #[test]
+    fn shuffled_lines_never_panic(
+        edits in prop::collection::vec((0.0f64..1.0, 0.0f64..1.0, 0u8..3), 1..6),
+    ) {
+        // Line edits keep the syntax mostly valid, so they reach the field and cross checks.
+        let text = example("two-az-workday.toml");
+        let mut lines: Vec<&str> = text.lines().collect();
+        for (a, b, op) in &edits {
+            if lines.is_empty() {
+                break;
+            }
+            let i = ((lines.len() as f64) * a) as usize;
+            let j = ((lines.len() as f64) * b) as usize;
+            match op {
+                0 => lines.swap(i, j),
+                1 => {
+                    let l = lines[i];
+                    lines.insert(j, l);
+                }
+                _ => {
+                    lines.remove(i);
+                }
+            }
+        }
+        check_never_panics("shuffled.toml", &lines.join("\n"));
+    }
+
+    #[test]
+    fn garbage_never_panics(text in ".{0,300}") {
+        check_never_panics("garbage.toml", &text);
+        check_never_panics("garbage.json", &text);
+    }
+}
