@@ -439,3 +439,14 @@ fn the_command_writes_validates_and_refuses_to_overwrite() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot read nope.json"));
 }
+
+#[test]
+fn import_validate_run() {
+    // The imported scenario, placeholder population included, runs in the engine: 100 users on
+    // weekdays, each connected at most once at a time.
+    let s = scenario(&import(&inputs(false)));
+    let r = cvpnsim::sim::simulate(&s, &cvpnsim::sim::SimOptions::default());
+    assert!(r.summary.successes >= 500, "{:?}", r.summary.successes);
+    assert!(r.summary.peak_concurrency <= 100);
+    assert!(r.audit.is_empty());
+}

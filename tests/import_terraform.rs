@@ -279,3 +279,11 @@ fn the_command_imports_a_plan() {
     let loaded = cvpnsim::scenario::load_file(&out).unwrap();
     assert_eq!(loaded.scenario.associations.len(), 2);
 }
+
+#[test]
+fn import_validate_run() {
+    let s = scenario(&import(&fixture("terraform/plan.json"), &TerraformOptions::default()));
+    let r = cvpnsim::sim::simulate(&s, &cvpnsim::sim::SimOptions::default());
+    assert!(r.summary.successes >= 500, "{:?}", r.summary.successes);
+    assert!(r.summary.peak_concurrency <= 100);
+}

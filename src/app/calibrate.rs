@@ -13,7 +13,7 @@ use crate::cli::{CalibrateArgs, CalibrateModel};
 use crate::import::aws::Text;
 use crate::import::calibrate::{self, ArrivalModel, CalibrateOptions, Calibration};
 use crate::import::logs;
-use crate::model::{Arrivals, Scenario, DAY};
+use crate::model::Scenario;
 use crate::report::chart;
 use crate::scenario::{self, diag, duration, LoadError};
 
@@ -160,7 +160,7 @@ fn render(c: &Calibration, base: Option<&Scenario>) -> Result<Outputs, AppError>
     ];
     let mut invalid = None;
     if let Some(b) = base {
-        let s = with_population(b, c);
+        let s = calibrate::with_population(b, c);
         let text = scenario::write::to_toml(&s);
         if let Err(e) = scenario::load_str("scenario.toml", &text) {
             invalid = Some(format!(
@@ -172,32 +172,6 @@ fn render(c: &Calibration, base: Option<&Scenario>) -> Result<Outputs, AppError>
         files.push(("scenario.toml", text.into_bytes()));
     }
     Ok(Outputs { files, invalid })
-}
-
-/// The base scenario with its populations replaced by the fitted one; what the logs cannot
-/// tell (groups, needs, LAN, demand, DNS caching) is taken from the base's first population.
-pub fn with_population(base: &Scenario, c: &Calibration) -> Scenario {
-    let mut s = base.clone();
-    let mut p = c.population.clone();
-    if let Some(first) = base.populations.first() {
-        p.groups = first.groups.clone();
-        p.needs = first.needs.clone();
-        p.lan_cidr = first.lan_cidr;
-        p.demand_mbps = first.demand_mbps.clone();
-        p.dns_caching = first.dns_caching;
-    }
-    if let Arrivals::Poisson {
-        profile,
-        period: Some(period),
-        ..
-    } = &mut p.arrivals
-    {
-        if *period == 7 * DAY {
-            *profile = calibrate::rotate_profile(profile, base.start_weekday);
-        }
-    }
-    s.populations = vec![p];
-    s
 }
 
 fn write_bytes(path: &PathBuf, bytes: &[u8], force: bool) -> Result<(), AppError> {

@@ -880,12 +880,14 @@ fn retry_fit(conns: &[Connection], chains: &[Chain], window_end: i64) -> RetryFi
             let cap = if let Some(c) = cap {
                 c
             } else if plateau.is_empty() {
-                notes.push(
-                    "retry cap: the delays never stop growing in the logs; the cap is set to \
-                     the longest observed delay"
-                        .to_string(),
-                );
-                growing.last().map_or(first, |g| g.1)
+                let longest = growing.last().map_or(first, |g| g.1);
+                notes.push(format!(
+                    "retry cap: the delays never stop growing in the logs (longest {}); the \
+                     default cap {} is kept when above it",
+                    hms(longest),
+                    duration::format(d.max)
+                ));
+                longest.max(d.max as f64)
             } else {
                 let mut p = plateau.clone();
                 p.sort_by(f64::total_cmp);
@@ -1370,6 +1372,33 @@ pub fn rotate_profile(profile: &[(Millis, f64)], start: Weekday) -> Vec<(Millis,
         .collect();
     out.sort_by_key(|p| p.0);
     out
+}
+
+/// The base scenario with its populations replaced by the fitted one; what the logs cannot
+/// tell (groups, needs, LAN, demand, DNS caching) is taken from the base's first population,
+/// and a weekly profile is moved to the base's `start_weekday`.
+pub fn with_population(base: &Scenario, c: &Calibration) -> Scenario {
+    let mut s = base.clone();
+    let mut p = c.population.clone();
+    if let Some(first) = base.populations.first() {
+        p.groups = first.groups.clone();
+        p.needs = first.needs.clone();
+        p.lan_cidr = first.lan_cidr;
+        p.demand_mbps = first.demand_mbps.clone();
+        p.dns_caching = first.dns_caching;
+    }
+    if let Arrivals::Poisson {
+        profile,
+        period: Some(period),
+        ..
+    } = &mut p.arrivals
+    {
+        if *period == 7 * DAY {
+            *profile = rotate_profile(profile, base.start_weekday);
+        }
+    }
+    s.populations = vec![p];
+    s
 }
 
 /// The chart of arrivals per hour: observed (mean, lowest and highest repetition) and fitted.
