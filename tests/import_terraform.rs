@@ -282,7 +282,10 @@ fn the_command_imports_a_plan() {
 
 #[test]
 fn import_validate_run() {
-    let s = scenario(&import(&fixture("terraform/plan.json"), &TerraformOptions::default()));
+    let s = scenario(&import(
+        &fixture("terraform/plan.json"),
+        &TerraformOptions::default(),
+    ));
     let r = cvpnsim::sim::simulate(&s, &cvpnsim::sim::SimOptions::default());
     assert!(r.summary.successes >= 500, "{:?}", r.summary.successes);
     assert!(r.summary.peak_concurrency <= 100);
