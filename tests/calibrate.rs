@@ -599,3 +599,27 @@ fn the_command_writes_the_population_report_and_charts() {
         "{err}"
     );
 }
+
+#[test]
+fn garbage_logs_never_panic() {
+    let text = small_text();
+    let lines: Vec<&str> = text.lines().take(300).collect();
+    let mut mangled = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        let cut = (i * 37) % l.len().max(1);
+        let l = if l.is_char_boundary(cut) {
+            &l[..cut]
+        } else {
+            l
+        };
+        let _ = writeln!(mangled, "{l}");
+        let _ = writeln!(mangled, "{}", lines[i].replace("2024-01", "2024-13"));
+    }
+    let read = logs::read(&[Text::new("mangled.jsonl", mangled)], 0);
+    assert!(read.unreadable > 0);
+    assert!(
+        read.findings.len() <= 11 + 10,
+        "reported one by one up to a limit"
+    );
+    let _ = calibrate::calibrate(&logs::pair(&read.entries), &CalibrateOptions::default());
+}

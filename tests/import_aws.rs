@@ -450,3 +450,45 @@ fn import_validate_run() {
     assert!(r.summary.peak_concurrency <= 100);
     assert!(r.audit.is_empty());
 }
+
+#[test]
+fn truncated_or_altered_inputs_never_panic() {
+    // Prefixes of each file (every 13th byte), and characters (every 31st) replaced by a
+    // quote, a brace, a digit or null: an error or a scenario, never a panic.
+    let base = inputs(true);
+    let files = |i: &AwsInputs| {
+        vec![
+            i.endpoints.clone(),
+            i.target_networks.clone(),
+            i.routes.clone(),
+            i.authorization_rules.clone(),
+        ]
+    };
+    for which in 0..4 {
+        let original = files(&base)[which].text.clone();
+        let mut variants: Vec<String> = (0..original.len())
+            .step_by(13)
+            .filter(|&n| original.is_char_boundary(n))
+            .map(|n| original[..n].to_string())
+            .collect();
+        for (n, c) in original.char_indices().step_by(31) {
+            for r in ["\"", "}", "7", "null"] {
+                let mut v = original.clone();
+                v.replace_range(n..n + c.len_utf8(), r);
+                variants.push(v);
+            }
+        }
+        for v in variants {
+            let mut i = base.clone();
+            let t = Text::new(files(&base)[which].name.clone(), v);
+            match which {
+                0 => i.endpoints = t,
+                1 => i.target_networks = t,
+                2 => i.routes = t,
+                _ => i.authorization_rules = t,
+            }
+            let imp = import(&i);
+            assert!(imp.text.is_some() || imp.findings.iter().any(|f| f.is_error()));
+        }
+    }
+}

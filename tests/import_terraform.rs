@@ -290,3 +290,18 @@ fn import_validate_run() {
     assert!(r.summary.successes >= 500, "{:?}", r.summary.successes);
     assert!(r.summary.peak_concurrency <= 100);
 }
+
+#[test]
+fn truncated_or_altered_plans_never_panic() {
+    let plan = fixture("terraform/plan.json").text;
+    for n in (0..plan.len()).step_by(397) {
+        let cut = Text::new("plan.json", &plan[..n]);
+        let imp = import(&cut, &TerraformOptions::default());
+        assert!(imp.text.is_none());
+        for r in ["\"", "}", "7", "null", "true"] {
+            let mut v = plan.clone();
+            v.replace_range(n..n + 1, r);
+            let _ = import(&Text::new("plan.json", v), &TerraformOptions::default());
+        }
+    }
+}

@@ -828,7 +828,10 @@ fn retry_fit(conns: &[Connection], chains: &[Chain], window_end: i64) -> RetryFi
         if gaps.len() >= MIN_SAMPLES {
             gaps.sort_by(f64::total_cmp);
             let (n, j) = nominal_and_jitter(gaps);
-            nominal.push((r + 1, n, j));
+            // Retries within the logs' one-second resolution carry no delay to fit.
+            if n >= 500.0 {
+                nominal.push((r + 1, n, j));
+            }
         }
     }
     let mut policy = d.clone();
