@@ -21,6 +21,12 @@ pub enum Command {
     Rules,
     /// Size an endpoint for a peak: client CIDR and number of associations, by the guide's rules.
     Plan(PlanArgs),
+    /// Who can reach what: the verdict for each population, needed network and landing subnet,
+    /// or the decision path for one address.
+    Reach(ReachArgs),
+    /// Differential reachability between two versions of a scenario; exit 1 when something
+    /// reachable is no longer.
+    Diff(DiffArgs),
     /// Run a what-if grid of variants × replicas in parallel.
     Sweep(SweepArgs),
     /// Combine the folders of a sharded sweep into the files a single run writes.
@@ -125,6 +131,35 @@ pub struct PlanArgs {
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReachArgs {
+    /// Scenario file (TOML or JSON).
+    pub file: PathBuf,
+    /// A population name, or a group identifier the scenario mentions.
+    #[arg(long, value_name = "POPULATION|GROUP")]
+    pub from: Option<String>,
+    /// One destination address: print the decision path instead of whole networks.
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: Option<String>,
+    /// Only this landing subnet (a subnet id of an association).
+    #[arg(long, value_name = "SUBNET")]
+    pub landing: Option<String>,
+    /// Print the matrix as CSV.
+    #[arg(long, conflicts_with = "to")]
+    pub csv: bool,
+    /// Exit 1 when a population cannot reach some address of a network it needs.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The configuration before the change.
+    pub old: PathBuf,
+    /// The configuration after the change.
+    pub new: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

@@ -6,6 +6,7 @@
 //! - [`model`]: the checked scenario, where invalid states cannot be represented;
 //! - [`dist`]: distributions and their portable sampling;
 //! - [`sim`]: the discrete-event engine that plays a scenario out;
+//! - [`net`]: reachability: route tables, authorization, explained verdicts;
 //! - [`report`]: results rendered into files (charts included);
 //! - [`plan`], [`sweep`], [`check`]: capacity planning, what-if grids, regression checks;
 //! - [`import`]: scenarios from AWS CLI output and Terraform plans, populations from connection
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod dist;
 pub mod import;
 pub mod model;
+pub mod net;
 pub mod plan;
 pub mod report;
 pub mod scenario;

@@ -2,10 +2,12 @@
 //! results into exit codes. One file per command.
 
 mod calibrate;
+mod diff;
 mod import;
 mod merge;
 mod plan;
 mod progress;
+mod reach;
 mod sweep;
 mod validate;
 
@@ -43,6 +45,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Import(args) => import::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Reach(args) => reach::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Rules => {

@@ -1,0 +1,170 @@
+//! `cvpnsim reach FILE`: the static reachability matrix (population × needed network × landing
+//! subnet) as a table or CSV; with `--from POPULATION|GROUP --to ADDRESS`, the decision path for
+//! one address from each landing subnet. Exit 0, or 1 with `--check` when there is a gap; exit
+//! 2 for bad input (unreadable or invalid file, unknown population, bad address).
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::AppError;
+use crate::cli::ReachArgs;
+use crate::model::{AssocId, Scenario};
+use crate::net::client::{known_groups, ClientSource};
+use crate::net::{trace, Client, Evaluator, Matrix, RouteTables};
+use crate::report::reachability as report;
+use crate::scenario::{self, diag};
+
+pub fn run(args: &ReachArgs) -> Result<ExitCode, AppError> {
+    let s = load(&args.file)?;
+    let tables = RouteTables::all_live(&s);
+    let landings = landings(&s, &tables, args.landing.as_deref())?;
+    let client = args.from.as_deref().map(|n| resolve(&s, n)).transpose()?;
+    let to = args.to.as_deref().map(parse_address).transpose()?;
+    let gap = match (client, to) {
+        (Some(c), Some(x)) => print_traces(&s, &tables, &c, &landings, x),
+        (None, Some(x)) => print_address(&s, &tables, &landings, x),
+        (c, None) => print_matrix(&s, &tables, c.as_ref(), &landings, args.csv)?,
+    };
+    Ok(ExitCode::from(if args.check && gap { 1 } else { 0 }))
+}
+
+/// Loads and checks a scenario; warnings go to stderr, errors end the command with exit 2.
+pub(super) fn load(path: &Path) -> Result<Scenario, AppError> {
+    match scenario::load_file(path) {
+        Ok(loaded) => {
+            eprint!("{}", diag::render(&loaded.source, &loaded.warnings));
+            Ok(loaded.scenario)
+        }
+        Err(e) => Err(AppError::usage(e.to_string())),
+    }
+}
+
+fn landings(
+    s: &Scenario,
+    tables: &RouteTables,
+    only: Option<&str>,
+) -> Result<Vec<AssocId>, AppError> {
+    let live: Vec<AssocId> = tables.live().collect();
+    let Some(subnet) = only else {
+        return Ok(live);
+    };
+    let found: Vec<AssocId> = live
+        .into_iter()
+        .filter(|&a| s.subnet_of(a).id == subnet)
+        .collect();
+    if found.is_empty() {
+        let known: Vec<String> = tables.live().map(|a| s.subnet_of(a).id.clone()).collect();
+        return Err(AppError::usage(format!(
+            "--landing: `{subnet}` is not an associated subnet{}; associated: {}",
+            suggest(subnet, &known),
+            known.join(", ")
+        )));
+    }
+    Ok(found)
+}
+
+fn resolve(s: &Scenario, name: &str) -> Result<Client, AppError> {
+    Client::resolve(s, name).ok_or_else(|| {
+        let pops: Vec<String> = s.populations.iter().map(|p| p.name.clone()).collect();
+        let groups = known_groups(s);
+        let all: Vec<String> = pops.iter().chain(groups.iter()).cloned().collect();
+        AppError::usage(format!(
+            "--from: `{name}` is neither a population nor a group of this scenario{}\n  populations: {}\n  groups: {}",
+            suggest(name, &all),
+            list_or_none(&pops),
+            list_or_none(&groups)
+        ))
+    })
+}
+
+fn parse_address(text: &str) -> Result<Ipv4Addr, AppError> {
+    text.trim().parse::<Ipv4Addr>().map_err(|_| {
+        let hint = if text.contains('/') {
+            " (give one address; whole networks are in the matrix without --to)"
+        } else {
+            " (expected an IPv4 address like 10.0.2.119)"
+        };
+        AppError::usage(format!("--to: `{text}` is not an IPv4 address{hint}"))
+    })
+}
+
+fn print_traces(
+    s: &Scenario,
+    tables: &RouteTables,
+    c: &Client,
+    landings: &[AssocId],
+    x: Ipv4Addr,
+) -> bool {
+    let eval = Evaluator::new(s, tables);
+    let mut gap = false;
+    for (i, &a) in landings.iter().enumerate() {
+        let t = eval.address(c, a, x);
+        gap |= t.outcome.is_gap();
+        if i > 0 {
+            println!();
+        }
+        print!("{}", trace::render(s, &t));
+    }
+    gap
+}
+
+fn print_address(s: &Scenario, tables: &RouteTables, landings: &[AssocId], x: Ipv4Addr) -> bool {
+    let eval = Evaluator::new(s, tables);
+    let mut traces = Vec::new();
+    for p in 0..s.populations.len() {
+        let c = Client::population(s, crate::model::PopId(p as u32));
+        for &a in landings {
+            traces.push(eval.address(&c, a, x));
+        }
+    }
+    print!("{}", report::address_table(s, &traces));
+    traces.iter().any(|t| t.outcome.is_gap())
+}
+
+fn print_matrix(
+    s: &Scenario,
+    tables: &RouteTables,
+    c: Option<&Client>,
+    landings: &[AssocId],
+    csv: bool,
+) -> Result<bool, AppError> {
+    let pop = match c.map(|c| &c.source) {
+        None => None,
+        Some(ClientSource::Population(p)) => Some(*p),
+        Some(ClientSource::Group(g)) => {
+            return Err(AppError::usage(format!(
+                "--from: `{g}` is a group, not a population, and has no list of needed networks; add --to ADDRESS to trace it"
+            )))
+        }
+    };
+    let mut m = Matrix::build(s, tables);
+    m.cells.retain(|cell| {
+        pop.is_none_or(|p| cell.population == p) && landings.contains(&cell.association)
+    });
+    if csv {
+        print!("{}", report::matrix_csv(s, &m));
+    } else {
+        print!("{}", report::matrix_table(s, &m));
+    }
+    let gap = m.gaps().next().is_some();
+    Ok(gap)
+}
+
+/// " (did you mean `x`?)" when a known name is close enough.
+fn suggest(name: &str, known: &[String]) -> String {
+    known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(name, k), k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or_else(String::new, |(_, k)| format!(" (did you mean `{k}`?)"))
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "(none)".to_string()
+    } else {
+        items.join(", ")
+    }
+}

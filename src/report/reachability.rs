@@ -1,0 +1,280 @@
+//! Reachability outputs: the verdict matrix and the gaps weighted by client-time as CSV
+//! (`reachability.csv`), and readable text for the terminal (the matrix table and the
+//! differential report).
+
+use std::fmt::Write;
+
+use crate::model::Scenario;
+use crate::net::diff::{Change, Diff, Side};
+use crate::net::eval::Trace;
+use crate::net::matrix::{Cell, Matrix, WeightedGap};
+use crate::net::verdict::cite_labels;
+
+/// Header of [`matrix_csv`].
+pub const MATRIX_COLUMNS: [&str; 9] = [
+    "population",
+    "network",
+    "association",
+    "availability_zone",
+    "status",
+    "reason",
+    "decided_by",
+    "failing_addresses",
+    "failing_cidrs",
+];
+
+/// Header of [`gaps_csv`].
+pub const GAP_COLUMNS: [&str; 7] = [
+    "population",
+    "network",
+    "failing_associations",
+    "failing_client_ms",
+    "total_client_ms",
+    "share",
+    "reason",
+];
+
+/// One row per matrix cell, in matrix order. `failing_cidrs` lists every lost address as CIDR
+/// blocks separated by spaces.
+pub fn matrix_csv(s: &Scenario, m: &Matrix) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    write_row(&mut w, MATRIX_COLUMNS.iter().map(|c| c.to_string()));
+    for cell in &m.cells {
+        let v = &cell.verdict;
+        let subnet = s.subnet_of(cell.association);
+        let failing = v.failing();
+        write_row(
+            &mut w,
+            [
+                population_name(s, cell).to_string(),
+                s.network(cell.network).name.clone(),
+                subnet.id.clone(),
+                subnet.availability_zone.clone(),
+                v.status().name().to_string(),
+                v.reason().name().to_string(),
+                decided_by(s, cell),
+                failing.len().to_string(),
+                if failing.is_empty() {
+                    String::new()
+                } else {
+                    failing.to_string()
+                },
+            ],
+        );
+    }
+    finish(w)
+}
+
+/// One row per weighted gap; `share` has six decimals.
+pub fn gaps_csv(s: &Scenario, gaps: &[WeightedGap]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    write_row(&mut w, GAP_COLUMNS.iter().map(|c| c.to_string()));
+    for g in gaps {
+        let failing: Vec<&str> = g
+            .failing
+            .iter()
+            .map(|&a| s.subnet_of(a).id.as_str())
+            .collect();
+        write_row(
+            &mut w,
+            [
+                s.populations[g.population.index()].name.clone(),
+                s.network(g.network).name.clone(),
+                failing.join(" "),
+                g.failing_ms.to_string(),
+                g.total_ms.to_string(),
+                format!("{:.6}", g.share()),
+                g.reason.name().to_string(),
+            ],
+        );
+    }
+    finish(w)
+}
+
+/// The matrix as an aligned text table, then a one-line tally. Long lists of lost addresses are
+/// shortened (the CSV has them all).
+pub fn matrix_table(s: &Scenario, m: &Matrix) -> String {
+    let header = [
+        "POPULATION",
+        "NETWORK",
+        "LANDING",
+        "STATUS",
+        "REASON",
+        "LOST",
+        "DECIDED BY",
+    ];
+    let rows: Vec<[String; 7]> = m
+        .cells
+        .iter()
+        .map(|cell| {
+            let v = &cell.verdict;
+            [
+                population_name(s, cell).to_string(),
+                s.network(cell.network).name.clone(),
+                s.subnet_of(cell.association).id.clone(),
+                v.status().name().to_string(),
+                v.reason().name().to_string(),
+                shorten(&v.failing().to_string(), 3),
+                decided_by(s, cell),
+            ]
+        })
+        .collect();
+    let mut out = align(&header, &rows);
+    let gaps = m.gaps().count();
+    let _ = writeln!(
+        out,
+        "{} verdict(s), {} gap(s) (population x needed network x landing subnet)",
+        m.cells.len(),
+        gaps
+    );
+    out
+}
+
+/// One line per trace: who, from which landing subnet, the outcome and what decided it.
+pub fn address_table(s: &Scenario, traces: &[Trace]) -> String {
+    let header = ["FROM", "TO", "LANDING", "OUTCOME", "DECIDED BY"];
+    let rows: Vec<[String; 5]> = traces
+        .iter()
+        .map(|t| {
+            [
+                t.client.name.clone(),
+                t.address.to_string(),
+                s.subnet_of(t.association).id.clone(),
+                t.outcome.name().to_string(),
+                cite_labels(s, &t.cites),
+            ]
+        })
+        .collect();
+    align(&header, &rows)
+}
+
+/// The differential report: one block per changed verdict, regressions marked, then a tally.
+pub fn diff_text(d: &Diff) -> String {
+    let mut out = String::new();
+    for c in &d.changes {
+        write_change(&mut out, c);
+    }
+    let regressions = d.regressions().count();
+    let _ = writeln!(
+        out,
+        "{} changed verdict(s), {} regression(s)",
+        d.changes.len(),
+        regressions
+    );
+    out
+}
+
+fn write_change(out: &mut String, c: &Change) {
+    let mark = if c.is_regression() {
+        "REGRESSION"
+    } else {
+        "changed"
+    };
+    let k = &c.key;
+    let _ = writeln!(
+        out,
+        "{mark}: {} -> {} landing on {}",
+        k.population, k.network, k.association
+    );
+    let _ = writeln!(out, "    old: {}", side_text(c.old.as_ref()));
+    let _ = writeln!(out, "    new: {}", side_text(c.new.as_ref()));
+    if !c.newly_failing.is_empty() {
+        let _ = writeln!(
+            out,
+            "    now lost: {}",
+            shorten(&c.newly_failing.to_string(), 8)
+        );
+    }
+    if !c.newly_reaching.is_empty() {
+        let _ = writeln!(
+            out,
+            "    no longer lost: {}",
+            shorten(&c.newly_reaching.to_string(), 8)
+        );
+    }
+}
+
+fn side_text(side: Option<&Side>) -> String {
+    match side {
+        None => "(no such verdict in this version)".to_string(),
+        Some(s) if s.decided_by.is_empty() => format!("{} ({})", s.status, s.reason),
+        Some(s) => format!("{} ({}) by {}", s.status, s.reason, s.decided_by),
+    }
+}
+
+fn population_name<'a>(s: &'a Scenario, cell: &Cell) -> &'a str {
+    &s.populations[cell.population.index()].name
+}
+
+fn decided_by(s: &Scenario, cell: &Cell) -> String {
+    cell.verdict
+        .primary()
+        .map_or_else(String::new, |p| cite_labels(s, &p.cites))
+}
+
+/// Keeps the first `keep` space-separated items and counts the rest.
+fn shorten(list: &str, keep: usize) -> String {
+    let items: Vec<&str> = list.split(' ').collect();
+    if items.len() <= keep {
+        return list.to_string();
+    }
+    format!("{} (+{} more)", items[..keep].join(" "), items.len() - keep)
+}
+
+/// Left-aligned columns separated by two spaces; the last column is not padded.
+fn align<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let mut l = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == N {
+                l.push_str(cell);
+            } else {
+                let _ = write!(l, "{cell:<w$}  ", w = widths[i]);
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+fn write_row(w: &mut csv::Writer<Vec<u8>>, fields: impl IntoIterator<Item = String>) {
+    // Writing to memory cannot fail.
+    let _ = w.write_record(fields.into_iter().collect::<Vec<_>>());
+}
+
+fn finish(w: csv::Writer<Vec<u8>>) -> String {
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shorten_counts_what_it_drops() {
+        assert_eq!(shorten("a b c", 3), "a b c");
+        assert_eq!(shorten("a b c d e", 2), "a b (+3 more)");
+    }
+
+    #[test]
+    fn align_pads_all_but_the_last_column() {
+        let t = align(
+            &["A", "BB", "C"],
+            &[["xxx".into(), "y".into(), "last".into()]],
+        );
+        assert_eq!(t, "A    BB  C\nxxx  y   last\n");
+    }
+}
