@@ -19,6 +19,11 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the validation rules and where in the guide each comes from.
     Rules,
+    /// Simulate a scenario and write its results: summary.json, timeseries.csv, metrics.csv,
+    /// reachability.csv, charts, report.html and, if asked, connection-log.jsonl. Exit 0 done,
+    /// 1 invalid scenario, 2 unreadable input, bad usage or a results folder holding another
+    /// scenario's results, 3 results not written.
+    Run(RunArgs),
     /// Size an endpoint for a peak: client CIDR and number of associations, by the guide's rules.
     Plan(PlanArgs),
     /// Who can reach what: the verdict for each population, needed network and landing subnet,
@@ -244,4 +249,28 @@ pub enum CalibrateModel {
     Poisson,
     /// A closed population of identified users with a workday start and length.
     Workday,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML or JSON).
+    pub file: PathBuf,
+    /// Results folder [default: results/<scenario name>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Overwrite a results folder that holds another scenario's results.
+    #[arg(long)]
+    pub force: bool,
+    /// Use this seed instead of the scenario's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replica index: independent random streams for the same scenario and seed.
+    #[arg(long, default_value_t = 0)]
+    pub replica: u32,
+    /// Also write connection-log.jsonl (as `[output] connection_log = true` does).
+    #[arg(long)]
+    pub connection_log: bool,
+    /// Print only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }

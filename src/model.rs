@@ -450,13 +450,18 @@ pub enum Modification {
     Description,
     ConnectionLogging,
     ClientConnectHandler,
+    /// The VPC and security group associations.
     SecurityGroups,
     SelfServicePortal,
+    /// Client login banner: enabling or disabling it and its text.
     LoginBanner,
+    /// "Enable or disable automatic reconnection on session timeout": the new setting is carried
+    /// by [`EventKind::Modify::disconnect_on_session_timeout`] and applies to open sessions.
+    DisconnectOnSessionTimeout,
 }
 
 impl Modification {
-    pub const ALL: [Modification; 13] = [
+    pub const ALL: [Modification; 14] = [
         Modification::ServerCertificate,
         Modification::DnsServers,
         Modification::SplitTunnel,
@@ -470,6 +475,7 @@ impl Modification {
         Modification::SecurityGroups,
         Modification::SelfServicePortal,
         Modification::LoginBanner,
+        Modification::DisconnectOnSessionTimeout,
     ];
 
     pub fn name(self) -> &'static str {
@@ -487,6 +493,7 @@ impl Modification {
             Modification::SecurityGroups => "security_groups",
             Modification::SelfServicePortal => "self_service_portal",
             Modification::LoginBanner => "login_banner",
+            Modification::DisconnectOnSessionTimeout => "disconnect_on_session_timeout",
         }
     }
 
@@ -521,6 +528,11 @@ pub enum EventKind {
         changes: Vec<Modification>,
         propagation: Millis,
         resets: bool,
+        /// The `disconnect_on_session_timeout` setting once the change takes effect: `Some`
+        /// exactly when `changes` holds [`Modification::DisconnectOnSessionTimeout`]. The
+        /// guide: "changing the disconnect on session timeout option applies the new setting to
+        /// any currently open sessions".
+        disconnect_on_session_timeout: Option<bool>,
     },
     /// New maximum session duration, taking effect after `propagation`.
     SessionTimeout {

@@ -303,3 +303,107 @@ fn retries_follow_the_back_off() {
     assert_eq!(times, [0, 1_000, 3_000, 7_000]);
     assert_eq!((r.summary.retries, r.summary.gave_up), (3, 1));
 }
+
+/// DESIGN §3 and guide, "Client VPN quotas" (the connection quota is adjustable): a raised
+/// `max_connections` replaces the table's figure for the configured associations, and scales
+/// with the table when one fails (table [10, 20] raised to 40: 20 + 20, then 40 × 10/20 = 20).
+#[test]
+fn a_raised_quota_replaces_the_table_and_scales_with_it() {
+    let mut sc = endpoint(2);
+    sc.limits.connections_by_associations = vec![10, 20];
+    sc.endpoint.max_connections = Some(40);
+    sc.populations.push(crowd(60, 4 * HOUR));
+    sc.events.push(outage(&sc, 1, 2 * HOUR, None));
+    let r = run_audited(&sc);
+    assert_eq!(r.samples[0].limits, [20, 20]);
+    assert_eq!(r.samples[0].active_total, 40);
+    let after = r.samples.iter().find(|s| s.start == 3 * HOUR).unwrap();
+    assert_eq!((after.limits.clone(), after.limit_total), (vec![20, 0], 20));
+}
+
+/// DESIGN §7: reconnect storms are not scripted, they emerge. 300 connected users are reset at
+/// once; their reconnections (1 s initial delay with jitter) hit a handler with 10 concurrent
+/// executions and a 2 s latency, so many are throttled and back off, and all get back in.
+#[test]
+fn a_reset_makes_a_reconnect_storm_that_throttles_the_handler() {
+    let mut sc = endpoint(1);
+    sc.endpoint.client_connect_handler = Some(handler(Dist::Fixed(2_000.0), 10));
+    let mut pop = workday("staff", 300, 0, 6 * HOUR, MONDAY);
+    // Logins spread uniformly over the first hour: one every 12 s on average.
+    pop.arrivals = Arrivals::Workday {
+        users: 300,
+        start: Dist::Uniform {
+            low: 0.0,
+            high: HOUR as f64,
+        },
+        length: Dist::Fixed((6 * HOUR) as f64),
+        days: MONDAY,
+    };
+    pop.retry = RetryPolicy {
+        initial: SECOND,
+        multiplier: 2.0,
+        max: 30 * SECOND,
+        jitter: 0.5,
+        give_up_after: 30,
+    };
+    sc.populations.push(pop);
+    let modify = EventKind::Modify {
+        changes: vec![Modification::ServerCertificate],
+        propagation: 0,
+        resets: true,
+        disconnect_on_session_timeout: None,
+    };
+    sc.events.push(event(2 * HOUR, modify));
+    let r = run_audited(&sc);
+    let before: u64 = r
+        .samples
+        .iter()
+        .filter(|s| s.end <= 2 * HOUR)
+        .map(|s| s.counts.failures_of(HandlerThrottled))
+        .sum();
+    let storm: u64 = r
+        .samples
+        .iter()
+        .filter(|s| s.start >= 2 * HOUR)
+        .map(|s| s.counts.failures_of(HandlerThrottled))
+        .sum();
+    assert_eq!(
+        before, 0,
+        "logins spread over an hour never exceed 10 in flight"
+    );
+    assert!(storm > 300, "the reset storm is throttled: {storm}");
+    assert_eq!(r.summary.handler.as_ref().unwrap().peak_in_flight, 10);
+    assert_eq!(r.summary.gave_up, 0);
+    let later = r.samples.iter().find(|s| s.start == 3 * HOUR).unwrap();
+    assert_eq!(later.active_total, 300, "everyone is back within the hour");
+}
+
+/// Guide, "Client VPN scaling considerations" (and "Client VPN quotas"): 20,000 / 36,500 /
+/// 66,500 / 96,500 / 126,000 connections for 1–5 associated subnets. Even-share: 66,500 over
+/// three is 22,167 + 22,167 + 22,166; when one fails the table for two applies (18,250 each).
+#[test]
+fn the_guides_connection_table_and_even_shares() {
+    use cvpnsim::sim::capacity::Capacity;
+    let totals: Vec<u32> = (1..=5)
+        .map(|n| Capacity::new(&endpoint(n)).total())
+        .collect();
+    assert_eq!(totals, [20_000, 36_500, 66_500, 96_500, 126_000]);
+    let sc = endpoint(3);
+    let mut c = Capacity::new(&sc);
+    assert_eq!(
+        (0..3).map(|a| c.limit_of(a)).collect::<Vec<_>>(),
+        [22_167, 22_167, 22_166]
+    );
+    c.set_healthy(&sc, 0, false);
+    assert_eq!(
+        (c.total(), c.limit_of(0), c.limit_of(1), c.limit_of(2)),
+        (36_500, 0, 18_250, 18_250)
+    );
+    let mut pooled = endpoint(3);
+    pooled.endpoint.capacity_model = CapacityModel::Pooled;
+    assert_eq!(
+        Capacity::new(&pooled).limit_of(1),
+        66_500,
+        "pooled: only the endpoint total counts"
+    );
+}

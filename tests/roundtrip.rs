@@ -1,7 +1,9 @@
-//! Every bundled scenario survives load → write → load unchanged, and writing is a fixed point.
+//! Every bundled scenario survives load → write → load unchanged, and writing is a fixed point;
+//! so does every kind of endpoint modification.
 
 use std::path::Path;
 
+use cvpnsim::model::{EventKind, Modification};
 use cvpnsim::scenario::{load_file, load_str, write::to_toml};
 
 #[test]
@@ -70,4 +72,71 @@ workday = { start = "09:00", length = "8h" }
     let a = load_str("a.toml", toml).unwrap().scenario;
     let b = load_str("b.json", json).unwrap().scenario;
     assert_eq!(a, b);
+}
+
+#[test]
+fn every_modification_round_trips() {
+    // guide: Endpoint modification. A `disconnect_on_session_timeout` change without a value
+    // flips the setting; it is written with the value it resolved to, and loads back to it.
+    let mut events = String::new();
+    for (i, m) in Modification::ALL.iter().enumerate() {
+        events.push_str(&format!(
+            "[[event]]\nat = \"{i}h\"\nmodify = [\"{}\"]\npropagation = \"5m\"\n",
+            m.name()
+        ));
+    }
+    events.push_str(
+        "[[event]]\nat = \"20h\"\nmodify = [\"disconnect_on_session_timeout\", \"routes\"]\n\
+         disconnect_on_session_timeout = false\n",
+    );
+    let text = format!(
+        r#"name = "modifications"
+duration = "1d"
+[endpoint]
+client_cidr_block = "10.100.0.0/22"
+authentication = ["federated"]
+vpc_id = "vpc-1"
+split_tunnel = true
+[[vpc]]
+id = "vpc-1"
+cidr_blocks = ["172.31.0.0/16"]
+[[subnet]]
+id = "s1"
+vpc_id = "vpc-1"
+cidr_block = "172.31.0.0/24"
+availability_zone = "eu-west-1a"
+[[association]]
+subnet_id = "s1"
+[[population]]
+name = "ops"
+users = 10
+workday = {{ start = "09:00", length = "8h" }}
+{events}"#
+    );
+    let a = load_str("a.toml", &text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let settings: Vec<Option<bool>> = a
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Modify {
+                disconnect_on_session_timeout,
+                ..
+            } => Some(*disconnect_on_session_timeout),
+            _ => None,
+        })
+        .filter(Option::is_some)
+        .collect();
+    assert_eq!(settings, vec![Some(true), Some(false)]);
+    let written = to_toml(&a);
+    assert!(
+        written.contains("disconnect_on_session_timeout = true"),
+        "{written}"
+    );
+    let b = load_str("written.toml", &written)
+        .unwrap_or_else(|e| panic!("{e}\n{written}"))
+        .scenario;
+    assert_eq!(a, b);
+    assert_eq!(written, to_toml(&b));
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cvpnsim::model::{AssocId, EventKind, Modification, RouteTarget, DAY, HOUR, MINUTE};
+use cvpnsim::net::auth::{self, Groups};
 use cvpnsim::scenario::diag::{self, Diagnostic, Severity, Source};
 use cvpnsim::scenario::rules::{self, RULES};
 use cvpnsim::scenario::{load_file, load_str, LoadError, Loaded};
@@ -232,6 +233,11 @@ fixtures! {
     // guide: Restrict access based on user groups — "If your Client VPN endpoint is configured
     // for mutual authentication, you cannot configure user groups".
     group_rule_with_mutual_only: "mutual-group-rule.toml";
+    // guide: Client-to-client access using Client VPN — "Network-based authorization rules
+    // using Active Directory groups or SAML-based IdP groups are not supported in this
+    // scenario": a group rule for the client CIDR, or part of it, grants nothing (a warning).
+    group_rule_for_the_client_cidr: "client-to-client-group-rule.toml";
+    group_rule_within_the_client_cidr: "client-to-client-group-rule-within.toml";
     // guide: Client VPN ports — 443 or 1194.
     vpn_port_8443: "vpn-port.toml";
     // guide: Create a Client VPN endpoint — transport protocol UDP or TCP.
@@ -275,6 +281,14 @@ fixtures! {
     event_after_the_end_listed_first: "event-time-order.toml";
     // guide: Endpoint modification — the client CIDR cannot be modified after creation.
     modify_client_cidr: "modification.toml";
+    // guide: Endpoint modification — "Enable or disable automatic reconnection on session
+    // timeout": a new setting goes with that modification, not with another one.
+    disconnect_setting_without_its_modification: "modification-disconnect-unlisted.toml";
+    // guide: Endpoint modification — "Modifications to Client VPN endpoints … will take effect
+    // up to 4 hours after a request is accepted": a longer propagation is a warning, for a
+    // modification and for a new maximum session duration alike.
+    propagation_beyond_4_hours: "propagation-delay.toml";
+    session_timeout_propagation_beyond_4_hours: "propagation-delay-session-timeout.toml";
     // DESIGN §3: overridden limits are positive and the connection table does not decrease.
     decreasing_connection_table: "limits.toml";
     // DESIGN §6: rates are probabilities.
@@ -301,7 +315,9 @@ fn every_fixture_has_a_test_and_one_expectation() {
 
 /// Rules that only ever warn, and the adjustable quotas, which warn at their default.
 const WARNS: &[&str] = &[
+    "client-to-client-group-rule",
     "split-tunnel-default-route",
+    "propagation-delay",
     "association-routes-differ",
     "groups-per-user",
     "authorization-rule-quota",
@@ -310,7 +326,9 @@ const WARNS: &[&str] = &[
 
 /// Rules that are never errors.
 const WARNING_ONLY: &[&str] = &[
+    "client-to-client-group-rule",
     "split-tunnel-default-route",
+    "propagation-delay",
     "association-routes-differ",
     "groups-per-user",
 ];
@@ -553,8 +571,342 @@ fn midday_rule_change_resets_every_connection_after_propagation() {
             changes: vec![Modification::AuthorizationRules],
             propagation: 15 * MINUTE,
             resets: true,
+            disconnect_on_session_timeout: None,
         }
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoint modification (guide: "Endpoint modification"; "AWS Client VPN maximum VPN session
+// duration timeout").
+
+/// A valid one-subnet scenario with `endpoint` lines added to `[endpoint]` and `events` appended.
+fn with_events(endpoint: &str, events: &str) -> String {
+    format!(
+        r#"name = "events"
+duration = "3d"
+
+[endpoint]
+client_cidr_block = "10.100.0.0/22"
+authentication = ["federated"]
+vpc_id = "vpc-main"
+{endpoint}
+
+[[vpc]]
+id = "vpc-main"
+cidr_blocks = ["172.31.0.0/16"]
+
+[[subnet]]
+id = "subnet-a"
+vpc_id = "vpc-main"
+cidr_block = "172.31.0.0/24"
+availability_zone = "us-east-1a"
+
+[[association]]
+subnet_id = "subnet-a"
+
+[[authorization_rule]]
+target_network_cidr = "172.31.0.0/16"
+authorize_all_groups = true
+
+[[population]]
+name = "staff"
+users = 100
+workday = {{ start = "09:00", length = "8h" }}
+needs = ["vpc-main"]
+{events}"#
+    )
+}
+
+fn modify_events(text: &str) -> Vec<(Vec<Modification>, bool, Option<bool>)> {
+    let loaded = load_str("events.toml", text).unwrap_or_else(|e| panic!("{e}"));
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    loaded
+        .scenario
+        .events
+        .iter()
+        .map(|e| match &e.kind {
+            EventKind::Modify {
+                changes,
+                resets,
+                disconnect_on_session_timeout,
+                ..
+            } => (changes.clone(), *resets, *disconnect_on_session_timeout),
+            other => panic!("a modification, not {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn every_modification_the_guide_lists_is_accepted() {
+    // guide: Endpoint modification — "After a Client VPN has been created, you can modify any of
+    // the following settings", each with the name a `modify` event gives it. The maximum VPN
+    // session duration is its own event (`session_timeout_hours`, with its new value).
+    let guide: &[(&str, Option<&str>)] = &[
+        ("The description", Some("description")),
+        ("The server certificate", Some("server_certificate")),
+        (
+            "The client connection logging options",
+            Some("connection_logging"),
+        ),
+        (
+            "The client connect handler option",
+            Some("client_connect_handler"),
+        ),
+        ("The DNS servers", Some("dns_servers")),
+        ("The split-tunnel option", Some("split_tunnel")),
+        (
+            "Routes (when using the split-tunnel option)",
+            Some("routes"),
+        ),
+        (
+            "Certificate Revocation List (CRL)",
+            Some("certificate_revocation_list"),
+        ),
+        ("Authorization rules", Some("authorization_rules")),
+        (
+            "The VPC and security group associations",
+            Some("security_groups"),
+        ),
+        ("The VPN port number", Some("vpn_port")),
+        (
+            "The self-service portal option",
+            Some("self_service_portal"),
+        ),
+        ("The maximum VPN session duration", None),
+        (
+            "Enable or disable automatic reconnection on session timeout",
+            Some("disconnect_on_session_timeout"),
+        ),
+        (
+            "Enable or disable client login banner text",
+            Some("login_banner"),
+        ),
+        ("Client login banner text", Some("login_banner")),
+    ];
+    for m in Modification::ALL {
+        assert!(
+            guide.iter().any(|(_, name)| *name == Some(m.name())),
+            "{} is not in the guide's list",
+            m.name()
+        );
+    }
+    // "When you modify any of the following parameters on a Client VPN endpoint, the connection
+    // resets" (routes only with split-tunnel on).
+    let resetting = [
+        "server_certificate",
+        "dns_servers",
+        "split_tunnel",
+        "routes",
+        "certificate_revocation_list",
+        "authorization_rules",
+        "vpn_port",
+    ];
+    for (item, name) in guide {
+        let event = match name {
+            Some(name) => format!("[[event]]\nat = \"12:00\"\nmodify = [\"{name}\"]\n"),
+            None => "[[event]]\nat = \"12:00\"\nsession_timeout_hours = 12\n".to_string(),
+        };
+        for split in [false, true] {
+            let text = with_events(&format!("split_tunnel = {split}"), &event);
+            let loaded = load_str("events.toml", &text)
+                .unwrap_or_else(|e| panic!("{item}: {e}"))
+                .scenario;
+            match (&loaded.events[0].kind, name) {
+                (EventKind::Modify { resets, .. }, Some(name)) => {
+                    let expected = resetting.contains(name) && (*name != "routes" || split);
+                    assert_eq!(*resets, expected, "{item} (split-tunnel {split})");
+                }
+                (EventKind::SessionTimeout { timeout, .. }, None) => {
+                    assert_eq!(timeout.hours(), 12, "{item}")
+                }
+                (other, _) => panic!("{item}: {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn disconnect_on_session_timeout_modification_carries_its_new_setting() {
+    // guide: Endpoint modification — "Enable or disable automatic reconnection on session
+    // timeout"; maximum VPN session duration timeout — "Changing the disconnect on session
+    // timeout option applies the new setting to any currently open sessions": no reset.
+    let events = r#"
+[[event]]
+at = "12:00"
+modify = ["disconnect_on_session_timeout", "description"]
+disconnect_on_session_timeout = true
+propagation = "10m"
+"#;
+    for split in [false, true] {
+        let text = with_events(&format!("split_tunnel = {split}"), events);
+        assert_eq!(
+            modify_events(&text),
+            vec![(
+                vec![
+                    Modification::DisconnectOnSessionTimeout,
+                    Modification::Description
+                ],
+                false,
+                Some(true)
+            )]
+        );
+    }
+    assert!(!Modification::DisconnectOnSessionTimeout.resets_connections(true));
+    // Other modifications carry no setting.
+    let text = with_events(
+        "",
+        "[[event]]\nat = \"12:00\"\nmodify = [\"dns_servers\"]\n",
+    );
+    assert_eq!(
+        modify_events(&text),
+        vec![(vec![Modification::DnsServers], true, None)]
+    );
+}
+
+#[test]
+fn disconnect_on_session_timeout_without_a_value_flips_the_setting() {
+    // guide: Endpoint modification — "Enable or disable automatic reconnection on session
+    // timeout": without a new value the change switches the setting in force when the request
+    // is made; requests are taken in time order (listed here out of order).
+    let events = r#"
+[[event]]
+at = "2d 12:00"
+modify = ["disconnect_on_session_timeout"]
+
+[[event]]
+at = "12:00"
+modify = ["disconnect_on_session_timeout"]
+
+[[event]]
+at = "1d 12:00"
+modify = ["disconnect_on_session_timeout"]
+disconnect_on_session_timeout = true
+"#;
+    let text = with_events("disconnect_on_session_timeout = false", events);
+    let got: Vec<Option<bool>> = modify_events(&text).into_iter().map(|e| e.2).collect();
+    // 12:00 flips off → on; day 1 sets on; day 2 flips on → off.
+    assert_eq!(got, vec![Some(true), Some(true), Some(false)]);
+    let text = with_events("disconnect_on_session_timeout = true", events);
+    let got: Vec<Option<bool>> = modify_events(&text).into_iter().map(|e| e.2).collect();
+    assert_eq!(got, vec![Some(false), Some(true), Some(false)]);
+}
+
+#[test]
+fn disconnect_on_session_timeout_setting_belongs_to_a_modification() {
+    // A setting on an outage is misplaced; a setting that is not a bool is a type error.
+    let outage = r#"
+[[event]]
+at = "12:00"
+az_outage = { availability_zone = "us-east-1a" }
+disconnect_on_session_timeout = true
+"#;
+    let not_bool = r#"
+[[event]]
+at = "12:00"
+modify = ["disconnect_on_session_timeout"]
+disconnect_on_session_timeout = "yes"
+"#;
+    for (events, rule) in [(outage, "value"), (not_bool, "type")] {
+        let err = load_str("events.toml", &with_events("", events)).unwrap_err();
+        let d = &err.diagnostics()[0];
+        assert_eq!(
+            (d.rule, d.path.as_str()),
+            (rule, "event[0].disconnect_on_session_timeout"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn session_duration_in_modify_points_to_its_own_event() {
+    // guide: Endpoint modification lists "The maximum VPN session duration"; it carries a value,
+    // so it is written `session_timeout_hours = N`, and the hint says so.
+    let text = with_events(
+        "",
+        "[[event]]\nat = \"12:00\"\nmodify = [\"session_timeout_hours\"]\n",
+    );
+    let err = load_str("events.toml", &text).unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!(
+        (d.rule, d.path.as_str()),
+        ("modification", "event[0].modify")
+    );
+    assert!(
+        d.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("session_timeout_hours = 12")),
+        "{err}"
+    );
+}
+
+#[test]
+fn propagation_up_to_4_hours_is_the_guides_range() {
+    // guide: Endpoint modification — changes "will take effect up to 4 hours after a request is
+    // accepted": 0 to 4 hours is quiet, a millisecond more warns, and the delay is kept as
+    // written (the warning does not change the scenario).
+    for (propagation, warns) in [("0s", false), ("4h", false), ("4h1ms", true)] {
+        for kind in ["modify = [\"vpn_port\"]", "session_timeout_hours = 10"] {
+            let text = with_events(
+                "",
+                &format!("[[event]]\nat = \"12:00\"\n{kind}\npropagation = \"{propagation}\"\n"),
+            );
+            let loaded = load_str("events.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+            let rules: Vec<&str> = loaded.warnings.iter().map(|d| d.rule).collect();
+            let expected: &[&str] = if warns { &["propagation-delay"] } else { &[] };
+            assert_eq!(rules, expected, "{kind}, propagation {propagation}");
+            let kept = match &loaded.scenario.events[0].kind {
+                EventKind::Modify { propagation, .. }
+                | EventKind::SessionTimeout { propagation, .. } => *propagation,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(kept > 4 * HOUR, warns);
+        }
+    }
+}
+
+#[test]
+fn group_rule_for_other_clients_grants_nothing() {
+    // guide: Client-to-client access using Client VPN — group rules are not supported for
+    // client-to-client traffic. The warned rule indeed grants the group's members nothing there.
+    let loaded = load_file(&fixture_dir().join("client-to-client-group-rule.toml")).unwrap();
+    let s = &loaded.scenario;
+    let member = Groups::new(&["S-engineering".to_string()], 200);
+    let peer = "10.100.1.7".parse().unwrap();
+    assert!(s.endpoint.client_cidr_block.contains(&peer));
+    assert!(!auth::authorize(&s.authorization_rules, &member, peer, true).granted);
+    assert_eq!(
+        loaded.warnings[0].hint.as_deref(),
+        Some("grant client-to-client access with authorize_all_groups = true, or remove the rule")
+    );
+}
+
+#[test]
+fn group_rules_beyond_the_client_cidr_do_not_warn() {
+    // Only a destination within (or equal to) the client CIDR is client-to-client traffic alone;
+    // a group rule for a wider block, or an all-users rule, is not warned about.
+    let base =
+        std::fs::read_to_string(fixture_dir().join("client-to-client-group-rule.toml")).unwrap();
+    for (from, to) in [
+        (
+            "target_network_cidr = \"10.100.0.0/22\"\naccess_group_id",
+            "target_network_cidr = \"10.0.0.0/8\"\naccess_group_id",
+        ),
+        (
+            "access_group_id = \"S-engineering\"\n",
+            "authorize_all_groups = true\n",
+        ),
+    ] {
+        assert!(base.contains(from));
+        let text = base.replacen(from, to, 1);
+        let loaded = load_str("c2c.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+        assert!(loaded.warnings.is_empty(), "{to}: {:?}", loaded.warnings);
+    }
+    // With mutual authentication alone, a group rule is already an error; no warning on top.
+    let text = base.replace("[\"federated\"]", "[\"mutual\"]");
+    let err = load_str("c2c.toml", &text).unwrap_err();
+    let rules: Vec<&str> = err.diagnostics().iter().map(|d| d.rule).collect();
+    assert_eq!(rules, vec!["mutual-group-rule"]);
 }
 
 #[test]

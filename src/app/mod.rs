@@ -8,6 +8,7 @@ mod merge;
 mod plan;
 mod progress;
 mod reach;
+mod run;
 mod sweep;
 mod validate;
 
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Diff(args) => diff::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Run(args) => run::run(&args),
         Command::Rules => {
             for r in crate::scenario::rules::RULES {
                 println!("{:28} {}\n{:28} ({})", r.id, r.statement, "", r.source);

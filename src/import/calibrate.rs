@@ -1452,6 +1452,7 @@ pub fn arrivals_chart(c: &Calibration) -> TimeChart {
     TimeChart {
         title: "Arrivals per hour: logs and fitted model".into(),
         y_label: "arrivals per hour".into(),
+        from: 0,
         duration: c.period,
         series,
         marks,

@@ -56,6 +56,8 @@ pub struct Mark {
 pub struct TimeChart {
     pub title: String,
     pub y_label: String,
+    /// The time axis runs from `from` to `duration` (both from the scenario start).
+    pub from: Millis,
     pub duration: Millis,
     pub series: Vec<Series>,
     pub marks: Vec<Mark>,
@@ -91,7 +93,7 @@ fn err<E: std::fmt::Debug>(e: E) -> ChartError {
 }
 
 /// Default size of charts in the report.
-pub const SIZE: (u32, u32) = (1000, 480);
+pub const SIZE: (u32, u32) = (1200, 520);
 
 /// Colours that stay apart for people with the common colour-vision deficiencies (Okabe–Ito),
 /// then a few more.
@@ -226,20 +228,18 @@ where
     let top = c
         .series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
-        .chain(
-            layers
-                .last()
-                .into_iter()
-                .flat_map(|l| l.iter().map(|p| p.1)),
-        )
+        .flat_map(|s| s.points.iter())
+        .chain(layers.last().into_iter().flat_map(|l| l.iter()))
+        .filter(|p| p.0 >= c.from && p.0 <= c.duration)
+        .map(|p| p.1)
         .fold(0.0f64, f64::max);
     // Headroom above the data for the mark labels.
     let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
     // Hours for runs up to three days, days beyond: ticks then fall on round times.
-    let unit = if c.duration <= 3 * DAY { HOUR } else { DAY };
+    let span = c.duration.saturating_sub(c.from).max(1);
+    let unit = if span <= 3 * DAY { HOUR } else { DAY };
     let x_of = |ms: Millis| ms as f64 / unit as f64;
-    let x_max = x_of(c.duration.max(1));
+    let (x_min, x_max) = (x_of(c.from), x_of(c.from + span));
     let multi_day = c.duration > DAY;
 
     let mut chart = ChartBuilder::on(&main)
@@ -247,7 +247,7 @@ where
         .margin(12)
         .x_label_area_size(44)
         .y_label_area_size(78)
-        .build_cartesian_2d(0f64..x_max, 0f64..y_max)
+        .build_cartesian_2d(x_min..x_max, 0f64..y_max)
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -267,6 +267,34 @@ where
         .draw()
         .map_err(err)?;
 
+    // Event marks first, so the data they explain is drawn over them.
+    let mark_col = RGBColor(200, 0, 0);
+    for (i, m) in c.marks.iter().enumerate() {
+        if m.at < c.from || m.at > c.duration {
+            continue;
+        }
+        let x = x_of(m.at);
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x, 0.0), (x, y_max)],
+                4,
+                4,
+                mark_col.mix(0.6).stroke_width(1),
+            ))
+            .map_err(err)?;
+        // Marks carry a number on the chart; the legend spells them out with their times.
+        let y = y_max * (0.985 - 0.05 * (i % 2) as f64);
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!(" {}", i + 1),
+                (x, y),
+                (FONT, 13)
+                    .into_font()
+                    .style(FontStyle::Bold)
+                    .color(&mark_col),
+            )))
+            .map_err(err)?;
+    }
     // Stacked bands first, back to front, so the first band is at the bottom.
     let index_of = |s: &Series| {
         c.series
@@ -276,14 +304,23 @@ where
     };
     for (i, s) in stacked.iter().enumerate().rev() {
         let col = colour(index_of(s));
-        let pts: Vec<(f64, f64)> = layers[i].iter().map(|&(t, v)| (x_of(t), v)).collect();
+        let pts: Vec<(f64, f64)> = layers[i]
+            .iter()
+            .filter(|p| p.0 >= c.from && p.0 <= c.duration)
+            .map(|&(t, v)| (x_of(t), v))
+            .collect();
         chart
             .draw_series(AreaSeries::new(pts, 0.0, col.mix(0.75)).border_style(col.stroke_width(1)))
             .map_err(err)?;
     }
     for (idx, s) in c.series.iter().enumerate() {
         let col = colour(idx);
-        let pts: Vec<(f64, f64)> = s.points.iter().map(|&(t, v)| (x_of(t), v)).collect();
+        let pts: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .filter(|p| p.0 >= c.from && p.0 <= c.duration)
+            .map(|&(t, v)| (x_of(t), v))
+            .collect();
         match s.kind {
             SeriesKind::Stacked => {}
             SeriesKind::Line => {
@@ -298,31 +335,25 @@ where
             }
         }
     }
-    let mark_col = RGBColor(200, 0, 0);
-    for (i, m) in c.marks.iter().enumerate() {
-        let x = x_of(m.at);
-        chart
-            .draw_series(DashedLineSeries::new(
-                vec![(x, 0.0), (x, y_max)],
-                4,
-                4,
-                mark_col.stroke_width(1),
-            ))
-            .map_err(err)?;
-        // Stagger labels so neighbouring marks do not overwrite each other.
-        let y = y_max * (0.985 - 0.045 * (i % 3) as f64);
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!(" {}", m.label),
-                (x, y),
-                (FONT, 12).into_font().color(&mark_col),
-            )))
-            .map_err(err)?;
-    }
     draw_legend(c, &legend, height)
 }
 
-const LEGEND_WIDTH: u32 = 270;
+const LEGEND_WIDTH: u32 = 330;
+
+/// Splits `text` once near `width` characters, after a space or a hyphen.
+fn wrap(text: &str, width: usize) -> (String, Option<String>) {
+    if text.chars().count() <= width {
+        return (text.to_string(), None);
+    }
+    let cut: String = text.chars().take(width).collect();
+    match cut.rfind([' ', '-']) {
+        Some(i) if i > 8 => {
+            let keep = if cut.as_bytes()[i] == b'-' { i + 1 } else { i };
+            (text[..keep].to_string(), Some(text[i + 1..].to_string()))
+        }
+        _ => (cut.clone(), Some(text[cut.len()..].to_string())),
+    }
+}
 
 fn draw_legend<DB: DrawingBackend>(
     c: &TimeChart,
@@ -360,23 +391,41 @@ where
             )),
         }
         .map_err(err)?;
-        area.draw(&Text::new(s.name.clone(), (38, y), (FONT, 13).into_font()))
+        let (first, rest) = wrap(&s.name, 40);
+        area.draw(&Text::new(first, (38, y), (FONT, 13).into_font()))
             .map_err(err)?;
+        if let Some(rest) = rest {
+            y += 16;
+            area.draw(&Text::new(rest, (38, y), (FONT, 13).into_font()))
+                .map_err(err)?;
+        }
         y += 22;
     }
-    if !c.marks.is_empty() {
-        let red = RGBColor(200, 0, 0);
-        area.draw(&PathElement::new(
-            vec![(18, y), (18, y + 14)],
-            red.stroke_width(1),
-        ))
-        .map_err(err)?;
+    let red = RGBColor(200, 0, 0);
+    let multi_day = c.duration > DAY;
+    for (i, m) in c.marks.iter().enumerate() {
+        if y as u32 > height.saturating_sub(20) {
+            break;
+        }
+        let text = format!("{} {}  {}", i + 1, time_label(m.at, multi_day), m.label);
+        // Long labels wrap once at a word boundary.
+        let (first, rest) = wrap(&text, 44);
         area.draw(&Text::new(
-            "event (see label)",
-            (38, y),
-            (FONT, 13).into_font(),
+            first,
+            (6, y),
+            (FONT, 12).into_font().color(&red),
         ))
         .map_err(err)?;
+        y += 17;
+        if let Some(rest) = rest {
+            area.draw(&Text::new(
+                format!("    {rest}"),
+                (6, y),
+                (FONT, 12).into_font().color(&red),
+            ))
+            .map_err(err)?;
+            y += 17;
+        }
     }
     Ok(())
 }
@@ -436,7 +485,12 @@ where
         .axis_desc_style((FONT, 15))
         .draw()
         .map_err(err)?;
-    let palette = heat_palette();
+    let palette: Vec<RGBColor> = m
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| category_colour(c, i))
+        .collect();
     for (r, row) in m.cells.iter().enumerate() {
         for (c, &cat) in row.iter().enumerate() {
             let y0 = (rows - 1 - r) as f64;
@@ -488,18 +542,22 @@ fn label_at(names: &[String], v: f64) -> String {
     }
 }
 
-/// Heatmap colours: the first category reads as "fine" (green), the rest as problems.
-fn heat_palette() -> Vec<RGBColor> {
-    vec![
-        RGBColor(0, 158, 115),
+/// Heatmap colours by meaning: reachable is green, traffic that bypasses the VPN (not a gap) is
+/// light blue, a partial reach is amber, and each failing reason gets its own warm colour.
+fn category_colour(name: &str, index: usize) -> RGBColor {
+    const FAILING: [RGBColor; 5] = [
         RGBColor(213, 94, 0),
-        RGBColor(230, 159, 0),
         RGBColor(204, 121, 167),
-        RGBColor(86, 180, 233),
+        RGBColor(150, 40, 40),
         RGBColor(120, 120, 120),
-        RGBColor(0, 114, 178),
-        RGBColor(240, 228, 66),
-    ]
+        RGBColor(170, 90, 160),
+    ];
+    match name {
+        "reachable" => RGBColor(0, 158, 115),
+        "bypasses-vpn" => RGBColor(86, 180, 233),
+        n if n.starts_with("partly") => RGBColor(230, 159, 0),
+        _ => FAILING[index % FAILING.len()],
+    }
 }
 
 fn text_on(bg: RGBColor) -> RGBColor {
@@ -519,6 +577,7 @@ mod tests {
         TimeChart {
             title: "Live connections".into(),
             y_label: "connections".into(),
+            from: 0,
             duration: 2 * DAY,
             series: vec![
                 Series {

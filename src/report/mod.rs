@@ -1,5 +1,207 @@
-//! Outputs: each format in its own file, turning results into bytes.
+//! Outputs (DESIGN §10): each format in its own file. A run's files are [`Exporter`]s that turn
+//! results into bytes, plus the charts and the one-page report ([`charts_and_page`]); [`write_results`] puts them in a results folder through
+//! [`files::OutputDir`], which writes every file atomically and refuses a folder holding another
+//! scenario's results unless forced. `summary.json` also records the scenario's fingerprint and
+//! is written last, after the old one is removed: a folder whose `summary.json` is present holds
+//! a complete set from one run.
 
 pub mod chart;
+pub mod connlog;
 pub mod files;
+pub mod html;
+pub mod metrics;
+pub mod plots;
 pub mod reachability;
+pub mod summary;
+pub mod timeseries;
+
+use std::path::{Path, PathBuf};
+
+use crate::model::{Millis, Scenario, HOUR, MINUTE, SECOND};
+use crate::net::{Matrix, WeightedGap};
+use crate::sim::RunResult;
+use chart::ChartError;
+use files::{OutputDir, OutputError};
+use plots::Plot;
+
+/// What the exporters of a run render.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOutput<'a> {
+    pub scenario: &'a Scenario,
+    pub result: &'a RunResult,
+    /// [`crate::scenario::fingerprint`] of the scenario that ran.
+    pub scenario_hash: &'a str,
+    /// Reachability gaps weighted by the run's client time ([`crate::net::weighted_gaps`]).
+    pub gaps: &'a [WeightedGap],
+}
+
+/// One output file: its name in the results folder and its bytes.
+pub trait Exporter {
+    fn file_name(&self) -> &'static str;
+    fn render(&self, out: &RunOutput) -> Vec<u8>;
+}
+
+/// `reachability.csv`: the gaps weighted by client time ([`reachability::gaps_csv`]).
+pub struct ReachabilityCsv;
+
+pub const REACHABILITY_FILE: &str = "reachability.csv";
+
+impl Exporter for ReachabilityCsv {
+    fn file_name(&self) -> &'static str {
+        REACHABILITY_FILE
+    }
+
+    fn render(&self, out: &RunOutput) -> Vec<u8> {
+        reachability::gaps_csv(out.scenario, out.gaps).into_bytes()
+    }
+}
+
+/// The files of a run: the time series, the CloudWatch metrics, the weighted reachability gaps,
+/// the connection log when asked for, and the summary (always written last).
+pub fn standard_exporters(connection_log: bool) -> Vec<Box<dyn Exporter>> {
+    let mut v: Vec<Box<dyn Exporter>> = vec![
+        Box::new(timeseries::Timeseries),
+        Box::new(metrics::Metrics),
+        Box::new(ReachabilityCsv),
+    ];
+    if connection_log {
+        v.push(Box::new(connlog::ConnectionLog));
+    }
+    v.push(Box::new(summary::SummaryJson));
+    v
+}
+
+/// The run's charts (`charts/<name>.png` and `.svg`, from [`plots::plots`]) and the one-page
+/// `report.html` ([`html::render`]) that embeds them, as (path in the folder, bytes).
+pub fn charts_and_page(
+    out: &RunOutput,
+    matrix: &Matrix,
+) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
+    let mut files = Vec::new();
+    let mut figures = Vec::new();
+    for (stem, plot) in plots::plots(out.scenario, out.result, matrix) {
+        let (png, svg, title) = match &plot {
+            Plot::Time(c) => (
+                chart::time_png(c, chart::SIZE)?,
+                chart::time_svg(c, chart::SIZE)?,
+                c.title.clone(),
+            ),
+            Plot::Heat(h) => (
+                chart::heatmap_png(h, chart::SIZE)?,
+                chart::heatmap_svg(h, chart::SIZE)?,
+                h.title.clone(),
+            ),
+        };
+        files.push((format!("charts/{stem}.png"), png));
+        files.push((format!("charts/{stem}.svg"), svg.clone().into_bytes()));
+        figures.push(html::Figure {
+            stem: stem.to_string(),
+            title,
+            svg,
+        });
+    }
+    let page = html::render(
+        out.scenario,
+        out.result,
+        out.gaps,
+        out.scenario_hash,
+        &figures,
+    );
+    files.push((REPORT_FILE.to_string(), page.into_bytes()));
+    Ok(files)
+}
+
+pub const REPORT_FILE: &str = "report.html";
+
+/// Every file name a run may write (to clean up our own files a run does not produce).
+pub const RESULT_FILES: [&str; 5] = [
+    summary::FILE_NAME,
+    timeseries::FILE_NAME,
+    metrics::FILE_NAME,
+    REACHABILITY_FILE,
+    connlog::FILE_NAME,
+];
+
+/// Writes every exporter's file and the `extra` files (charts, the page) into `dir`, the summary
+/// last, each one atomically, after claiming the folder for this scenario (`force` takes over a
+/// folder holding other results). Removes our own result files this run does not produce (a
+/// connection log of an earlier run, say). Returns the paths written, in order.
+pub fn write_results(
+    dir: &Path,
+    out: &RunOutput,
+    exporters: &[Box<dyn Exporter>],
+    extra: &[(String, Vec<u8>)],
+    force: bool,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let identity = format!("run {} sha256:{}", out.scenario.name, out.scenario_hash);
+    let mut folder = OutputDir::claim(dir, &identity, force)?;
+    for name in RESULT_FILES {
+        let produced = exporters.iter().any(|e| e.file_name() == name);
+        if name == summary::FILE_NAME || !produced {
+            remove_if_present(&dir.join(name))?;
+        }
+    }
+    let (last, first): (Vec<_>, Vec<_>) = exporters
+        .iter()
+        .partition(|e| e.file_name() == summary::FILE_NAME);
+    for e in &first {
+        folder.write(e.file_name(), &e.render(out))?;
+    }
+    for (name, bytes) in extra {
+        folder.write(name, bytes)?;
+    }
+    for e in &last {
+        folder.write(e.file_name(), &e.render(out))?;
+    }
+    Ok(folder.written().to_vec())
+}
+
+fn remove_if_present(path: &Path) -> Result<(), OutputError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(OutputError::Io(path.to_path_buf(), e)),
+    }
+}
+
+/// Wall-clock rendering of simulated time, `YYYY-MM-DD HH:MM:SS`, as in the guide's connection
+/// log. Day 0 is the first date on or after 2024-01-01 (a Monday) with the scenario's start
+/// weekday; the simulator has no calendar beyond that.
+pub fn timestamp(scenario: &Scenario, t: Millis) -> String {
+    let day = t / crate::model::DAY;
+    let (y, m, d) = civil_date(19_723 + scenario.start_weekday.index() as i64 + day as i64);
+    let s = t % crate::model::DAY;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        s / HOUR,
+        s % HOUR / MINUTE,
+        s % MINUTE / SECOND
+    )
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_date(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), (1970, 1, 1));
+        assert_eq!(civil_date(19_723), (2024, 1, 1));
+        assert_eq!(civil_date(19_723 + 59), (2024, 2, 29));
+        assert_eq!(civil_date(19_723 + 366), (2025, 1, 1));
+    }
+}

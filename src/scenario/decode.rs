@@ -1615,6 +1615,10 @@ fn retry(n: &Node, p: &str, cx: &mut Cx) -> Option<RetryPolicy> {
     })
 }
 
+/// Modifications "will take effect up to 4 hours after a request is accepted by the Client VPN
+/// service" (guide: "Endpoint modification"); a longer `propagation` gets a warning.
+const MAX_PROPAGATION: Millis = 4 * HOUR;
+
 fn modification(name: &str) -> Option<Modification> {
     Modification::ALL.iter().copied().find(|m| m.name() == name)
 }
@@ -1681,7 +1685,40 @@ fn event(
             "`propagation` applies to modifications, not to outages or disassociations",
             "remove it",
         );
+    } else if let (Some(d), Some(n)) = (propagation, propagation_node) {
+        if d > MAX_PROPAGATION {
+            cx.warning(
+                "propagation-delay",
+                &join(p, "propagation"),
+                n.span.clone(),
+                format!(
+                    "a propagation of {} is longer than the guide's {}: a change takes effect at \
+                     most 4 hours after the request is accepted",
+                    super::duration::format(d),
+                    super::duration::format(MAX_PROPAGATION)
+                ),
+                "use at most \"4h\", the guide's worst case",
+            );
+        }
     }
+    // The new setting of a `disconnect_on_session_timeout` modification (optional: without it
+    // the setting flips).
+    let dost_key = Modification::DisconnectOnSessionTimeout.name();
+    let dost_node = t.opt("disconnect_on_session_timeout");
+    let dost = match dost_node {
+        Some(n) if modify.is_some() => read::boolean(n, &join(p, dost_key), cx).map(Some),
+        Some(n) => {
+            cx.error(
+                "value",
+                &join(p, dost_key),
+                n.span.clone(),
+                format!("`{dost_key}` is the new setting of a `modify` event that lists it"),
+                format!("remove it, or make this event `modify = [\"{dost_key}\"]`"),
+            );
+            None
+        }
+        None => Some(None),
+    };
     let kind = if let Some(o) = outage {
         let op = join(p, "az_outage");
         let mut ot = Table::new(o, &op, cx)?;
@@ -1751,6 +1788,14 @@ fn event(
                     ];
                     let hint = if immutable.contains(&name.as_str()) {
                         format!("`{name}` cannot be changed after the endpoint is created")
+                    } else if name == "session_timeout_hours" {
+                        "the maximum VPN session duration is an event of its own: \
+                         `session_timeout_hours = 12` instead of `modify`"
+                            .to_string()
+                    } else if name == "vpc_id" || name == "vpc" {
+                        "the VPC is modified with its security group associations: \
+                         use \"security_groups\""
+                            .to_string()
                     } else {
                         format!(
                             "use one of: {}",
@@ -1782,11 +1827,26 @@ fn event(
             );
             return None;
         }
-        // `resets` is completed in cross_checks, where split-tunnel is known.
+        let dost = dost?;
+        if let (Some(_), Some(n)) = (dost, dost_node) {
+            if !changes.contains(&Modification::DisconnectOnSessionTimeout) {
+                cx.error(
+                    "modification",
+                    &join(p, dost_key),
+                    n.span.clone(),
+                    format!("a new `{dost_key}` setting, but `modify` does not list that change"),
+                    format!("add \"{dost_key}\" to `modify`, or remove this field"),
+                );
+                return None;
+            }
+        }
+        // `resets` is completed in cross_checks, where split-tunnel is known, and so is a
+        // `disconnect_on_session_timeout` change without a value, which flips the setting.
         EventKind::Modify {
             changes,
             propagation: propagation?,
             resets: false,
+            disconnect_on_session_timeout: dost,
         }
     } else {
         let tp = join(p, "session_timeout_hours");
@@ -1807,15 +1867,25 @@ fn event(
 fn cross_checks(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
     let ep = &s.endpoint;
     let client = ep.client_cidr_block;
-    // Split-tunnel decides whether route changes reset connections.
+    // Split-tunnel decides whether route changes reset connections. A change of
+    // `disconnect_on_session_timeout` without a value flips the setting requested before it
+    // (events are in time order here).
+    let mut disconnect = ep.disconnect_on_session_timeout;
     for ev in &mut s.events {
         if let EventKind::Modify {
-            changes, resets, ..
+            changes,
+            resets,
+            disconnect_on_session_timeout,
+            ..
         } = &mut ev.kind
         {
             *resets = changes
                 .iter()
                 .any(|m| m.resets_connections(ep.split_tunnel));
+            if changes.contains(&Modification::DisconnectOnSessionTimeout) {
+                disconnect = disconnect_on_session_timeout.unwrap_or(!disconnect);
+                *disconnect_on_session_timeout = Some(disconnect);
+            }
         }
     }
     // Client CIDR must not overlap the VPC, associated subnets or route destinations (§4).
@@ -1976,6 +2046,34 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
                     format!("the endpoint uses mutual authentication only, so no user is in group `{g}`"),
                     "use authorize_all_groups = true, or add a user-based method: authentication = [\"mutual\", \"active-directory\"]",
                 );
+            }
+        }
+    }
+    // Group rules do not apply to client-to-client traffic (guide: Client-to-client access,
+    // "Network-based authorization rules using Active Directory groups or SAML-based IdP groups
+    // are not supported in this scenario"): a group rule for part of the client CIDR grants
+    // nothing. Mutual-only endpoints already have an error for any group rule.
+    if ep.authentication != Authentication::Mutual {
+        for (i, r) in s.authorization_rules.iter().enumerate() {
+            if let Grant::Group(g) = &r.grant {
+                if client.contains(&r.destination) {
+                    let within = if r.destination == client {
+                        "is the client CIDR".to_string()
+                    } else {
+                        format!("lies within the client CIDR {client}")
+                    };
+                    cx.warning(
+                        "client-to-client-group-rule",
+                        &format!("authorization_rule[{i}].access_group_id"),
+                        spans.rule_group[i].clone(),
+                        format!(
+                            "this rule for group `{g}` grants nothing: its destination {} {within}, \
+                             and group-based rules do not apply to client-to-client traffic",
+                            r.destination
+                        ),
+                        "grant client-to-client access with authorize_all_groups = true, or remove the rule",
+                    );
+                }
             }
         }
     }

@@ -35,6 +35,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: "self-service-portal", statement: "the self-service portal is not available for clients that authenticate using mutual authentication", source: "guide: Rules and best practices for using AWS Client VPN" },
     Rule { id: "login-banner-length", statement: "the client login banner text is at most 1,400 characters", source: "guide: AWS Client VPN client login banners" },
     Rule { id: "mutual-group-rule", statement: "if your Client VPN endpoint is configured for mutual authentication, you cannot configure user groups; when you create an authorization rule, you must grant access to all users", source: "guide: Restrict access based on user groups" },
+    Rule { id: "client-to-client-group-rule", statement: "network-based authorization rules using Active Directory groups or SAML-based IdP groups are not supported for client-to-client access: a group rule for the client CIDR grants nothing", source: "guide: Client-to-client access using Client VPN" },
     Rule { id: "handler-name", statement: "the name of the client connect handler Lambda function must begin with the AWSClientVPN- prefix", source: "guide: Connection authorization — Requirements and considerations" },
     Rule { id: "route-target", statement: "a route targets an associated subnet, or `local` for the client CIDR", source: "guide: AWS Client VPN routes" },
     Rule { id: "authorization-rule-quota", statement: "authorization rules per Client VPN endpoint: 50 (adjustable)", source: "guide: AWS Client VPN quotas" },
@@ -45,7 +46,8 @@ pub const RULES: &[Rule] = &[
     Rule { id: "association-routes-differ", statement: "each associated subnet should have an identical set of routes", source: "guide: AWS Client VPN routes; Troubleshooting: access is intermittent" },
     Rule { id: "no-association", statement: "an endpoint must have at least one target network to enable clients to connect", source: "guide: AWS Client VPN target networks" },
     Rule { id: "event-time", statement: "events happen within the simulated duration", source: "DESIGN §12" },
-    Rule { id: "modification", statement: "modifications are the guide's list; the client CIDR, authentication options and transport protocol cannot be modified after creation", source: "guide: Endpoint modification" },
+    Rule { id: "modification", statement: "modifications are the guide's list; the client CIDR, authentication options and transport protocol cannot be modified after creation; a new disconnect-on-session-timeout setting goes with that modification", source: "guide: Endpoint modification" },
+    Rule { id: "propagation-delay", statement: "modifications to Client VPN endpoints will take effect up to 4 hours after a request is accepted by the Client VPN service", source: "guide: Endpoint modification" },
     Rule { id: "limits", statement: "overridden limits are positive; the connection table is non-decreasing", source: "DESIGN §3" },
     Rule { id: "probability", statement: "rates and fractions are probabilities between 0 and 1", source: "DESIGN §6" },
 ];

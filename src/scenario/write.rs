@@ -393,9 +393,14 @@ fn event(s: &Scenario, e: &Event) -> Table {
         EventKind::Modify {
             changes,
             propagation,
+            disconnect_on_session_timeout,
             ..
         } => {
             t["modify"] = Item::Value(strings(changes.iter().map(|m| m.name())));
+            // Written resolved, so a change that flipped the setting loads to the same value.
+            if let Some(d) = disconnect_on_session_timeout {
+                t["disconnect_on_session_timeout"] = value(*d);
+            }
             t["propagation"] = Item::Value(dur(*propagation));
         }
         EventKind::SessionTimeout {

@@ -11,46 +11,19 @@ use crate::sim::log::LogEntry;
 use crate::sim::reason::FailureReason;
 
 impl Engine<'_> {
-    /// A closed population's user starts working day `day`.
-    pub(crate) fn work_start(&mut self, u: u32, day: u64) {
-        let sc = self.sc;
-        let pop = &sc.populations[self.users[u as usize].pop as usize];
-        let Arrivals::Workday {
-            start,
-            length,
-            days,
-            ..
-        } = &pop.arrivals
-        else {
+    /// A closed population's user starts working day `day` (the timer is only ever set while
+    /// the user is idle: see `go_idle`).
+    pub(crate) fn work_start(&mut self, u: u32, day: u32) {
+        let pop = &self.sc.populations[self.users[u as usize].pop as usize];
+        let Arrivals::Workday { length, .. } = &pop.arrivals else {
             return;
         };
-        if let Some(d) =
-            crate::sim::arrivals::next_working_day(*days, sc.start_weekday, day + 1, sc.duration)
-        {
-            let at = d * crate::model::DAY + start.sample_millis(&mut self.rng.arrivals);
-            if at < sc.duration {
-                self.push(at, EvKind::WorkStart, u, d as u32);
-            }
-        }
-        let end = self
-            .now
-            .saturating_add(length.sample_millis(&mut self.rng.sessions));
+        let wanted = length.sample_millis(&mut self.rng.sessions);
         let user = &mut self.users[u as usize];
-        match user.state {
-            State::Idle => {
-                user.work_end = end;
-                user.attempt = 0;
-                self.attempt(u);
-            }
-            // Still working from the day before (a working day longer than the gap between
-            // starts): the work simply lasts longer.
-            State::Connected if end > user.work_end => {
-                user.work_end = end;
-                user.gen = user.gen.wrapping_add(1);
-                self.schedule_session_end(u);
-            }
-            _ => user.work_end = user.work_end.max(end),
-        }
+        user.day = day;
+        user.work_end = self.now.saturating_add(wanted);
+        user.attempt = 0;
+        self.attempt(u);
     }
 
     /// A new user of open population `p` arrives and tries to connect at once.
@@ -66,6 +39,9 @@ impl Engine<'_> {
             Some(slot) => slot,
             None => {
                 self.users.push(User::new(p as u32, 0, 0));
+                if self.log.is_some() {
+                    self.connection_ids.push(0);
+                }
                 (self.users.len() - 1) as u32
             }
         };
@@ -77,7 +53,7 @@ impl Engine<'_> {
         user.revoked = revoked;
         user.work_end = self.now.saturating_add(wanted);
         self.users[u as usize] = user;
-        self.next_serial += 1;
+        self.next_serial = self.next_serial.wrapping_add(1);
         self.pops[p].users += 1;
         self.attempt(u);
     }
@@ -92,8 +68,10 @@ impl Engine<'_> {
         let p = self.users[i].pop as usize;
         self.users[i].attempt += 1;
         self.users[i].since = self.now;
-        self.users[i].connection_id = self.next_connection_id;
-        self.next_connection_id += 1;
+        if let Some(id) = self.connection_ids.get_mut(i) {
+            *id = self.next_connection_id;
+            self.next_connection_id += 1;
+        }
         let retry = self.users[i].attempt > 1;
         for c in [&mut self.counts, &mut self.pops[p].counts] {
             c.attempts += 1;
@@ -217,7 +195,7 @@ impl Engine<'_> {
         let demand = match self.sc.endpoint.association_throughput_mbps {
             Some(_) => {
                 let pop = &self.sc.populations[self.users[u as usize].pop as usize];
-                self.fair[a].demand_kbps(pop.demand_mbps.sample(&mut self.rng.bandwidth))
+                self.fair[a].demand_units(pop.demand_mbps.sample(&mut self.rng.bandwidth))
             }
             None => 0,
         };
@@ -226,8 +204,9 @@ impl Engine<'_> {
         self.fair[a].add(demand);
         self.refresh_below_floor(a);
         let user = &mut self.users[u as usize];
+        user.since = self.now;
         user.slot = slot;
-        user.demand_kbps = demand;
+        user.demand = demand;
         user.state = State::Connected;
         user.attempt = 0;
         let p = user.pop as usize;
@@ -277,26 +256,30 @@ impl Engine<'_> {
         let user = &self.users[u as usize];
         LogEntry {
             at: self.now,
-            connection_id: user.connection_id,
+            connection_id: self.connection_id(u),
             failure,
             start: user.since,
             end: None,
             client_ip: failure.is_none().then(|| self.pool.address(user.slot)),
             population: self.pop_of(u),
-            user: user.serial,
+            user: u64::from(user.serial),
             association: self.assoc_of(u),
         }
     }
 
-    /// The user stops wanting the VPN for now; an open population's user leaves for good.
+    /// The user stops wanting the VPN for now: a closed population's user waits for its next
+    /// working day; an open population's user leaves for good.
     pub(crate) fn go_idle(&mut self, u: u32) {
         let user = &mut self.users[u as usize];
         user.state = State::Idle;
         user.gen = user.gen.wrapping_add(1);
-        let p = user.pop as usize;
-        if matches!(self.sc.populations[p].arrivals, Arrivals::Poisson { .. }) {
-            self.pops[p].departed += 1;
-            self.free.push(u);
+        let (p, day) = (user.pop as usize, user.day);
+        match self.sc.populations[p].arrivals {
+            Arrivals::Poisson { .. } => {
+                self.pops[p].departed += 1;
+                self.free.push(u);
+            }
+            Arrivals::Workday { .. } => self.schedule_workday(u, u64::from(day) + 1),
         }
     }
 }
@@ -304,14 +287,20 @@ impl Engine<'_> {
 /// Delay before the next attempt after `failures` failed ones in this cycle:
 /// min(max, initial × multiplier^(failures−1)) × (1 − jitter·U), at least 1 ms.
 pub(crate) fn retry_delay(r: &RetryPolicy, failures: u32, rng: &mut impl RngCore) -> Millis {
-    let exponent = f64::from(failures.saturating_sub(1));
-    let base = (r.initial as f64 * libm::pow(r.multiplier, exponent)).min(r.max as f64);
+    let cap = r.max as f64;
+    let mut base = r.initial as f64;
+    for _ in 1..failures {
+        if base >= cap {
+            break;
+        }
+        base *= r.multiplier;
+    }
     let jitter = if r.jitter > 0.0 {
         1.0 - r.jitter.min(1.0) * dist::unit(rng)
     } else {
         1.0
     };
-    (libm::round(base * jitter) as Millis).max(1)
+    (libm::round(base.min(cap) * jitter) as Millis).max(1)
 }
 
 #[cfg(test)]

@@ -3,15 +3,19 @@
 //! fair share), the fair share being max-min fair over the association's aggregate throughput.
 //! A connection whose allocation is below min(demand, limit) is "below the floor".
 //!
-//! Demands are kept in whole kbps in two Fenwick trees (count and sum by demand), so adding or
-//! removing a connection and finding how many are below the floor each cost O(log limit).
+//! Demands are kept in whole units in two Fenwick trees (count and sum by demand), so adding or
+//! removing a connection and finding how many are below the floor each cost O(log limit). The
+//! unit is 1 kbps, or coarser for per-connection limits above 65.5 Mbps, so that a tree never has
+//! more than 65,536 entries (rates are then rounded to 1/65,536 of the limit).
 
 /// Max-min fair sharing of one association's aggregate throughput.
 #[derive(Debug, Clone)]
 pub struct FairShare {
-    /// Per-connection limit, kbps: demands are capped to it.
+    /// kbps per unit.
+    unit: f64,
+    /// Per-connection limit, units: demands are capped to it.
     cap: u32,
-    /// Aggregate throughput, kbps; `None`: unlimited (nobody is ever below the floor).
+    /// Aggregate throughput, units; `None`: unlimited (nobody is ever below the floor).
     aggregate: Option<u64>,
     count: Vec<u32>,
     sum: Vec<u64>,
@@ -21,15 +25,19 @@ pub struct FairShare {
 
 impl FairShare {
     pub fn new(per_connection_mbps: f64, aggregate_mbps: Option<f64>) -> FairShare {
-        let cap = kbps(per_connection_mbps);
+        let unit = (kbps(per_connection_mbps) as f64 / MAX_UNITS as f64)
+            .ceil()
+            .max(1.0);
+        let cap = units(per_connection_mbps, unit);
         let size = if aggregate_mbps.is_some() {
             cap as usize + 2
         } else {
             0
         };
         FairShare {
+            unit,
             cap,
-            aggregate: aggregate_mbps.map(|m| u64::from(kbps(m))),
+            aggregate: aggregate_mbps.map(|m| u64::from(units(m, unit))),
             count: vec![0; size],
             sum: vec![0; size],
             n: 0,
@@ -37,17 +45,17 @@ impl FairShare {
         }
     }
 
-    /// A demand in Mbps as the capped whole-kbps figure this structure stores.
-    pub fn demand_kbps(&self, mbps: f64) -> u32 {
-        kbps(mbps).min(self.cap)
+    /// A demand in Mbps as the capped whole-unit figure this structure stores.
+    pub fn demand_units(&self, mbps: f64) -> u32 {
+        units(mbps, self.unit).min(self.cap)
     }
 
-    pub fn add(&mut self, demand_kbps: u32) {
-        self.update(demand_kbps, 1);
+    pub fn add(&mut self, demand: u32) {
+        self.update(demand, 1);
     }
 
-    pub fn remove(&mut self, demand_kbps: u32) {
-        self.update(demand_kbps, -1);
+    pub fn remove(&mut self, demand: u32) {
+        self.update(demand, -1);
     }
 
     fn update(&mut self, d: u32, sign: i32) {
@@ -104,9 +112,16 @@ impl FairShare {
     }
 }
 
+/// Largest tree size, in units.
+const MAX_UNITS: u32 = 65_536;
+
 fn kbps(mbps: f64) -> u32 {
+    units(mbps, 1.0)
+}
+
+fn units(mbps: f64, unit_kbps: f64) -> u32 {
     if mbps.is_finite() && mbps > 0.0 {
-        libm::round(mbps * 1000.0).min(f64::from(u32::MAX - 2)) as u32
+        libm::round(mbps * 1000.0 / unit_kbps).min(f64::from(u32::MAX - 2)) as u32
     } else {
         0
     }
@@ -142,16 +157,32 @@ mod tests {
     fn max_min_fair_worked_examples() {
         let mut f = FairShare::new(10.0, Some(25.0));
         for _ in 0..3 {
-            f.add(f.demand_kbps(10.0));
+            f.add(f.demand_units(10.0));
         }
         assert_eq!(f.below_floor(), 3);
         let mut g = FairShare::new(10.0, Some(18.0));
-        g.add(g.demand_kbps(2.0));
-        g.add(g.demand_kbps(10.0));
-        g.add(g.demand_kbps(50.0)); // capped to the 10 Mbps per-connection limit
+        g.add(g.demand_units(2.0));
+        g.add(g.demand_units(10.0));
+        g.add(g.demand_units(50.0)); // capped to the 10 Mbps per-connection limit
         assert_eq!(g.below_floor(), 2);
-        g.remove(g.demand_kbps(10.0));
+        g.remove(g.demand_units(10.0));
         assert_eq!(g.below_floor(), 0, "2 + 10 fits in 18");
+    }
+
+    /// A 1 Gbps per-connection figure (a raised limit) keeps the trees small: units of 16 kbps.
+    #[test]
+    fn large_limits_use_coarser_units() {
+        let mut f = FairShare::new(1000.0, Some(1500.0));
+        assert!(f.reserved_bytes() <= 12 * (MAX_UNITS as usize + 2));
+        f.add(f.demand_units(1000.0));
+        f.add(f.demand_units(400.0));
+        assert_eq!(f.below_floor(), 0, "1,400 Mbps fits in 1,500");
+        f.add(f.demand_units(200.0));
+        assert_eq!(
+            f.below_floor(),
+            1,
+            "fair level 650 Mbps: only the 1,000 Mbps demand is cut"
+        );
     }
 
     #[test]

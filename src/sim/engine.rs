@@ -37,23 +37,30 @@ pub(crate) enum State {
     Connected,
 }
 
-/// One user (DESIGN §2: flat per-user state indexed by user slot).
+/// One user (DESIGN §2: flat per-user state indexed by user slot). 56 bytes of fields aligned to
+/// a 64-byte cache line, so that handling an event costs at most one cache miss on its user.
 #[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
 pub(crate) struct User {
     /// When the user stops wanting the VPN.
     pub work_end: Millis,
     /// Start of the live session, or of the attempt in progress.
     pub since: Millis,
-    pub connection_id: u64,
+    /// Time of the newest session-end timer in the queue ([`NO_TIMER`] if none): a session whose
+    /// end falls at that time reuses it instead of pushing another.
+    pub pending_end: Millis,
     /// Serial number of the user within the run (stable across slot reuse).
-    pub serial: u64,
+    pub serial: u32,
     pub pop: u32,
-    /// Generation: timers carry the value they were set with; a mismatch means cancelled.
+    /// Generation: attempt and handler timers carry it; a mismatch means cancelled.
     pub gen: u32,
     /// Attempts made in the current connection cycle (reset on success and after a drop).
     pub attempt: u32,
     pub slot: Slot,
-    pub demand_kbps: u32,
+    /// Bandwidth demand of the live connection, in `FairShare` units (0 without an aggregate).
+    pub demand: u32,
+    /// Closed populations: the day index of the current or last working day.
+    pub day: u32,
     pub state: State,
     /// Landing association of the live session or attempt; kept afterwards for DNS caching.
     pub assoc: u8,
@@ -62,23 +69,31 @@ pub(crate) struct User {
     pub revoked: bool,
 }
 
+pub(crate) const NO_TIMER: Millis = Millis::MAX;
+
 impl User {
-    pub fn new(pop: u32, serial: u64, gen: u32) -> User {
+    pub fn new(pop: u32, serial: u32, gen: u32) -> User {
         User {
             work_end: 0,
             since: 0,
-            connection_id: 0,
+            pending_end: NO_TIMER,
             serial,
             pop,
             gen,
             attempt: 0,
             slot: NO_SLOT,
-            demand_kbps: 0,
+            demand: 0,
+            day: 0,
             state: State::Idle,
             assoc: NO_ASSOC,
             verdict: 0,
             revoked: false,
         }
+    }
+
+    /// When the live session ends: at the end of work or at the maximum duration.
+    pub fn session_end(&self, timeout: Millis) -> Millis {
+        self.work_end.min(self.since.saturating_add(timeout))
     }
 }
 
@@ -95,13 +110,41 @@ pub(crate) enum EvKind {
     Scenario,
 }
 
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Ev {
-    pub kind: EvKind,
-    /// User slot, population index or scenario event index.
-    pub id: u32,
-    /// Generation for user timers; day index or phase otherwise.
-    pub tag: u32,
+impl EvKind {
+    const ALL: [EvKind; 6] = [
+        EvKind::WorkStart,
+        EvKind::Arrival,
+        EvKind::Attempt,
+        EvKind::HandlerDone,
+        EvKind::SessionEnd,
+        EvKind::Scenario,
+    ];
+}
+
+/// A queue entry's payload packed in 8 bytes: kind (3 bits), tag (29 bits), id (32 bits).
+/// `id` is a user slot, population index or scenario event index; `tag` a generation (for
+/// attempt and handler timers, compared modulo 2²⁹), a day index or a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ev(u64);
+
+pub(crate) const TAG_MASK: u32 = (1 << 29) - 1;
+
+impl Ev {
+    pub fn new(kind: EvKind, id: u32, tag: u32) -> Ev {
+        Ev(((kind as u64) << 61) | (u64::from(tag & TAG_MASK) << 32) | u64::from(id))
+    }
+
+    pub fn kind(self) -> EvKind {
+        EvKind::ALL[(self.0 >> 61) as usize]
+    }
+
+    pub fn tag(self) -> u32 {
+        (self.0 >> 32) as u32 & TAG_MASK
+    }
+
+    pub fn id(self) -> u32 {
+        self.0 as u32
+    }
 }
 
 pub(crate) struct Rngs {
@@ -168,6 +211,8 @@ pub(crate) struct Engine<'s> {
     pub invocations: u64,
     /// Current maximum VPN session duration.
     pub timeout: Millis,
+    /// Current disconnect-on-session-timeout setting (a modification can change it mid-run).
+    pub disconnect_on_timeout: bool,
     pub outage_depth: Vec<u32>,
     pub disassociated: Vec<bool>,
     /// Healthy associations in scenario order: what DNS returns.
@@ -184,8 +229,10 @@ pub(crate) struct Engine<'s> {
     pub client_ms: Vec<Millis>,
     pub marks: Vec<Mark>,
     pub log: Option<Vec<LogEntry>>,
+    /// Connection id of each user's current attempt or session (kept only with a log).
+    pub connection_ids: Vec<u64>,
     pub next_connection_id: u64,
-    pub next_serial: u64,
+    pub next_serial: u32,
     pub events: u64,
     pub stale: u64,
     pub audit: Option<Vec<String>>,
@@ -222,6 +269,7 @@ impl<'s> Engine<'s> {
             in_flight_peak: 0,
             invocations: 0,
             timeout: sc.endpoint.session_timeout.millis(),
+            disconnect_on_timeout: sc.endpoint.disconnect_on_session_timeout,
             outage_depth: vec![0; n],
             disassociated: vec![false; n],
             healthy: (0..n.min(NO_ASSOC as usize)).map(|a| a as u8).collect(),
@@ -238,6 +286,7 @@ impl<'s> Engine<'s> {
             client_ms: vec![0; sc.populations.len() * n],
             marks: Vec::new(),
             log: opts.connection_log.then(Vec::new),
+            connection_ids: Vec::new(),
             next_connection_id: 0,
             next_serial: 0,
             events: 0,
@@ -255,6 +304,7 @@ impl<'s> Engine<'s> {
                 break;
             }
             self.advance_to(t);
+            self.prefetch_next();
             self.dispatch(ev);
             if self.audit.is_some() {
                 self.audit_step();
@@ -278,8 +328,23 @@ impl<'s> Engine<'s> {
         }
     }
 
+    /// Starts loading the user record of the event likely to come next while this one is
+    /// handled: user records are visited in random order, and this cache miss is the engine's
+    /// largest cost. A hint only; it changes no state.
+    fn prefetch_next(&self) {
+        let Some(next) = self.queue.peek_hint() else {
+            return;
+        };
+        if matches!(next.kind(), EvKind::Arrival | EvKind::Scenario) {
+            return;
+        }
+        if let Some(user) = self.users.get(next.id() as usize) {
+            prefetch(user);
+        }
+    }
+
     pub fn push(&mut self, at: Millis, kind: EvKind, id: u32, tag: u32) {
-        self.queue.push(at.max(self.now), Ev { kind, id, tag });
+        self.queue.push(at.max(self.now), Ev::new(kind, id, tag));
     }
 
     /// Schedules a timer for user `u` at its current generation.
@@ -304,24 +369,35 @@ impl<'s> Engine<'s> {
     /// revoked certificate, so the revoked count is exact.
     fn create_workday_users(&mut self, p: usize, count: u32) {
         let pop = &self.sc.populations[p];
-        let Arrivals::Workday { start, days, .. } = &pop.arrivals else {
-            return;
-        };
         let revoked = libm::round(f64::from(count) * pop.revoked_fraction.clamp(0.0, 1.0)) as u32;
         self.pops[p].users = u64::from(count);
         self.users.reserve(count as usize);
-        let first_day = next_working_day(*days, self.sc.start_weekday, 0, self.sc.duration);
         for i in 0..count {
             let u = self.users.len() as u32;
             let mut user = User::new(p as u32, self.next_serial, 0);
             user.revoked = i < revoked;
-            self.next_serial += 1;
+            self.next_serial = self.next_serial.wrapping_add(1);
             self.users.push(user);
-            if let Some(d) = first_day {
-                let at = d * crate::model::DAY + start.sample_millis(&mut self.rng.arrivals);
-                if at < self.sc.duration {
-                    self.push(at, EvKind::WorkStart, u, d as u32);
-                }
+            if self.log.is_some() {
+                self.connection_ids.push(0);
+            }
+            self.schedule_workday(u, 0);
+        }
+    }
+
+    /// Schedules closed-population user `u`'s next working day, the first on or after day
+    /// `from_day`, at the population's drawn start time (at once if that is already past).
+    pub fn schedule_workday(&mut self, u: u32, from_day: u64) {
+        let sc = self.sc;
+        let Arrivals::Workday { start, days, .. } =
+            &sc.populations[self.users[u as usize].pop as usize].arrivals
+        else {
+            return;
+        };
+        if let Some(d) = next_working_day(*days, sc.start_weekday, from_day, sc.duration) {
+            let at = d * crate::model::DAY + start.sample_millis(&mut self.rng.arrivals);
+            if at < sc.duration {
+                self.push(at, EvKind::WorkStart, u, d as u32);
             }
         }
     }
@@ -345,24 +421,40 @@ impl<'s> Engine<'s> {
     }
 
     fn dispatch(&mut self, ev: Ev) {
-        let user_timer = matches!(
-            ev.kind,
-            EvKind::Attempt | EvKind::HandlerDone | EvKind::SessionEnd
-        );
-        if user_timer && self.users[ev.id as usize].gen != ev.tag {
+        let (kind, id) = (ev.kind(), ev.id());
+        let live = match kind {
+            EvKind::Attempt | EvKind::HandlerDone => {
+                self.users[id as usize].gen & TAG_MASK == ev.tag()
+            }
+            EvKind::SessionEnd => self.session_timer_fires(id),
+            _ => true,
+        };
+        if !live {
             self.stale += 1;
             return;
         }
         self.events += 1;
-        match ev.kind {
-            EvKind::WorkStart => self.work_start(ev.id, u64::from(ev.tag)),
-            EvKind::Arrival => self.arrival(ev.id as usize),
-            EvKind::Attempt => self.attempt(ev.id),
-            EvKind::HandlerDone => self.handler_done(ev.id),
-            EvKind::SessionEnd => self.session_end(ev.id),
-            EvKind::Scenario if ev.tag == 0 => self.scenario_event(ev.id as usize),
-            EvKind::Scenario => self.scenario_event_effective(ev.id as usize),
+        match kind {
+            EvKind::WorkStart => self.work_start(id, ev.tag()),
+            EvKind::Arrival => self.arrival(id as usize),
+            EvKind::Attempt => self.attempt(id),
+            EvKind::HandlerDone => self.handler_done(id),
+            EvKind::SessionEnd => self.session_end(id),
+            EvKind::Scenario if ev.tag() == 0 => self.scenario_event(id as usize),
+            EvKind::Scenario => self.scenario_event_effective(id as usize),
         }
+    }
+
+    /// A session-end timer is valid when the user is connected and its session ends now; this
+    /// lets a reconnected session with the same end reuse a timer left by the dropped one.
+    fn session_timer_fires(&mut self, u: u32) -> bool {
+        let now = self.now;
+        let timeout = self.timeout;
+        let user = &mut self.users[u as usize];
+        if user.pending_end == now {
+            user.pending_end = NO_TIMER;
+        }
+        user.state == State::Connected && user.session_end(timeout) == now
     }
 
     /// Moves the clock to `t`: integrates the time-weighted measures and closes every sample
@@ -448,6 +540,10 @@ impl<'s> Engine<'s> {
         (a != NO_ASSOC).then_some(AssocId(u32::from(a)))
     }
 
+    pub fn connection_id(&self, u: u32) -> u64 {
+        self.connection_ids.get(u as usize).copied().unwrap_or(0)
+    }
+
     pub fn log_entry(&mut self, entry: LogEntry) {
         if let Some(log) = &mut self.log {
             log.push(entry);
@@ -463,9 +559,21 @@ impl<'s> Engine<'s> {
             .sum();
         self.users.capacity() * std::mem::size_of::<User>()
             + self.free.capacity() * 4
+            + self.connection_ids.capacity() * 8
             + self.queue.reserved_bytes()
             + self.pool.reserved_bytes()
             + self.fair.iter().map(|f| f.reserved_bytes()).sum::<usize>()
             + samples
     }
 }
+
+#[cfg(target_arch = "x86_64")]
+fn prefetch<T>(value: &T) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    // SAFETY: a prefetch is a hint: it reads no memory architecturally and cannot fault, and
+    // the pointer comes from a live reference. SSE is part of the x86_64 baseline.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast()) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn prefetch<T>(_value: &T) {}

@@ -21,10 +21,14 @@ pub(crate) enum EndCause {
 
 impl Engine<'_> {
     /// Sets the session-end timer: the earlier of the end of work and the maximum duration.
+    /// A timer already in the queue for that time is reused (see `Engine::session_timer_fires`).
     pub(crate) fn schedule_session_end(&mut self, u: u32) {
-        let user = &self.users[u as usize];
-        let end = user.work_end.min(user.since.saturating_add(self.timeout));
-        self.push_user(end, EvKind::SessionEnd, u);
+        let user = &mut self.users[u as usize];
+        let end = user.session_end(self.timeout);
+        if user.pending_end != end {
+            user.pending_end = end;
+            self.push(end, EvKind::SessionEnd, u, 0);
+        }
     }
 
     pub(crate) fn session_end(&mut self, u: u32) {
@@ -40,10 +44,10 @@ impl Engine<'_> {
     /// Guide, "maximum VPN session duration": with disconnect-on-timeout off, mutual and Active
     /// Directory clients reconnect at once; SAML users must log in again. With it on, everyone
     /// reconnects by hand.
+    /// The setting in force at the moment of the timeout applies ("changing the disconnect on
+    /// session timeout option applies the new setting to any currently open sessions").
     fn after_timeout(&mut self, u: u32) {
-        let endpoint = &self.sc.endpoint;
-        if !endpoint.disconnect_on_session_timeout
-            && endpoint.authentication.reconnects_automatically()
+        if !self.disconnect_on_timeout && self.sc.endpoint.authentication.reconnects_automatically()
         {
             self.users[u as usize].attempt = 0;
             self.users[u as usize].state = State::Waiting;
@@ -77,7 +81,7 @@ impl Engine<'_> {
         self.live[a] -= 1;
         self.live_total -= 1;
         self.pool.release(user.slot);
-        self.fair[a].remove(user.demand_kbps);
+        self.fair[a].remove(user.demand);
         self.refresh_below_floor(a);
         self.client_ms[user.pop as usize * self.live.len() + a] += self.now - user.since;
         if self.log.is_some() {
@@ -206,8 +210,14 @@ impl Engine<'_> {
                 self.health_changed();
             }
             EventKind::Modify {
-                changes, resets, ..
+                changes,
+                resets,
+                disconnect_on_session_timeout,
+                ..
             } => {
+                if let Some(v) = disconnect_on_session_timeout {
+                    self.disconnect_on_timeout = *v;
+                }
                 let names: Vec<&str> = changes.iter().map(|c| c.name()).collect();
                 let what = if *resets {
                     "resets every connection"
@@ -245,7 +255,6 @@ impl Engine<'_> {
                 self.end_session(u, EndCause::CutByTimeoutChange);
                 self.after_timeout(u);
             } else {
-                user.gen = user.gen.wrapping_add(1);
                 self.schedule_session_end(u);
             }
         }

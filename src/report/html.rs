@@ -1,0 +1,290 @@
+//! `report.html`: one self-contained page per run (styles inline, charts as inline SVG) that
+//! answers the planner's questions first — was anyone refused, when, why; peak concurrency
+//! against each limit; headroom; reachability gaps — then shows the charts and the scenario's
+//! parameters and seed.
+
+use std::fmt::Write as _;
+
+use crate::model::{AssocId, Scenario, HOUR};
+use crate::net::WeightedGap;
+use crate::sim::{FailureReason, RunResult};
+
+/// A chart embedded in the page.
+pub struct Figure {
+    pub stem: String,
+    pub title: String,
+    pub svg: String,
+}
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn pct(x: f64) -> String {
+    if x == 0.0 {
+        "0 %".into()
+    } else if x < 0.0001 {
+        format!("{:.4} %", x * 100.0)
+    } else {
+        format!("{:.2} %", x * 100.0)
+    }
+}
+
+fn clock(s: &Scenario, ms: u64) -> String {
+    let day = ms / (24 * HOUR);
+    let wd = s.start_weekday.plus(day).name();
+    format!(
+        "day {day} ({wd}) {:02}:{:02}",
+        (ms % (24 * HOUR)) / HOUR,
+        (ms % HOUR) / 60_000
+    )
+}
+
+const STYLE: &str = "body{font-family:-apple-system,Segoe UI,DejaVu Sans,Arial,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222}\
+h1{font-size:26px;margin-bottom:4px}h2{font-size:19px;margin-top:30px;border-bottom:1px solid #ddd;padding-bottom:4px}\
+.verdict{padding:12px 16px;border-radius:6px;font-size:17px;margin:14px 0}.ok{background:#e6f4ea;border:1px solid #9ccc9c}\
+.bad{background:#fdecea;border:1px solid #e7a39b}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:4px 10px;text-align:left;font-size:14px}\
+th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}figure{margin:18px 0}figcaption{font-weight:bold;margin-bottom:4px}\
+svg{max-width:100%;height:auto}.muted{color:#666;font-size:13px}code{background:#f4f4f4;padding:1px 4px}";
+
+/// Renders the page.
+pub fn render(
+    s: &Scenario,
+    r: &RunResult,
+    gaps: &[WeightedGap],
+    hash: &str,
+    figures: &[Figure],
+) -> String {
+    let sm = &r.summary;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>cvpnsim report: {}</title><style>{STYLE}</style></head><body>\n",
+        escape(&s.name)
+    );
+    let _ = writeln!(h, "<h1>{}</h1>", escape(&s.name));
+    if let Some(d) = &s.description {
+        let _ = writeln!(h, "<p>{}</p>", escape(d));
+    }
+    let _ = writeln!(h, "<p class=\"muted\">seed {} · replica {} · {} simulated · scenario sha256 <code>{}</code></p>", s.seed, sm.replica, crate::scenario::duration::format(s.duration), &hash[..hash.len().min(16)]);
+
+    // 1. Was anyone refused, when, why?
+    h.push_str("<h2>Was anyone refused?</h2>\n");
+    if sm.failures == 0 {
+        let _ = writeln!(h, "<div class=\"verdict ok\">No connection attempt was refused: {} attempts, all connected.</div>", sm.attempts);
+    } else {
+        let _ = writeln!(
+            h,
+            "<div class=\"verdict bad\">{} of {} finished attempts were refused (blocking probability {}); {} users gave up.</div>",
+            sm.failures,
+            sm.successes + sm.failures,
+            pct(sm.blocking_probability),
+            sm.gave_up
+        );
+        let first = r.samples.iter().find(|x| x.counts.failed() > 0);
+        let worst = r
+            .samples
+            .iter()
+            .max_by_key(|x| (x.counts.failed(), std::cmp::Reverse(x.start)));
+        if let (Some(f), Some(w)) = (first, worst) {
+            let _ = writeln!(
+                h,
+                "<p>First refusals in the interval starting {}; the most ({}) in the interval starting {}.</p>",
+                clock(s, f.start),
+                w.counts.failed(),
+                clock(s, w.start)
+            );
+        }
+        h.push_str("<table><tr><th>reason (connection log)</th><th>attempts</th><th>share of failures</th></tr>\n");
+        let mut reasons: Vec<(FailureReason, u64)> = FailureReason::ALL
+            .iter()
+            .map(|&x| (x, sm.failures_by_reason.0[x.index()]))
+            .filter(|x| x.1 > 0)
+            .collect();
+        reasons.sort_by_key(|x| std::cmp::Reverse(x.1));
+        for (reason, n) in reasons {
+            let _ = writeln!(
+                h,
+                "<tr><td><code>{}</code></td><td class=\"n\">{n}</td><td class=\"n\">{}</td></tr>",
+                reason.name(),
+                pct(n as f64 / sm.failures as f64)
+            );
+        }
+        h.push_str("</table>\n");
+    }
+
+    // 2. Peak concurrency against each limit, headroom.
+    h.push_str("<h2>Peak concurrency and headroom</h2>\n<table><tr><th>association</th><th>Availability Zone</th><th>peak live</th><th>limit (all healthy)</th><th>headroom</th></tr>\n");
+    let n = s.associations.len();
+    let total_limit = s.connection_limit(n);
+    let per_association = match s.endpoint.capacity_model {
+        crate::model::CapacityModel::EvenShare => total_limit / n.max(1) as u32,
+        crate::model::CapacityModel::Pooled => total_limit,
+    };
+    for (a, asum) in sm.associations.iter().enumerate() {
+        let limit = per_association;
+        let head = if limit > 0 {
+            1.0 - asum.peak_concurrency as f64 / limit as f64
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(&s.subnet_of(AssocId(a as u32)).id),
+            escape(&asum.availability_zone),
+            asum.peak_concurrency,
+            limit,
+            pct(head)
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<tr><th>endpoint</th><th></th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr></table>",
+        sm.peak_concurrency,
+        total_limit,
+        pct(if total_limit > 0 { 1.0 - sm.peak_concurrency as f64 / total_limit as f64 } else { 0.0 })
+    );
+    let _ = writeln!(
+        h,
+        "<p>Peak of {} live connections at {}; {} model.</p>",
+        sm.peak_concurrency,
+        clock(s, sm.peak_concurrency_at_ms),
+        match s.endpoint.capacity_model {
+            crate::model::CapacityModel::EvenShare =>
+                "even-share (each association holds total ÷ n)",
+            crate::model::CapacityModel::Pooled => "pooled (only the endpoint total counts)",
+        }
+    );
+    let addr_head = if sm.addresses_usable > 0 {
+        1.0 - sm.addresses_peak as f64 / sm.addresses_usable as f64
+    } else {
+        0.0
+    };
+    let _ = writeln!(
+        h,
+        "<p>Client addresses: peak {} of {} usable ({} of {}: half the block is reserved) — headroom {}{}.</p>",
+        sm.addresses_peak,
+        sm.addresses_usable,
+        s.endpoint.client_cidr_block,
+        1u64 << (32 - s.endpoint.client_cidr_block.prefix_len()),
+        pct(addr_head),
+        sm.time_to_address_exhaustion_ms.map_or(String::new(), |t| format!("; exhausted first at {}", clock(s, t)))
+    );
+    if sm.below_floor_connection_minutes > 0.0 {
+        let _ = writeln!(h, "<p>{:.0} connection-minutes below min(demand, {} Mbps); at most {} connections at once.</p>", sm.below_floor_connection_minutes, s.limits.per_connection_mbps, sm.below_floor_peak);
+    }
+
+    // 3. Reachability gaps.
+    h.push_str("<h2>Reachability gaps</h2>\n");
+    if gaps.is_empty() {
+        h.push_str("<div class=\"verdict ok\">Every population reaches every network it needs from every landing association.</div>\n");
+    } else {
+        h.push_str("<table><tr><th>population</th><th>network</th><th>failing landing associations</th><th>reason</th><th>share of client-time</th></tr>\n");
+        for g in gaps {
+            let failing: Vec<String> = g
+                .failing
+                .iter()
+                .map(|&a| escape(&s.subnet_of(a).id))
+                .collect();
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td></tr>",
+                escape(&s.populations[g.population.index()].name),
+                escape(&s.network(g.network).name),
+                failing.join(", "),
+                g.reason.name(),
+                pct(g.share())
+            );
+        }
+        h.push_str("</table>\n<p class=\"muted\">Share of client-time: of the time the population was connected, the part spent on associations from which the network cannot be reached (DNS round-robin decides the landing).</p>\n");
+    }
+
+    // 4. Charts.
+    h.push_str("<h2>Charts</h2>\n");
+    for f in figures {
+        let _ = writeln!(
+            h,
+            "<figure id=\"{}\"><figcaption>{}</figcaption>\n{}\n</figure>",
+            escape(&f.stem),
+            escape(&f.title),
+            strip_xml_header(&f.svg)
+        );
+    }
+
+    // 5. Parameters.
+    h.push_str("<h2>Scenario</h2>\n<table>\n");
+    let e = &s.endpoint;
+    let rows: Vec<(&str, String)> = vec![
+        ("client CIDR", e.client_cidr_block.to_string()),
+        (
+            "associations",
+            (0..n)
+                .map(|a| {
+                    format!(
+                        "{} ({})",
+                        s.subnet_of(AssocId(a as u32)).id,
+                        s.subnet_of(AssocId(a as u32)).availability_zone
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ("split tunnel", e.split_tunnel.to_string()),
+        ("authentication", e.authentication.names().join(" + ")),
+        (
+            "maximum session duration",
+            format!(
+                "{} h, disconnect on timeout {}",
+                e.session_timeout.hours(),
+                e.disconnect_on_session_timeout
+            ),
+        ),
+        (
+            "client connect handler",
+            e.client_connect_handler
+                .as_ref()
+                .map_or("none".into(), |c| {
+                    format!("{} (concurrency {})", c.function_name, c.concurrency)
+                }),
+        ),
+        (
+            "connection limit by associations",
+            s.limits
+                .connections_by_associations
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(" / "),
+        ),
+        (
+            "populations",
+            s.populations
+                .iter()
+                .map(|p| p.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (
+            "routes / authorization rules",
+            format!("{} / {}", s.routes.len(), s.authorization_rules.len()),
+        ),
+        ("events", s.events.len().to_string()),
+        ("seed", s.seed.to_string()),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(&v));
+    }
+    h.push_str("</table>\n<p class=\"muted\">Generated by cvpnsim. Same scenario and seed give the same page.</p>\n</body></html>\n");
+    h
+}
+
+fn strip_xml_header(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    }
+}

@@ -1,0 +1,290 @@
+//! Output files (DESIGN §10) and the results writer: formats as the guide names them, atomic
+//! writes, and no silent overwrite of another scenario's results.
+
+mod support;
+
+use std::fs;
+
+use cvpnsim::dist::Dist;
+use cvpnsim::model::*;
+use cvpnsim::report::files::OutputError;
+use cvpnsim::report::{self, RunOutput};
+use cvpnsim::scenario::fingerprint;
+use cvpnsim::sim::{self, RunResult, SimOptions};
+use support::*;
+
+fn small() -> Scenario {
+    let mut sc = endpoint(2);
+    sc.duration = 2 * HOUR;
+    sc.endpoint.authentication = Authentication::MutualAnd(UserAuth::ActiveDirectory);
+    sc.endpoint.client_connect_handler = Some(handler(Dist::Fixed(500.0), 3));
+    let mut pop = crowd(10, HOUR);
+    pop.retry = retries(2);
+    sc.populations.push(pop);
+    sc
+}
+
+fn result(sc: &Scenario) -> RunResult {
+    sim::simulate(
+        sc,
+        &SimOptions {
+            connection_log: true,
+            ..SimOptions::default()
+        },
+    )
+}
+
+fn render(sc: &Scenario, r: &RunResult, name: &str) -> String {
+    let hash = fingerprint(sc);
+    let out = RunOutput {
+        scenario: sc,
+        result: r,
+        scenario_hash: &hash,
+        gaps: &[],
+    };
+    let e = report::standard_exporters(true)
+        .into_iter()
+        .find(|e| e.file_name() == name)
+        .unwrap();
+    String::from_utf8(e.render(&out)).unwrap()
+}
+
+/// Guide, "Connection log entries": the keys of the example entry, in its order, then the keys
+/// the guide lists after it; handler throttling appears with the guide's reason string.
+#[test]
+fn connection_log_entries_use_the_guides_keys() {
+    let sc = small();
+    let r = result(&sc);
+    let text = render(&sc, &r, "connection-log.jsonl");
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let keys: Vec<&str> = text
+        .lines()
+        .next()
+        .unwrap()
+        .split("\",\"")
+        .map(|k| k.trim_start_matches("{\""))
+        .map(|k| k.split('"').next().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "connection-log-type",
+            "connection-attempt-status",
+            "connection-reset-status",
+            "connection-attempt-failure-reason",
+            "connection-id",
+            "client-vpn-endpoint-id",
+            "transport-protocol",
+            "connection-start-time",
+            "connection-last-update-time",
+            "client-ip",
+            "common-name",
+            "device-type",
+            "device-ip",
+            "port",
+            "ingress-bytes",
+            "egress-bytes",
+            "ingress-packets",
+            "egress-packets",
+            "connection-end-time",
+            "username",
+            "connection-duration-seconds",
+        ]
+    );
+    assert_eq!(first["connection-log-type"], "connection-attempt");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let throttled = lines
+        .iter()
+        .filter(|l| l["connection-attempt-failure-reason"] == "client-connect-handler-throttled")
+        .count();
+    assert_eq!(
+        throttled as u64,
+        r.summary.failures_by_reason.0[sim::FailureReason::HandlerThrottled.index()]
+    );
+    assert!(throttled > 0);
+    // Three handler slots for ten simultaneous users: the first three connect at 00:00:00.5.
+    let ok: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["connection-attempt-status"] == "successful")
+        .collect();
+    assert_eq!(ok[0]["connection-start-time"], "2024-01-01 00:00:00");
+    assert_eq!(ok[0]["client-ip"], "10.100.128.0");
+    assert_eq!(ok[0]["common-name"], ok[0]["username"]);
+    // An ended connection repeats the id with its end time and duration.
+    let ended: Vec<&&serde_json::Value> = ok
+        .iter()
+        .filter(|l| l["connection-end-time"] != "NA")
+        .collect();
+    assert!(!ended.is_empty());
+    let id = &ended[0]["connection-id"];
+    assert_eq!(
+        lines.iter().filter(|l| &l["connection-id"] == id).count(),
+        2
+    );
+    assert_eq!(ended[0]["connection-duration-seconds"], "3599");
+}
+
+/// Guide, "CloudWatch metrics": the metric names, one row per five-minute period.
+#[test]
+fn metrics_use_cloudwatch_names_per_five_minutes() {
+    let mut sc = small();
+    sc.sample_interval = 10 * MINUTE;
+    let r = result(&sc);
+    let text = render(&sc, &r, "metrics.csv");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "Timestamp,period_start_ms,ActiveConnectionsCount,AuthenticationFailures,ClientConnectHandlerTimeouts,\
+         ClientConnectHandlerInvalidResponses,ClientConnectHandlerOtherExecutionErrors,\
+         ClientConnectHandlerThrottlingErrors,ClientConnectHandlerDeniedConnections,\
+         ClientConnectHandlerFailedServiceErrors"
+    );
+    assert_eq!(lines.count(), 24, "2 h in 5-minute periods");
+    assert_eq!(
+        r.samples.len(),
+        12,
+        "the time series follows sample_interval"
+    );
+    let throttled: u64 = r
+        .metric_samples
+        .iter()
+        .map(|s| s.counts.failures_of(sim::FailureReason::HandlerThrottled))
+        .sum();
+    assert_eq!(
+        throttled,
+        r.summary.failures_by_reason.0[sim::FailureReason::HandlerThrottled.index()]
+    );
+}
+
+#[test]
+fn timeseries_has_a_column_per_association_and_reason() {
+    let sc = small();
+    let r = result(&sc);
+    let text = render(&sc, &r, "timeseries.csv");
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    for col in [
+        "active_subnet-a",
+        "active_subnet-b",
+        "limit_subnet-a",
+        "client-cidr-exhausted",
+        "handler_in_flight",
+        "below_floor",
+    ] {
+        assert!(header.contains(&col), "{col}");
+    }
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 24);
+    assert!(rows.iter().all(|r| r.len() == header.len()));
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    assert_eq!(rows[0][col("limit_subnet-a")], "18250");
+    assert_eq!(rows[0][col("time")], "2024-01-01 00:00:00");
+}
+
+#[test]
+fn summary_records_the_hash_seed_and_marks() {
+    let mut sc = small();
+    sc.events
+        .push(outage(&sc, 0, 30 * MINUTE, Some(10 * MINUTE)));
+    let r = result(&sc);
+    let v: serde_json::Value = serde_json::from_str(&render(&sc, &r, "summary.json")).unwrap();
+    assert_eq!(v["scenario_hash"], fingerprint(&sc));
+    assert_eq!(v["seed"], 7);
+    assert_eq!(v["marks"][0]["kind"], "az-outage-start");
+    assert_eq!(v["marks"][1]["at_ms"], 40 * MINUTE);
+    assert_eq!(
+        v["failures_by_reason"]["client-connect-handler-throttled"],
+        r.summary.failures_by_reason.0[3]
+    );
+}
+
+fn write(
+    dir: &std::path::Path,
+    sc: &Scenario,
+    log: bool,
+    force: bool,
+) -> Result<Vec<std::path::PathBuf>, OutputError> {
+    let r = result(sc);
+    let hash = fingerprint(sc);
+    let out = RunOutput {
+        scenario: sc,
+        result: &r,
+        scenario_hash: &hash,
+        gaps: &[],
+    };
+    report::write_results(
+        dir,
+        &out,
+        &report::standard_exporters(log),
+        &[("extra.txt".to_string(), b"x".to_vec())],
+        force,
+    )
+}
+
+#[test]
+fn writer_refuses_another_scenarios_results_unless_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("results");
+    let sc = small();
+    let written = write(&dir, &sc, true, false).unwrap();
+    let names: Vec<_> = written
+        .iter()
+        .map(|p| p.file_name().unwrap().to_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "timeseries.csv",
+            "metrics.csv",
+            "reachability.csv",
+            "connection-log.jsonl",
+            "extra.txt",
+            "summary.json"
+        ],
+        "summary last"
+    );
+    write(&dir, &sc, true, false).expect("the same scenario may overwrite its own results");
+
+    let mut other = small();
+    other.seed = 99;
+    let err = write(&dir, &other, true, false).unwrap_err();
+    assert!(matches!(err, OutputError::Foreign { .. }));
+    assert!(err.to_string().contains("--force"), "{err}");
+    write(&dir, &other, false, true).expect("--force overwrites");
+    assert!(
+        !dir.join("connection-log.jsonl").exists(),
+        "a stale log of the earlier run is removed"
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(v["scenario_hash"], fingerprint(&other));
+    let names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.contains(".partial-")),
+        "no temporary file left: {names:?}"
+    );
+}
+
+/// A folder of files cvpnsim did not write is not taken over without `--force`.
+#[test]
+fn writer_refuses_a_folder_of_other_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
+    let err = write(tmp.path(), &small(), false, false).unwrap_err();
+    assert!(matches!(err, OutputError::Foreign { .. }), "{err}");
+    write(tmp.path(), &small(), false, true).unwrap();
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("notes.txt")).unwrap(),
+        "mine",
+        "only our own files are replaced"
+    );
+}
