@@ -1,15 +1,16 @@
-//! Calibrate → run → compare: a known scenario is run by the engine with its connection log on,
-//! the log is written in the guide's format ("Connection log entries"), calibration fits a
-//! population to it, and the fitted parameters and a run of the calibrated scenario are compared
-//! with the known ones within the tolerances stated in each test.
-
-use std::fmt::Write as _;
+//! Calibrate → run → compare: a known scenario is run by the engine with its connection log on
+//! (written in the guide's format, "Connection log entries", by the run's own exporter),
+//! calibration fits a population to it, and the fitted parameters and a run of the calibrated
+//! scenario are compared with the known ones within the tolerances stated in each test. The last
+//! test does the same through the command line: `run`, `calibrate --base`, `run`.
 
 use cvpnsim::dist::Dist;
 use cvpnsim::import::aws::Text;
 use cvpnsim::import::calibrate::{self, ArrivalModel, CalibrateOptions, Calibration};
-use cvpnsim::import::logs::{self, format_time};
+use cvpnsim::import::logs;
 use cvpnsim::model::*;
+use cvpnsim::report::connlog::ConnectionLog;
+use cvpnsim::report::{Exporter, RunOutput};
 use cvpnsim::sim::{self, RunResult, SimOptions};
 
 const ENDPOINT: &str = r#"
@@ -60,41 +61,17 @@ fn run(s: &Scenario) -> RunResult {
     )
 }
 
-/// The run's connection log in the guide's format: one `connection-attempt` entry per attempt
-/// and one more, with the end time, for each connection that ended. Day 0 is 2024-01-01 plus
-/// the scenario's start weekday (2024-01-01 was a Monday).
+/// The run's connection log as `cvpnsim run` writes it (`connection-log.jsonl`, the guide's
+/// format: one `connection-attempt` entry per attempt and one more, with the end time, for each
+/// connection that ended).
 fn connection_log(s: &Scenario, r: &RunResult) -> String {
-    let day0 = (19_723 + s.start_weekday.index() as i64) * 86_400;
-    let time = |ms: Millis| format_time(day0 + (ms / 1000) as i64);
-    let mut out = String::new();
-    for e in &r.connection_log {
-        let user = format!("{}-{:06}", s.populations[e.population.index()].name, e.user);
-        let line = serde_json::json!({
-            "connection-log-type": "connection-attempt",
-            "connection-attempt-status": if e.failure.is_some() { "failed" } else { "successful" },
-            "connection-reset-status": "NA",
-            "connection-attempt-failure-reason": e.failure.map_or("NA", |f| f.name()),
-            "connection-id": format!("cvpn-connection-{:017x}", e.connection_id),
-            "client-vpn-endpoint-id": s.endpoint.id,
-            "transport-protocol": s.endpoint.transport_protocol.name(),
-            "connection-start-time": time(e.start),
-            "connection-last-update-time": time(e.at),
-            "client-ip": e.client_ip.map_or("NA".to_string(), |ip| ip.to_string()),
-            "common-name": "NA",
-            "device-type": "NA",
-            "device-ip": "NA",
-            "port": s.endpoint.vpn_port.to_string(),
-            "ingress-bytes": "0",
-            "egress-bytes": "0",
-            "ingress-packets": "0",
-            "egress-packets": "0",
-            "connection-end-time": e.end.map_or("NA".to_string(), time),
-            "username": user,
-            "connection-duration-seconds": e.end.map_or("NA".to_string(), |t| ((t - e.start) / 1000).to_string()),
-        });
-        let _ = writeln!(out, "{line}");
-    }
-    out
+    let out = RunOutput {
+        scenario: s,
+        result: r,
+        scenario_hash: "",
+        gaps: &[],
+    };
+    String::from_utf8(ConnectionLog.render(&out)).unwrap()
 }
 
 fn calibrate_from(s: &Scenario, r: &RunResult, model: ArrivalModel) -> Calibration {
@@ -246,5 +223,91 @@ fn a_workday_population_survives_run_calibrate_run() {
         "{} vs {}",
         b.peak_concurrency,
         a.peak_concurrency
+    );
+}
+
+fn cvpnsim(args: &[&str], dir: &std::path::Path) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cvpnsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    err
+}
+
+fn summary(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_commands_run_calibrate_and_run_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = format!(
+        "name = \"cli\"\nseed = 11\nduration = \"7d\"\n{ENDPOINT}\n\
+         [[population]]\nname = \"staff\"\ngroups = [\"S-staff\"]\n\
+         arrivals = {{ profile = [{{ at = \"00:00\", per_hour = 10 }}, {{ at = \"08:00\", \
+         per_hour = 150 }}, {{ at = \"18:00\", per_hour = 20 }}], repeat = \"1d\", session = \
+         {{ exponential = {{ mean = \"40m\" }} }} }}\n"
+    );
+    std::fs::write(tmp.path().join("known.toml"), text).unwrap();
+    cvpnsim(
+        &["run", "known.toml", "--out", "first", "--quiet"],
+        tmp.path(),
+    );
+    cvpnsim(
+        &[
+            "calibrate",
+            "first/connection-log.jsonl",
+            "--base",
+            "known.toml",
+            "-o",
+            "fit",
+        ],
+        tmp.path(),
+    );
+    let fitted = cvpnsim::scenario::load_file(&tmp.path().join("fit/scenario.toml"))
+        .unwrap()
+        .scenario;
+    assert_eq!(fitted.populations[0].groups, ["S-staff"]);
+    let Arrivals::Poisson { session, .. } = &fitted.populations[0].arrivals else {
+        panic!()
+    };
+    // ~12,000 exponential sessions: the mean's standard error is 0.9 %; within 4 %.
+    assert!(
+        (session.mean() / (40.0 * MINUTE as f64) - 1.0).abs() < 0.04,
+        "{session:?}"
+    );
+    cvpnsim(
+        &["run", "fit/scenario.toml", "--out", "second", "--quiet"],
+        tmp.path(),
+    );
+    let (a, b) = (
+        summary(&tmp.path().join("first/summary.json")),
+        summary(&tmp.path().join("second/summary.json")),
+    );
+    let rel = |k: &str| {
+        let (x, y) = (a[k].as_f64().unwrap(), b[k].as_f64().unwrap());
+        (y / x - 1.0).abs()
+    };
+    // Attempts and time-averaged concurrency within 5 %, the peak within 10 %.
+    assert!(
+        rel("attempts") < 0.05,
+        "{} vs {}",
+        a["attempts"],
+        b["attempts"]
+    );
+    assert!(
+        rel("mean_concurrency") < 0.05,
+        "{} vs {}",
+        a["mean_concurrency"],
+        b["mean_concurrency"]
+    );
+    assert!(
+        rel("peak_concurrency") < 0.10,
+        "{} vs {}",
+        a["peak_concurrency"],
+        b["peak_concurrency"]
     );
 }
