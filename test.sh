@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Every test of cvpnsim, as CI runs it:
+#   1. the Rust test suites (unit, integration, property and statistical tests);
+#   2. the analysis notebook, executed headlessly against two fresh runs;
+#   3. the run report opened in headless Chromium.
+# Installs what it needs first: the notebook's pinned Python packages into .venv, and Debian's
+# chromium when missing (as root, through apt-get).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test 2>&1 | tee "$log"
+passed=$(grep -E '^test result:' "$log" | awk '{s += $4} END {print s + 0}')
+
+echo "--- notebook and report against fresh runs"
+cargo build --release --quiet
+runs=$(mktemp -d)
+./target/release/cvpnsim run scenarios/two-az-workday.toml --out "$runs/a" --quiet
+./target/release/cvpnsim run scenarios/two-az-workday.toml --seed 7 --out "$runs/b" --quiet
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -r notebooks/requirements.txt
+CVPNSIM_RUN="$runs/a" CVPNSIM_COMPARE="$runs/b" MPLBACKEND=Agg \
+  .venv/bin/python notebooks/execute.py notebooks/analysis.ipynb
+passed=$((passed + 1))
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium (Debian package) for the report check"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "the report check needs chromium: apt-get install chromium" >&2
+    exit 1
+  fi
+fi
+.ci/check-report.sh "$runs/a"
+passed=$((passed + 1))
+rm -rf "$runs"
+
+echo "all tests: $passed passed, 0 failed"
