@@ -34,6 +34,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Run a what-if grid of variants × replicas in parallel.
     Sweep(SweepArgs),
+    /// Gate a configuration in CI: exit 0 when every expectation holds, 1 when one fails.
+    Check(CheckArgs),
     /// Combine the folders of a sharded sweep into the files a single run writes.
     Merge(MergeArgs),
     /// Write a scenario from an existing endpoint's configuration (AWS CLI output or a
@@ -273,4 +275,16 @@ pub struct RunArgs {
     /// Print only errors.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Scenario file (TOML or JSON).
+    pub file: PathBuf,
+    /// Expectations file (see docs/check.md).
+    #[arg(long, value_name = "EXPECT.toml")]
+    pub expect: PathBuf,
+    /// Also write the outcome as JUnit XML for CI systems.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }

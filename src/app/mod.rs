@@ -2,6 +2,7 @@
 //! results into exit codes. One file per command.
 
 mod calibrate;
+mod check;
 mod diff;
 mod import;
 mod merge;
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Reach(args) => reach::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Rules => {

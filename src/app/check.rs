@@ -1,0 +1,160 @@
+//! `cvpnsim check FILE --expect EXPECT.toml [--junit OUT.xml]`: simulate the scenario (every
+//! replica the expectations ask for, and once more per Availability Zone lost when survival is
+//! asked), evaluate the expectations, print a concise report naming each failed assertion with
+//! the measured value, and exit 0 when all hold, 1 when any fails, 2 on bad input.
+
+use std::process::ExitCode;
+
+use rayon::prelude::*;
+
+use super::AppError;
+use crate::check::expect::{self, Expectations};
+use crate::check::verdict::{self, Gap, Observation};
+use crate::cli::CheckArgs;
+use crate::model::{Event, EventKind, Scenario};
+use crate::net::{weighted_gaps, Matrix};
+use crate::scenario;
+use crate::sim::{simulate, FailureReason, SimOptions};
+
+pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
+    let loaded = scenario::load_file(&args.file).map_err(|e| AppError::usage(e.to_string()))?;
+    let sc = loaded.scenario;
+    let text = std::fs::read_to_string(&args.expect)
+        .map_err(|e| AppError::usage(format!("cannot read {}: {e}", args.expect.display())))?;
+    let reasons: Vec<&str> = FailureReason::ALL.iter().map(|r| r.name()).collect();
+    let exp = expect::parse(&args.expect.display().to_string(), &text, &reasons)
+        .map_err(|e| AppError::usage(e.to_string()))?;
+    check_names(&sc, &exp, &args.expect.display().to_string())?;
+
+    let observations = observe(&sc, &exp);
+    let outcomes = verdict::evaluate(&exp, &observations);
+    if outcomes.is_empty() {
+        return Err(AppError::usage(format!(
+            "{}: no expectation to check",
+            args.expect.display()
+        )));
+    }
+    print!("{}", verdict::text(&outcomes));
+    if let Some(path) = &args.junit {
+        let xml = verdict::junit(&sc.name, &outcomes);
+        crate::report::files::write_atomic(path, xml.as_bytes()).map_err(|e| AppError {
+            message: format!("cannot write {}: {e}", path.display()),
+            code: 2,
+        })?;
+    }
+    Ok(ExitCode::from(if outcomes.iter().all(|o| o.passed) {
+        0
+    } else {
+        1
+    }))
+}
+
+/// Every (population, network) pair named in the expectations exists in the scenario.
+fn check_names(sc: &Scenario, e: &Expectations, file: &str) -> Result<(), AppError> {
+    for (pop, net) in &e.reachable {
+        let p = sc.populations.iter().find(|p| &p.name == pop).ok_or_else(|| {
+            let known: Vec<&str> = sc.populations.iter().map(|p| p.name.as_str()).collect();
+            AppError::usage(format!("{file}: reachable: population `{pop}` is not in the scenario (populations: {})", known.join(", ")))
+        })?;
+        let needed: Vec<&str> = p
+            .needs
+            .iter()
+            .map(|n| sc.network(*n).name.as_str())
+            .collect();
+        if !needed.contains(&net.as_str()) {
+            return Err(AppError::usage(format!(
+                "{file}: reachable: population `{pop}` does not need `{net}` in the scenario (its needs: {})",
+                needed.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The scenario with every association of `zone` lost at `at`, for the rest of the run.
+fn without_zone(sc: &Scenario, zone: &str, at: u64) -> Scenario {
+    let mut s = sc.clone();
+    let associations = (0..s.associations.len())
+        .filter(|&a| {
+            s.subnet_of(crate::model::AssocId(a as u32))
+                .availability_zone
+                == zone
+        })
+        .map(|a| crate::model::AssocId(a as u32))
+        .collect();
+    s.events.push(Event {
+        at,
+        kind: EventKind::AzOutage {
+            availability_zone: zone.to_string(),
+            associations,
+            duration: None,
+        },
+        description: Some(format!("{zone} lost (check)")),
+    });
+    s.events.sort_by_key(|e| e.at);
+    s
+}
+
+fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
+    let matrix = Matrix::all_live(sc);
+    let mut zones: Vec<String> = Vec::new();
+    for a in 0..sc.associations.len() {
+        let z = &sc
+            .subnet_of(crate::model::AssocId(a as u32))
+            .availability_zone;
+        if !zones.contains(z) {
+            zones.push(z.clone());
+        }
+    }
+    (0..e.replicas)
+        .into_par_iter()
+        .map(|replica| {
+            let opts = SimOptions {
+                replica,
+                ..SimOptions::default()
+            };
+            let r = simulate(sc, &opts);
+            let s = &r.summary;
+            let gaps = weighted_gaps(&matrix, &r.client_ms)
+                .into_iter()
+                .map(|g| Gap {
+                    population: sc.populations[g.population.index()].name.clone(),
+                    network: sc.network(g.network).name.clone(),
+                    associations: g
+                        .failing
+                        .iter()
+                        .map(|&a| sc.subnet_of(a).id.clone())
+                        .collect(),
+                    reason: g.reason.name().to_string(),
+                    client_time_share: g.share(),
+                })
+                .collect();
+            let az_loss = match &e.survive_az_loss {
+                None => Vec::new(),
+                Some(loss) => zones
+                    .par_iter()
+                    .map(|z| {
+                        let lost = simulate(
+                            &without_zone(sc, z, loss.at.min(sc.duration.saturating_sub(1))),
+                            &opts,
+                        );
+                        (z.clone(), lost.summary.blocking_probability)
+                    })
+                    .collect(),
+            };
+            Observation {
+                replica,
+                blocking_probability: s.blocking_probability,
+                refusals: FailureReason::ALL
+                    .iter()
+                    .map(|r| (r.name().to_string(), s.failures_by_reason.0[r.index()]))
+                    .collect(),
+                peak_addresses_used: s.addresses_peak as u64,
+                usable_addresses: s.addresses_usable as u64,
+                below_floor_minutes: s.below_floor_connection_minutes,
+                gaps,
+                az_loss,
+            }
+        })
+        .collect()
+}
