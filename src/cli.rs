@@ -135,6 +135,10 @@ pub struct PlanArgs {
     /// Keep the peak within the limit with any one Availability Zone lost.
     #[arg(long)]
     pub survive_az_loss: bool,
+    /// Confirm the plan by simulating this scenario with the planned client CIDR and
+    /// associations, then again with each Availability Zone lost at the peak.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
