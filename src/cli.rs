@@ -38,6 +38,83 @@ pub enum Command {
     Check(CheckArgs),
     /// Combine the folders of a sharded sweep into the files a single run writes.
     Merge(MergeArgs),
+    /// Write a scenario from an existing endpoint's configuration (AWS CLI output or a
+    /// Terraform plan); exit 0 valid, 1 not importable or invalid, 2 unreadable.
+    Import(ImportArgs),
+    /// Fit a population (arrivals, session lengths, failures, reconnects) to connection logs
+    /// and write it with a fit report and a chart.
+    Calibrate(CalibrateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub source: ImportSource,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// From the JSON the AWS CLI prints for the describe-client-vpn-* calls.
+    Aws(ImportAwsArgs),
+    /// From `terraform show -json` of a plan (or of the state).
+    Terraform(ImportTerraformArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportAwsArgs {
+    /// Output of `aws ec2 describe-client-vpn-endpoints`.
+    #[arg(long, value_name = "FILE")]
+    pub endpoints: PathBuf,
+    /// Output of `aws ec2 describe-client-vpn-target-networks`.
+    #[arg(long, value_name = "FILE")]
+    pub target_networks: PathBuf,
+    /// Output of `aws ec2 describe-client-vpn-routes`.
+    #[arg(long, value_name = "FILE")]
+    pub routes: PathBuf,
+    /// Output of `aws ec2 describe-client-vpn-authorization-rules`.
+    #[arg(long, value_name = "FILE")]
+    pub authorization_rules: PathBuf,
+    /// Output of `aws ec2 describe-subnets` (Availability Zones and CIDR blocks).
+    #[arg(long, value_name = "FILE")]
+    pub subnets: Option<PathBuf>,
+    /// Output of `aws ec2 describe-vpcs` (CIDR blocks and tenancy).
+    #[arg(long, value_name = "FILE")]
+    pub vpcs: Option<PathBuf>,
+    /// The endpoint to import when the endpoints file lists several.
+    #[arg(long, value_name = "ID")]
+    pub endpoint_id: Option<String>,
+    #[command(flatten)]
+    pub output: ImportOutput,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportTerraformArgs {
+    /// `terraform show -json PLANFILE > plan.json` (or `terraform show -json` of the state).
+    pub plan: PathBuf,
+    /// Address of the aws_ec2_client_vpn_endpoint to import when the plan has several.
+    #[arg(long, value_name = "ADDRESS")]
+    pub endpoint: Option<String>,
+    /// Output of `aws ec2 describe-subnets`, for subnets the plan only refers to by id.
+    #[arg(long, value_name = "FILE")]
+    pub subnets: Option<PathBuf>,
+    /// Output of `aws ec2 describe-vpcs`, for a VPC the plan only refers to by id.
+    #[arg(long, value_name = "FILE")]
+    pub vpcs: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: ImportOutput,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportOutput {
+    /// Scenario file to write (`-` for standard output); default `<name>.toml`.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Scenario name (default: the endpoint's id or address).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -58,6 +135,10 @@ pub struct PlanArgs {
     /// Keep the peak within the limit with any one Availability Zone lost.
     #[arg(long)]
     pub survive_az_loss: bool,
+    /// Confirm the plan by simulating this scenario with the planned client CIDR and
+    /// associations, then again with each Availability Zone lost at the peak.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
@@ -127,6 +208,53 @@ pub struct MergeArgs {
     /// Replace results of another scenario in the output folder.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// Connection-log entries: JSON lines as in the guide, a CloudWatch Logs export
+    /// (`aws logs filter-log-events` / `get-log-events` JSON, or `TIMESTAMP {json}` lines),
+    /// or `aws ec2 describe-client-vpn-connections` output.
+    #[arg(required = true)]
+    pub logs: Vec<PathBuf>,
+    /// Folder for population.toml, report.md, arrivals.png and sessions.png (and
+    /// scenario.toml with --base).
+    #[arg(short, long, value_name = "DIR", default_value = "calibration")]
+    pub out_dir: PathBuf,
+    /// A scenario whose populations are replaced by the fitted one, written as scenario.toml.
+    #[arg(long, value_name = "SCENARIO")]
+    pub base: Option<PathBuf>,
+    /// Name of the fitted population.
+    #[arg(long, default_value = "calibrated")]
+    pub name: String,
+    /// The users' offset from UTC (the logs' clock), e.g. `+02:00` or `-05:00`.
+    #[arg(
+        long,
+        value_name = "OFFSET",
+        default_value = "+00:00",
+        allow_hyphen_values = true
+    )]
+    pub utc_offset: String,
+    /// Attempts of one user closer than this are one work session (retries, reconnects).
+    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    pub chain_gap: String,
+    /// Arrival model: `auto` chooses by the criterion in the report.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub model: CalibrateModel,
+    /// Replace output files that exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The arrival model calibrate fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CalibrateModel {
+    /// Workday when users are identified and each starts at most once a day, else Poisson.
+    Auto,
+    /// Open Poisson arrivals with a rate for each hour of the week.
+    Poisson,
+    /// A closed population of identified users with a workday start and length.
+    Workday,
 }
 
 #[derive(Debug, clap::Args)]

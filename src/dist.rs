@@ -42,11 +42,61 @@ pub fn unit(rng: &mut impl RngCore) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// A standard normal draw (Box–Muller, one value per call).
+/// A standard normal draw by inversion: one uniform through the inverse normal CDF (P. J.
+/// Acklam's rational approximation, relative error below 1.2e-9). The central 95 % of draws need
+/// no transcendental function, which makes it cheaper than Box–Muller on the engine's hot path.
 pub fn standard_normal(rng: &mut impl RngCore) -> f64 {
-    let u1 = 1.0 - unit(rng); // (0, 1]
-    let u2 = unit(rng);
-    libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(2.0 * std::f64::consts::PI * u2)
+    // (0, 1): never exactly 0, where the inverse is infinite.
+    let p = (unit(rng) * (1u64 << 53) as f64 + 0.5) / (1u64 << 53) as f64;
+    inverse_normal_cdf(p)
+}
+
+/// Φ⁻¹(p) for p in (0, 1).
+pub fn inverse_normal_cdf(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    const LOW: f64 = 0.024_25;
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < LOW {
+        tail(libm::sqrt(-2.0 * libm::log(p)))
+    } else if p > 1.0 - LOW {
+        -tail(libm::sqrt(-2.0 * libm::log(1.0 - p)))
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
 }
 
 impl Dist {
@@ -178,6 +228,36 @@ mod tests {
             let rel = (m - d.mean()).abs() / d.mean();
             assert!(rel < 0.02, "{d:?}: sample mean {m} vs {}", d.mean());
         }
+    }
+
+    #[test]
+    fn inverse_normal_cdf_matches_known_quantiles() {
+        for (p, z) in [
+            (0.5, 0.0),
+            (0.975, 1.959_963_984_540_054),
+            (0.99, 2.326_347_874_040_841),
+            (0.001, -3.090_232_306_167_813),
+            (0.841_344_746_068_543, 1.0),
+        ] {
+            let got = inverse_normal_cdf(p);
+            assert!((got - z).abs() < 1e-8, "Φ⁻¹({p}) = {got}, expected {z}");
+        }
+    }
+
+    #[test]
+    fn standard_normal_has_unit_variance() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let n = 200_000;
+        let xs: Vec<f64> = (0..n).map(|_| standard_normal(&mut rng)).collect();
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
+        // Standard errors: 0.0022 for the mean, 0.0032 for the variance.
+        assert!(
+            mean.abs() < 0.01 && (var - 1.0).abs() < 0.015,
+            "mean {mean}, variance {var}"
+        );
+        let beyond = xs.iter().filter(|x| x.abs() > 1.959_964).count() as f64 / n as f64;
+        assert!((beyond - 0.05).abs() < 0.003, "{beyond}");
     }
 
     #[test]

@@ -9,12 +9,15 @@
 //! - [`net`]: reachability: route tables, authorization, explained verdicts;
 //! - [`report`]: results rendered into files (charts included);
 //! - [`plan`], [`sweep`], [`check`]: capacity planning, what-if grids, regression checks;
+//! - [`import`]: scenarios from AWS CLI output and Terraform plans, populations from connection
+//!   logs;
 //! - [`app`] and [`cli`]: the command line (arguments, dispatch, exit codes).
 
 pub mod app;
 pub mod check;
 pub mod cli;
 pub mod dist;
+pub mod import;
 pub mod model;
 pub mod net;
 pub mod plan;

@@ -217,3 +217,37 @@ fn plan_reproduces_the_guides_sizing_example() {
     assert_eq!(v["client_cidr_prefix"], 18);
     assert_eq!(v["associations"], 2);
 }
+
+#[test]
+fn plan_from_a_scenario_confirms_by_simulation() {
+    // Guide, "Client VPN scaling considerations": 8,000 users on /18 and two associations hold,
+    // also with either Availability Zone lost at the peak.
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/guide-sizing-8000.toml"
+    );
+    let out = cvpnsim(&[
+        "plan",
+        "--connections",
+        "8000",
+        "--survive-az-loss",
+        "--from",
+        scenario,
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["simulated"]["as_planned"]["peak_concurrency"], 8000);
+    assert_eq!(v["simulated"]["as_planned"]["capacity_refusals"], 0);
+    assert_eq!(v["simulated"]["zone_lost"].as_array().unwrap().len(), 2);
+    // Planning for too small a peak is caught by the simulation: exit 1, capacity refusals.
+    let small = Command::new(env!("CARGO_BIN_EXE_cvpnsim"))
+        .args(["plan", "--connections", "3000", "--from", scenario])
+        .output()
+        .unwrap();
+    assert_eq!(small.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&small.stdout);
+    assert!(
+        text.contains("/19") && text.contains("peak 4096 connections"),
+        "{text}"
+    );
+}

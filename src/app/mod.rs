@@ -1,8 +1,10 @@
 //! The application layer: turns parsed command-line arguments into calls of the library and
 //! results into exit codes. One file per command.
 
+mod calibrate;
 mod check;
 mod diff;
+mod import;
 mod merge;
 mod plan;
 mod progress;
@@ -42,6 +44,8 @@ impl std::fmt::Display for AppError {
 pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Reach(args) => reach::run(&args),
         Command::Diff(args) => diff::run(&args),

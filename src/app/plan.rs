@@ -1,15 +1,27 @@
-//! `cvpnsim plan --connections PEAK [--survive-az-loss]`: the smallest client CIDR and number of
-//! associations for a peak, with the reasoning.
+//! `cvpnsim plan --connections PEAK [--survive-az-loss] [--from FILE]`: the smallest client CIDR
+//! and number of associations for a peak, with the reasoning; with a scenario, a simulated
+//! confirmation of the plan, including each Availability Zone lost at the peak.
 
 use std::process::ExitCode;
 
+use rayon::prelude::*;
+
 use super::AppError;
 use crate::cli::PlanArgs;
-use crate::model::Limits;
+use crate::model::{AssocId, Event, EventKind, Limits, Scenario};
 use crate::plan::{plan, Plan, PlanRequest};
+use crate::scenario::{self, diag::Source, node::Value};
+use crate::sim::{simulate, FailureReason, SimOptions, Summary};
+use crate::sweep::grid;
 
 pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
-    let limits = Limits::default();
+    let base = match &args.from {
+        Some(path) => Some(load_planned(path)?),
+        None => None,
+    };
+    let limits = base
+        .as_ref()
+        .map_or_else(Limits::default, |(s, _)| s.limits.clone());
     let req = PlanRequest {
         peak: args.connections,
         survive_az_loss: args.survive_az_loss,
@@ -19,12 +31,160 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
         message: e.to_string(),
         code: 1,
     })?;
+    let confirmation = match base {
+        None => None,
+        Some((_, path)) => Some(confirm(&p, &path)?),
+    };
     if args.json {
-        println!("{}", to_json(&p));
+        println!("{}", to_json(&p, confirmation.as_ref()));
     } else {
         print!("{}", to_text(&p));
+        if let Some(c) = &confirmation {
+            print!("{}", c.text());
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    let ok = confirmation
+        .as_ref()
+        .is_none_or(|c| c.holds(args.survive_az_loss));
+    Ok(ExitCode::from(if ok { 0 } else { 1 }))
+}
+
+fn load_planned(path: &std::path::Path) -> Result<(Scenario, std::path::PathBuf), AppError> {
+    let loaded = scenario::load_file(path).map_err(|e| AppError::usage(e.to_string()))?;
+    Ok((loaded.scenario, path.to_path_buf()))
+}
+
+/// What the simulation of the planned endpoint showed.
+pub struct Confirmation {
+    pub scenario: String,
+    pub planned: Summary,
+    /// (zone lost, summary of that run).
+    pub zone_lost: Vec<(String, Summary)>,
+    pub capacity_reasons: Vec<&'static str>,
+}
+
+fn capacity_refusals(s: &Summary) -> u64 {
+    [
+        FailureReason::AssociationAtCapacity,
+        FailureReason::EndpointAtCapacity,
+        FailureReason::ClientCidrExhausted,
+        FailureReason::NoHealthyAssociation,
+    ]
+    .iter()
+    .map(|r| s.failures_by_reason.0[r.index()])
+    .sum()
+}
+
+impl Confirmation {
+    fn holds(&self, survive: bool) -> bool {
+        capacity_refusals(&self.planned) == 0
+            && (!survive
+                || self
+                    .zone_lost
+                    .iter()
+                    .all(|(_, s)| capacity_refusals(s) == 0))
+    }
+
+    fn text(&self) -> String {
+        let mut out = format!(
+            "simulated confirmation ({}; capacity refusals = {}):\n",
+            self.scenario,
+            self.capacity_reasons.join(" + ")
+        );
+        let line = |s: &Summary| {
+            format!(
+                "peak {} connections, {} capacity refusals, blocking {:.4} %",
+                s.peak_concurrency,
+                capacity_refusals(s),
+                s.blocking_probability * 100.0
+            )
+        };
+        out.push_str(&format!("  as planned:      {}\n", line(&self.planned)));
+        for (z, s) in &self.zone_lost {
+            out.push_str(&format!("  {z} lost at peak: {}\n", line(s)));
+        }
+        out
+    }
+}
+
+/// Simulates the scenario resized to the plan, then once per zone lost at the planned run's peak.
+fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::usage(format!("cannot read {}: {e}", path.display())))?;
+    let name = path.display().to_string();
+    let mut tree = scenario::parse_tree(&name, &text).map_err(|d| AppError::usage(d.message))?;
+    let declared = scenario::load_tree(&tree, Source::new(name.clone(), text.clone()))
+        .map_err(|e| AppError::usage(e.to_string()))?
+        .scenario
+        .associations
+        .len();
+    if declared < p.associations {
+        return Err(AppError::usage(format!(
+            "{name} declares {declared} association(s); the plan needs {}: add subnets in more Availability Zones to confirm it",
+            p.associations
+        )));
+    }
+    grid::set(
+        &mut tree,
+        "associations",
+        &Value::Integer(p.associations as i64),
+    )
+    .map_err(|e| AppError::usage(e.to_string()))?;
+    grid::set(
+        &mut tree,
+        "endpoint.client_cidr_prefix",
+        &Value::Integer(p.client_prefix as i64),
+    )
+    .map_err(|e| AppError::usage(e.to_string()))?;
+    let planned = scenario::load_tree(&tree, Source::new(format!("{name} (as planned)"), text))
+        .map_err(|e| {
+            AppError::usage(format!(
+                "the planned endpoint is not a valid scenario:\n{e}"
+            ))
+        })?
+        .scenario;
+    let opts = SimOptions::default();
+    let run = simulate(&planned, &opts).summary;
+    let peak_at = run.peak_concurrency_at_ms;
+    let mut zones: Vec<String> = Vec::new();
+    for a in 0..planned.associations.len() {
+        let z = &planned.subnet_of(AssocId(a as u32)).availability_zone;
+        if !zones.contains(z) {
+            zones.push(z.clone());
+        }
+    }
+    let zone_lost = zones
+        .par_iter()
+        .map(|z| {
+            let mut s = planned.clone();
+            let associations = (0..s.associations.len())
+                .filter(|&a| &s.subnet_of(AssocId(a as u32)).availability_zone == z)
+                .map(|a| AssocId(a as u32))
+                .collect();
+            s.events.push(Event {
+                at: peak_at,
+                kind: EventKind::AzOutage {
+                    availability_zone: z.clone(),
+                    associations,
+                    duration: None,
+                },
+                description: Some(format!("{z} lost at the peak (plan)")),
+            });
+            s.events.sort_by_key(|e| e.at);
+            (z.clone(), simulate(&s, &opts).summary)
+        })
+        .collect();
+    Ok(Confirmation {
+        scenario: planned.name.clone(),
+        planned: run,
+        zone_lost,
+        capacity_reasons: vec![
+            "association-at-capacity",
+            "endpoint-at-capacity",
+            "client-cidr-exhausted",
+            "no-healthy-association",
+        ],
+    })
 }
 
 fn to_text(p: &Plan) -> String {
@@ -45,7 +205,14 @@ fn to_text(p: &Plan) -> String {
     out
 }
 
-fn to_json(p: &Plan) -> String {
+fn to_json(p: &Plan, c: Option<&Confirmation>) -> String {
+    let summary = |s: &Summary| {
+        serde_json::json!({
+            "peak_concurrency": s.peak_concurrency,
+            "capacity_refusals": capacity_refusals(s),
+            "blocking_probability": s.blocking_probability,
+        })
+    };
     serde_json::json!({
         "peak_connections": p.peak,
         "client_cidr_prefix": p.client_prefix,
@@ -56,6 +223,11 @@ fn to_json(p: &Plan) -> String {
         "connection_limit_after_az_loss": p.limit_after_az_loss,
         "steps": p.steps,
         "notes": p.notes,
+        "simulated": c.map(|c| serde_json::json!({
+            "scenario": c.scenario,
+            "as_planned": summary(&c.planned),
+            "zone_lost": c.zone_lost.iter().map(|(z, s)| serde_json::json!({"availability_zone": z, "run": summary(s)})).collect::<Vec<_>>(),
+        })),
     })
     .to_string()
 }

@@ -270,7 +270,23 @@ fn keep_associations(root: &mut Node, value: &Value) -> Result<(), GridError> {
             items.len()
         )));
     }
+    let dropped: Vec<String> = items[*n as usize..]
+        .iter()
+        .filter_map(|it| match it.get("subnet_id").map(|x| &x.value) {
+            Some(Value::String(id)) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
     items.truncate(*n as usize);
+    // Routes that target a dropped association, and events that disassociate one, go with it.
+    let targets_dropped = |it: &Node, key: &str| matches!(it.get(key).map(|x| &x.value), Some(Value::String(id)) if dropped.contains(id));
+    for (array, key) in [("route", "target_vpc_subnet_id"), ("event", "disassociate")] {
+        if let Some(e) = entries.iter_mut().find(|e| e.key == array) {
+            if let Value::Array(items) = &mut e.node.value {
+                items.retain(|it| !targets_dropped(it, key));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -376,12 +392,12 @@ mod tests {
         ];
         let v = &expand(&axes)[0];
         let tree = apply(&root, v).unwrap();
-        // Routes to subnet-b must go with its association: drop them for this check.
-        let mut tree = tree;
-        if let Value::Table(e) = &mut tree.value {
-            e.retain(|e| e.key != "route" && e.key != "event");
-        }
+        // Routes to subnet-b went with its association.
         let s = load(&tree);
+        assert!(s
+            .routes
+            .iter()
+            .all(|r| r.target == crate::model::RouteTarget::Association(crate::model::AssocId(0))));
         assert_eq!(s.endpoint.session_timeout.hours(), 8);
         assert!(matches!(
             s.populations[0].arrivals,

@@ -1,0 +1,138 @@
+//! `cvpnsim import aws|terraform`: read the inputs, import, report every finding on stderr,
+//! write the scenario (never over an existing file without `--force`) and say whether it is
+//! valid. Exit 0 valid, 1 not importable or invalid, 2 unreadable input or refused output.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::AppError;
+use crate::cli::{ImportArgs, ImportOutput, ImportSource};
+use crate::import::aws::{self, AwsInputs, AwsOptions, Text};
+use crate::import::terraform::{self, TerraformOptions};
+use crate::import::Imported;
+use crate::scenario::diag;
+
+pub fn run(args: &ImportArgs) -> Result<ExitCode, AppError> {
+    let (imported, output) = match &args.source {
+        ImportSource::Aws(a) => {
+            let inputs = AwsInputs {
+                endpoints: read(&a.endpoints)?,
+                target_networks: read(&a.target_networks)?,
+                routes: read(&a.routes)?,
+                authorization_rules: read(&a.authorization_rules)?,
+                subnets: a.subnets.as_deref().map(read).transpose()?,
+                vpcs: a.vpcs.as_deref().map(read).transpose()?,
+            };
+            let opts = AwsOptions {
+                endpoint_id: a.endpoint_id.clone(),
+                name: a.output.name.clone(),
+            };
+            (aws::import(&inputs, &opts, "scenario.toml"), &a.output)
+        }
+        ImportSource::Terraform(t) => {
+            let opts = TerraformOptions {
+                endpoint: t.endpoint.clone(),
+                name: t.output.name.clone(),
+                subnets: t.subnets.as_deref().map(read).transpose()?,
+                vpcs: t.vpcs.as_deref().map(read).transpose()?,
+            };
+            (
+                terraform::import(&read(&t.plan)?, &opts, "scenario.toml"),
+                &t.output,
+            )
+        }
+    };
+    finish(imported, output)
+}
+
+fn read(path: &Path) -> Result<Text, AppError> {
+    std::fs::read_to_string(path)
+        .map(|text| Text::new(path.display().to_string(), text))
+        .map_err(|e| AppError::usage(format!("cannot read {}: {e}", path.display())))
+}
+
+fn finish(mut imported: Imported, output: &ImportOutput) -> Result<ExitCode, AppError> {
+    for f in &imported.findings {
+        eprintln!("{f}");
+    }
+    let Some(text) = imported.text.clone() else {
+        let errors = imported.findings.iter().filter(|f| f.is_error()).count();
+        println!(
+            "nothing written: {errors} error{} in the inputs",
+            if errors == 1 { "" } else { "s" }
+        );
+        return Ok(ExitCode::from(1));
+    };
+    let path = output
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{}.toml", file_stem(&imported))));
+    imported.source.name = path.display().to_string();
+    write_output(&path, &text, output.force)?;
+    eprint!("{}", imported.render_diagnostics());
+    let diags: Vec<_> = imported
+        .diagnostics
+        .iter()
+        .map(|t| t.diagnostic.clone())
+        .collect();
+    let verdict = if imported.valid { "valid" } else { "invalid" };
+    let shown = if path.as_os_str() == "-" {
+        "standard output".to_string()
+    } else {
+        path.display().to_string()
+    };
+    eprintln!("wrote {shown}: {verdict} ({})", diag::tally(&diags));
+    Ok(ExitCode::from(if imported.valid { 0 } else { 1 }))
+}
+
+/// A file name from the scenario's name (characters other than letters, digits, `-`, `_`, `.`
+/// become `-`).
+fn file_stem(imported: &Imported) -> String {
+    let name = imported
+        .text
+        .as_deref()
+        .and_then(|t| crate::scenario::node::parse_toml(t).ok())
+        .and_then(|n| match n.get("name").map(|v| v.value.clone()) {
+            Some(crate::scenario::node::Value::String(s)) => Some(s),
+            _ => None,
+        })
+        .unwrap_or_else(|| "imported".into());
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// Writes `text` to `path` (`-`: standard output); an existing file is replaced only when
+/// `force` is set.
+pub fn write_output(path: &Path, text: &str, force: bool) -> Result<(), AppError> {
+    if path.as_os_str() == "-" {
+        print!("{text}");
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            AppError::usage(format!(
+                "refusing to overwrite {}: it exists (pass --force to replace it)",
+                path.display()
+            ))
+        } else {
+            AppError::usage(format!("cannot write {}: {e}", path.display()))
+        }
+    })?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| AppError::usage(format!("cannot write {}: {e}", path.display())))
+}
