@@ -15,9 +15,10 @@ passed=$(grep -E '^test result:' "$log" | awk '{s += $4} END {print s + 0}')
 
 echo "--- notebook and report against fresh runs"
 cargo build --release --quiet
+cvpnsim="${CARGO_TARGET_DIR:-target}/release/cvpnsim"
 runs=$(mktemp -d)
-./target/release/cvpnsim run scenarios/two-az-workday.toml --out "$runs/a" --quiet
-./target/release/cvpnsim run scenarios/two-az-workday.toml --seed 7 --out "$runs/b" --quiet
+"$cvpnsim" run scenarios/two-az-workday.toml --out "$runs/a" --quiet
+"$cvpnsim" run scenarios/two-az-workday.toml --seed 7 --out "$runs/b" --quiet
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -r notebooks/requirements.txt
