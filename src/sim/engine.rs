@@ -299,7 +299,7 @@ impl<'s> Engine<'s> {
     pub fn run(&mut self, progress: Option<&(dyn Fn(Progress) + Sync)>) {
         self.schedule_start();
         let duration = self.sc.duration;
-        while let Some((t, ev)) = self.queue.pop() {
+        while let Some((t, ev)) = self.queue.pop_with(|ev| prefetch_user(&self.users, ev)) {
             if t >= duration {
                 break;
             }
@@ -330,16 +330,11 @@ impl<'s> Engine<'s> {
 
     /// Starts loading the user record of the event likely to come next while this one is
     /// handled: user records are visited in random order, and this cache miss is the engine's
-    /// largest cost. A hint only; it changes no state.
+    /// largest cost. A hint only; it changes no state. (Most records were already requested
+    /// when the queue moved their events near the front: see `EventQueue::pop_with`.)
     fn prefetch_next(&self) {
-        let Some(next) = self.queue.peek_hint() else {
-            return;
-        };
-        if matches!(next.kind(), EvKind::Arrival | EvKind::Scenario) {
-            return;
-        }
-        if let Some(user) = self.users.get(next.id() as usize) {
-            prefetch(user);
+        if let Some(next) = self.queue.peek_hint() {
+            prefetch_user(&self.users, next);
         }
     }
 
@@ -564,6 +559,16 @@ impl<'s> Engine<'s> {
             + self.pool.reserved_bytes()
             + self.fair.iter().map(|f| f.reserved_bytes()).sum::<usize>()
             + samples
+    }
+}
+
+/// Starts loading the record of the user that event `ev` concerns, if it concerns one.
+fn prefetch_user(users: &[User], ev: Ev) {
+    if matches!(ev.kind(), EvKind::Arrival | EvKind::Scenario) {
+        return;
+    }
+    if let Some(user) = users.get(ev.id() as usize) {
+        prefetch(user);
     }
 }
 
