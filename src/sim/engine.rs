@@ -304,7 +304,6 @@ impl<'s> Engine<'s> {
                 break;
             }
             self.advance_to(t);
-            self.prefetch_next();
             self.dispatch(ev);
             if self.audit.is_some() {
                 self.audit_step();
@@ -325,16 +324,6 @@ impl<'s> Engine<'s> {
                 duration,
                 events: self.events,
             });
-        }
-    }
-
-    /// Starts loading the user record of the event likely to come next while this one is
-    /// handled: user records are visited in random order, and this cache miss is the engine's
-    /// largest cost. A hint only; it changes no state. (Most records were already requested
-    /// when the queue moved their events near the front: see `EventQueue::pop_with`.)
-    fn prefetch_next(&self) {
-        if let Some(next) = self.queue.peek_hint() {
-            prefetch_user(&self.users, next);
         }
     }
 
@@ -562,7 +551,10 @@ impl<'s> Engine<'s> {
     }
 }
 
-/// Starts loading the record of the user that event `ev` concerns, if it concerns one.
+/// Starts loading the record of the user that event `ev` concerns, if it concerns one: user
+/// records are visited in random order, and this cache miss is the engine's largest cost. The
+/// queue reports events as it moves them near the front (see `EventQueue::pop_with`), so many
+/// records load at once, well before their events are handled. A hint only; it changes no state.
 fn prefetch_user(users: &[User], ev: Ev) {
     if matches!(ev.kind(), EvKind::Arrival | EvKind::Scenario) {
         return;

@@ -136,26 +136,6 @@ impl<T: Copy> EventQueue<T> {
         Some(entry)
     }
 
-    /// The entry most likely to pop next, without changing anything: the next one at the lowest
-    /// time if it is in level 0, else the first entry of the lowest occupied slot (a good guess,
-    /// not always the minimum). For prefetching; never for ordering.
-    pub fn peek_hint(&self) -> Option<T> {
-        let current = &self.slots[digit(self.last, 0)];
-        if let Some(e) = current.get(self.head) {
-            return Some(e.1);
-        }
-        let from = digit(self.last, 0) + 1;
-        if from < SLOTS {
-            if let Some(d) = self.first_occupied(0, from) {
-                return self.slots[d].first().map(|e| e.1);
-            }
-        }
-        (1..LEVELS).find_map(|level| {
-            let d = self.first_occupied(level, digit(self.last, level))?;
-            self.slots[level * SLOTS + d].first().map(|e| e.1)
-        })
-    }
-
     /// Makes the level-0 slot of the new minimum time the current one (the queue is not empty).
     fn advance(&mut self, soon: &mut impl FnMut(T)) {
         if let Some(d) = self.first_occupied(0, digit(self.last, 0)) {
