@@ -299,12 +299,11 @@ impl<'s> Engine<'s> {
     pub fn run(&mut self, progress: Option<&(dyn Fn(Progress) + Sync)>) {
         self.schedule_start();
         let duration = self.sc.duration;
-        while let Some((t, ev)) = self.queue.pop() {
+        while let Some((t, ev)) = self.queue.pop_with(|ev| prefetch_user(&self.users, ev)) {
             if t >= duration {
                 break;
             }
             self.advance_to(t);
-            self.prefetch_next();
             self.dispatch(ev);
             if self.audit.is_some() {
                 self.audit_step();
@@ -325,21 +324,6 @@ impl<'s> Engine<'s> {
                 duration,
                 events: self.events,
             });
-        }
-    }
-
-    /// Starts loading the user record of the event likely to come next while this one is
-    /// handled: user records are visited in random order, and this cache miss is the engine's
-    /// largest cost. A hint only; it changes no state.
-    fn prefetch_next(&self) {
-        let Some(next) = self.queue.peek_hint() else {
-            return;
-        };
-        if matches!(next.kind(), EvKind::Arrival | EvKind::Scenario) {
-            return;
-        }
-        if let Some(user) = self.users.get(next.id() as usize) {
-            prefetch(user);
         }
     }
 
@@ -564,6 +548,19 @@ impl<'s> Engine<'s> {
             + self.pool.reserved_bytes()
             + self.fair.iter().map(|f| f.reserved_bytes()).sum::<usize>()
             + samples
+    }
+}
+
+/// Starts loading the record of the user that event `ev` concerns, if it concerns one: user
+/// records are visited in random order, and this cache miss is the engine's largest cost. The
+/// queue reports events as it moves them near the front (see `EventQueue::pop_with`), so many
+/// records load at once, well before their events are handled. A hint only; it changes no state.
+fn prefetch_user(users: &[User], ev: Ev) {
+    if matches!(ev.kind(), EvKind::Arrival | EvKind::Scenario) {
+        return;
+    }
+    if let Some(user) = users.get(ev.id() as usize) {
+        prefetch(user);
     }
 }
 

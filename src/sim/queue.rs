@@ -13,6 +13,10 @@
 //! last popped time, and spreading a slot never moves entries past one another), and every slot
 //! is a first-in first-out list.
 //!
+//! A spread reads every entry it moves anyway, so it reports those that land in levels 0 and 1
+//! (due within about a minute of the new minimum) to the caller of [`EventQueue::pop_with`]: the
+//! engine starts loading their users' records then, many at once, long before they are handled.
+//!
 //! Pushing a time earlier than the last popped one is a caller bug; such a time is treated as
 //! "now" (debug builds assert).
 
@@ -100,14 +104,22 @@ impl<T: Copy> EventQueue<T> {
         self.peak_len = self.peak_len.max(self.len);
     }
 
-    fn put(&mut self, time: Millis, item: T) {
+    /// Files an entry; returns its level.
+    fn put(&mut self, time: Millis, item: T) -> usize {
         let level = level_of(time, self.last);
         let d = digit(time, level);
         self.slots[level * SLOTS + d].push((time, item));
         self.occupied[level * 4 + d / 64] |= 1 << (d % 64);
+        level
     }
 
     pub fn pop(&mut self) -> Option<(Millis, T)> {
+        self.pop_with(|_| {})
+    }
+
+    /// Pops like [`EventQueue::pop`], and calls `soon` with every entry that a spread moves into
+    /// levels 0 and 1 on the way. A hint for prefetching; the order of the calls means nothing.
+    pub fn pop_with(&mut self, mut soon: impl FnMut(T)) -> Option<(Millis, T)> {
         if self.len == 0 {
             return None;
         }
@@ -115,7 +127,7 @@ impl<T: Copy> EventQueue<T> {
         if self.head == self.slots[current].len() {
             self.vacate(0, current);
             self.head = 0;
-            self.advance();
+            self.advance(&mut soon);
         }
         let d = digit(self.last, 0);
         let entry = self.slots[d][self.head];
@@ -124,47 +136,29 @@ impl<T: Copy> EventQueue<T> {
         Some(entry)
     }
 
-    /// The entry most likely to pop next, without changing anything: the next one at the lowest
-    /// time if it is in level 0, else the first entry of the lowest occupied slot (a good guess,
-    /// not always the minimum). For prefetching; never for ordering.
-    pub fn peek_hint(&self) -> Option<T> {
-        let current = &self.slots[digit(self.last, 0)];
-        if let Some(e) = current.get(self.head) {
-            return Some(e.1);
-        }
-        let from = digit(self.last, 0) + 1;
-        if from < SLOTS {
-            if let Some(d) = self.first_occupied(0, from) {
-                return self.slots[d].first().map(|e| e.1);
-            }
-        }
-        (1..LEVELS).find_map(|level| {
-            let d = self.first_occupied(level, digit(self.last, level))?;
-            self.slots[level * SLOTS + d].first().map(|e| e.1)
-        })
-    }
-
     /// Makes the level-0 slot of the new minimum time the current one (the queue is not empty).
-    fn advance(&mut self) {
+    fn advance(&mut self, soon: &mut impl FnMut(T)) {
         if let Some(d) = self.first_occupied(0, digit(self.last, 0)) {
             self.last = (self.last & !0xff) | d as Millis;
             return;
         }
         for level in 1..LEVELS {
             if let Some(d) = self.first_occupied(level, digit(self.last, level)) {
-                self.spread(level, d);
+                self.spread(level, d, soon);
                 return;
             }
         }
     }
 
     /// Moves slot (`level`, `d`) down, relative to its minimum time, which becomes `last`.
-    fn spread(&mut self, level: usize, d: usize) {
+    fn spread(&mut self, level: usize, d: usize, soon: &mut impl FnMut(T)) {
         let mut slot = std::mem::take(&mut self.slots[level * SLOTS + d]);
         self.occupied[level * 4 + d / 64] &= !(1 << (d % 64));
         self.last = slot.iter().fold(Millis::MAX, |m, e| m.min(e.0));
         for &(time, item) in &slot {
-            self.put(time, item);
+            if self.put(time, item) <= 1 {
+                soon(item);
+            }
         }
         release(&mut slot);
         self.slots[level * SLOTS + d] = slot;
