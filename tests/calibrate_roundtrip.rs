@@ -311,3 +311,39 @@ fn the_commands_run_calibrate_and_run_again() {
         b["peak_concurrency"]
     );
 }
+
+/// A working week of logs (five days, less than a week) from a workday population: the fit is
+/// by hour of day while the workday model spans the week, and the charts must still be drawn
+/// (this once indexed past the shorter profile).
+#[test]
+fn calibrating_five_working_days_writes_its_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/guide-vpc.toml");
+    cvpnsim(
+        &[
+            "run",
+            scenario,
+            "--connection-log",
+            "--out",
+            "run",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    let out = cvpnsim(
+        &["calibrate", "run/connection-log.jsonl", "-o", "fit"],
+        dir.path(),
+    );
+    assert!(out.contains("fitted by hour of day"), "{out}");
+    for f in [
+        "population.toml",
+        "report.md",
+        "arrivals.png",
+        "sessions.png",
+    ] {
+        let bytes = std::fs::read(dir.path().join("fit").join(f)).unwrap();
+        assert!(!bytes.is_empty(), "{f} is empty");
+    }
+    let png = std::fs::read(dir.path().join("fit/arrivals.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+}

@@ -1407,7 +1407,8 @@ pub fn with_population(base: &Scenario, c: &Calibration) -> Scenario {
 /// The chart of arrivals per hour: observed (mean, lowest and highest repetition) and fitted.
 pub fn arrivals_chart(c: &Calibration) -> TimeChart {
     let pts = |f: &dyn Fn(usize) -> f64| -> Vec<(Millis, f64)> {
-        (0..c.fitted_rate.len())
+        // The observed and fitted profiles can differ in length (a day or a week of hours).
+        (0..c.fitted_rate.len().max(c.observed_rate.len()))
             .flat_map(|h| {
                 let v = f(h);
                 let v = if v.is_finite() { v } else { 0.0 };
@@ -1418,22 +1419,22 @@ pub fn arrivals_chart(c: &Calibration) -> TimeChart {
     let series = vec![
         Series {
             name: "logs: mean".into(),
-            points: pts(&|h| c.observed_rate[h].0),
+            points: pts(&|h| c.observed_rate.get(h).map_or(f64::NAN, |o| o.0)),
             kind: SeriesKind::Line,
         },
         Series {
             name: "logs: lowest".into(),
-            points: pts(&|h| c.observed_rate[h].1),
+            points: pts(&|h| c.observed_rate.get(h).map_or(f64::NAN, |o| o.1)),
             kind: SeriesKind::Line,
         },
         Series {
             name: "logs: highest".into(),
-            points: pts(&|h| c.observed_rate[h].2),
+            points: pts(&|h| c.observed_rate.get(h).map_or(f64::NAN, |o| o.2)),
             kind: SeriesKind::Line,
         },
         Series {
             name: "fitted".into(),
-            points: pts(&|h| c.fitted_rate[h]),
+            points: pts(&|h| c.fitted_rate.get(h).copied().unwrap_or(f64::NAN)),
             kind: SeriesKind::Limit,
         },
     ];
