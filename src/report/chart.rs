@@ -126,50 +126,60 @@ fn time_label(ms: Millis, multi_day: bool) -> String {
     }
 }
 
-/// Renders a time chart as PNG bytes.
-pub fn time_png(chart: &TimeChart, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+/// Renders with `draw` into an RGB buffer and encodes it as PNG.
+fn png_of(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> Result<(), ChartError>,
+) -> Result<Vec<u8>, ChartError> {
     register_font();
     let mut buf = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
-        draw_time(chart, &root)?;
+        draw(&root)?;
         root.present().map_err(err)?;
     }
     encode_png(&buf, size)
+}
+
+/// Renders with `draw` as SVG text.
+fn svg_of(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), ChartError>,
+) -> Result<String, ChartError> {
+    register_font();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}
+
+/// Renders a time chart as PNG bytes.
+pub fn time_png(chart: &TimeChart, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+    png_of(size, |root| draw_time(chart, root))
 }
 
 /// Renders a time chart as SVG text.
 pub fn time_svg(chart: &TimeChart, size: (u32, u32)) -> Result<String, ChartError> {
-    register_font();
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
-        draw_time(chart, &root)?;
-        root.present().map_err(err)?;
-    }
-    Ok(out)
+    svg_of(size, |root| draw_time(chart, root))
 }
 
 pub fn heatmap_png(map: &Heatmap, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
-    register_font();
-    let mut buf = vec![0u8; size.0 as usize * size.1 as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
-        draw_heatmap(map, &root)?;
-        root.present().map_err(err)?;
-    }
-    encode_png(&buf, size)
+    png_of(size, |root| draw_heatmap(map, root))
 }
 
 pub fn heatmap_svg(map: &Heatmap, size: (u32, u32)) -> Result<String, ChartError> {
-    register_font();
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
-        draw_heatmap(map, &root)?;
-        root.present().map_err(err)?;
-    }
-    Ok(out)
+    svg_of(size, |root| draw_heatmap(map, root))
+}
+
+pub fn category_png(c: &CategoryChart, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+    png_of(size, |root| draw_category(c, root))
+}
+
+pub fn category_svg(c: &CategoryChart, size: (u32, u32)) -> Result<String, ChartError> {
+    svg_of(size, |root| draw_category(c, root))
 }
 
 fn encode_png(rgb: &[u8], size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
@@ -662,28 +672,6 @@ pub struct CategoryChart {
     pub categories: Vec<String>,
     /// (series name, per category: (mean, low, high); NaN where unknown).
     pub series: Vec<CategorySeries>,
-}
-
-pub fn category_png(c: &CategoryChart, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
-    register_font();
-    let mut buf = vec![0u8; size.0 as usize * size.1 as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
-        draw_category(c, &root)?;
-        root.present().map_err(err)?;
-    }
-    encode_png(&buf, size)
-}
-
-pub fn category_svg(c: &CategoryChart, size: (u32, u32)) -> Result<String, ChartError> {
-    register_font();
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
-        draw_category(c, &root)?;
-        root.present().map_err(err)?;
-    }
-    Ok(out)
 }
 
 fn draw_category<DB: DrawingBackend>(
