@@ -198,7 +198,7 @@ fn release<E>(slot: &mut Vec<E>) {
 }
 
 /// Entries a drained slot may keep reserved.
-const KEEP_CAPACITY: usize = 1024;
+const KEEP_CAPACITY: usize = 8192;
 
 #[cfg(test)]
 mod tests {
