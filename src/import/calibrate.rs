@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use toml_edit::{Array, InlineTable, Value};
+use toml_edit::{InlineTable, Value};
 
 use super::logs::{weekday, Connection, Outcome};
 use crate::dist::Dist;
@@ -1193,53 +1193,9 @@ fn fit_table(r: &mut String, title: &str, f: &Fit) {
     r.push('\n');
 }
 
-/// A distribution as a scenario value (durations as human strings).
+/// A distribution as a scenario value (durations as human strings, weights to three decimals).
 pub fn dist_value(d: &Dist, as_duration: bool) -> Value {
-    let v = |x: f64| -> Value {
-        if as_duration {
-            Value::from(duration::format(libm::round(x.max(0.0)) as Millis))
-        } else {
-            Value::from(x)
-        }
-    };
-    let inline = |pairs: Vec<(&str, Value)>| {
-        let mut t = InlineTable::new();
-        for (k, x) in pairs {
-            t.insert(k, x);
-        }
-        Value::InlineTable(t)
-    };
-    match d {
-        Dist::Fixed(x) => v(*x),
-        Dist::Uniform { low, high } => inline(vec![(
-            "uniform",
-            Value::Array([v(*low), v(*high)].into_iter().collect()),
-        )]),
-        Dist::Exponential { mean } => {
-            inline(vec![("exponential", inline(vec![("mean", v(*mean))]))])
-        }
-        Dist::Normal { mean, sd } => inline(vec![(
-            "normal",
-            inline(vec![("mean", v(*mean)), ("sd", v(*sd))]),
-        )]),
-        Dist::LogNormal { median, p99 } => inline(vec![(
-            "lognormal",
-            inline(vec![("median", v(*median)), ("p99", v(*p99))]),
-        )]),
-        Dist::Empirical { values, cumulative } => {
-            let mut prev = 0.0;
-            let items: Array = values
-                .iter()
-                .zip(cumulative)
-                .map(|(x, c)| {
-                    let w = round3(c - prev);
-                    prev = *c;
-                    inline(vec![("value", v(*x)), ("weight", Value::from(w))])
-                })
-                .collect();
-            inline(vec![("empirical", Value::Array(items))])
-        }
-    }
+    crate::scenario::write::dist_value(d, as_duration, true)
 }
 
 fn days_text(d: DaySet) -> String {

@@ -31,9 +31,15 @@ fn inline(pairs: Vec<(&str, Value)>) -> Value {
 
 /// A distribution; `duration` says whether values are milliseconds (written as durations).
 fn dist(d: &Dist, duration: bool) -> Value {
+    dist_value(d, duration, false)
+}
+
+/// A distribution as a scenario value. Values are durations when `duration`; empirical weights
+/// are written exactly (for round trips), or rounded to three decimals for people to read.
+pub fn dist_value(d: &Dist, duration: bool, round_weights: bool) -> Value {
     let v = |x: f64| {
         if duration {
-            dur(libm::round(x) as Millis)
+            dur(libm::round(x.max(0.0)) as Millis)
         } else {
             float(x)
         }
@@ -63,6 +69,11 @@ fn dist(d: &Dist, duration: bool) -> Value {
                 .map(|(x, c)| {
                     let w = c - prev;
                     prev = *c;
+                    let w = if round_weights {
+                        libm::round(w * 1000.0) / 1000.0
+                    } else {
+                        w
+                    };
                     inline(vec![("value", v(*x)), ("weight", float(w))])
                 })
                 .collect();
