@@ -309,25 +309,40 @@ fn endpoint_fields(mut o: Obj<'_>, config: &mut Config, out: &mut Findings) -> S
     id
 }
 
+/// Reads one authentication type as AWS names it (`AuthenticationOptions[].Type` in the CLI
+/// output, `type` in Terraform) into the scenario's name; an unknown type is an error at `key`.
+pub(crate) fn read_auth_type(
+    a: &mut Obj<'_>,
+    key: &'static str,
+    names: &mut Vec<String>,
+    out: &mut Findings,
+) {
+    let name = match a.req_str(key, out) {
+        Some("certificate-authentication") => "mutual",
+        Some("directory-service-authentication") => "active-directory",
+        Some("federated-authentication") => "federated",
+        Some(other) => {
+            out.push(
+                Level::Error,
+                Some(a.origin_of(key)),
+                format!(
+                    "unknown authentication type `{other}` (expected certificate-authentication, \
+                     directory-service-authentication or federated-authentication)"
+                ),
+            );
+            return;
+        }
+        None => return,
+    };
+    names.push(name.to_string());
+}
+
 fn authentication(o: &mut Obj<'_>, out: &mut Findings) -> Option<Sv<Vec<String>>> {
     let origin = o.origin_of("AuthenticationOptions");
     let items = o.objects("AuthenticationOptions", true, out);
     let mut names = Vec::new();
     for mut a in items {
-        match a.req_str("Type", out) {
-            Some("certificate-authentication") => names.push("mutual".to_string()),
-            Some("directory-service-authentication") => names.push("active-directory".into()),
-            Some("federated-authentication") => names.push("federated".into()),
-            Some(other) => out.push(
-                Level::Error,
-                Some(a.origin_of("Type")),
-                format!(
-                    "unknown authentication type `{other}` (expected certificate-authentication, \
-                     directory-service-authentication or federated-authentication)"
-                ),
-            ),
-            None => {}
-        }
+        read_auth_type(&mut a, "Type", &mut names, out);
         a.known(&[
             "ActiveDirectory",
             "MutualAuthentication",

@@ -820,20 +820,7 @@ fn authentication<'a>(
     let origin = o.origin_of("authentication_options");
     let mut names = Vec::new();
     for mut a in o.objects("authentication_options", true, out) {
-        match a.req_str("type", out) {
-            Some("certificate-authentication") => names.push("mutual".to_string()),
-            Some("directory-service-authentication") => names.push("active-directory".into()),
-            Some("federated-authentication") => names.push("federated".into()),
-            Some(other) => out.push(
-                Level::Error,
-                Some(a.origin_of("type")),
-                format!(
-                    "unknown authentication type `{other}` (expected certificate-authentication, \
-                     directory-service-authentication or federated-authentication)"
-                ),
-            ),
-            None => {}
-        }
+        aws::read_auth_type(&mut a, "type", &mut names, out);
         a.known(&[
             "active_directory_id",
             "root_certificate_chain_arn",

@@ -33,12 +33,7 @@ impl Cx {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) {
-        let hint: String = hint.into();
-        let mut d = Diagnostic::error(rule, path, span, message);
-        if !hint.is_empty() {
-            d = d.hint(hint);
-        }
-        self.diags.push(d);
+        self.add(Diagnostic::error(rule, path, span, message), hint.into());
     }
 
     pub fn warning(
@@ -49,12 +44,13 @@ impl Cx {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) {
-        let hint: String = hint.into();
-        let mut d = Diagnostic::warning(rule, path, span, message);
-        if !hint.is_empty() {
-            d = d.hint(hint);
-        }
-        self.diags.push(d);
+        self.add(Diagnostic::warning(rule, path, span, message), hint.into());
+    }
+
+    /// Records `d` with `hint` (none when empty).
+    fn add(&mut self, d: Diagnostic, hint: String) {
+        self.diags
+            .push(if hint.is_empty() { d } else { d.hint(hint) });
     }
 
     fn type_error(&mut self, path: &str, node: &Node, expected: &str, example: &str) {
