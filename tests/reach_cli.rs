@@ -138,7 +138,7 @@ fn guide_not_split_reach_table_shows_the_landing_gap() {
                 "private",
                 "subnet-a",
                 "reachable",
-                "delivered",
+                "reachable",
                 "-"
             ],
             [
@@ -157,7 +157,7 @@ fn guide_not_split_reach_table_shows_the_landing_gap() {
                 "no-route-on-landing-subnet",
                 "172.31.0.0/16"
             ],
-            ["staff", "peered", "subnet-b", "reachable", "delivered", "-"],
+            ["staff", "peered", "subnet-b", "reachable", "reachable", "-"],
         ]
     );
     assert!(
@@ -200,18 +200,22 @@ fn reach_csv_has_one_row_per_verdict() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines[0],
-        "population,network,association,availability_zone,status,reason,decided_by,failing_addresses,failing_cidrs"
+        "population,network,association,availability_zone,status,reason,decided_by,failing_addresses,failing_cidrs,failing_share"
     );
     assert_eq!(lines.len(), 3);
     assert!(
-        lines[1].starts_with("staff,private,subnet-a,us-east-1a,reachable,delivered,"),
+        lines[1].starts_with("staff,private,subnet-a,us-east-1a,reachable,reachable,"),
         "{}",
         lines[1]
     );
-    assert!(lines[1].ends_with(",0,"), "{}", lines[1]);
+    assert!(lines[1].ends_with(",0,,0.000000"), "{}", lines[1]);
     assert!(lines[2]
         .starts_with("staff,peered,subnet-a,us-east-1a,unreachable,no-route-on-landing-subnet,"));
-    assert!(lines[2].ends_with(",65536,172.31.0.0/16"), "{}", lines[2]);
+    assert!(
+        lines[2].ends_with(",65536,172.31.0.0/16,1.000000"),
+        "{}",
+        lines[2]
+    );
 }
 
 #[test]
@@ -238,7 +242,7 @@ fn reach_from_to_prints_the_decision_path_for_each_landing() {
     assert!(blocks[0].contains("verdict: no-route-on-landing-subnet"));
     assert!(blocks[1]
         .contains("  4  route           pass    route #2 \"Route 2\" (172.31.0.0/16 -> subnet-b)"));
-    assert!(blocks[1].contains("verdict: delivered"));
+    assert!(blocks[1].contains("verdict: reachable"));
     // A group named directly is traced as well.
     let o = cvpnsim(&[
         "reach",
@@ -251,7 +255,7 @@ fn reach_from_to_prints_the_decision_path_for_each_landing() {
         "subnet-a",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).contains("verdict: delivered"));
+    assert!(stdout(&o).contains("verdict: reachable"));
     // --to alone: one line per population and landing.
     let o = cvpnsim(&["reach", p.to_str().unwrap(), "--to", "10.0.0.1"]);
     let out = stdout(&o);
@@ -309,7 +313,7 @@ fn diff_exits_1_when_something_reachable_no_longer_is() {
         out.contains("REGRESSION: staff -> private landing on subnet-b\n"),
         "{out}"
     );
-    assert!(out.contains("    old: reachable (delivered)"), "{out}");
+    assert!(out.contains("    old: reachable by rule #1"), "{out}");
     assert!(out.contains("    new: unreachable (no-route-on-landing-subnet) by no route on subnet-b covers the address"), "{out}");
     assert!(out.contains("    now lost: 10.0.0.0/16\n"), "{out}");
     assert!(

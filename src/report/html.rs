@@ -194,7 +194,7 @@ pub fn render(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td></tr>",
                 escape(&s.populations[g.population.index()].name),
-                escape(&s.network(g.network).name),
+                escape(g.target.name(s)),
                 failing.join(", "),
                 g.reason.name(),
                 pct(g.share())
