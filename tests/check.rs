@@ -194,6 +194,15 @@ fn bundled_expectations_catch_regressions() {
             "inbound_from = []",
             "reachable.engineers.app-tier",
         ),
+        // A second DNS server on premises, with no route to it: clients cannot resolve through
+        // it (guide: "Troubleshooting AWS Client VPN: Clients can't access a peered VPC, Amazon
+        // S3, or the internet", step 2).
+        (
+            "guide-vpc.toml",
+            "dns_servers = [\"10.0.0.2\"]",
+            "dns_servers = [\"10.0.0.2\", \"192.168.10.2\"]",
+            "reachable.engineers.dns-servers",
+        ),
         // The route to the peered VPC is left off the second subnet.
         (
             "guide-peered-vpc.toml",
