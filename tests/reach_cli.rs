@@ -345,3 +345,76 @@ fn diff_exits_1_when_something_reachable_no_longer_is() {
     let o = cvpnsim(&["diff", fixed.to_str().unwrap(), "/nonexistent/new.toml"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn reach_at_a_time_uses_the_route_tables_left_after_a_disassociation() {
+    // Guide, "Disassociate a target network from an AWS Client VPN endpoint": "any routes that
+    // were manually added to the Client VPN endpoint's route table are deleted, as well as the
+    // route that was automatically created". Under split tunnel Route 1 (to subnet-a) was pushed
+    // to every client, so from subnet-b its traffic entered the tunnel and found no route there;
+    // after subnet-a is disassociated at 12:00 the route is gone and the traffic never enters.
+    let f = Files::new();
+    let text = uneven().replace(
+        "vpc_id = \"vpc-main\"\n\n[[vpc]]",
+        "vpc_id = \"vpc-main\"\nsplit_tunnel = true\n\n[[vpc]]",
+    ) + "\n[[event]]\nat = \"12:00\"\ndisassociate = \"subnet-a\"\n";
+    let p = f.write("disassociate.toml", &text);
+    let p = p.to_str().unwrap();
+    let trace = |at: &str| {
+        let o = cvpnsim(&[
+            "reach",
+            p,
+            "--from",
+            "staff",
+            "--to",
+            "10.0.5.5",
+            "--landing",
+            "subnet-b",
+            "--at",
+            at,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let before = trace("11:59");
+    assert!(
+        before.contains("   verdict: no-route-on-landing-subnet ("),
+        "{before}"
+    );
+    let after = trace("12:00");
+    assert!(
+        after.contains("split tunnel: no route in the endpoint's table covers 10.0.5.5"),
+        "{after}"
+    );
+    assert!(
+        after.contains("   verdict: not-routed-into-tunnel ("),
+        "{after}"
+    );
+    // The matrix at 12:00 has subnet-b only.
+    let o = cvpnsim(&["reach", p, "--csv", "--at", "12:00"]);
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(
+        out.lines().skip(1).all(|l| l.contains(",subnet-b,")),
+        "{out}"
+    );
+    assert!(
+        out.contains("staff,private,subnet-b,us-east-1b,unreachable,not-routed-into-tunnel,"),
+        "{out}"
+    );
+    // Landing on a subnet that is gone by then is bad input; so is a time that is not one.
+    let o = cvpnsim(&["reach", p, "--landing", "subnet-a", "--at", "1d"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`subnet-a` is not an associated subnet"),
+        "{}",
+        stderr(&o)
+    );
+    let o = cvpnsim(&["reach", p, "--at", "noon"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--at: `noon` is not a time of the scenario"),
+        "{}",
+        stderr(&o)
+    );
+}
