@@ -159,8 +159,9 @@ fn every_output_speaks_the_one_vocabulary() {
     let file = write(dir.path(), "s.toml", SCENARIO);
     let mut seen: Vec<String> = Vec::new();
 
-    // The terminal matrix: STATUS and REASON columns.
-    let o = cvpnsim(&["reach", &file]);
+    // The terminal matrix: STATUS and REASON columns. `--check` fails on the gaps.
+    let o = cvpnsim(&["reach", &file, "--check"]);
+    assert_eq!(o.status.code(), Some(1));
     let table = text(&o);
     for line in table.lines().skip(1) {
         let cols: Vec<&str> = line.split_whitespace().collect();
@@ -228,11 +229,29 @@ fn every_output_speaks_the_one_vocabulary() {
     for g in gaps {
         assert_words("summary.json", g["reason"].as_str().unwrap());
     }
+    // The gaps this scenario has, each with the addresses it loses.
+    let gap = |network: &str| {
+        gaps.iter()
+            .find(|g| g["network"] == network)
+            .unwrap_or_else(|| panic!("no {network} gap in {gaps:?}"))
+    };
+    assert_eq!(gap("on-prem")["reason"], "not-routed-into-tunnel");
+    assert_eq!(gap("on-prem")["lost_cidrs"][0], "10.50.0.0/16");
+    assert_eq!(gap("on-prem")["share"], 1.0);
+    assert_eq!(gap("vpc-main")["reason"], "lan-overlap");
+    assert_eq!(gap("vpc-main")["lost_cidrs"][0], "172.31.40.0/24");
+    assert_eq!(gap("vpc-main")["address_share"], 1.0 / 256.0);
+    assert_eq!(gap("partner")["reason"], "no-route-on-landing-subnet");
+    assert_eq!(gap("dns-servers")["reason"], "dns-unreachable");
+    assert_eq!(gap("dns-servers")["lost_cidrs"][0], "10.60.0.2/32");
+    assert!(gaps.iter().all(|g| g["network"] != "saas"), "{gaps:?}");
     let rcsv = fs::read_to_string(out.join("reachability.csv")).unwrap();
     for v in csv_column(&rcsv, "reason") {
         assert_words("reachability.csv", &v);
     }
     let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<td><code>not-routed-into-tunnel</code></td>"));
+    assert!(html.contains("<td>172.31.40.0/24 (0.39 % of the network)</td>"));
     for piece in html.split("<td><code>").skip(1) {
         assert_words("report.html", piece.split("</code>").next().unwrap());
     }
