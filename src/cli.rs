@@ -157,6 +157,10 @@ pub struct ReachArgs {
     /// Only this landing subnet (a subnet id of an association).
     #[arg(long, value_name = "SUBNET")]
     pub landing: Option<String>,
+    /// The route tables in force at this time of the scenario (e.g. `1d 12:00`): subnets
+    /// disassociated by then, and their routes, are gone. Default: every association.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
     /// Print the matrix as CSV.
     #[arg(long, conflicts_with = "to")]
     pub csv: bool,

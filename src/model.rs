@@ -331,6 +331,17 @@ pub struct Network {
     pub kind: NetworkKind,
     /// When set, traffic is delivered only if this group admits one of the endpoint's groups.
     pub security_group: Option<SgId>,
+    /// Reachable from the client's own network without the tunnel (declared `public = true`;
+    /// always true for the `internet`). Only such a network may bypass the VPN.
+    pub public: bool,
+}
+
+impl Network {
+    /// Whether traffic to this network may leave through the client's own network without
+    /// being a gap: the internet, or a network the scenario declares public.
+    pub fn reachable_without_vpn(&self) -> bool {
+        self.public || self.kind == NetworkKind::Internet
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -194,6 +194,15 @@ fn bundled_expectations_catch_regressions() {
             "inbound_from = []",
             "reachable.engineers.app-tier",
         ),
+        // A second DNS server on premises, with no route to it: clients cannot resolve through
+        // it (guide: "Troubleshooting AWS Client VPN: Clients can't access a peered VPC, Amazon
+        // S3, or the internet", step 2).
+        (
+            "guide-vpc.toml",
+            "dns_servers = [\"10.0.0.2\"]",
+            "dns_servers = [\"10.0.0.2\", \"192.168.10.2\"]",
+            "reachable.engineers.dns-servers",
+        ),
         // The route to the peered VPC is left off the second subnet.
         (
             "guide-peered-vpc.toml",
@@ -207,6 +216,15 @@ fn bundled_expectations_catch_regressions() {
             "target_network_cidr = \"10.99.0.0/22\"\nauthorize_all_groups = true",
             "target_network_cidr = \"10.99.0.0/22\"\naccess_group_id = \"S-1-5-21-3623811015-3361044348-30300820-1013\"",
             "reachable.support.clients",
+        ),
+        // Split tunnel with the data centre's routes gone: the private range is no longer pushed,
+        // so it leaves through the client's own network (guide: "Split-tunnel on Client VPN
+        // endpoints"), a `not-routed-into-tunnel` gap.
+        (
+            "guide-on-premises.toml",
+            "destination_cidr_block = \"10.50.0.0/16\"\ntarget_vpc_subnet_id = \"subnet-0c0ffee1\"\ndescription = \"data centre over Site-to-Site VPN\"\n\n[[route]]\ndestination_cidr_block = \"10.50.0.0/16\"\ntarget_vpc_subnet_id = \"subnet-0c0ffee2\"",
+            "destination_cidr_block = \"10.51.0.0/16\"\ntarget_vpc_subnet_id = \"subnet-0c0ffee1\"\ndescription = \"data centre over Site-to-Site VPN\"\n\n[[route]]\ndestination_cidr_block = \"10.51.0.0/16\"\ntarget_vpc_subnet_id = \"subnet-0c0ffee2\"",
+            "reachable.office-staff.datacentre",
         ),
         // An association throughput too small for the full tunnel's demand.
         (
@@ -444,6 +462,105 @@ fn reachable() {
     assert_eq!(
         line(&fail, "reachable.ops.on-prem"),
         "FAIL reachable.ops.on-prem: measured not-authorized from subnet-a (100.0 % of client-time), expected no gap"
+    );
+}
+
+#[test]
+fn guide_split_tunnel_without_the_on_premises_route_fails_reachable() {
+    // Guide, "Split-tunnel on Client VPN endpoints": "only traffic with a destination to the
+    // network matching a route from the Client VPN endpoint route table is routed over the
+    // Client VPN tunnel". Without the on-premises route, the private range goes out the client's
+    // own network: a gap, and the check fails on it.
+    let expect = "[[reachable]]\npopulation = \"ops\"\nnetwork = \"on-prem\"\n";
+    let needs = "\"vpc-1\", \"on-prem\"";
+    let network_only = "\n[[network]]\nname = \"on-prem\"\ncidr_blocks = [\"10.50.0.0/16\"]\n";
+    let no_route = format!("{network_only}{ON_PREM_RULE}");
+    let split = Tiny {
+        needs,
+        endpoint: "split_tunnel = true",
+        tail: &no_route,
+        ..TINY
+    };
+    let fail = check_text(&split.toml(), expect);
+    assert_fails(&fail, "reachable.ops.on-prem");
+    assert_eq!(
+        line(&fail, "reachable.ops.on-prem"),
+        "FAIL reachable.ops.on-prem: measured not-routed-into-tunnel from subnet-a (100.0 % of client-time), expected no gap"
+    );
+    // With the route, it passes.
+    let routed = format!("{ON_PREM}{ON_PREM_RULE}");
+    let pass = check_text(
+        &Tiny {
+            tail: &routed,
+            ..split
+        }
+        .toml(),
+        expect,
+    );
+    assert_passes(&pass, "reachable.ops.on-prem");
+    // A network declared public may bypass the VPN: no gap, and the report says so.
+    let public = no_route.replace(
+        "cidr_blocks = [\"10.50.0.0/16\"]",
+        "cidr_blocks = [\"10.50.0.0/16\"]\npublic = true",
+    );
+    let pass = check_text(
+        &Tiny {
+            tail: &public,
+            ..split
+        }
+        .toml(),
+        expect,
+    );
+    assert_passes(&pass, "reachable.ops.on-prem");
+    assert_eq!(
+        line(&pass, "reachable.ops.on-prem"),
+        "PASS reachable.ops.on-prem: measured bypasses-vpn from every association, expected no gap"
+    );
+}
+
+#[test]
+fn accepted_gap() {
+    // The client LAN 10.50.1.0/24 lies inside on-prem (10.50.0.0/16): 1/256 is lost
+    // (`lan-overlap`). Accepted up to 0.4 % of the addresses; not at 0.3 %.
+    let tail = format!("{ON_PREM}{ON_PREM_RULE}");
+    let tiny = Tiny {
+        needs: "\"vpc-1\", \"on-prem\"",
+        tail: &tail,
+        ..TINY
+    };
+    let scenario = tiny.toml().replace(
+        "demand_mbps = 5.0",
+        "demand_mbps = 5.0\nlan_cidr = \"10.50.1.0/24\"",
+    );
+    let gap = |bound: &str| {
+        format!("[[accepted_gap]]\npopulation = \"ops\"\nnetwork = \"on-prem\"\nreason = \"lan-overlap\"\nmax_address_share = {bound}\n")
+    };
+    let pass = check_text(&scenario, &gap("0.004"));
+    assert_passes(&pass, "accepted_gap.ops.on-prem");
+    assert_eq!(
+        line(&pass, "accepted_gap.ops.on-prem"),
+        "PASS accepted_gap.ops.on-prem: measured lan-overlap from subnet-a: 0.3906 % of the addresses, 100.0 % of client-time, expected no gap, or at most lan-overlap, ≤ 0.4000 % of the addresses"
+    );
+    assert_fails(
+        &check_text(&scenario, &gap("0.003")),
+        "accepted_gap.ops.on-prem",
+    );
+    // Another reason is not the accepted gap.
+    let other = gap("0.5").replace("lan-overlap", "not-authorized");
+    let fail = check_text(&scenario, &other);
+    assert_fails(&fail, "accepted_gap.ops.on-prem");
+    assert!(line(&fail, "accepted_gap.ops.on-prem").contains("measured lan-overlap from subnet-a,"));
+    // A reason that is not a gap is bad input, located.
+    let out = check_text(
+        &scenario,
+        &gap("0.5").replace("lan-overlap", "bypasses-vpn"),
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("`bypasses-vpn` is not a reason for a gap"),
+        "{}",
+        out.stderr
     );
 }
 

@@ -138,7 +138,7 @@ fn guide_not_split_reach_table_shows_the_landing_gap() {
                 "private",
                 "subnet-a",
                 "reachable",
-                "delivered",
+                "reachable",
                 "-"
             ],
             [
@@ -157,7 +157,7 @@ fn guide_not_split_reach_table_shows_the_landing_gap() {
                 "no-route-on-landing-subnet",
                 "172.31.0.0/16"
             ],
-            ["staff", "peered", "subnet-b", "reachable", "delivered", "-"],
+            ["staff", "peered", "subnet-b", "reachable", "reachable", "-"],
         ]
     );
     assert!(
@@ -200,18 +200,22 @@ fn reach_csv_has_one_row_per_verdict() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines[0],
-        "population,network,association,availability_zone,status,reason,decided_by,failing_addresses,failing_cidrs"
+        "population,network,association,availability_zone,status,reason,decided_by,failing_addresses,failing_cidrs,failing_share"
     );
     assert_eq!(lines.len(), 3);
     assert!(
-        lines[1].starts_with("staff,private,subnet-a,us-east-1a,reachable,delivered,"),
+        lines[1].starts_with("staff,private,subnet-a,us-east-1a,reachable,reachable,"),
         "{}",
         lines[1]
     );
-    assert!(lines[1].ends_with(",0,"), "{}", lines[1]);
+    assert!(lines[1].ends_with(",0,,0.000000"), "{}", lines[1]);
     assert!(lines[2]
         .starts_with("staff,peered,subnet-a,us-east-1a,unreachable,no-route-on-landing-subnet,"));
-    assert!(lines[2].ends_with(",65536,172.31.0.0/16"), "{}", lines[2]);
+    assert!(
+        lines[2].ends_with(",65536,172.31.0.0/16,1.000000"),
+        "{}",
+        lines[2]
+    );
 }
 
 #[test]
@@ -238,7 +242,7 @@ fn reach_from_to_prints_the_decision_path_for_each_landing() {
     assert!(blocks[0].contains("verdict: no-route-on-landing-subnet"));
     assert!(blocks[1]
         .contains("  4  route           pass    route #2 \"Route 2\" (172.31.0.0/16 -> subnet-b)"));
-    assert!(blocks[1].contains("verdict: delivered"));
+    assert!(blocks[1].contains("verdict: reachable"));
     // A group named directly is traced as well.
     let o = cvpnsim(&[
         "reach",
@@ -251,7 +255,7 @@ fn reach_from_to_prints_the_decision_path_for_each_landing() {
         "subnet-a",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).contains("verdict: delivered"));
+    assert!(stdout(&o).contains("verdict: reachable"));
     // --to alone: one line per population and landing.
     let o = cvpnsim(&["reach", p.to_str().unwrap(), "--to", "10.0.0.1"]);
     let out = stdout(&o);
@@ -309,7 +313,7 @@ fn diff_exits_1_when_something_reachable_no_longer_is() {
         out.contains("REGRESSION: staff -> private landing on subnet-b\n"),
         "{out}"
     );
-    assert!(out.contains("    old: reachable (delivered)"), "{out}");
+    assert!(out.contains("    old: reachable by rule #1"), "{out}");
     assert!(out.contains("    new: unreachable (no-route-on-landing-subnet) by no route on subnet-b covers the address"), "{out}");
     assert!(out.contains("    now lost: 10.0.0.0/16\n"), "{out}");
     assert!(
@@ -340,4 +344,77 @@ fn diff_exits_1_when_something_reachable_no_longer_is() {
     // Unreadable input: exit 2, not confused with a regression.
     let o = cvpnsim(&["diff", fixed.to_str().unwrap(), "/nonexistent/new.toml"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn reach_at_a_time_uses_the_route_tables_left_after_a_disassociation() {
+    // Guide, "Disassociate a target network from an AWS Client VPN endpoint": "any routes that
+    // were manually added to the Client VPN endpoint's route table are deleted, as well as the
+    // route that was automatically created". Under split tunnel Route 1 (to subnet-a) was pushed
+    // to every client, so from subnet-b its traffic entered the tunnel and found no route there;
+    // after subnet-a is disassociated at 12:00 the route is gone and the traffic never enters.
+    let f = Files::new();
+    let text = uneven().replace(
+        "vpc_id = \"vpc-main\"\n\n[[vpc]]",
+        "vpc_id = \"vpc-main\"\nsplit_tunnel = true\n\n[[vpc]]",
+    ) + "\n[[event]]\nat = \"12:00\"\ndisassociate = \"subnet-a\"\n";
+    let p = f.write("disassociate.toml", &text);
+    let p = p.to_str().unwrap();
+    let trace = |at: &str| {
+        let o = cvpnsim(&[
+            "reach",
+            p,
+            "--from",
+            "staff",
+            "--to",
+            "10.0.5.5",
+            "--landing",
+            "subnet-b",
+            "--at",
+            at,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let before = trace("11:59");
+    assert!(
+        before.contains("   verdict: no-route-on-landing-subnet ("),
+        "{before}"
+    );
+    let after = trace("12:00");
+    assert!(
+        after.contains("split tunnel: no route in the endpoint's table covers 10.0.5.5"),
+        "{after}"
+    );
+    assert!(
+        after.contains("   verdict: not-routed-into-tunnel ("),
+        "{after}"
+    );
+    // The matrix at 12:00 has subnet-b only.
+    let o = cvpnsim(&["reach", p, "--csv", "--at", "12:00"]);
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(
+        out.lines().skip(1).all(|l| l.contains(",subnet-b,")),
+        "{out}"
+    );
+    assert!(
+        out.contains("staff,private,subnet-b,us-east-1b,unreachable,not-routed-into-tunnel,"),
+        "{out}"
+    );
+    // Landing on a subnet that is gone by then is bad input; so is a time that is not one.
+    let o = cvpnsim(&["reach", p, "--landing", "subnet-a", "--at", "1d"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`subnet-a` is not an associated subnet"),
+        "{}",
+        stderr(&o)
+    );
+    let o = cvpnsim(&["reach", p, "--at", "noon"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--at: `noon` is not a time of the scenario"),
+        "{}",
+        stderr(&o)
+    );
 }

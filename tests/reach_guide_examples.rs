@@ -104,7 +104,7 @@ fn assert_addresses(s: &Scenario, pop: &str, expected: &[(&str, Outcome)]) {
     }
 }
 
-use Outcome::{Delivered as D, NotAuthorized as NA, ShadowedByLongerPrefix as SH};
+use Outcome::{NotAuthorized as NA, Reachable as D, ShadowedByLongerPrefix as SH};
 use Status::{Partial as P, Reachable as R, Unreachable as U};
 
 fn set(cidrs: &[&str]) -> AddrSet {

@@ -82,7 +82,7 @@ fn delivered(s: &Scenario) -> Vec<cvpnsim::net::AddrSet> {
     Matrix::all_live(s)
         .cells
         .iter()
-        .map(|c| c.verdict.with_outcome(Outcome::Delivered))
+        .map(|c| c.verdict.with_outcome(Outcome::Reachable))
         .collect()
 }
 

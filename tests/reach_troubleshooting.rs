@@ -70,7 +70,7 @@ fn guide_traffic_not_split_between_subnets_landing_decides() {
             outcome_on(&s, "staff", "172.31.5.5", a),
             Outcome::NoRouteOnLandingSubnet
         );
-        assert_eq!(outcome_on(&s, "staff", "172.31.5.5", b), Outcome::Delivered);
+        assert_eq!(outcome_on(&s, "staff", "172.31.5.5", b), Outcome::Reachable);
         // With split tunnel, Route 2 is still pushed to a client on Subnet-A (the endpoint's
         // whole table is pushed), so the traffic enters the tunnel and is dropped there rather
         // than bypassing the VPN.
@@ -155,7 +155,10 @@ fn gaps_weighted_by_client_time_on_failing_associations() {
     let gaps = weighted_gaps(&m, &client_ms);
     assert_eq!(gaps.len(), 1);
     let g = &gaps[0];
-    assert_eq!(g.network, net_id(&s, "internet"));
+    assert_eq!(
+        g.target,
+        cvpnsim::net::Target::Network(net_id(&s, "internet"))
+    );
     assert_eq!(g.failing, vec![AssocId(1), AssocId(2)]);
     assert_eq!(g.failing_ms, 3 * HOUR);
     assert_eq!(g.total_ms, 6 * HOUR);
@@ -222,7 +225,7 @@ fn disassociating_the_only_default_route_subnet_under_split_tunnel_bypasses_the_
     );
     assert_eq!(
         eval.address(&client, AssocId(1), ip("172.31.40.1")).outcome,
-        Outcome::Delivered
+        Outcome::Reachable
     );
 }
 
@@ -233,8 +236,58 @@ fn weighted_gaps_csv_lists_failing_subnets_and_client_time_share() {
     let gaps = weighted_gaps(&Matrix::all_live(&s), &[vec![3 * HOUR, 2 * HOUR, HOUR]]);
     let csv = cvpnsim::report::reachability::gaps_csv(&s, &gaps);
     assert_eq!(
-        csv,
-        "population,network,failing_associations,failing_client_ms,total_client_ms,share,reason\n\
-         engineering,internet,subnet-b subnet-c,10800000,21600000,0.500000,no-route-on-landing-subnet\n"
+        gaps[0].lost,
+        cvpnsim::net::Target::Network(net_id(&s, "internet")).addrs(&s)
     );
+    assert_eq!(gaps[0].address_share, 0.5);
+    assert_eq!(
+        csv,
+        format!("population,network,failing_associations,failing_client_ms,total_client_ms,share,reason,lost_addresses,lost_cidrs,address_share\n\
+         engineering,internet,subnet-b subnet-c,10800000,21600000,0.500000,no-route-on-landing-subnet,{},{},{:.6}\n",
+        gaps[0].lost.len(),
+        gaps[0].lost,
+        // Subnets B and C lose the whole internet (3 h of 6 h): half, weighted by client time.
+        0.5
+        )
+    );
+}
+
+#[test]
+fn guide_disassociation_deletes_the_routes_so_split_tunnel_stops_pushing_them() {
+    // Guide, "Disassociate a target network from an AWS Client VPN endpoint": "any routes that
+    // were manually added to the Client VPN endpoint's route table are deleted, as well as the
+    // route that was automatically created". Under split tunnel, Route 1 (10.0.0.0/16 to
+    // Subnet-A) was pushed to every client, so a client on Subnet-B sent it into the tunnel and
+    // lost it there (no route on its landing subnet). Once Subnet-A is disassociated the route
+    // is gone from the endpoint's table: the traffic leaves through the client's own network,
+    // where the private range is not reached.
+    let s = not_split(true, false);
+    let (a, b) = (assoc_id(&s, "subnet-a"), assoc_id(&s, "subnet-b"));
+    let client = Client::population(&s, pop_id(&s, "staff"));
+    let all = RouteTables::all_live(&s);
+    let before = Evaluator::new(&s, &all).address(&client, b, ip("10.0.5.5"));
+    assert_eq!(before.outcome, Outcome::NoRouteOnLandingSubnet);
+    let after_tables = RouteTables::build(&s, &[false, true]);
+    let eval = Evaluator::new(&s, &after_tables);
+    let after = eval.address(&client, b, ip("10.0.5.5"));
+    assert_eq!(after.outcome, Outcome::NotRoutedIntoTunnel);
+    assert_eq!(after.cites, vec![Cite::NotPushed]);
+    let text = cvpnsim::net::trace::render(&s, &after);
+    assert!(
+        text.contains("split tunnel: no route in the endpoint's table covers 10.0.5.5"),
+        "{text}"
+    );
+    // Route 2 (to Subnet-B) still works from Subnet-B.
+    assert_eq!(
+        eval.address(&client, b, ip("172.31.0.9")).outcome,
+        Outcome::Reachable
+    );
+    // The matrix and the weighted gaps for that live set: Subnet-A has no verdicts; route-1
+    // is a `not-routed-into-tunnel` gap for all the client time on Subnet-B.
+    let m = Matrix::build(&s, &after_tables);
+    assert!(m.cells.iter().all(|c| c.association != a));
+    let gaps = weighted_gaps(&m, &[vec![0, 2 * HOUR]]);
+    assert_eq!(gaps.len(), 1);
+    assert_eq!(gaps[0].reason, Outcome::NotRoutedIntoTunnel);
+    assert_eq!((gaps[0].failing_ms, gaps[0].share()), (2 * HOUR, 1.0));
 }

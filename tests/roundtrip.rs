@@ -142,3 +142,49 @@ workday = {{ start = "09:00", length = "8h" }}
     assert_eq!(a, b);
     assert_eq!(written, to_toml(&b));
 }
+
+#[test]
+fn public_networks_round_trip_and_bad_values_are_located() {
+    let text = r#"
+name = "tiny"
+duration = "1d"
+[endpoint]
+client_cidr_block = "10.100.0.0/22"
+authentication = ["mutual"]
+vpc_id = "vpc-1"
+split_tunnel = true
+[[vpc]]
+id = "vpc-1"
+cidr_blocks = ["172.31.0.0/16"]
+[[subnet]]
+id = "s1"
+vpc_id = "vpc-1"
+cidr_block = "172.31.0.0/24"
+availability_zone = "eu-west-1a"
+[[association]]
+subnet_id = "s1"
+[[network]]
+name = "saas"
+cidr_blocks = ["52.10.0.0/16"]
+public = true
+[[network]]
+name = "on-prem"
+cidr_blocks = ["10.50.0.0/16"]
+[[population]]
+name = "ops"
+users = 10
+workday = { start = "09:00", length = "8h" }
+needs = ["saas", "on-prem"]
+"#;
+    let a = load_str("a.toml", text).unwrap().scenario;
+    assert!(a.networks[0].public);
+    assert!(!a.networks[1].public);
+    let written = to_toml(&a);
+    assert!(written.contains("public = true"), "{written}");
+    assert_eq!(load_str("w.toml", &written).unwrap().scenario, a);
+    // `public` is a boolean: anything else is a located type error.
+    let bad = text.replace("public = true", "public = \"yes\"");
+    let err = load_str("bad.toml", &bad).unwrap_err().to_string();
+    assert!(err.contains("bad.toml:22:10"), "{err}");
+    assert!(err.contains("network[0].public"), "{err}");
+}

@@ -271,6 +271,10 @@ fixtures! {
     // guide: Split-tunnel on Client VPN endpoints, Routing considerations — a 0.0.0.0/0 route
     // with split-tunnel on is not recommended (a warning).
     split_tunnel_default_route: "split-tunnel-default-route.toml";
+    // guide: Troubleshooting: Clients can't access a peered VPC, Amazon S3, or the internet —
+    // step 2, "Verify that the DNS server is accessible from the VPC": a DNS server with no
+    // route on the association is a warning naming the missing route.
+    dns_reachable: "dns-reachable.toml";
     // guide: AWS Client VPN routes; Troubleshooting, access is intermittent — associated
     // subnets should have identical routes (a warning).
     association_routes_differ: "association-routes-differ.toml";
@@ -317,6 +321,7 @@ fn every_fixture_has_a_test_and_one_expectation() {
 const WARNS: &[&str] = &[
     "client-to-client-group-rule",
     "split-tunnel-default-route",
+    "dns-reachable",
     "propagation-delay",
     "association-routes-differ",
     "groups-per-user",
@@ -328,6 +333,7 @@ const WARNS: &[&str] = &[
 const WARNING_ONLY: &[&str] = &[
     "client-to-client-group-rule",
     "split-tunnel-default-route",
+    "dns-reachable",
     "propagation-delay",
     "association-routes-differ",
     "groups-per-user",

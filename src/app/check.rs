@@ -12,7 +12,7 @@ use crate::check::expect::{self, Expectations};
 use crate::check::verdict::{self, Gap, Observation};
 use crate::cli::CheckArgs;
 use crate::model::{Event, EventKind, Scenario};
-use crate::net::{weighted_gaps, Matrix};
+use crate::net::{weighted_gaps, Matrix, Status, DNS_TARGET};
 use crate::scenario;
 use crate::sim::{simulate, FailureReason, SimOptions};
 
@@ -51,16 +51,24 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
 
 /// Every (population, network) pair named in the expectations exists in the scenario.
 fn check_names(sc: &Scenario, e: &Expectations, file: &str) -> Result<(), AppError> {
-    for (pop, net) in &e.reachable {
+    let accepted = e
+        .accepted_gaps
+        .iter()
+        .map(|g| (g.population.clone(), g.network.clone()));
+    for (pop, net) in e.reachable.iter().cloned().chain(accepted) {
+        let (pop, net) = (&pop, &net);
         let p = sc.populations.iter().find(|p| &p.name == pop).ok_or_else(|| {
             let known: Vec<&str> = sc.populations.iter().map(|p| p.name.as_str()).collect();
             AppError::usage(format!("{file}: reachable: population `{pop}` is not in the scenario (populations: {})", known.join(", ")))
         })?;
-        let needed: Vec<&str> = p
+        let mut needed: Vec<&str> = p
             .needs
             .iter()
             .map(|n| sc.network(*n).name.as_str())
             .collect();
+        if !sc.endpoint.dns_servers.is_empty() {
+            needed.push(DNS_TARGET);
+        }
         if !needed.contains(&net.as_str()) {
             return Err(AppError::usage(format!(
                 "{file}: reachable: population `{pop}` does not need `{net}` in the scenario (its needs: {})",
@@ -97,6 +105,23 @@ fn without_zone(sc: &Scenario, zone: &str, at: u64) -> Scenario {
 
 fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
     let matrix = Matrix::all_live(sc);
+    // The status of each pair without a gap, in the words of every other output.
+    let mut statuses: Vec<(String, String, String)> = Vec::new();
+    for c in &matrix.cells {
+        let key = (
+            sc.populations[c.population.index()].name.clone(),
+            c.target.name(sc).to_string(),
+        );
+        let status = c.verdict.status();
+        match statuses
+            .iter_mut()
+            .find(|s| (&s.0, &s.1) == (&key.0, &key.1))
+        {
+            Some(s) if status == Status::BypassesVpn => s.2 = status.name().to_string(),
+            Some(_) => {}
+            None => statuses.push((key.0, key.1, status.name().to_string())),
+        }
+    }
     let mut zones: Vec<String> = Vec::new();
     for a in 0..sc.associations.len() {
         let z = &sc
@@ -119,7 +144,7 @@ fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
                 .into_iter()
                 .map(|g| Gap {
                     population: sc.populations[g.population.index()].name.clone(),
-                    network: sc.network(g.network).name.clone(),
+                    network: g.target.name(sc).to_string(),
                     associations: g
                         .failing
                         .iter()
@@ -127,6 +152,7 @@ fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
                         .collect(),
                     reason: g.reason.name().to_string(),
                     client_time_share: g.share(),
+                    address_share: g.address_share,
                 })
                 .collect();
             let az_loss = match &e.survive_az_loss {
@@ -154,6 +180,7 @@ fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
                 below_floor_minutes: s.below_floor_connection_minutes,
                 gaps,
                 az_loss,
+                statuses: statuses.clone(),
             }
         })
         .collect()

@@ -1,7 +1,9 @@
 //! `cvpnsim reach FILE`: the static reachability matrix (population × needed network × landing
 //! subnet) as a table or CSV; with `--from POPULATION|GROUP --to ADDRESS`, the decision path for
-//! one address from each landing subnet. Exit 0, or 1 with `--check` when there is a gap; exit
-//! 2 for bad input (unreadable or invalid file, unknown population, bad address).
+//! one address from each landing subnet. `--at TIME` uses the route tables in force then
+//! (subnets the scenario disassociates by that time are gone, with their routes). Exit 0, or 1
+//! with `--check` when there is a gap; exit 2 for bad input (unreadable or invalid file, unknown
+//! population, bad address, bad time).
 
 use std::net::Ipv4Addr;
 use std::path::Path;
@@ -17,7 +19,17 @@ use crate::scenario::{self, diag};
 
 pub fn run(args: &ReachArgs) -> Result<ExitCode, AppError> {
     let s = load(&args.file)?;
-    let tables = RouteTables::all_live(&s);
+    let tables = match args.at.as_deref() {
+        None => RouteTables::all_live(&s),
+        Some(text) => RouteTables::at(
+            &s,
+            crate::scenario::duration::parse(text).map_err(|e| {
+                AppError::usage(format!(
+                    "--at: `{text}` is not a time of the scenario ({e}); write it like `1d 12:00` or `90m`"
+                ))
+            })?,
+        ),
+    };
     let landings = landings(&s, &tables, args.landing.as_deref())?;
     let client = args.from.as_deref().map(|n| resolve(&s, n)).transpose()?;
     let to = args.to.as_deref().map(parse_address).transpose()?;

@@ -143,12 +143,14 @@ fn print_summary(sc: &Scenario, r: &RunResult, gaps: &[WeightedGap], dir: &Path)
             .map(|&a| sc.subnet_of(a).id.as_str())
             .collect();
         println!(
-            "  gap: {} cannot fully reach {} from {} ({}): {:.1} % of its client time",
+            "  gap: {} cannot fully reach {} from {} ({}): {:.1} % of its client time; lost {} ({:.4} % of its addresses)",
             sc.populations[g.population.index()].name,
-            sc.network(g.network).name,
+            g.target.name(sc),
             failing.join(", "),
             g.reason.name(),
-            100.0 * g.share()
+            100.0 * g.share(),
+            g.lost,
+            100.0 * g.address_share
         );
     }
     if s.below_floor_connection_minutes > 0.0 {

@@ -14,6 +14,12 @@
 //! population = "engineering"
 //! network = "on-prem"
 //!
+//! [[accepted_gap]]                     # a known gap: passes while it is no worse
+//! population = "engineering"
+//! network = "on-prem"
+//! reason = "lan-overlap"
+//! max_address_share = 0.004
+//!
 //! [survive_az_loss]                    # lose each Availability Zone in turn, for good
 //! at = "09:30"
 //! max_blocking_probability = 0.01
@@ -34,8 +40,24 @@ pub struct Expectations {
     pub max_refusals: Vec<(String, u64)>,
     /// (population, network) pairs that must have no gap.
     pub reachable: Vec<(String, String)>,
+    /// Known gaps a team accepts while they get no worse.
+    pub accepted_gaps: Vec<AcceptedGap>,
     pub survive_az_loss: Option<AzLoss>,
     pub replicas: u32,
+}
+
+/// A (population, network) gap that passes while every replica's gap for the pair has this
+/// reason and stays within the bounds; no gap at all passes too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcceptedGap {
+    pub population: String,
+    pub network: String,
+    /// A verdict reason (`lan-overlap`, `no-route-on-landing-subnet`, …).
+    pub reason: String,
+    /// Upper bound on the share of the network's addresses lost (weighted by client time).
+    pub max_address_share: Option<f64>,
+    /// Upper bound on the share of the population's client time on failing associations.
+    pub max_client_time_share: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -170,6 +192,19 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
             None => ok = false,
         }
     }
+    if let Some(n) = t.opt("accepted_gap") {
+        match read::array(n, "accepted_gap", cx) {
+            Some(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    match accepted_gap(item, &format!("accepted_gap[{i}]"), cx) {
+                        Some(g) => e.accepted_gaps.push(g),
+                        None => ok = false,
+                    }
+                }
+            }
+            None => ok = false,
+        }
+    }
     if let Some(n) = t.opt("survive_az_loss") {
         let p = "survive_az_loss";
         match Table::new(n, p, cx) {
@@ -196,6 +231,51 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
     }
     t.finish(cx);
     ok.then_some(e)
+}
+
+fn accepted_gap(item: &Node, p: &str, cx: &mut Cx) -> Option<AcceptedGap> {
+    let mut it = Table::new(item, p, cx)?;
+    let pop = it
+        .req(cx, "population", "\"engineering\"")
+        .and_then(|n| read::string(n, &join(p, "population"), cx));
+    let net = it
+        .req(cx, "network", "\"on-prem\"")
+        .and_then(|n| read::string(n, &join(p, "network"), cx));
+    let reason = it.req(cx, "reason", "\"lan-overlap\"").and_then(|n| {
+        let path = join(p, "reason");
+        let r = read::string(n, &path, cx)?;
+        if crate::net::Outcome::from_name(&r).is_some_and(|o| o.is_gap()) {
+            Some(r)
+        } else {
+            let words: Vec<&str> = crate::net::Outcome::ALL
+                .iter()
+                .filter(|o| o.is_gap())
+                .map(|o| o.name())
+                .collect();
+            cx.error(
+                "value",
+                &path,
+                n.span.clone(),
+                format!("`{r}` is not a reason for a gap"),
+                format!("one of: {}", words.join(", ")),
+            );
+            None
+        }
+    });
+    let max_address_share = it.opt("max_address_share").map_or(Some(None), |n| {
+        read::probability(n, &join(p, "max_address_share"), cx).map(Some)
+    });
+    let max_client_time_share = it.opt("max_client_time_share").map_or(Some(None), |n| {
+        read::probability(n, &join(p, "max_client_time_share"), cx).map(Some)
+    });
+    it.finish(cx);
+    Some(AcceptedGap {
+        population: pop?,
+        network: net?,
+        reason: reason?,
+        max_address_share: max_address_share?,
+        max_client_time_share: max_client_time_share?,
+    })
 }
 
 #[cfg(test)]

@@ -15,6 +15,9 @@ pub struct Observation {
     pub below_floor_minutes: f64,
     /// Static reachability gaps: (population, network, failing associations, reason).
     pub gaps: Vec<Gap>,
+    /// The status word of each (population, network) pair without a gap: `reachable`, or
+    /// `bypasses-vpn` when some of it is reached without the tunnel.
+    pub statuses: Vec<(String, String, String)>,
     /// Blocking probability with each Availability Zone lost: (zone, blocking).
     pub az_loss: Vec<(String, f64)>,
 }
@@ -27,6 +30,8 @@ pub struct Gap {
     pub reason: String,
     /// Share of the population's client-time on the failing associations.
     pub client_time_share: f64,
+    /// Share of the network's addresses lost, weighted by client time.
+    pub address_share: f64,
 }
 
 /// One assertion's result.
@@ -106,8 +111,13 @@ pub fn evaluate(e: &Expectations, runs: &[Observation]) -> Vec<Outcome> {
             .flat_map(|o| o.gaps.iter())
             .filter(|g| &g.population == pop && &g.network == net)
             .collect();
+        let status = runs
+            .iter()
+            .flat_map(|o| o.statuses.iter())
+            .find(|(p, n, _)| p == pop && n == net)
+            .map_or("reachable", |s| s.2.as_str());
         let measured = match gaps.first() {
-            None => "reachable from every association".to_string(),
+            None => format!("{status} from every association"),
             Some(g) => format!(
                 "{} from {} ({:.1} % of client-time)",
                 g.reason,
@@ -119,6 +129,42 @@ pub fn evaluate(e: &Expectations, runs: &[Observation]) -> Vec<Outcome> {
             name: format!("reachable.{pop}.{net}"),
             passed: gaps.is_empty(),
             expected: "no gap".into(),
+            measured,
+        });
+    }
+    for a in &e.accepted_gaps {
+        let gaps: Vec<&Gap> = runs
+            .iter()
+            .flat_map(|o| o.gaps.iter())
+            .filter(|g| g.population == a.population && g.network == a.network)
+            .collect();
+        let worst = |f: fn(&Gap) -> f64| gaps.iter().map(|g| f(g)).fold(0.0, f64::max);
+        let (addr, time) = (worst(|g| g.address_share), worst(|g| g.client_time_share));
+        let other = gaps.iter().find(|g| g.reason != a.reason);
+        let measured = match (gaps.first(), other) {
+            (None, _) => "no gap".to_string(),
+            (_, Some(g)) => format!("{} from {}", g.reason, g.associations.join(", ")),
+            (Some(g), None) => format!(
+                "{} from {}: {:.4} % of the addresses, {:.1} % of client-time",
+                g.reason,
+                g.associations.join(", "),
+                addr * 100.0,
+                time * 100.0
+            ),
+        };
+        let mut expected = a.reason.clone();
+        if let Some(m) = a.max_address_share {
+            expected.push_str(&format!(", ≤ {:.4} % of the addresses", m * 100.0));
+        }
+        if let Some(m) = a.max_client_time_share {
+            expected.push_str(&format!(", ≤ {:.1} % of client-time", m * 100.0));
+        }
+        out.push(Outcome {
+            name: format!("accepted_gap.{}.{}", a.population, a.network),
+            passed: other.is_none()
+                && a.max_address_share.is_none_or(|m| addr <= m)
+                && a.max_client_time_share.is_none_or(|m| time <= m),
+            expected: format!("no gap, or at most {expected}"),
             measured,
         });
     }
@@ -206,7 +252,7 @@ pub fn junit(suite: &str, outcomes: &[Outcome]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::expect::AzLoss;
+    use super::super::expect::{AcceptedGap, AzLoss};
     use super::*;
 
     fn obs() -> Observation {
@@ -223,8 +269,10 @@ mod tests {
                 associations: vec!["subnet-b".into()],
                 reason: "no-route-on-landing-subnet".into(),
                 client_time_share: 0.5,
+                address_share: 0.25,
             }],
             az_loss: vec![("us-east-1a".into(), 0.2), ("us-east-1b".into(), 0.0)],
+            statuses: vec![("eng".into(), "vpc".into(), "reachable".into())],
         }
     }
 
@@ -237,6 +285,13 @@ mod tests {
             max_below_floor_minutes: Some(12.0),
             max_refusals: vec![("association-at-capacity".into(), 5)],
             reachable: vec![("eng".into(), "vpc".into())],
+            accepted_gaps: vec![AcceptedGap {
+                population: "eng".into(),
+                network: "on-prem".into(),
+                reason: "no-route-on-landing-subnet".into(),
+                max_address_share: Some(0.25),
+                max_client_time_share: Some(0.5),
+            }],
             survive_az_loss: Some(AzLoss {
                 at: 0,
                 max_blocking_probability: 0.2,
@@ -244,7 +299,7 @@ mod tests {
             replicas: 1,
         };
         let r = evaluate(&pass, std::slice::from_ref(&o));
-        assert_eq!(r.len(), 7);
+        assert_eq!(r.len(), 8);
         assert!(r.iter().all(|x| x.passed), "{r:#?}");
         let fail = Expectations {
             max_blocking_probability: Some(0.001),
@@ -252,6 +307,13 @@ mod tests {
             max_below_floor_minutes: Some(11.9),
             max_refusals: vec![("association-at-capacity".into(), 4)],
             reachable: vec![("eng".into(), "on-prem".into())],
+            accepted_gaps: vec![AcceptedGap {
+                population: "eng".into(),
+                network: "on-prem".into(),
+                reason: "no-route-on-landing-subnet".into(),
+                max_address_share: Some(0.25),
+                max_client_time_share: Some(0.49),
+            }],
             survive_az_loss: Some(AzLoss {
                 at: 0,
                 max_blocking_probability: 0.1,
@@ -272,6 +334,7 @@ mod tests {
                 "min_address_headroom",
                 "max_below_floor_minutes",
                 "reachable.eng.on-prem",
+                "accepted_gap.eng.on-prem",
                 "survive_az_loss.us-east-1a"
             ]
         );
@@ -280,7 +343,7 @@ mod tests {
             t.starts_with("FAIL max_blocking_probability: measured 0.2000 %"),
             "{t}"
         );
-        assert!(t.ends_with("1 passed, 6 failed\n"));
+        assert!(t.ends_with("1 passed, 7 failed\n"));
     }
 
     #[test]

@@ -88,7 +88,7 @@ impl Diff {
 fn key(s: &Scenario, c: &Cell) -> CellKey {
     CellKey {
         population: s.populations[c.population.index()].name.clone(),
-        network: s.network(c.network).name.clone(),
+        network: c.target.name(s).to_string(),
         association: s.subnet_of(c.association).id.clone(),
     }
 }

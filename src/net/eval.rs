@@ -16,7 +16,15 @@
 //!   ([`non_public_ranges`]), the client CIDR and every other network of the scenario: the
 //!   public internet of the guide's examples, "any destination not defined by other rules".
 //! - For a single address, the security group is that of the most specific declared network
-//!   containing it.
+//!   containing it, and it may bypass the VPN when that network is public (for the `internet`,
+//!   when the address is in the public address space; an address in no network counts as the
+//!   internet).
+//! - Traffic that leaves through the client's own network (split tunnel without a pushed route,
+//!   or kept on a private LAN) is a gap unless its network is reachable without the tunnel: the
+//!   internet, or a network declared `public`. The guide says only that such traffic "is not
+//!   routed over the Client VPN tunnel"; that a private network cannot be reached that way is
+//!   the model's assumption.
+//! - DNS servers must be reached through the tunnel: bypassing it is not an answer for them.
 
 use std::net::Ipv4Addr;
 
@@ -89,6 +97,9 @@ pub struct Path {
     pub authorization: AuthDecision,
     pub route: RouteStep,
     pub security_group: SgStep,
+    /// The destination is reachable without the tunnel (the internet or a public network), so
+    /// traffic that leaves through the client's own network still reaches it.
+    pub public: bool,
 }
 
 impl Path {
@@ -101,10 +112,20 @@ impl Path {
     /// stops the traffic decides.
     pub fn outcome(&self) -> (Outcome, Vec<Cite>) {
         if let LanStep::KeptLocal(lan) = self.lan {
-            return (Outcome::BypassesVpn, vec![Cite::ClientLan(lan)]);
+            let outcome = if self.public {
+                Outcome::BypassesVpn
+            } else {
+                Outcome::LanOverlap
+            };
+            return (outcome, vec![Cite::ClientLan(lan)]);
         }
         if self.tunnel == TunnelStep::NotPushed {
-            return (Outcome::BypassesVpn, vec![Cite::NotPushed]);
+            let outcome = if self.public {
+                Outcome::BypassesVpn
+            } else {
+                Outcome::NotRoutedIntoTunnel
+            };
+            return (outcome, vec![Cite::NotPushed]);
         }
         match (self.vpn_failure(), self.lan) {
             (Some((_, cites)), LanStep::BlockLocal(lan)) => {
@@ -113,7 +134,7 @@ impl Path {
                 (Outcome::LanRedirected, all)
             }
             (Some(failure), _) => failure,
-            (None, _) => (Outcome::Delivered, self.delivery_cites()),
+            (None, _) => (Outcome::Reachable, self.delivery_cites()),
         }
     }
 
@@ -257,7 +278,7 @@ impl<'a> Evaluator<'a> {
     pub fn address(&self, client: &Client, assoc: AssocId, x: Ipv4Addr) -> Trace {
         let network = self.network_of(x);
         let sg = network.and_then(|n| self.scenario.network(n).security_group);
-        let path = self.path(client, assoc, x, sg);
+        let path = self.path(client, assoc, x, sg, self.address_is_public(network, x));
         let (outcome, cites) = path.outcome();
         Trace {
             client: client.clone(),
@@ -294,7 +315,13 @@ impl<'a> Evaluator<'a> {
             let Some(&first) = assocs.first() else {
                 break;
             };
-            let mut path = self.path(client, first, x, network.security_group);
+            let mut path = self.path(
+                client,
+                first,
+                x,
+                network.security_group,
+                network.reachable_without_vpn(),
+            );
             for (k, &a) in assocs.iter().enumerate() {
                 if k > 0 {
                     path.landing = a;
@@ -307,8 +334,57 @@ impl<'a> Evaluator<'a> {
         acc.into_iter().map(Segments::finish).collect()
     }
 
-    /// Every step of the decision for `x`, with `sg` as the destination's security group.
-    pub fn path(&self, client: &Client, assoc: AssocId, x: Ipv4Addr, sg: Option<SgId>) -> Path {
+    /// The endpoint's DNS servers from each of `assocs`, in that order: every server is
+    /// reached through the tunnel (`reachable`), or the addresses of those that are not are
+    /// `dns-unreachable`, citing the server and the step that stops its traffic. Traffic to a
+    /// DNS server that bypasses the tunnel counts as not reached (guide: "Troubleshooting AWS
+    /// Client VPN: Clients can't access a peered VPC, Amazon S3, or the internet", step 2).
+    pub fn dns_from(&self, client: &Client, assocs: &[AssocId]) -> Vec<NetVerdict> {
+        let mut acc: Vec<Segments> = vec![Segments::default(); assocs.len()];
+        let mut servers = self.scenario.endpoint.dns_servers.clone();
+        servers.sort();
+        servers.dedup();
+        for x in servers {
+            let sg = self
+                .network_of(x)
+                .and_then(|n| self.scenario.network(n).security_group);
+            for (k, &a) in assocs.iter().enumerate() {
+                let (outcome, cites) = self.path(client, a, x, sg, false).outcome();
+                let (outcome, mut all) = if outcome.is_gap() {
+                    (Outcome::DnsUnreachable, vec![Cite::DnsServer(x, outcome)])
+                } else {
+                    (outcome, vec![Cite::DnsServer(x, outcome)])
+                };
+                all.extend(cites);
+                acc[k].add(outcome, all, Interval::single(x));
+            }
+        }
+        acc.into_iter().map(Segments::finish).collect()
+    }
+
+    /// Whether traffic to `x`, in `network`, reaches it without the tunnel: a public network,
+    /// or the internet's public address space (also for an address in no network).
+    fn address_is_public(&self, network: Option<NetworkId>, x: Ipv4Addr) -> bool {
+        let s = self.scenario;
+        match network.map(|n| s.network(n)) {
+            Some(n) if n.kind != NetworkKind::Internet => n.public,
+            _ => {
+                !s.endpoint.client_cidr_block.contains(&x)
+                    && !non_public_ranges().iter().any(|r| r.contains(&x))
+            }
+        }
+    }
+
+    /// Every step of the decision for `x`, with `sg` as the destination's security group and
+    /// `public` whether it is reachable without the tunnel.
+    pub fn path(
+        &self,
+        client: &Client,
+        assoc: AssocId,
+        x: Ipv4Addr,
+        sg: Option<SgId>,
+        public: bool,
+    ) -> Path {
         let s = self.scenario;
         let (lan, tunnel) = self.client_side(client, x);
         let client_to_client = s.endpoint.client_cidr_block.contains(&x);
@@ -328,6 +404,7 @@ impl<'a> Evaluator<'a> {
             authorization,
             route,
             security_group,
+            public,
         }
     }
 

@@ -1,24 +1,63 @@
 //! The static reachability matrix (population × needed network × landing association) and the
 //! gaps weighted by simulated client-time (DESIGN §8: "its weight is the simulated client-time
 //! spent on the failing associations").
+//!
+//! Besides the networks a population needs, every population needs the endpoint's DNS servers
+//! (the target [`Target::DnsServers`], written `dns-servers`) when the endpoint has any.
 
+use super::addr::AddrSet;
 use super::client::Client;
-use super::eval::Evaluator;
+use super::eval::{network_addrs, Evaluator};
 use super::route::RouteTables;
 use super::verdict::{NetVerdict, Outcome};
 use crate::model::{AssocId, Millis, NetworkId, PopId, Scenario};
+
+/// The name of the DNS-server target in every output.
+pub const DNS_TARGET: &str = "dns-servers";
+
+/// What a verdict is about: a needed network, or the endpoint's DNS servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    Network(NetworkId),
+    DnsServers,
+}
+
+impl Target {
+    /// The network's name, or `dns-servers`.
+    pub fn name(self, s: &Scenario) -> &str {
+        match self {
+            Target::Network(n) => &s.network(n).name,
+            Target::DnsServers => DNS_TARGET,
+        }
+    }
+
+    /// Every address the target stands for.
+    pub fn addrs(self, s: &Scenario) -> AddrSet {
+        match self {
+            Target::Network(n) => network_addrs(s, n),
+            Target::DnsServers => AddrSet::from_cidrs(
+                &s.endpoint
+                    .dns_servers
+                    .iter()
+                    .map(|&x| ipnet::Ipv4Net::from(x))
+                    .collect::<Vec<_>>(),
+            ),
+        }
+    }
+}
 
 /// One verdict of the matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {
     pub population: PopId,
-    pub network: NetworkId,
+    pub target: Target,
     pub association: AssocId,
     pub verdict: NetVerdict,
 }
 
 /// Every (population, needed network, live association) verdict, ordered by population, then
-/// the population's list of needs (each network once), then association.
+/// the population's list of needs (each network once), then the DNS servers (when the endpoint
+/// has any), then association.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Matrix {
     pub cells: Vec<Cell>,
@@ -43,7 +82,18 @@ impl Matrix {
                 for (&association, verdict) in live.iter().zip(verdicts) {
                     cells.push(Cell {
                         population: pop,
-                        network,
+                        target: Target::Network(network),
+                        association,
+                        verdict,
+                    });
+                }
+            }
+            if !s.endpoint.dns_servers.is_empty() {
+                let verdicts = eval.dns_from(&client, &live);
+                for (&association, verdict) in live.iter().zip(verdicts) {
+                    cells.push(Cell {
+                        population: pop,
+                        target: Target::DnsServers,
                         association,
                         verdict,
                     });
@@ -58,10 +108,10 @@ impl Matrix {
         Matrix::build(s, &RouteTables::all_live(s))
     }
 
-    pub fn get(&self, p: PopId, n: NetworkId, a: AssocId) -> Option<&Cell> {
+    pub fn get(&self, p: PopId, t: Target, a: AssocId) -> Option<&Cell> {
         self.cells
             .iter()
-            .find(|c| c.population == p && c.network == n && c.association == a)
+            .find(|c| c.population == p && c.target == t && c.association == a)
     }
 
     /// Cells where some address of the needed network is lost.
@@ -72,10 +122,10 @@ impl Matrix {
 
 /// A (population, network) pair that fails on at least one landing association, weighted by
 /// the client-time the population spent on the failing associations.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WeightedGap {
     pub population: PopId,
-    pub network: NetworkId,
+    pub target: Target,
     /// Associations from which some address of the network is lost.
     pub failing: Vec<AssocId>,
     /// Client-time (ms) the population spent connected on the failing associations.
@@ -85,6 +135,14 @@ pub struct WeightedGap {
     /// The reason on the failing association that carried the most client-time (the first
     /// failing association on a tie).
     pub reason: Outcome,
+    /// Addresses of the target lost from at least one failing association.
+    pub lost: AddrSet,
+    /// Number of addresses the target stands for.
+    pub size: u64,
+    /// Share of the target's addresses lost, weighted by the population's client-time on each
+    /// association (each live association counts the same when the population never
+    /// connected): a LAN overlapping 1/256 of a network gives 1/256 wherever clients land.
+    pub address_share: f64,
 }
 
 impl WeightedGap {
@@ -111,9 +169,9 @@ pub fn weighted_gaps(matrix: &Matrix, client_ms: &[Vec<Millis>]) -> Vec<Weighted
             .unwrap_or(0)
     };
     let mut out: Vec<WeightedGap> = Vec::new();
-    let mut seen: Vec<(PopId, NetworkId)> = Vec::new();
+    let mut seen: Vec<(PopId, Target)> = Vec::new();
     for cell in &matrix.cells {
-        let key = (cell.population, cell.network);
+        let key = (cell.population, cell.target);
         if seen.contains(&key) {
             continue;
         }
@@ -121,7 +179,7 @@ pub fn weighted_gaps(matrix: &Matrix, client_ms: &[Vec<Millis>]) -> Vec<Weighted
         let failing: Vec<&Cell> = matrix
             .cells
             .iter()
-            .filter(|c| (c.population, c.network) == key && c.verdict.is_gap())
+            .filter(|c| (c.population, c.target) == key && c.verdict.is_gap())
             .collect();
         if failing.is_empty() {
             continue;
@@ -135,9 +193,28 @@ pub fn weighted_gaps(matrix: &Matrix, client_ms: &[Vec<Millis>]) -> Vec<Weighted
         let total_ms = client_ms
             .get(cell.population.index())
             .map_or(0, |row| row.iter().sum());
+        let lost = failing
+            .iter()
+            .fold(AddrSet::empty(), |acc, c| acc.union(&c.verdict.failing()));
+        let all: Vec<&Cell> = matrix
+            .cells
+            .iter()
+            .filter(|c| (c.population, c.target) == key)
+            .collect();
+        let size = cell.verdict.addrs().len();
+        let lost_of = |c: &Cell| c.verdict.failing().len() as f64 / size.max(1) as f64;
+        let weight_ms: Millis = all.iter().map(|c| ms(c.population, c.association)).sum();
+        let address_share = if weight_ms > 0 {
+            all.iter()
+                .map(|c| lost_of(c) * ms(c.population, c.association) as f64)
+                .sum::<f64>()
+                / weight_ms as f64
+        } else {
+            all.iter().map(|c| lost_of(c)).sum::<f64>() / all.len() as f64
+        };
         out.push(WeightedGap {
             population: cell.population,
-            network: cell.network,
+            target: cell.target,
             failing: failing.iter().map(|c| c.association).collect(),
             failing_ms: failing
                 .iter()
@@ -145,6 +222,9 @@ pub fn weighted_gaps(matrix: &Matrix, client_ms: &[Vec<Millis>]) -> Vec<Weighted
                 .sum(),
             total_ms,
             reason: heaviest.verdict.reason(),
+            lost,
+            size,
+            address_share,
         });
     }
     out

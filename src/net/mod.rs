@@ -28,6 +28,6 @@ pub use addr::AddrSet;
 pub use client::Client;
 pub use diff::{diff, Diff};
 pub use eval::{Evaluator, Trace};
-pub use matrix::{weighted_gaps, Cell, Matrix, WeightedGap};
+pub use matrix::{weighted_gaps, Cell, Matrix, Target, WeightedGap, DNS_TARGET};
 pub use route::RouteTables;
-pub use verdict::{Cite, NetVerdict, Outcome, Status};
+pub use verdict::{vocabulary, Cite, NetVerdict, Outcome, Status};

@@ -16,7 +16,7 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 
 use super::addr::CoverIndex;
-use crate::model::{AssocId, RouteTarget, Scenario, VpcId};
+use crate::model::{AssocId, EventKind, Millis, RouteTarget, Scenario, VpcId};
 
 /// Where a route in a table comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -117,6 +117,14 @@ impl RouteTables {
         RouteTables::build(scenario, &vec![true; scenario.associations.len()])
     }
 
+    /// The tables in force at `at` (ms from the start): every association, less those the
+    /// scenario's events have disassociated by then (an event at `at` counts). Disassociating a
+    /// target network deletes its routes (guide: "Disassociate a target network from an AWS
+    /// Client VPN endpoint"); an Availability Zone outage does not change the route table.
+    pub fn at(scenario: &Scenario, at: Millis) -> RouteTables {
+        RouteTables::build(scenario, &live_at(scenario, at))
+    }
+
     pub fn is_live(&self, a: AssocId) -> bool {
         matches!(self.per_association.get(a.index()), Some(Some(_)))
     }
@@ -182,6 +190,19 @@ impl RouteTables {
     pub fn all_destinations(&self) -> Vec<Ipv4Net> {
         self.endpoint_routes().map(|r| r.destination).collect()
     }
+}
+
+/// Which associations are live at `at`: all, less those disassociated by an event at or before it.
+pub fn live_at(scenario: &Scenario, at: Millis) -> Vec<bool> {
+    let mut live = vec![true; scenario.associations.len()];
+    for e in scenario.events.iter().filter(|e| e.at <= at) {
+        if let EventKind::Disassociate { association } = e.kind {
+            if let Some(l) = live.get_mut(association.index()) {
+                *l = false;
+            }
+        }
+    }
+    live
 }
 
 fn automatic_routes(scenario: &Scenario, a: AssocId) -> Vec<TableRoute> {

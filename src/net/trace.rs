@@ -99,7 +99,11 @@ fn lan_hop(s: &Scenario, t: &Trace) -> Hop {
         LanStep::Outside(lan) => ("pass", format!("{x} is outside the client LAN {lan}")),
         LanStep::KeptLocal(lan) => (
             "local",
-            format!("{x} is in the client LAN {lan} (a private range): the LAN route keeps it local -> bypasses-vpn"),
+            format!(
+                "{x} is in the client LAN {lan} (a private range): its connected route is more specific than any pushed route, the traffic stays local{} -> {}",
+                if t.path.public { "" } else { ",\nand the destination is not reachable without the tunnel" },
+                t.outcome
+            ),
         ),
         LanStep::OutrankedBy(lan, r) => (
             "pass",
@@ -125,8 +129,10 @@ fn tunnel_hop(s: &Scenario, t: &Trace) -> Hop {
         TunnelStep::NotPushed => (
             "local",
             format!(
-                "split tunnel: no route in the endpoint's table covers {}; it leaves through the client's own network -> bypasses-vpn",
-                t.address
+                "split tunnel: no route in the endpoint's table covers {}; it leaves through the client's own network{} -> {}",
+                t.address,
+                if t.path.public { "" } else { ",\nwhere a private destination is not reachable" },
+                t.outcome
             ),
         ),
         TunnelStep::Forced => ("pass", "forced in by redirect-gateway block-local".to_string()),

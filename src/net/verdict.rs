@@ -3,6 +3,7 @@
 //! ([`NetVerdict`]), kept exact as address sets.
 
 use std::fmt;
+use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
 
@@ -10,14 +11,23 @@ use super::addr::AddrSet;
 use super::route::{RouteOrigin, TableRoute};
 use crate::model::{AssocId, Grant, RouteTarget, Scenario, SgId};
 
-/// What happens to traffic sent to one address.
+/// What happens to traffic sent to one address, or (for [`Outcome::DnsUnreachable`]) why a
+/// population cannot resolve names. Every output names verdicts with these words and the
+/// [`Status`] words; nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Outcome {
     /// Through the tunnel, authorized, routed from the landing subnet.
-    Delivered,
-    /// Split tunnel (no pushed route) or the client's own LAN: the traffic never enters the VPN.
-    /// Not a gap.
+    Reachable,
+    /// Leaves through the client's own network, and the destination is reachable that way (the
+    /// internet, or a network declared public). Not a gap.
     BypassesVpn,
+    /// Split tunnel, no route of the endpoint's table covers the address, and the destination is
+    /// private: it leaves through the client's own network, where it cannot be reached.
+    NotRoutedIntoTunnel,
+    /// The client's private LAN contains the address, and its connected route is more specific
+    /// than any pushed route: the traffic stays on the LAN, and the private destination behind
+    /// the VPN is not reached.
+    LanOverlap,
     /// The client LAN is outside the private ranges, so `redirect-gateway block-local` forced
     /// LAN traffic into the tunnel, where it is not delivered.
     LanRedirected,
@@ -29,36 +39,61 @@ pub enum Outcome {
     NoRouteOnLandingSubnet,
     /// The destination's security group does not admit the endpoint's security groups.
     SecurityGroup,
+    /// An endpoint DNS server cannot be reached through the tunnel from the landing association.
+    DnsUnreachable,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 7] = [
-        Outcome::Delivered,
+    pub const ALL: [Outcome; 10] = [
+        Outcome::Reachable,
         Outcome::BypassesVpn,
+        Outcome::NotRoutedIntoTunnel,
+        Outcome::LanOverlap,
         Outcome::LanRedirected,
         Outcome::NotAuthorized,
         Outcome::ShadowedByLongerPrefix,
         Outcome::NoRouteOnLandingSubnet,
         Outcome::SecurityGroup,
+        Outcome::DnsUnreachable,
     ];
 
-    /// The reason as written in reports (DESIGN §8).
+    /// The word every output uses for this outcome.
     pub fn name(self) -> &'static str {
         match self {
-            Outcome::Delivered => "delivered",
+            Outcome::Reachable => "reachable",
             Outcome::BypassesVpn => "bypasses-vpn",
+            Outcome::NotRoutedIntoTunnel => "not-routed-into-tunnel",
+            Outcome::LanOverlap => "lan-overlap",
             Outcome::LanRedirected => "lan-redirected",
             Outcome::NotAuthorized => "not-authorized",
             Outcome::ShadowedByLongerPrefix => "shadowed-by-longer-prefix",
             Outcome::NoRouteOnLandingSubnet => "no-route-on-landing-subnet",
             Outcome::SecurityGroup => "security-group",
+            Outcome::DnsUnreachable => "dns-unreachable",
         }
+    }
+
+    /// The outcome written `name`, if it is one.
+    pub fn from_name(name: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.name() == name)
     }
 
     /// Whether the traffic is lost (a reachability gap). Bypassing the VPN is not a gap.
     pub fn is_gap(self) -> bool {
-        !matches!(self, Outcome::Delivered | Outcome::BypassesVpn)
+        !matches!(self, Outcome::Reachable | Outcome::BypassesVpn)
     }
+}
+
+/// Every word a verdict is written with, in every output: the [`Status`] of a network first,
+/// then the [`Outcome`] reasons not already among them.
+pub fn vocabulary() -> Vec<&'static str> {
+    let mut words: Vec<&'static str> = Status::ALL.iter().map(|s| s.name()).collect();
+    for o in Outcome::ALL {
+        if !words.contains(&o.name()) {
+            words.push(o.name());
+        }
+    }
+    words
 }
 
 impl fmt::Display for Outcome {
@@ -96,6 +131,8 @@ pub enum Cite {
     BlockLocal(Ipv4Net),
     /// The destination's security group.
     SecurityGroup(SgId),
+    /// An endpoint DNS server, and why it is not reached.
+    DnsServer(Ipv4Addr, Outcome),
 }
 
 impl Cite {
@@ -125,6 +162,7 @@ impl Cite {
             }
             Cite::FullTunnel => "full tunnel".to_string(),
             Cite::ClientLan(lan) => format!("client LAN {lan}"),
+            Cite::DnsServer(x, why) => format!("DNS server {x} ({why})"),
             Cite::BlockLocal(lan) => {
                 format!(
                     "client LAN {lan} is outside the private ranges (redirect-gateway block-local)"
@@ -200,7 +238,7 @@ pub struct Segment {
 /// The verdict for a whole network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
-    /// Every address is delivered through the VPN.
+    /// Every address is reached through the VPN.
     Reachable,
     /// No address is lost, but some go out the client's own network.
     BypassesVpn,
@@ -211,6 +249,14 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Reachable,
+        Status::BypassesVpn,
+        Status::Partial,
+        Status::Unreachable,
+    ];
+
+    /// The word every output uses for this status.
     pub fn name(self) -> &'static str {
         match self {
             Status::Reachable => "reachable",
@@ -245,7 +291,7 @@ impl NetVerdict {
             if self
                 .segments
                 .iter()
-                .all(|s| s.outcome == Outcome::Delivered)
+                .all(|s| s.outcome == Outcome::Reachable)
             {
                 Status::Reachable
             } else {
@@ -302,9 +348,9 @@ impl NetVerdict {
         best
     }
 
-    /// The outcome of the [`primary`](Self::primary) segment (`delivered` for an empty network).
+    /// The outcome of the [`primary`](Self::primary) segment (`reachable` for an empty network).
     pub fn reason(&self) -> Outcome {
-        self.primary().map_or(Outcome::Delivered, |s| s.outcome)
+        self.primary().map_or(Outcome::Reachable, |s| s.outcome)
     }
 
     /// The addresses grouped by outcome only (deciding cites dropped), in [`Outcome`] order.

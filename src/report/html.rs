@@ -183,7 +183,7 @@ pub fn render(
     if gaps.is_empty() {
         h.push_str("<div class=\"verdict ok\">Every population reaches every network it needs from every landing association.</div>\n");
     } else {
-        h.push_str("<table><tr><th>population</th><th>network</th><th>failing landing associations</th><th>reason</th><th>share of client-time</th></tr>\n");
+        h.push_str("<table><tr><th>population</th><th>network</th><th>failing landing associations</th><th>reason</th><th>share of client-time</th><th>addresses lost</th></tr>\n");
         for g in gaps {
             let failing: Vec<String> = g
                 .failing
@@ -192,15 +192,17 @@ pub fn render(
                 .collect();
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td>{} ({} of the network)</td></tr>",
                 escape(&s.populations[g.population.index()].name),
-                escape(&s.network(g.network).name),
+                escape(g.target.name(s)),
                 failing.join(", "),
                 g.reason.name(),
-                pct(g.share())
+                pct(g.share()),
+                escape(&shorten_cidrs(&g.lost.to_string(), 6)),
+                pct(g.address_share)
             );
         }
-        h.push_str("</table>\n<p class=\"muted\">Share of client-time: of the time the population was connected, the part spent on associations from which the network cannot be reached (DNS round-robin decides the landing).</p>\n");
+        h.push_str("</table>\n<p class=\"muted\">Share of client-time: of the time the population was connected, the part spent on associations from which the network cannot be reached (DNS round-robin decides the landing). Addresses lost: the part of the network lost from some association, and its share of the network's addresses weighted by client-time (a client LAN inside the network loses only its own range). <code>dns-servers</code>: the endpoint's DNS servers, which every population needs through the tunnel.</p>\n");
     }
 
     // 4. Charts.
@@ -286,5 +288,15 @@ fn strip_xml_header(svg: &str) -> &str {
     match svg.find("<svg") {
         Some(i) => &svg[i..],
         None => svg,
+    }
+}
+
+/// The first `keep` CIDR blocks of a space-separated list, and how many more there are.
+fn shorten_cidrs(list: &str, keep: usize) -> String {
+    let items: Vec<&str> = list.split(' ').collect();
+    if items.len() <= keep {
+        list.to_string()
+    } else {
+        format!("{} (+{} more)", items[..keep].join(" "), items.len() - keep)
     }
 }

@@ -257,25 +257,28 @@ pub fn below_floor(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart
     }
 }
 
-/// Category of a verdict in the heatmap: `reachable`, `bypasses-vpn`, or the failing reason
-/// (prefixed `partly` when some addresses are reachable).
-fn category(status: Status, reason: Outcome) -> String {
+/// Category of a verdict in the heatmap, in the verdict vocabulary: `reachable`,
+/// `bypasses-vpn`, the failing reason, or `partial` and the reason when some addresses are
+/// reachable.
+pub fn category(status: Status, reason: Outcome) -> String {
     match status {
-        Status::Reachable => "reachable".into(),
-        Status::BypassesVpn => "bypasses-vpn".into(),
-        Status::Partial => format!("partly {}", reason.name()),
+        Status::Reachable | Status::BypassesVpn => status.name().into(),
+        Status::Partial => format!("{} {}", status.name(), reason.name()),
         Status::Unreachable => reason.name().to_string(),
     }
 }
 
 pub fn reachability(s: &Scenario, m: &Matrix) -> Heatmap {
-    let mut rows: Vec<(crate::model::PopId, crate::model::NetworkId)> = Vec::new();
+    let mut rows: Vec<(crate::model::PopId, crate::net::Target)> = Vec::new();
     for c in &m.cells {
-        if !rows.contains(&(c.population, c.network)) {
-            rows.push((c.population, c.network));
+        if !rows.contains(&(c.population, c.target)) {
+            rows.push((c.population, c.target));
         }
     }
-    let mut categories = vec!["reachable".to_string(), "bypasses-vpn".to_string()];
+    let mut categories = vec![
+        Status::Reachable.name().to_string(),
+        Status::BypassesVpn.name().to_string(),
+    ];
     let cells: Vec<Vec<usize>> = rows
         .iter()
         .map(|&(p, n)| {
@@ -304,7 +307,7 @@ pub fn reachability(s: &Scenario, m: &Matrix) -> Heatmap {
         columns: (0..s.associations.len()).map(|a| name_of(s, a)).collect(),
         rows: rows
             .iter()
-            .map(|&(p, n)| format!("{} → {}", s.populations[p.index()].name, s.network(n).name))
+            .map(|&(p, n)| format!("{} → {}", s.populations[p.index()].name, n.name(s)))
             .collect(),
         cells,
         categories,

@@ -11,7 +11,7 @@ use crate::net::matrix::{Cell, Matrix, WeightedGap};
 use crate::net::verdict::cite_labels;
 
 /// Header of [`matrix_csv`].
-pub const MATRIX_COLUMNS: [&str; 9] = [
+pub const MATRIX_COLUMNS: [&str; 10] = [
     "population",
     "network",
     "association",
@@ -21,10 +21,11 @@ pub const MATRIX_COLUMNS: [&str; 9] = [
     "decided_by",
     "failing_addresses",
     "failing_cidrs",
+    "failing_share",
 ];
 
 /// Header of [`gaps_csv`].
-pub const GAP_COLUMNS: [&str; 7] = [
+pub const GAP_COLUMNS: [&str; 10] = [
     "population",
     "network",
     "failing_associations",
@@ -32,10 +33,14 @@ pub const GAP_COLUMNS: [&str; 7] = [
     "total_client_ms",
     "share",
     "reason",
+    "lost_addresses",
+    "lost_cidrs",
+    "address_share",
 ];
 
 /// One row per matrix cell, in matrix order. `failing_cidrs` lists every lost address as CIDR
-/// blocks separated by spaces.
+/// blocks separated by spaces; `failing_share` is their share of the target's addresses (six
+/// decimals).
 pub fn matrix_csv(s: &Scenario, m: &Matrix) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     write_row(&mut w, MATRIX_COLUMNS.iter().map(|c| c.to_string()));
@@ -47,7 +52,7 @@ pub fn matrix_csv(s: &Scenario, m: &Matrix) -> String {
             &mut w,
             [
                 population_name(s, cell).to_string(),
-                s.network(cell.network).name.clone(),
+                cell.target.name(s).to_string(),
                 subnet.id.clone(),
                 subnet.availability_zone.clone(),
                 v.status().name().to_string(),
@@ -59,13 +64,19 @@ pub fn matrix_csv(s: &Scenario, m: &Matrix) -> String {
                 } else {
                     failing.to_string()
                 },
+                format!(
+                    "{:.6}",
+                    failing.len() as f64 / v.addrs().len().max(1) as f64
+                ),
             ],
         );
     }
     finish(w)
 }
 
-/// One row per weighted gap; `share` has six decimals.
+/// One row per weighted gap; `share` (of client-time) and `address_share` (of the target's
+/// addresses, weighted by client-time) have six decimals; `lost_cidrs` lists the addresses lost
+/// from some failing association as CIDR blocks separated by spaces.
 pub fn gaps_csv(s: &Scenario, gaps: &[WeightedGap]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     write_row(&mut w, GAP_COLUMNS.iter().map(|c| c.to_string()));
@@ -79,12 +90,15 @@ pub fn gaps_csv(s: &Scenario, gaps: &[WeightedGap]) -> String {
             &mut w,
             [
                 s.populations[g.population.index()].name.clone(),
-                s.network(g.network).name.clone(),
+                g.target.name(s).to_string(),
                 failing.join(" "),
                 g.failing_ms.to_string(),
                 g.total_ms.to_string(),
                 format!("{:.6}", g.share()),
                 g.reason.name().to_string(),
+                g.lost.len().to_string(),
+                g.lost.to_string(),
+                format!("{:.6}", g.address_share),
             ],
         );
     }
@@ -110,7 +124,7 @@ pub fn matrix_table(s: &Scenario, m: &Matrix) -> String {
             let v = &cell.verdict;
             [
                 population_name(s, cell).to_string(),
-                s.network(cell.network).name.clone(),
+                cell.target.name(s).to_string(),
                 s.subnet_of(cell.association).id.clone(),
                 v.status().name().to_string(),
                 v.reason().name().to_string(),
@@ -194,12 +208,20 @@ fn write_change(out: &mut String, c: &Change) {
     }
 }
 
+/// The status, its reason when it adds something (`unreachable (not-authorized)`, but just
+/// `reachable`), and what decided it.
 fn side_text(side: Option<&Side>) -> String {
-    match side {
-        None => "(no such verdict in this version)".to_string(),
-        Some(s) if s.decided_by.is_empty() => format!("{} ({})", s.status, s.reason),
-        Some(s) => format!("{} ({}) by {}", s.status, s.reason, s.decided_by),
+    let Some(s) = side else {
+        return "(no such verdict in this version)".to_string();
+    };
+    let mut text = s.status.name().to_string();
+    if s.reason.name() != s.status.name() {
+        text = format!("{text} ({})", s.reason);
     }
+    if !s.decided_by.is_empty() {
+        text = format!("{text} by {}", s.decided_by);
+    }
+    text
 }
 
 fn population_name<'a>(s: &'a Scenario, cell: &Cell) -> &'a str {

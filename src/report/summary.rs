@@ -34,6 +34,11 @@ struct Gap<'a> {
     failing_client_hours: f64,
     /// Share of the population's client time spent where the network is not fully reachable.
     share: f64,
+    /// The addresses lost, as CIDR blocks.
+    lost_cidrs: Vec<String>,
+    lost_addresses: u64,
+    /// Share of the network's addresses lost, weighted by client time per association.
+    address_share: f64,
 }
 
 impl Exporter for SummaryJson {
@@ -52,7 +57,7 @@ impl Exporter for SummaryJson {
                 .iter()
                 .map(|g| Gap {
                     population: &out.scenario.populations[g.population.index()].name,
-                    network: &out.scenario.network(g.network).name,
+                    network: g.target.name(out.scenario),
                     failing_associations: g
                         .failing
                         .iter()
@@ -61,6 +66,9 @@ impl Exporter for SummaryJson {
                     reason: g.reason.name(),
                     failing_client_hours: g.failing_ms as f64 / HOUR as f64,
                     share: g.share(),
+                    lost_cidrs: g.lost.to_cidrs().iter().map(|c| c.to_string()).collect(),
+                    lost_addresses: g.lost.len(),
+                    address_share: g.address_share,
                 })
                 .collect(),
         };

@@ -25,6 +25,7 @@ struct Spans {
     rule: Vec<Range<usize>>,
     rule_group: Vec<Range<usize>>,
     client_cidr: Range<usize>,
+    dns_server: Vec<Range<usize>>,
 }
 
 /// Decodes and validates. `Err` carries only when at least one diagnostic is an error.
@@ -270,6 +271,9 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     s.events = order.iter().map(|&i| s.events[i].clone()).collect();
 
     cross_checks(&mut s, &spans, cx);
+    if !cx.diags.iter().any(|d| d.is_error()) {
+        super::dns::check(&s, &spans.dns_server, cx);
+    }
     if cx.diags.iter().any(|d| d.is_error()) {
         None
     } else {
@@ -755,6 +759,7 @@ fn endpoint_table(
                 "an endpoint has DNS server 1 and DNS server 2",
             );
         }
+        spans.dns_server = items.iter().map(|x| x.span.clone()).collect();
         let v: Vec<_> = items
             .iter()
             .enumerate()
@@ -1226,12 +1231,16 @@ fn network(n: &Node, p: &str, sg_ids: &BTreeMap<String, SgId>, cx: &mut Cx) -> O
             }
         }
     });
+    let public = t
+        .opt("public")
+        .map_or(Some(false), |n| read::boolean(n, &join(p, "public"), cx));
     t.finish(cx);
     Some(Network {
         name: name?,
         cidr_blocks: cidrs?,
         kind: NetworkKind::Declared,
         security_group: sg?,
+        public: public?,
     })
 }
 
@@ -1251,6 +1260,7 @@ fn need(
             cidr_blocks: vec!["0.0.0.0/0".parse().ok()?],
             kind: NetworkKind::Internet,
             security_group: None,
+            public: true,
         })
     } else if name == "clients" {
         Some(Network {
@@ -1258,6 +1268,7 @@ fn need(
             cidr_blocks: vec![client_cidr?],
             kind: NetworkKind::Clients,
             security_group: None,
+            public: false,
         })
     } else {
         vpcs?.iter().position(|v| v.id == name).map(|i| Network {
@@ -1265,6 +1276,7 @@ fn need(
             cidr_blocks: vpcs.unwrap_or_default()[i].cidr_blocks.clone(),
             kind: NetworkKind::Vpc(VpcId(i as u32)),
             security_group: None,
+            public: false,
         })
     }?;
     networks.push(implicit);

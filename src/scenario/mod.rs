@@ -6,6 +6,7 @@
 
 pub mod decode;
 pub mod diag;
+mod dns;
 pub mod duration;
 pub mod node;
 pub mod read;

@@ -44,6 +44,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: "groups-per-user", statement: "users can belong to a maximum of 200 groups; groups after the 200th are ignored", source: "guide: Users and groups quotas" },
     Rule { id: "split-tunnel-default-route", statement: "adding a 0.0.0.0/0 route when using split-tunnel mode may cause connectivity disruption and is not recommended", source: "guide: Split-tunnel on Client VPN endpoints — Routing considerations" },
     Rule { id: "association-routes-differ", statement: "each associated subnet should have an identical set of routes", source: "guide: AWS Client VPN routes; Troubleshooting: access is intermittent" },
+    Rule { id: "dns-reachable", statement: "the endpoint's DNS servers must be reachable through the tunnel from every associated subnet: \"verify that the DNS server is accessible from the VPC\"", source: "guide: Troubleshooting AWS Client VPN: Clients can't access a peered VPC, Amazon S3, or the internet (step 2)" },
     Rule { id: "no-association", statement: "an endpoint must have at least one target network to enable clients to connect", source: "guide: AWS Client VPN target networks" },
     Rule { id: "event-time", statement: "events happen within the simulated duration", source: "DESIGN §12" },
     Rule { id: "modification", statement: "modifications are the guide's list; the client CIDR, authentication options and transport protocol cannot be modified after creation; a new disconnect-on-session-timeout setting goes with that modification", source: "guide: Endpoint modification" },

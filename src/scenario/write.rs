@@ -219,6 +219,9 @@ pub fn to_toml(s: &Scenario) -> String {
             if let Some(g) = n.security_group {
                 t["security_group_id"] = value(s.security_groups[g.index()].id.as_str());
             }
+            if n.public {
+                t["public"] = value(true);
+            }
             nets.push(t);
         }
         doc["network"] = Item::ArrayOfTables(nets);

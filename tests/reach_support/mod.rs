@@ -73,6 +73,11 @@ impl Builder {
         Builder { s }
     }
 
+    /// Continues building on a scenario already built.
+    pub fn from(s: Scenario) -> Builder {
+        Builder { s }
+    }
+
     pub fn split_tunnel(mut self, on: bool) -> Builder {
         self.s.endpoint.split_tunnel = on;
         self
@@ -147,6 +152,24 @@ impl Builder {
             cidrs.iter().map(|c| cidr(c)).collect(),
             NetworkKind::Declared,
         );
+        self
+    }
+
+    /// Declares network `name` reachable without the tunnel (`public = true`).
+    pub fn public(mut self, name: &str) -> Builder {
+        let n = self
+            .s
+            .networks
+            .iter_mut()
+            .find(|n| n.name == name)
+            .expect("network declared");
+        n.public = true;
+        self
+    }
+
+    /// The endpoint's DNS servers.
+    pub fn dns_servers(mut self, servers: &[&str]) -> Builder {
+        self.s.endpoint.dns_servers = servers.iter().map(|x| ip(x)).collect();
         self
     }
 
@@ -248,6 +271,7 @@ impl Builder {
         self.s.networks.push(Network {
             name: name.into(),
             cidr_blocks,
+            public: kind == NetworkKind::Internet,
             kind,
             security_group: None,
         });
