@@ -174,8 +174,16 @@ pub fn render(
         pct(addr_head),
         sm.time_to_address_exhaustion_ms.map_or(String::new(), |t| format!("; exhausted first at {}", clock(s, t)))
     );
-    if sm.below_floor_connection_minutes > 0.0 {
+    if s.endpoint.association_throughput_mbps.is_none() {
+        let _ = writeln!(h, "<p>Bandwidth below the {} Mbps floor: not modelled (the scenario gives no <code>association_throughput_mbps</code>, so nothing is shared).</p>", s.limits.per_connection_mbps);
+    } else if sm.below_floor_connection_minutes > 0.0 {
         let _ = writeln!(h, "<p>{:.0} connection-minutes below min(demand, {} Mbps); at most {} connections at once.</p>", sm.below_floor_connection_minutes, s.limits.per_connection_mbps, sm.below_floor_peak);
+    } else {
+        let _ = writeln!(
+            h,
+            "<p>No connection fell below min(demand, {} Mbps).</p>",
+            s.limits.per_connection_mbps
+        );
     }
 
     // 3. Reachability gaps.
