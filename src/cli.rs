@@ -135,6 +135,10 @@ pub struct PlanArgs {
     /// Keep the peak within the limit with any one Availability Zone lost.
     #[arg(long)]
     pub survive_az_loss: bool,
+    /// Share of the client addresses and of the connection limit kept free at the peak, in
+    /// percent (0 applies the guide's rules alone).
+    #[arg(long, value_name = "PERCENT", default_value_t = 20.0)]
+    pub margin: f64,
     /// Confirm the plan by simulating this scenario with the planned client CIDR and
     /// associations, then again with each Availability Zone lost at the peak.
     #[arg(long, value_name = "FILE")]

@@ -9,6 +9,7 @@
 //! - [`net`]: reachability: route tables, authorization, explained verdicts;
 //! - [`report`]: results rendered into files (charts included);
 //! - [`plan`], [`sweep`], [`check`]: capacity planning, what-if grids, regression checks;
+//! - [`cost`]: what a run costs by the published prices;
 //! - [`import`]: scenarios from AWS CLI output and Terraform plans, populations from connection
 //!   logs;
 //! - [`app`] and [`cli`]: the command line (arguments, dispatch, exit codes).
@@ -16,6 +17,7 @@
 pub mod app;
 pub mod check;
 pub mod cli;
+pub mod cost;
 pub mod dist;
 pub mod import;
 pub mod model;

@@ -74,6 +74,7 @@ pub struct Scenario {
     /// Sorted by time; equal times keep file order.
     pub events: Vec<Event>,
     pub output: OutputOptions,
+    pub pricing: Pricing,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -266,6 +267,9 @@ pub struct Vpc {
     pub id: String,
     pub cidr_blocks: Vec<Ipv4Net>,
     pub dedicated_tenancy: bool,
+    /// The VPC has an internet gateway: the endpoint's network interfaces then get public IPv4
+    /// addresses, which are charged (guide: "Pricing for Client VPN").
+    pub internet_gateway: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -557,6 +561,70 @@ pub struct Event {
     pub at: Millis,
     pub kind: EventKind,
     pub description: Option<String>,
+}
+
+/// Prices of what an endpoint is charged for (guide: "Pricing for Client VPN"), in US dollars.
+/// The defaults are AWS's published us-east-1 prices (README, "Cost").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pricing {
+    /// Each endpoint association, per hour.
+    pub association_hour: f64,
+    /// Each client connection, per hour.
+    pub connection_hour: f64,
+    /// How hours are counted for associations and connections.
+    pub billing: Billing,
+    /// Lambda requests (the client connect handler), per invocation.
+    pub lambda_request: f64,
+    /// Lambda duration, per GB-second.
+    pub lambda_gb_second: f64,
+    /// Memory configured for the client connect handler's function, in MB.
+    pub lambda_memory_mb: u32,
+    /// Connection logging to CloudWatch Logs is enabled on the endpoint.
+    pub connection_logging: bool,
+    /// CloudWatch Logs ingestion, per GB.
+    pub log_ingestion_gb: f64,
+    /// Size of one connection-log entry as ingested, in bytes.
+    pub log_entry_bytes: u32,
+    /// An in-use public IPv4 address, per hour.
+    pub public_ipv4_hour: f64,
+    /// Public IPv4 addresses per association when the VPC has an internet gateway.
+    pub public_ipv4_per_association: u32,
+}
+
+/// How billed hours are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Billing {
+    /// Each started hour is a full hour, per association and per connection.
+    StartedHour,
+    /// Time is billed exactly (a what-if; not how AWS states it).
+    Prorated,
+}
+
+impl Billing {
+    pub fn name(self) -> &'static str {
+        match self {
+            Billing::StartedHour => "started-hour",
+            Billing::Prorated => "prorated",
+        }
+    }
+}
+
+impl Default for Pricing {
+    fn default() -> Self {
+        Pricing {
+            association_hour: 0.10,
+            connection_hour: 0.05,
+            billing: Billing::StartedHour,
+            lambda_request: 0.20 / 1_000_000.0,
+            lambda_gb_second: 0.000_016_666_7,
+            lambda_memory_mb: 128,
+            connection_logging: false,
+            log_ingestion_gb: 0.50,
+            log_entry_bytes: 700,
+            public_ipv4_hour: 0.005,
+            public_ipv4_per_association: 1,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -3,10 +3,11 @@
 
 use cvpnsim::net::{weighted_gaps, Matrix};
 use cvpnsim::report::chart;
+use cvpnsim::report::chart::SeriesKind;
 use cvpnsim::report::html::{self, Figure};
-use cvpnsim::report::plots::{plots, Plot};
+use cvpnsim::report::plots::{plots, reason_colour, Plot};
 use cvpnsim::scenario::load_str;
-use cvpnsim::sim::{simulate, SimOptions};
+use cvpnsim::sim::{simulate, FailureReason, SimOptions};
 
 /// A two-day scenario that exercises every chart: a handler with little concurrency, an
 /// aggregate throughput (below-floor connections), a reset storm on day 1, and a population that
@@ -110,6 +111,45 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
     let reader = decoder.read_info().expect("a valid PNG");
     let info = reader.info();
     (info.width, info.height)
+}
+
+#[test]
+fn bandwidth_without_an_aggregate_is_said_to_be_not_modelled() {
+    // Without `association_throughput_mbps` nothing is shared, so nobody can fall below the
+    // floor: no empty chart, and the report says so.
+    let text = scenario(400, 5, false).replace("association_throughput_mbps = 200\n", "");
+    let (charts, page) = render(&text);
+    assert!(charts.iter().all(|c| c.0 != "below-floor"));
+    assert!(page.contains("floor: not modelled"), "{page}");
+    let (charts, page) = render(&scenario(400, 5, false));
+    assert!(charts.iter().any(|c| c.0 == "below-floor"));
+    assert!(!page.contains("floor: not modelled"));
+}
+
+#[test]
+fn a_failure_reason_keeps_its_colour_on_every_chart() {
+    let s = load_str("plots.toml", &scenario(400, 5, false))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let r = simulate(&s, &SimOptions::default());
+    let m = Matrix::all_live(&s);
+    let mut seen = 0;
+    for (stem, p) in plots(&s, &r, &m) {
+        if let Plot::Time(c) = p {
+            for series in c.series.iter().filter(|x| x.kind == SeriesKind::Stacked) {
+                let reason = FailureReason::ALL
+                    .iter()
+                    .find(|r| r.name() == series.name)
+                    .unwrap_or_else(|| panic!("{stem}: {} is not a reason", series.name));
+                assert_eq!(series.colour, Some(reason_colour(*reason)), "{stem}");
+                seen += 1;
+            }
+        }
+    }
+    assert!(
+        seen >= 2,
+        "the full and the busiest refusal charts both stack reasons"
+    );
 }
 
 #[test]

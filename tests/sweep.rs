@@ -211,11 +211,19 @@ fn a_bad_key_is_a_usage_error_naming_the_variant() {
 
 #[test]
 fn plan_reproduces_the_guides_sizing_example() {
-    // Guide, "Client VPN scaling considerations": 8,000 connections → /18 and 2 associations.
-    let out = cvpnsim(&["plan", "--connections", "8000", "--json"]);
+    // Guide, "Client VPN scaling considerations": 8,000 connections → /18 and 2 associations
+    // (the guide's rules alone: no headroom margin).
+    let out = cvpnsim(&["plan", "--connections", "8000", "--margin", "0", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["client_cidr_prefix"], 18);
     assert_eq!(v["associations"], 2);
+    // By default 20 % of the addresses stay free at the peak: a /17, not a /18 at 2.3 %.
+    let out = cvpnsim(&["plan", "--connections", "8000", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["client_cidr_prefix"], 17);
+    assert!(v["address_headroom"].as_f64().unwrap() >= 0.2);
+    // Two associations for a month at $0.10 an hour (guide: "Pricing for Client VPN").
+    assert_eq!(v["monthly_cost_associations"], 146.0);
 }
 
 #[test]
@@ -230,6 +238,8 @@ fn plan_from_a_scenario_confirms_by_simulation() {
         "plan",
         "--connections",
         "8000",
+        "--margin",
+        "0",
         "--survive-az-loss",
         "--from",
         scenario,
@@ -239,6 +249,11 @@ fn plan_from_a_scenario_confirms_by_simulation() {
     assert_eq!(v["simulated"]["as_planned"]["peak_concurrency"], 8000);
     assert_eq!(v["simulated"]["as_planned"]["capacity_refusals"], 0);
     assert_eq!(v["simulated"]["zone_lost"].as_array().unwrap().len(), 2);
+    // The planned run's bill: two associations for the simulated 5 days are 240 h × $0.10.
+    let items = v["simulated"]["cost"]["items"].as_array().unwrap();
+    assert_eq!(items[0]["item"], "associations");
+    assert_eq!(items[0]["quantity"], 240.0);
+    assert!(v["simulated"]["cost"]["total"].as_f64().unwrap() > 24.0);
     // Planning for too small a peak is caught by the simulation: exit 1, capacity refusals.
     let small = Command::new(env!("CARGO_BIN_EXE_cvpnsim"))
         .args(["plan", "--connections", "3000", "--from", scenario])

@@ -8,7 +8,8 @@ use rayon::prelude::*;
 
 use super::AppError;
 use crate::cli::PlanArgs;
-use crate::model::{AssocId, Event, EventKind, Limits, Scenario};
+use crate::cost;
+use crate::model::{AssocId, Event, EventKind, Limits, Pricing, Scenario};
 use crate::plan::{plan, Plan, PlanRequest};
 use crate::scenario::{self, diag::Source, node::Value};
 use crate::sim::{simulate, FailureReason, SimOptions, Summary};
@@ -22,10 +23,21 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
     let limits = base
         .as_ref()
         .map_or_else(Limits::default, |(s, _)| s.limits.clone());
+    let pricing = base
+        .as_ref()
+        .map_or_else(Pricing::default, |(s, _)| s.pricing.clone());
+    let public_ipv4 = base.as_ref().is_some_and(|(s, _)| {
+        s.vpcs
+            .get(s.endpoint.vpc.index())
+            .is_some_and(|v| v.internet_gateway)
+    });
     let req = PlanRequest {
         peak: args.connections,
         survive_az_loss: args.survive_az_loss,
+        margin: args.margin / 100.0,
         limits,
+        pricing,
+        public_ipv4,
     };
     let p = plan(&req).map_err(|e| AppError {
         message: e.to_string(),
@@ -58,6 +70,8 @@ fn load_planned(path: &std::path::Path) -> Result<(Scenario, std::path::PathBuf)
 pub struct Confirmation {
     pub scenario: String,
     pub planned: Summary,
+    /// The planned run's bill.
+    pub cost: cost::Cost,
     /// (zone lost, summary of that run).
     pub zone_lost: Vec<(String, Summary)>,
     pub capacity_reasons: Vec<&'static str>,
@@ -100,6 +114,12 @@ impl Confirmation {
             )
         };
         out.push_str(&format!("  as planned:      {}\n", line(&self.planned)));
+        out.push_str(&format!(
+            "  cost as planned: {} for the simulated {:.0} h, about {} a month\n",
+            cost::money(self.cost.total),
+            self.cost.run_hours,
+            cost::money(self.cost.per_month)
+        ));
         for (z, s) in &self.zone_lost {
             out.push_str(&format!("  {z} lost at peak: {}\n", line(s)));
         }
@@ -145,6 +165,7 @@ fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
         .scenario;
     let opts = SimOptions::default();
     let run = simulate(&planned, &opts).summary;
+    let bill = cost::of_run(&planned, &run.usage);
     let peak_at = run.peak_concurrency_at_ms;
     let mut zones: Vec<String> = Vec::new();
     for a in 0..planned.associations.len() {
@@ -177,6 +198,7 @@ fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
     Ok(Confirmation {
         scenario: planned.name.clone(),
         planned: run,
+        cost: bill,
         zone_lost,
         capacity_reasons: vec![
             "association-at-capacity",
@@ -187,13 +209,47 @@ fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
     })
 }
 
+/// A whole number with thousands separators.
+fn n(x: u64) -> String {
+    cost::quantity(x as f64)
+}
+
 fn to_text(p: &Plan) -> String {
     let mut out = format!(
         "peak {} connections\n  client CIDR:   /{} ({} addresses, {} usable)\n  associations:  {} in different Availability Zones (limit {})\n",
-        p.peak, p.client_prefix, p.client_addresses, p.usable_addresses, p.associations, p.connection_limit
+        n(p.peak), p.client_prefix, n(p.client_addresses), n(p.usable_addresses), p.associations, n(p.connection_limit as u64)
     );
     if let Some(l) = p.limit_after_az_loss {
-        out.push_str(&format!("  one AZ lost:   limit {l}\n"));
+        out.push_str(&format!("  one AZ lost:   limit {}\n", n(l as u64)));
+    }
+    out.push_str(&format!(
+        "  headroom:      {:.1} % of usable addresses, {:.1} % of the limit free at the peak\n",
+        p.address_headroom * 100.0,
+        p.connection_headroom * 100.0
+    ));
+    out.push_str(&format!(
+        "  cost:          {} a month for the associations; at most {} with the peak connected all month\n",
+        cost::money(p.options[p.associations - 1].monthly_fixed_cost),
+        cost::money(p.monthly_cost_at_peak)
+    ));
+    out.push_str(
+        "options (associations, limit, one AZ lost, meets the request, associations a month):\n",
+    );
+    for o in &p.options {
+        out.push_str(&format!(
+            "  {} {:>8} {:>8} {:>4} {:>10}{}\n",
+            o.associations,
+            n(o.connection_limit as u64),
+            o.limit_after_az_loss
+                .map_or("-".to_string(), |l| n(l as u64)),
+            if o.meets { "yes" } else { "no" },
+            cost::money(o.monthly_fixed_cost),
+            if o.associations == p.associations {
+                "  ← recommended"
+            } else {
+                ""
+            }
+        ));
     }
     out.push_str("why:\n");
     for s in &p.steps {
@@ -221,11 +277,23 @@ fn to_json(p: &Plan, c: Option<&Confirmation>) -> String {
         "associations": p.associations,
         "connection_limit": p.connection_limit,
         "connection_limit_after_az_loss": p.limit_after_az_loss,
+        "address_headroom": p.address_headroom,
+        "connection_headroom": p.connection_headroom,
+        "monthly_cost_associations": p.options[p.associations - 1].monthly_fixed_cost,
+        "monthly_cost_at_peak": p.monthly_cost_at_peak,
+        "options": p.options.iter().map(|o| serde_json::json!({
+            "associations": o.associations,
+            "connection_limit": o.connection_limit,
+            "connection_limit_after_az_loss": o.limit_after_az_loss,
+            "meets": o.meets,
+            "monthly_cost_associations": o.monthly_fixed_cost,
+        })).collect::<Vec<_>>(),
         "steps": p.steps,
         "notes": p.notes,
         "simulated": c.map(|c| serde_json::json!({
             "scenario": c.scenario,
             "as_planned": summary(&c.planned),
+            "cost": c.cost,
             "zone_lost": c.zone_lost.iter().map(|(z, s)| serde_json::json!({"availability_zone": z, "run": summary(s)})).collect::<Vec<_>>(),
         })),
     })

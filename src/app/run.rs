@@ -159,6 +159,12 @@ fn print_summary(sc: &Scenario, r: &RunResult, gaps: &[WeightedGap], dir: &Path)
             s.below_floor_connection_minutes
         );
     }
+    let cost = crate::cost::of_run(sc, &s.usage);
+    println!(
+        "  cost {} for this run, about {} a month at the same rate",
+        crate::cost::money(cost.total),
+        crate::cost::money(cost.per_month)
+    );
     println!("  results in {}", dir.display());
 }
 

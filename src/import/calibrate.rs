@@ -1377,21 +1377,25 @@ pub fn arrivals_chart(c: &Calibration) -> TimeChart {
             name: "logs: mean".into(),
             points: pts(&|h| c.observed_rate.get(h).map_or(f64::NAN, |o| o.0)),
             kind: SeriesKind::Line,
+            colour: None,
         },
         Series {
             name: "logs: lowest".into(),
             points: pts(&|h| c.observed_rate.get(h).map_or(f64::NAN, |o| o.1)),
             kind: SeriesKind::Line,
+            colour: None,
         },
         Series {
             name: "logs: highest".into(),
             points: pts(&|h| c.observed_rate.get(h).map_or(f64::NAN, |o| o.2)),
             kind: SeriesKind::Line,
+            colour: None,
         },
         Series {
             name: "fitted".into(),
             points: pts(&|h| c.fitted_rate.get(h).copied().unwrap_or(f64::NAN)),
             kind: SeriesKind::Limit,
+            colour: None,
         },
     ];
     let marks = if c.period == 7 * DAY {

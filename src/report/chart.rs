@@ -11,6 +11,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
+use super::glyphs::PngCanvas;
 use crate::model::{Millis, DAY, HOUR};
 
 /// Font family name registered for every chart.
@@ -42,6 +43,8 @@ pub struct Series {
     /// (time, value), time in milliseconds from the start, increasing.
     pub points: Vec<(Millis, f64)>,
     pub kind: SeriesKind,
+    /// A fixed colour (e.g. a failure reason's, the same on every chart); `None`: by position.
+    pub colour: Option<RGBColor>,
 }
 
 /// A labelled instant (fault, modification) drawn as a vertical line.
@@ -129,12 +132,12 @@ fn time_label(ms: Millis, multi_day: bool) -> String {
 /// Renders with `draw` into an RGB buffer and encodes it as PNG.
 fn png_of(
     size: (u32, u32),
-    draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> Result<(), ChartError>,
+    draw: impl FnOnce(&DrawingArea<PngCanvas, Shift>) -> Result<(), ChartError>,
 ) -> Result<Vec<u8>, ChartError> {
     register_font();
     let mut buf = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
+        let root = PngCanvas::with_buffer(&mut buf, size).into_drawing_area();
         draw(&root)?;
         root.present().map_err(err)?;
     }
@@ -235,14 +238,27 @@ where
         .filter(|s| s.kind == SeriesKind::Stacked)
         .collect();
     let layers = stack(&stacked);
-    let top = c
+    let in_view = |p: &&(Millis, f64)| p.0 >= c.from && p.0 <= c.duration;
+    let data_top = c
         .series
         .iter()
+        .filter(|s| s.kind == SeriesKind::Line)
         .flat_map(|s| s.points.iter())
         .chain(layers.last().into_iter().flat_map(|l| l.iter()))
-        .filter(|p| p.0 >= c.from && p.0 <= c.duration)
+        .filter(in_view)
         .map(|p| p.1)
         .fold(0.0f64, f64::max);
+    let limit_top = c
+        .series
+        .iter()
+        .filter(|s| s.kind == SeriesKind::Limit)
+        .flat_map(|s| s.points.iter())
+        .filter(in_view)
+        .map(|p| p.1)
+        .fold(0.0f64, f64::max);
+    // Limits far above the data would squash it into the bottom of the chart: the axis then
+    // follows the data, and limits above it are named in the legend with their value.
+    let top = axis_top(data_top, limit_top);
     // Headroom above the data for the mark labels.
     let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
     // Hours for runs up to three days, days beyond: ticks then fall on round times.
@@ -313,7 +329,7 @@ where
             .unwrap_or(0)
     };
     for (i, s) in stacked.iter().enumerate().rev() {
-        let col = colour(index_of(s));
+        let col = s.colour.unwrap_or_else(|| colour(index_of(s)));
         let pts: Vec<(f64, f64)> = layers[i]
             .iter()
             .filter(|p| p.0 >= c.from && p.0 <= c.duration)
@@ -323,29 +339,86 @@ where
             .draw_series(AreaSeries::new(pts, 0.0, col.mix(0.75)).border_style(col.stroke_width(1)))
             .map_err(err)?;
     }
+    // Lines that coincide stay visible: earlier lines are drawn wider, so each later one runs
+    // inside the one before it like a cased road.
+    let count = |kind| c.series.iter().filter(|s| s.kind == kind).count();
+    let (lines, limits) = (count(SeriesKind::Line), count(SeriesKind::Limit));
+    let (mut k_line, mut k_limit) = (0, 0);
     for (idx, s) in c.series.iter().enumerate() {
-        let col = colour(idx);
-        let pts: Vec<(f64, f64)> = s
-            .points
-            .iter()
-            .filter(|p| p.0 >= c.from && p.0 <= c.duration)
-            .map(|&(t, v)| (x_of(t), v))
-            .collect();
-        match s.kind {
-            SeriesKind::Stacked => {}
-            SeriesKind::Line => {
-                chart
-                    .draw_series(LineSeries::new(pts, col.stroke_width(2)))
-                    .map_err(err)?;
-            }
-            SeriesKind::Limit => {
-                chart
-                    .draw_series(DashedLineSeries::new(pts, 8, 5, col.stroke_width(2)))
-                    .map_err(err)?;
+        let (of, k) = match s.kind {
+            SeriesKind::Stacked => continue,
+            SeriesKind::Line => (lines, &mut k_line),
+            SeriesKind::Limit => (limits, &mut k_limit),
+        };
+        let col = s.colour.unwrap_or_else(|| colour(idx));
+        let width = 2 + 2 * (of - 1 - *k).min(2) as u32;
+        *k += 1;
+        // A limit above the axis is not drawn at the top edge as if it were there.
+        for run in visible_runs(&s.points, c.from, c.duration, y_max) {
+            let pts: Vec<(f64, f64)> = run.iter().map(|&(t, v)| (x_of(t), v)).collect();
+            match s.kind {
+                SeriesKind::Stacked => {}
+                SeriesKind::Line => {
+                    chart
+                        .draw_series(LineSeries::new(pts, col.stroke_width(width)))
+                        .map_err(err)?;
+                }
+                SeriesKind::Limit => {
+                    chart
+                        .draw_series(DashedLineSeries::new(pts, 8, 5, col.stroke_width(width)))
+                        .map_err(err)?;
+                }
             }
         }
     }
-    draw_legend(c, &legend, height)
+    let above: Vec<Option<f64>> = c
+        .series
+        .iter()
+        .map(|s| {
+            let max = s
+                .points
+                .iter()
+                .filter(in_view)
+                .map(|p| p.1)
+                .fold(0.0f64, f64::max);
+            (s.kind == SeriesKind::Limit && max > y_max).then_some(max)
+        })
+        .collect();
+    draw_legend(c, &above, &legend, height)
+}
+
+/// A limit more than this many times the data's peak is kept off the axis.
+const LIMIT_SQUASH: f64 = 2.5;
+
+/// The highest value the axis must show: the data's peak, and the limits unless they are so far
+/// above it that the data would be squashed into the bottom of the chart.
+fn axis_top(data_top: f64, limit_top: f64) -> f64 {
+    if data_top > 0.0 && limit_top > LIMIT_SQUASH * data_top {
+        data_top
+    } else {
+        data_top.max(limit_top)
+    }
+}
+
+/// The runs of consecutive points within the time range and at most `y_max`.
+fn visible_runs(
+    points: &[(Millis, f64)],
+    from: Millis,
+    to: Millis,
+    y_max: f64,
+) -> Vec<Vec<(Millis, f64)>> {
+    let mut runs = vec![Vec::new()];
+    for &p in points.iter().filter(|p| p.0 >= from && p.0 <= to) {
+        if p.1 <= y_max {
+            if let Some(r) = runs.last_mut() {
+                r.push(p);
+            }
+        } else if runs.last().is_some_and(|r| !r.is_empty()) {
+            runs.push(Vec::new());
+        }
+    }
+    runs.retain(|r| !r.is_empty());
+    runs
 }
 
 const LEGEND_WIDTH: u32 = 330;
@@ -367,6 +440,7 @@ fn wrap(text: &str, width: usize) -> (String, Option<String>) {
 
 fn draw_legend<DB: DrawingBackend>(
     c: &TimeChart,
+    above: &[Option<f64>],
     area: &DrawingArea<DB, Shift>,
     height: u32,
 ) -> Result<(), ChartError>
@@ -378,7 +452,7 @@ where
         if y as u32 > height.saturating_sub(20) {
             break;
         }
-        let col = colour(idx);
+        let col = s.colour.unwrap_or_else(|| colour(idx));
         match s.kind {
             SeriesKind::Line => area.draw(&PathElement::new(
                 vec![(6, y + 7), (30, y + 7)],
@@ -401,7 +475,11 @@ where
             )),
         }
         .map_err(err)?;
-        let (first, rest) = wrap(&s.name, 40);
+        let name = match above.get(idx).copied().flatten() {
+            Some(v) => format!("{} {} (above the chart)", s.name, thousands(v)),
+            None => s.name.clone(),
+        };
+        let (first, rest) = wrap(&name, 40);
         area.draw(&Text::new(first, (38, y), (FONT, 13).into_font()))
             .map_err(err)?;
         if let Some(rest) = rest {
@@ -583,6 +661,25 @@ fn text_on(bg: RGBColor) -> RGBColor {
 mod tests {
     use super::*;
 
+    #[test]
+    fn limits_far_above_the_data_do_not_squash_it() {
+        // 8,000 live connections against a 36,500 limit: the axis follows the data.
+        assert_eq!(axis_top(8_000.0, 36_500.0), 8_000.0);
+        // A limit within reach stays on the chart, so headroom can be read off it.
+        assert_eq!(axis_top(8_000.0, 10_000.0), 10_000.0);
+        assert_eq!(axis_top(0.0, 20_000.0), 20_000.0);
+        // The part of a limit above the axis is not drawn; what is below is.
+        let pts = [(0, 5.0), (1, 50.0), (2, 50.0), (3, 5.0), (4, 6.0)];
+        assert_eq!(
+            visible_runs(&pts, 0, 10, 10.0),
+            vec![vec![(0, 5.0)], vec![(3, 5.0), (4, 6.0)]]
+        );
+        assert_eq!(
+            visible_runs(&pts, 2, 3, 100.0),
+            vec![vec![(2, 50.0), (3, 5.0)]]
+        );
+    }
+
     fn sample(limit: f64) -> TimeChart {
         TimeChart {
             title: "Live connections".into(),
@@ -596,11 +693,13 @@ mod tests {
                         .map(|h| (h * HOUR, (h % 24) as f64 * 100.0))
                         .collect(),
                     kind: SeriesKind::Line,
+                    colour: None,
                 },
                 Series {
                     name: "limit".into(),
                     points: vec![(0, limit), (2 * DAY, limit)],
                     kind: SeriesKind::Limit,
+                    colour: None,
                 },
             ],
             marks: vec![Mark {

@@ -174,8 +174,16 @@ pub fn render(
         pct(addr_head),
         sm.time_to_address_exhaustion_ms.map_or(String::new(), |t| format!("; exhausted first at {}", clock(s, t)))
     );
-    if sm.below_floor_connection_minutes > 0.0 {
+    if s.endpoint.association_throughput_mbps.is_none() {
+        let _ = writeln!(h, "<p>Bandwidth below the {} Mbps floor: not modelled (the scenario gives no <code>association_throughput_mbps</code>, so nothing is shared).</p>", s.limits.per_connection_mbps);
+    } else if sm.below_floor_connection_minutes > 0.0 {
         let _ = writeln!(h, "<p>{:.0} connection-minutes below min(demand, {} Mbps); at most {} connections at once.</p>", sm.below_floor_connection_minutes, s.limits.per_connection_mbps, sm.below_floor_peak);
+    } else {
+        let _ = writeln!(
+            h,
+            "<p>No connection fell below min(demand, {} Mbps).</p>",
+            s.limits.per_connection_mbps
+        );
     }
 
     // 3. Reachability gaps.
@@ -205,7 +213,32 @@ pub fn render(
         h.push_str("</table>\n<p class=\"muted\">Share of client-time: of the time the population was connected, the part spent on associations from which the network cannot be reached (DNS round-robin decides the landing). Addresses lost: the part of the network lost from some association, and its share of the network's addresses weighted by client-time (a client LAN inside the network loses only its own range). <code>dns-servers</code>: the endpoint's DNS servers, which every population needs through the tunnel.</p>\n");
     }
 
-    // 4. Charts.
+    // 4. Cost.
+    let cost = crate::cost::of_run(s, &sm.usage);
+    h.push_str("<h2>What it costs</h2>\n");
+    let _ = writeln!(
+        h,
+        "<p>This run: <strong>{}</strong> for {:.0} simulated hours, about <strong>{} a month</strong> at the same rate (730-hour month; hours billed {}).</p>",
+        crate::cost::money(cost.total),
+        cost.run_hours,
+        crate::cost::money(cost.per_month),
+        if cost.billing == "started-hour" { "per started hour" } else { "prorated" }
+    );
+    h.push_str("<table><tr><th>item</th><th>quantity</th><th>unit</th><th>unit price</th><th>amount</th></tr>\n");
+    for i in &cost.items {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            i.item,
+            crate::cost::quantity(i.quantity),
+            i.unit,
+            crate::cost::unit_price(i.unit_price),
+            crate::cost::money(i.amount)
+        );
+    }
+    h.push_str("</table>\n<p class=\"muted\">Prices from the scenario's <code>[pricing]</code> (defaults: AWS's published us-east-1 prices). Data transfer out to the internet is not modelled.</p>\n");
+
+    // 5. Charts.
     h.push_str("<h2>Charts</h2>\n");
     for f in figures {
         let _ = writeln!(
@@ -217,7 +250,7 @@ pub fn render(
         );
     }
 
-    // 5. Parameters.
+    // 6. Parameters.
     h.push_str("<h2>Scenario</h2>\n<table>\n");
     let e = &s.endpoint;
     let rows: Vec<(&str, String)> = vec![

@@ -8,6 +8,7 @@
 pub mod chart;
 pub mod connlog;
 pub mod files;
+pub mod glyphs;
 pub mod html;
 pub mod metrics;
 pub mod plots;

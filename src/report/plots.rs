@@ -3,6 +3,8 @@
 //! in-flight against its concurrency, connections below the 10 Mbps floor, and the reachability
 //! matrix. Rendering to PNG/SVG is [`super::chart`]'s job.
 
+use plotters::style::RGBColor;
+
 use super::chart::{Heatmap, Mark, Series, SeriesKind, TimeChart};
 use crate::model::{AssocId, Scenario};
 use crate::net::verdict::{Outcome, Status};
@@ -23,8 +25,12 @@ pub fn plots(s: &Scenario, r: &RunResult, matrix: &Matrix) -> Vec<(&'static str,
         ("refusals", Plot::Time(refusals(s, r, &r.samples))),
         ("handler", Plot::Time(handler(s, r, &r.samples))),
         ("retries", Plot::Time(retries(s, r, &r.samples))),
-        ("below-floor", Plot::Time(below_floor(s, r, &r.samples))),
     ];
+    // Without an aggregate throughput no connection can fall below the floor: the chart would
+    // be empty, and the report says "not modelled" instead.
+    if s.endpoint.association_throughput_mbps.is_some() {
+        v.push(("below-floor", Plot::Time(below_floor(s, r, &r.samples))));
+    }
     if let Some((from, to)) = busiest_window(s, r) {
         let zoom = |mut c: TimeChart| {
             c.title = format!("{} — the busiest two hours", c.title);
@@ -107,6 +113,7 @@ pub fn connections(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart
             name: format!("{} live", name_of(s, a)),
             points: steps(samples, |x| x.active.get(a).copied().unwrap_or(0) as f64),
             kind: SeriesKind::Line,
+            colour: None,
         });
     }
     for a in 0..s.associations.len() {
@@ -114,12 +121,14 @@ pub fn connections(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart
             name: format!("{} limit", s.subnet_of(AssocId(a as u32)).id),
             points: steps(samples, |x| x.limits.get(a).copied().unwrap_or(0) as f64),
             kind: SeriesKind::Limit,
+            colour: None,
         });
     }
     series.push(Series {
         name: "endpoint limit".into(),
         points: steps(samples, |x| x.limit_total as f64),
         kind: SeriesKind::Limit,
+        colour: None,
     });
     TimeChart {
         title: "Live connections per association and their limits".into(),
@@ -145,14 +154,36 @@ pub fn addresses(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
                 name: "addresses in use".into(),
                 points: steps(samples, |x| x.addresses_used as f64),
                 kind: SeriesKind::Line,
+                colour: None,
             },
             Series {
                 name: "usable addresses".into(),
                 points: steps(samples, |x| x.addresses_usable as f64),
                 kind: SeriesKind::Limit,
+                colour: None,
             },
         ],
         marks: marks(r),
+    }
+}
+
+/// Each failure reason's colour, the same on every chart: the handler's reasons in warm tones,
+/// capacity and addresses in blues and greens, authentication in greys and purples.
+pub fn reason_colour(r: FailureReason) -> RGBColor {
+    use FailureReason::*;
+    match r {
+        ClientConnectFailed => RGBColor(213, 94, 0),
+        HandlerTimedOut => RGBColor(230, 159, 0),
+        HandlerOtherExecutionError => RGBColor(240, 228, 66),
+        HandlerThrottled => RGBColor(204, 121, 167),
+        HandlerInvalidResponse => RGBColor(150, 75, 0),
+        HandlerServiceError => RGBColor(120, 40, 40),
+        ClientCidrExhausted => RGBColor(0, 114, 178),
+        AssociationAtCapacity => RGBColor(86, 180, 233),
+        EndpointAtCapacity => RGBColor(0, 158, 115),
+        NoHealthyAssociation => RGBColor(0, 0, 0),
+        AuthenticationFailed => RGBColor(120, 120, 120),
+        CertificateRevoked => RGBColor(117, 80, 160),
     }
 }
 
@@ -167,6 +198,7 @@ pub fn refusals(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
             name: reason.name().to_string(),
             points: steps(samples, |x| per_min(x, reason)),
             kind: SeriesKind::Stacked,
+            colour: Some(reason_colour(reason)),
         })
         .collect();
     TimeChart {
@@ -184,6 +216,7 @@ pub fn handler(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
         name: "invocations in flight (peak per interval)".into(),
         points: steps(samples, |x| x.handler_peak_in_flight as f64),
         kind: SeriesKind::Line,
+        colour: None,
     }];
     let title = match &s.endpoint.client_connect_handler {
         Some(h) => {
@@ -194,6 +227,7 @@ pub fn handler(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
                     (s.duration, h.concurrency as f64),
                 ],
                 kind: SeriesKind::Limit,
+                colour: None,
             });
             format!("Client connect handler {} in flight", h.function_name)
         }
@@ -221,11 +255,13 @@ pub fn retries(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
                 name: "retries per minute".into(),
                 points: steps(samples, |x| per_min(x, x.counts.retries)),
                 kind: SeriesKind::Line,
+                colour: None,
             },
             Series {
                 name: "users giving up per minute".into(),
                 points: steps(samples, |x| per_min(x, x.counts.gave_up)),
                 kind: SeriesKind::Line,
+                colour: None,
             },
         ],
         marks: marks(r),
@@ -246,11 +282,13 @@ pub fn below_floor(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart
                 name: "below the floor".into(),
                 points: steps(samples, |x| x.below_floor as f64),
                 kind: SeriesKind::Line,
+                colour: None,
             },
             Series {
                 name: "live connections".into(),
                 points: steps(samples, |x| x.active_total as f64),
                 kind: SeriesKind::Line,
+                colour: None,
             },
         ],
         marks: marks(r),
@@ -311,5 +349,29 @@ pub fn reachability(s: &Scenario, m: &Matrix) -> Heatmap {
             .collect(),
         cells,
         categories,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_failure_reason_has_its_own_colour() {
+        let colours: Vec<RGBColor> = FailureReason::ALL
+            .iter()
+            .map(|&r| reason_colour(r))
+            .collect();
+        for (i, a) in colours.iter().enumerate() {
+            for (j, b) in colours.iter().enumerate().skip(i + 1) {
+                assert_ne!(
+                    a,
+                    b,
+                    "{} and {} share a colour",
+                    FailureReason::ALL[i].name(),
+                    FailureReason::ALL[j].name()
+                );
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::cost::{self, Cost};
 use crate::model::HOUR;
 use crate::report::{Exporter, RunOutput};
 use crate::sim::{Mark, Summary};
@@ -22,6 +23,7 @@ struct Document<'a> {
     summary: &'a Summary,
     marks: &'a [Mark],
     reachability_gaps: Vec<Gap<'a>>,
+    cost: Cost,
 }
 
 /// A (population, needed network) pair that fails on some landing association (DESIGN §8).
@@ -71,6 +73,7 @@ impl Exporter for SummaryJson {
                     address_share: g.address_share,
                 })
                 .collect(),
+            cost: cost::of_run(out.scenario, &out.result.summary.usage),
         };
         let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
         bytes.push(b'\n');

@@ -60,6 +60,9 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     let limits = top
         .opt("limits")
         .map_or(Some(Limits::default()), |n| limits(n, cx));
+    let pricing = top
+        .opt("pricing")
+        .map_or(Some(Pricing::default()), |n| pricing(n, cx));
 
     let vpcs = top.req(
         cx,
@@ -264,6 +267,7 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         limits: limits?,
         events: events?,
         output: output?,
+        pricing: pricing?,
     };
     // Stable sort: equal times keep file order.
     let mut order: Vec<usize> = (0..s.events.len()).collect();
@@ -439,6 +443,72 @@ fn output(n: &Node, cx: &mut Cx) -> Option<OutputOptions> {
     })
 }
 
+/// `[pricing]`: every price overridable, none negative (guide: "Pricing for Client VPN").
+fn pricing(n: &Node, cx: &mut Cx) -> Option<Pricing> {
+    let mut t = Table::new(n, "pricing", cx)?;
+    let mut pr = Pricing::default();
+    let mut ok = true;
+    macro_rules! price {
+        ($key:literal, $field:ident) => {
+            if let Some(n) = t.opt($key) {
+                match read::number(n, concat!("pricing.", $key), 0.0, true, 1.0e6, cx) {
+                    Some(v) => pr.$field = v,
+                    None => ok = false,
+                }
+            }
+        };
+    }
+    macro_rules! count {
+        ($key:literal, $field:ident, $min:expr, $max:expr) => {
+            if let Some(n) = t.opt($key) {
+                match read::integer(n, concat!("pricing.", $key), $min, $max, cx) {
+                    Some(v) => pr.$field = v as u32,
+                    None => ok = false,
+                }
+            }
+        };
+    }
+    price!("association_hour", association_hour);
+    price!("connection_hour", connection_hour);
+    price!("lambda_request", lambda_request);
+    price!("lambda_gb_second", lambda_gb_second);
+    price!("log_ingestion_gb", log_ingestion_gb);
+    price!("public_ipv4_hour", public_ipv4_hour);
+    count!("lambda_memory_mb", lambda_memory_mb, 128, 10_240);
+    count!("log_entry_bytes", log_entry_bytes, 1, 262_144);
+    count!(
+        "public_ipv4_per_association",
+        public_ipv4_per_association,
+        0,
+        16
+    );
+    if let Some(n) = t.opt("connection_logging") {
+        match read::boolean(n, "pricing.connection_logging", cx) {
+            Some(v) => pr.connection_logging = v,
+            None => ok = false,
+        }
+    }
+    if let Some(n) = t.opt("billing") {
+        match read::string(n, "pricing.billing", cx).as_deref() {
+            Some("started-hour") => pr.billing = Billing::StartedHour,
+            Some("prorated") => pr.billing = Billing::Prorated,
+            Some(other) => {
+                cx.error(
+                    "value",
+                    "pricing.billing",
+                    n.span.clone(),
+                    format!("unknown billing `{other}`"),
+                    "use \"started-hour\" (each started hour billed, as AWS bills) or \"prorated\"",
+                );
+                ok = false;
+            }
+            None => ok = false,
+        }
+    }
+    t.finish(cx);
+    ok.then_some(pr)
+}
+
 fn limits(n: &Node, cx: &mut Cx) -> Option<Limits> {
     let mut t = Table::new(n, "limits", cx)?;
     let mut l = Limits::default();
@@ -553,11 +623,15 @@ fn vpc(n: &Node, p: &str, cx: &mut Cx) -> Option<Vpc> {
             }
         }
     };
+    let internet_gateway = t.opt("internet_gateway").map_or(Some(false), |n| {
+        read::boolean(n, &join(p, "internet_gateway"), cx)
+    });
     t.finish(cx);
     Some(Vpc {
         id: id?,
         cidr_blocks: cidrs?,
         dedicated_tenancy: tenancy?,
+        internet_gateway: internet_gateway?,
     })
 }
 

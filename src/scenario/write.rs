@@ -107,6 +107,9 @@ pub fn to_toml(s: &Scenario) -> String {
     doc["output"] = Item::Table(out);
     doc["endpoint"] = Item::Table(endpoint(s));
     doc["limits"] = Item::Table(limits(&s.limits));
+    if s.pricing != Pricing::default() {
+        doc["pricing"] = Item::Table(pricing(&s.pricing));
+    }
 
     let mut vpcs = ArrayOfTables::new();
     for v in &s.vpcs {
@@ -125,6 +128,9 @@ pub fn to_toml(s: &Scenario) -> String {
         } else {
             "default"
         });
+        if v.internet_gateway {
+            t["internet_gateway"] = value(true);
+        }
         vpcs.push(t);
     }
     doc["vpc"] = Item::ArrayOfTables(vpcs);
@@ -300,6 +306,22 @@ fn endpoint(s: &Scenario) -> Table {
         ht["service_error_rate"] = Item::Value(float(h.service_error_rate));
         t["client_connect_handler"] = Item::Table(ht);
     }
+    t
+}
+
+fn pricing(p: &Pricing) -> Table {
+    let mut t = Table::new();
+    t["association_hour"] = Item::Value(float(p.association_hour));
+    t["connection_hour"] = Item::Value(float(p.connection_hour));
+    t["billing"] = value(p.billing.name());
+    t["lambda_request"] = Item::Value(float(p.lambda_request));
+    t["lambda_gb_second"] = Item::Value(float(p.lambda_gb_second));
+    t["lambda_memory_mb"] = value(p.lambda_memory_mb as i64);
+    t["connection_logging"] = value(p.connection_logging);
+    t["log_ingestion_gb"] = Item::Value(float(p.log_ingestion_gb));
+    t["log_entry_bytes"] = value(p.log_entry_bytes as i64);
+    t["public_ipv4_hour"] = Item::Value(float(p.public_ipv4_hour));
+    t["public_ipv4_per_association"] = value(p.public_ipv4_per_association as i64);
     t
 }
 

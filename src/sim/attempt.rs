@@ -137,6 +137,7 @@ impl Engine<'_> {
         } else {
             (latency, self.handler_verdict(h))
         };
+        self.handler_ms += delay;
         let user = &mut self.users[u as usize];
         user.verdict = verdict.map_or(0, |r| r.index() as u8 + 1);
         user.state = State::InHandler;
@@ -213,6 +214,7 @@ impl Engine<'_> {
         self.counts.successes += 1;
         self.pops[p].counts.successes += 1;
         self.observe_live(a);
+        self.log_entries += 1;
         if self.log.is_some() {
             let entry = self.attempt_entry(u, None);
             self.log_entry(entry);
@@ -225,7 +227,9 @@ impl Engine<'_> {
         let p = self.users[u as usize].pop as usize;
         self.counts.failures[reason.index()] += 1;
         self.pops[p].counts.failures[reason.index()] += 1;
-        if self.log.is_some() && self.is_logged_failure(reason) {
+        let logged = self.is_logged_failure(reason);
+        self.log_entries += u64::from(logged);
+        if self.log.is_some() && logged {
             let entry = self.attempt_entry(u, Some(reason));
             self.log_entry(entry);
         }

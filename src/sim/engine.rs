@@ -209,6 +209,12 @@ pub(crate) struct Engine<'s> {
     pub in_flight: u32,
     pub in_flight_peak: u32,
     pub invocations: u64,
+    /// Billed handler time: each invocation's run time (to its verdict or the timeout).
+    pub handler_ms: u64,
+    /// Connection-hours counted per started hour of each connection.
+    pub started_connection_hours: u64,
+    /// Entries the endpoint's connection log receives (whether or not the run keeps them).
+    pub log_entries: u64,
     /// Current maximum VPN session duration.
     pub timeout: Millis,
     /// Current disconnect-on-session-timeout setting (a modification can change it mid-run).
@@ -268,6 +274,9 @@ impl<'s> Engine<'s> {
             in_flight: 0,
             in_flight_peak: 0,
             invocations: 0,
+            handler_ms: 0,
+            started_connection_hours: 0,
+            log_entries: 0,
             timeout: sc.endpoint.session_timeout.millis(),
             disconnect_on_timeout: sc.endpoint.disconnect_on_session_timeout,
             outage_depth: vec![0; n],

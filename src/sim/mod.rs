@@ -27,7 +27,7 @@ pub use log::LogEntry;
 pub use reason::FailureReason;
 pub use stats::{
     AssociationSummary, ByReason, Counters, EngineStats, HandlerSummary, Mark, MarkKind,
-    PopulationSummary, Sample, SessionEnds, Summary, UserStates,
+    PopulationSummary, Sample, SessionEnds, Summary, Usage, UserStates,
 };
 
 use crate::model::{Arrivals, Millis, Scenario, HOUR, MINUTE};
@@ -100,6 +100,8 @@ impl Engine<'_> {
             if user.state == State::Connected {
                 self.client_ms[user.pop as usize * n + user.assoc as usize] +=
                     self.sc.duration - user.since;
+                self.started_connection_hours +=
+                    session::started_hours(self.sc.duration - user.since);
                 self.ends.open_at_end += 1;
             }
         }
@@ -190,6 +192,13 @@ impl Engine<'_> {
             populations: (0..self.pops.len())
                 .map(|p| self.population_summary(p))
                 .collect(),
+            usage: Usage {
+                started_connection_hours: self.started_connection_hours,
+                connection_hours: self.live_integral as f64 / HOUR as f64,
+                handler_invocations: self.invocations,
+                handler_ms: self.handler_ms,
+                log_entries: self.log_entries,
+            },
         }
     }
 

@@ -3,7 +3,7 @@
 //! AZ outages and disassociations, and connection limits that fall below the live count.
 
 use crate::dist;
-use crate::model::{EventKind, Millis};
+use crate::model::{EventKind, Millis, HOUR};
 use crate::sim::attempt::retry_delay;
 use crate::sim::engine::{Engine, EvKind, State, NO_SLOT};
 use crate::sim::stats::{Mark, MarkKind};
@@ -84,6 +84,8 @@ impl Engine<'_> {
         self.fair[a].remove(user.demand);
         self.refresh_below_floor(a);
         self.client_ms[user.pop as usize * self.live.len() + a] += self.now - user.since;
+        self.started_connection_hours += started_hours(self.now - user.since);
+        self.log_entries += 1;
         if self.log.is_some() {
             let mut entry = self.attempt_entry(u, None);
             entry.end = Some(self.now);
@@ -314,4 +316,10 @@ impl Engine<'_> {
             label,
         });
     }
+}
+
+/// Hours a connection of `ms` is billed for when each started hour counts in full; a connection
+/// of no length still started one.
+pub(crate) fn started_hours(ms: Millis) -> u64 {
+    ms.div_ceil(HOUR).max(1)
 }

@@ -281,6 +281,23 @@ pub struct Summary {
     pub sessions: SessionEnds,
     pub handler: Option<HandlerSummary>,
     pub populations: Vec<PopulationSummary>,
+    /// What the run would be billed for (priced by `crate::cost`; reported there).
+    #[serde(skip)]
+    pub usage: Usage,
+}
+
+/// Billable quantities a run measures (guide: "Pricing for Client VPN").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Usage {
+    /// Sum over connections of their started hours.
+    pub started_connection_hours: u64,
+    /// Connection-hours exactly (∫ live connections dt).
+    pub connection_hours: f64,
+    pub handler_invocations: u64,
+    /// Sum of the handler's run time over invocations, milliseconds.
+    pub handler_ms: u64,
+    /// Entries written to the endpoint's connection log (guide: "Connection logging").
+    pub log_entries: u64,
 }
 
 /// Facts about the run itself (not results): for benchmarks and progress.

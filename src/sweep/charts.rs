@@ -5,7 +5,7 @@ use super::table::Table;
 use crate::report::chart::{CategoryChart, CategorySeries};
 
 /// Figures charted against every key, with their axis labels.
-pub const CHARTED: [(&str, &str); 6] = [
+pub const CHARTED: [(&str, &str); 7] = [
     (
         "blocking_probability",
         "blocking probability (refused / finished attempts)",
@@ -20,6 +20,10 @@ pub const CHARTED: [(&str, &str); 6] = [
     (
         "below_floor_connection_minutes",
         "connection-minutes below the 10 Mbps floor",
+    ),
+    (
+        "cost_per_month",
+        "cost per 730-hour month at the run's rate (USD)",
     ),
 ];
 

@@ -92,7 +92,7 @@ pub fn run(
             }
             Row {
                 job: *job,
-                figures: figures(&result.summary),
+                figures: figures(&scenarios[job.variant], &result.summary),
             }
         })
         .collect();

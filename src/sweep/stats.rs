@@ -1,6 +1,7 @@
 //! Figures of a run as numbers, and their per-variant mean with a 95 % confidence interval
 //! (Student's t over replicas).
 
+use crate::model::Scenario;
 use crate::sim::{FailureReason, Summary};
 
 /// Names of the figures, in column order.
@@ -21,6 +22,8 @@ pub fn figure_names() -> Vec<String> {
         "below_floor_connection_minutes",
         "sessions_reset",
         "sessions_dropped_by_association_failure",
+        "cost",
+        "cost_per_month",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -35,7 +38,8 @@ pub fn figure_names() -> Vec<String> {
 
 /// The figures of one run, in the order of [`figure_names`]; NaN where a figure does not apply
 /// (no address exhaustion).
-pub fn figures(s: &Summary) -> Vec<f64> {
+pub fn figures(sc: &Scenario, s: &Summary) -> Vec<f64> {
+    let cost = crate::cost::of_run(sc, &s.usage);
     let headroom = if s.addresses_usable == 0 {
         0.0
     } else {
@@ -58,6 +62,8 @@ pub fn figures(s: &Summary) -> Vec<f64> {
         s.below_floor_connection_minutes,
         s.sessions.reset_by_modification as f64,
         s.sessions.dropped_by_association_failure as f64,
+        cost.total,
+        cost.per_month,
     ];
     v.extend(
         FailureReason::ALL

@@ -56,6 +56,7 @@ impl Builder {
                 id: "vpc-main".into(),
                 cidr_blocks: vec![cidr(vpc_cidr)],
                 dedicated_tenancy: false,
+                internet_gateway: false,
             }],
             subnets: vec![],
             associations: vec![],
@@ -69,6 +70,7 @@ impl Builder {
             output: OutputOptions {
                 connection_log: false,
             },
+            pricing: Pricing::default(),
         };
         Builder { s }
     }

@@ -58,6 +58,7 @@ pub fn endpoint(associations: usize) -> Scenario {
             id: "vpc-main".into(),
             cidr_blocks: vec!["172.31.0.0/16".parse().unwrap()],
             dedicated_tenancy: false,
+            internet_gateway: false,
         }],
         associations: (0..associations)
             .map(|i| Association {
@@ -75,6 +76,7 @@ pub fn endpoint(associations: usize) -> Scenario {
         output: OutputOptions {
             connection_log: false,
         },
+        pricing: Pricing::default(),
     }
 }
 
