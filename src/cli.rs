@@ -291,4 +291,7 @@ pub struct CheckArgs {
     /// Also write the outcome as JUnit XML for CI systems.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Replace the --junit file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }

@@ -4,10 +4,9 @@
 //! over existing files without `--force`. Exit 0 done, 1 nothing to fit or an invalid result,
 //! 2 unreadable input or refused output.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use super::import::write_output;
 use super::AppError;
 use crate::cli::{CalibrateArgs, CalibrateModel};
 use crate::import::aws::Text;
@@ -66,8 +65,10 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, AppError> {
         eprintln!("note: {n}");
     }
     let outputs = render(&c, base.as_ref())?;
-    std::fs::create_dir_all(&args.out_dir)
-        .map_err(|e| AppError::usage(format!("cannot create {}: {e}", args.out_dir.display())))?;
+    std::fs::create_dir_all(&args.out_dir).map_err(|e| AppError {
+        message: format!("cannot create {}: {e}", args.out_dir.display()),
+        code: 3,
+    })?;
     if !args.force {
         for (name, _) in &outputs.files {
             let path = args.out_dir.join(name);
@@ -174,18 +175,6 @@ fn render(c: &Calibration, base: Option<&Scenario>) -> Result<Outputs, AppError>
     Ok(Outputs { files, invalid })
 }
 
-fn write_bytes(path: &PathBuf, bytes: &[u8], force: bool) -> Result<(), AppError> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) if path.extension().is_some_and(|e| e != "png") => write_output(path, text, force),
-        _ => {
-            if !force && path.exists() {
-                return Err(AppError::usage(format!(
-                    "refusing to overwrite {}: it exists (pass --force to replace it)",
-                    path.display()
-                )));
-            }
-            std::fs::write(path, bytes)
-                .map_err(|e| AppError::usage(format!("cannot write {}: {e}", path.display())))
-        }
-    }
+fn write_bytes(path: &Path, bytes: &[u8], force: bool) -> Result<(), AppError> {
+    crate::report::files::write_file(path, bytes, force).map_err(super::run::out_err)
 }

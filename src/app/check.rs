@@ -37,10 +37,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     print!("{}", verdict::text(&outcomes));
     if let Some(path) = &args.junit {
         let xml = verdict::junit(&sc.name, &outcomes);
-        crate::report::files::write_atomic(path, xml.as_bytes()).map_err(|e| AppError {
-            message: format!("cannot write {}: {e}", path.display()),
-            code: 2,
-        })?;
+        crate::report::files::write_file(path, xml.as_bytes(), args.force)
+            .map_err(super::run::out_err)?;
     }
     Ok(ExitCode::from(if outcomes.iter().all(|o| o.passed) {
         0

@@ -2,7 +2,6 @@
 //! write the scenario (never over an existing file without `--force`) and say whether it is
 //! valid. Exit 0 valid, 1 not importable or invalid, 2 unreadable input or refused output.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -116,23 +115,5 @@ pub fn write_output(path: &Path, text: &str, force: bool) -> Result<(), AppError
         print!("{text}");
         return Ok(());
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    let mut file = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            AppError::usage(format!(
-                "refusing to overwrite {}: it exists (pass --force to replace it)",
-                path.display()
-            ))
-        } else {
-            AppError::usage(format!("cannot write {}: {e}", path.display()))
-        }
-    })?;
-    file.write_all(text.as_bytes())
-        .map_err(|e| AppError::usage(format!("cannot write {}: {e}", path.display())))
+    crate::report::files::write_file(path, text.as_bytes(), force).map_err(super::run::out_err)
 }

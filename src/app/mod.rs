@@ -42,6 +42,8 @@ impl std::fmt::Display for AppError {
 
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
+    // An interrupted command removes its temporary files and leaves earlier results intact.
+    crate::report::files::clean_up_on_interrupt();
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Import(args) => import::run(&args),
