@@ -26,7 +26,7 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, AppError> {
     };
     let mut inputs = Vec::new();
     for p in &args.logs {
-        let text = std::fs::read_to_string(p)
+        let text = crate::scenario::read_text(p)
             .map_err(|e| AppError::usage(format!("cannot read {}: {e}", p.display())))?;
         inputs.push(Text::new(p.display().to_string(), text));
     }

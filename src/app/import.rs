@@ -46,7 +46,7 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode, AppError> {
 }
 
 fn read(path: &Path) -> Result<Text, AppError> {
-    std::fs::read_to_string(path)
+    crate::scenario::read_text(path)
         .map(|text| Text::new(path.display().to_string(), text))
         .map_err(|e| AppError::usage(format!("cannot read {}: {e}", path.display())))
 }

@@ -13,7 +13,7 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode, AppError> {
     let mut parts = Vec::new();
     for dir in &args.shards {
         let read = |name: &str| {
-            std::fs::read_to_string(dir.join(name)).map_err(|e| {
+            crate::scenario::read_text(&dir.join(name)).map_err(|e| {
                 AppError::usage(format!("cannot read {}: {e}", dir.join(name).display()))
             })
         };

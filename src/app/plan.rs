@@ -109,7 +109,7 @@ impl Confirmation {
 
 /// Simulates the scenario resized to the plan, then once per zone lost at the planned run's peak.
 fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::scenario::read_text(path)
         .map_err(|e| AppError::usage(format!("cannot read {}: {e}", path.display())))?;
     let name = path.display().to_string();
     let mut tree = scenario::parse_tree(&name, &text).map_err(|d| AppError::usage(d.message))?;

@@ -19,7 +19,7 @@ use crate::sweep::stats::figure_names;
 use crate::sweep::table::{text_summary, Manifest, Table};
 
 pub fn run(args: &SweepArgs) -> Result<ExitCode, AppError> {
-    let text = std::fs::read_to_string(&args.file)
+    let text = crate::scenario::read_text(&args.file)
         .map_err(|e| AppError::usage(format!("cannot read {}: {e}", args.file.display())))?;
     let name = args.file.display().to_string();
     let base = scenario::load_str(&name, &text).map_err(|e| invalid(&e))?;

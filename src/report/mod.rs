@@ -5,6 +5,7 @@
 //! folder holding another scenario's results unless forced. `summary.json` records the
 //! scenario's fingerprint.
 
+pub mod cells;
 pub mod chart;
 pub mod connlog;
 pub mod files;
