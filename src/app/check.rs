@@ -19,6 +19,7 @@ use crate::sim::{simulate, FailureReason, SimOptions};
 pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     let loaded = scenario::load_file(&args.file).map_err(|e| AppError::usage(e.to_string()))?;
     let sc = loaded.scenario;
+    super::within_budget(&loaded.source, &sc, false, args.allow_large)?;
     let text = crate::scenario::read_text(&args.expect)
         .map_err(|e| AppError::usage(format!("cannot read {}: {e}", args.expect.display())))?;
     let reasons: Vec<&str> = FailureReason::ALL.iter().map(|r| r.name()).collect();

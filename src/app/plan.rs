@@ -16,7 +16,7 @@ use crate::sweep::grid;
 
 pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
     let base = match &args.from {
-        Some(path) => Some(load_planned(path)?),
+        Some(path) => Some(load_planned(path, args.allow_large)?),
         None => None,
     };
     let limits = base
@@ -49,8 +49,12 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
     Ok(ExitCode::from(if ok { 0 } else { 1 }))
 }
 
-fn load_planned(path: &std::path::Path) -> Result<(Scenario, std::path::PathBuf), AppError> {
+fn load_planned(
+    path: &std::path::Path,
+    allow_large: bool,
+) -> Result<(Scenario, std::path::PathBuf), AppError> {
     let loaded = scenario::load_file(path).map_err(|e| AppError::usage(e.to_string()))?;
+    super::within_budget(&loaded.source, &loaded.scenario, false, allow_large)?;
     Ok((loaded.scenario, path.to_path_buf()))
 }
 

@@ -33,6 +33,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
         sc.seed = seed;
     }
     let connection_log = args.connection_log || sc.output.connection_log;
+    super::within_budget(&loaded.source, &sc, connection_log, args.allow_large)?;
     let hash = scenario::fingerprint(&sc);
     let dir = args
         .out

@@ -18,6 +18,9 @@ use crate::sweep::run::{self, Shard};
 use crate::sweep::stats::figure_names;
 use crate::sweep::table::{text_summary, Manifest, Table};
 
+/// Most runs one sweep may hold without `--allow-large`.
+const MAX_JOBS: usize = 1_000_000;
+
 pub fn run(args: &SweepArgs) -> Result<ExitCode, AppError> {
     let text = crate::scenario::read_text(&args.file)
         .map_err(|e| AppError::usage(format!("cannot read {}: {e}", args.file.display())))?;
@@ -40,6 +43,15 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, AppError> {
         .transpose()
         .map_err(AppError::usage)?;
     let variants = grid::expand(&axes);
+    // Checked before the job list is allocated: `--replicas 4294967295` is refused, not tried.
+    let jobs_total = variants.len().checked_mul(args.replicas as usize);
+    if jobs_total.is_none_or(|n| n > MAX_JOBS && !args.allow_large) {
+        return Err(AppError::usage(format!(
+            "{} variants × {} replicas is more than {MAX_JOBS} runs: use fewer values or replicas, or split the sweep with --shard (--allow-large to run it anyway)",
+            variants.len(),
+            args.replicas
+        )));
+    }
 
     // Every variant is checked before anything runs.
     let mut scenarios: Vec<Scenario> = Vec::with_capacity(variants.len());
@@ -57,6 +69,7 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, AppError> {
                 v.label()
             ))
         })?;
+        super::within_budget(&loaded.source, &loaded.scenario, false, args.allow_large)?;
         scenarios.push(loaded.scenario);
     }
 

@@ -237,7 +237,11 @@ impl ResultsWriter {
     /// write is refused) and opens a staging folder.
     pub fn begin(path: &Path, identity: &str, force: bool) -> Result<ResultsWriter, OutputError> {
         let path = folder_path(path)?;
-        let parent = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
         let name = path
             .file_name()
             .and_then(|n| n.to_str())

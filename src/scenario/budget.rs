@@ -1,0 +1,201 @@
+//! Resource budgets: what a run of a scenario will cost, estimated from its figures before
+//! anything is simulated, against [`Budget`]s that fit a laptop (raised in `[limits]`). A scenario
+//! the validator accepts must run to completion: `users = 1e9`, a one-millisecond sample interval
+//! over a week, a 100-year duration or `per_hour = 1e18` are refused here with the estimate and a
+//! hint, instead of aborting on an allocation an hour later.
+//!
+//! The estimates are deliberately simple and on the high side: events ≈ 3 per attempt plus one
+//! per sample; memory ≈ 200 bytes per user record (the engine measures 163–195) plus the sample
+//! rows; output ≈ 12 bytes per time-series cell plus about 620 bytes per connection-log line.
+
+use crate::model::{Arrivals, Budget, Millis, Scenario, DAY, HOUR};
+use crate::scenario::diag::Diagnostic;
+
+/// Bytes of one user record, with the queue entries and ids that come with it.
+const BYTES_PER_USER: f64 = 200.0;
+/// Events per connection attempt (arrival, handler, session end, retry).
+const EVENTS_PER_ATTEMPT: f64 = 3.0;
+/// Bytes of one `connection-log.jsonl` line.
+const BYTES_PER_LOG_LINE: f64 = 620.0;
+/// The engine's CloudWatch metric period.
+const METRIC_PERIOD: Millis = 5 * 60 * 1000;
+
+/// What a run is estimated to cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    pub attempts: f64,
+    pub events: f64,
+    /// Time-series rows plus CloudWatch metric rows.
+    pub sample_rows: f64,
+    pub memory_bytes: f64,
+    pub output_bytes: f64,
+}
+
+/// Estimates a run of `sc` (with a connection log when `connection_log`). Computed in `f64`, so
+/// no figure can overflow.
+pub fn estimate(sc: &Scenario, connection_log: bool) -> Estimate {
+    let duration = sc.duration as f64;
+    let days = (duration / DAY as f64).ceil().max(1.0);
+    let mut attempts = 0.0;
+    let mut user_records = 0.0;
+    for p in &sc.populations {
+        match &p.arrivals {
+            Arrivals::Workday { users, .. } => {
+                let u = f64::from(*users);
+                attempts += u * days;
+                user_records += u;
+            }
+            Arrivals::Poisson {
+                profile,
+                period,
+                session,
+            } => {
+                let arrivals = poisson_arrivals(profile, *period, sc.duration);
+                attempts += arrivals;
+                // Open-population records are reused once a user leaves: the live ones are
+                // about the peak rate times how long each stays.
+                let peak = profile.iter().map(|&(_, r)| r).fold(0.0, f64::max);
+                let stay = session.mean().max(0.0) / HOUR as f64 + 1.0;
+                user_records += (peak * stay).min(arrivals);
+            }
+        }
+    }
+    let retries = sc
+        .populations
+        .iter()
+        .map(|p| f64::from(p.retry.give_up_after))
+        .fold(0.0, f64::max)
+        .min(3.0);
+    let attempts = attempts * (1.0 + retries / 3.0);
+    let interval = sc.sample_interval.max(1) as f64;
+    let rows = (duration / interval).ceil() + (duration / METRIC_PERIOD as f64).ceil();
+    let columns = (sc.associations.len() * 2 + 24) as f64;
+    let row_bytes = 160.0 + 8.0 * sc.associations.len() as f64;
+    let memory = user_records * BYTES_PER_USER + rows * row_bytes;
+    let log = if connection_log {
+        attempts * 1.5 * BYTES_PER_LOG_LINE
+    } else {
+        0.0
+    };
+    Estimate {
+        attempts,
+        events: attempts * EVENTS_PER_ATTEMPT + rows + sc.events.len() as f64,
+        sample_rows: rows,
+        memory_bytes: memory,
+        output_bytes: rows * columns * 12.0 + log,
+    }
+}
+
+/// Expected arrivals of a Poisson profile over `duration`.
+fn poisson_arrivals(profile: &[(Millis, f64)], period: Option<Millis>, duration: Millis) -> f64 {
+    // Arrivals over [0, end) of one pass of the profile (the last rate holds to `end`).
+    let pass = |end: Millis| -> f64 {
+        let mut total = 0.0;
+        for (i, &(at, rate)) in profile.iter().enumerate() {
+            if at >= end {
+                break;
+            }
+            let until = profile.get(i + 1).map_or(end, |&(next, _)| next.min(end));
+            total += rate.max(0.0) * (until - at) as f64 / HOUR as f64;
+        }
+        total
+    };
+    match period {
+        Some(p) if p > 0 && p < duration => {
+            let whole = (duration / p) as f64;
+            whole * pass(p) + pass(duration % p)
+        }
+        _ => pass(duration),
+    }
+}
+
+fn show(x: f64) -> String {
+    if x >= 1e15 {
+        format!("{x:.1e}")
+    } else {
+        let n = x.round() as u64;
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+}
+
+const MB: f64 = 1024.0 * 1024.0;
+
+/// The budgets the estimate of `sc` exceeds, as error diagnostics naming the rule, the estimate,
+/// the budget and what to change.
+pub fn check(sc: &Scenario, connection_log: bool) -> Vec<Diagnostic> {
+    let e = estimate(sc, connection_log);
+    let b: &Budget = &sc.limits.budget;
+    let mut out = Vec::new();
+    let over = |x: f64, limit: u64| x > limit as f64;
+    if over(e.sample_rows, b.sample_rows) {
+        out.push(
+            Diagnostic::error(
+                "budget-sample-rows",
+                "sample_interval",
+                0..0,
+                format!(
+                    "the run would record about {} sample rows (duration / sample_interval, plus 5-minute metrics), over the budget of {}",
+                    show(e.sample_rows),
+                    show(b.sample_rows as f64)
+                ),
+            )
+            .hint("use a longer sample_interval or a shorter duration, or raise [limits] max_sample_rows (or pass --allow-large) if the machine can take it"),
+        );
+    }
+    if over(e.events, b.events) {
+        out.push(
+            Diagnostic::error(
+                "budget-events",
+                "population",
+                0..0,
+                format!(
+                    "the run would simulate about {} events ({} connection attempts), over the budget of {}",
+                    show(e.events),
+                    show(e.attempts),
+                    show(b.events as f64)
+                ),
+            )
+            .hint("lower users or arrival rates, or shorten the duration; or raise [limits] max_events (or pass --allow-large) if you mean it"),
+        );
+    }
+    if over(e.memory_bytes / MB, b.memory_mb) {
+        out.push(
+            Diagnostic::error(
+                "budget-memory",
+                "population",
+                0..0,
+                format!(
+                    "the run would need about {} MB of memory, over the budget of {} MB",
+                    show(e.memory_bytes / MB),
+                    show(b.memory_mb as f64)
+                ),
+            )
+            .hint("lower users (each needs about 200 bytes) or the number of sample rows; or raise [limits] max_memory_mb (or pass --allow-large) on a machine that has it"),
+        );
+    }
+    if over(e.output_bytes / MB, b.output_mb) {
+        out.push(
+            Diagnostic::error(
+                "budget-output",
+                "output",
+                0..0,
+                format!(
+                    "the run would write about {} MB of files{}, over the budget of {} MB",
+                    show(e.output_bytes / MB),
+                    if connection_log { " (with the connection log)" } else { "" },
+                    show(b.output_mb as f64)
+                ),
+            )
+            .hint("turn the connection log off, use a longer sample_interval, or raise [limits] max_output_mb (or pass --allow-large)"),
+        );
+    }
+    out
+}
