@@ -2,7 +2,7 @@
 //! `population.toml`, `report.md`, `arrivals.png` and `sessions.png` (and, with `--base`, a
 //! whole `scenario.toml` with the base's populations replaced) into the output folder, never
 //! over existing files without `--force`. Exit 0 done, 1 nothing to fit or an invalid result,
-//! 2 unreadable input or refused output.
+//! 2 unreadable input or refused output, 3 a file could not be written.
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -1,6 +1,7 @@
 //! `cvpnsim import aws|terraform`: read the inputs, import, report every finding on stderr,
 //! write the scenario (never over an existing file without `--force`) and say whether it is
-//! valid. Exit 0 valid, 1 not importable or invalid, 2 unreadable input or refused output.
+//! valid. Exit 0 valid, 1 not importable or invalid, 2 unreadable input or refused output, 3 the
+//! file could not be written.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
