@@ -86,8 +86,8 @@ fn finish(mut imported: Imported, output: &ImportOutput) -> Result<ExitCode, App
     Ok(ExitCode::from(if imported.valid { 0 } else { 1 }))
 }
 
-/// A file name from the scenario's name (characters other than letters, digits, `-`, `_`, `.`
-/// become `-`).
+/// A file name from the scenario's name, cleaned like every name cvpnsim derives from input
+/// ([`crate::report::files::clean_name`]), so it stays in the current folder.
 fn file_stem(imported: &Imported) -> String {
     let name = imported
         .text
@@ -98,15 +98,7 @@ fn file_stem(imported: &Imported) -> String {
             _ => None,
         })
         .unwrap_or_else(|| "imported".into());
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
+    crate::report::files::clean_name(&name, "imported")
 }
 
 /// Writes `text` to `path` (`-`: standard output); an existing file is replaced only when

@@ -52,10 +52,11 @@ pub(crate) fn within_budget(
     if allow_large {
         return Ok(());
     }
-    let over = crate::scenario::budget::check(scenario, connection_log);
+    let mut over = crate::scenario::budget::check(scenario, connection_log);
     if over.is_empty() {
         return Ok(());
     }
+    crate::scenario::budget::locate(&mut over, source);
     eprint!("{}", crate::scenario::diag::render(source, &over));
     Err(AppError {
         message: format!(

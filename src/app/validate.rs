@@ -15,12 +15,13 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, AppError> {
                 if !args.quiet {
                     eprint!("{}", diag::render(&loaded.source, &loaded.warnings));
                 }
-                let over = if args.allow_large {
+                let mut over = if args.allow_large {
                     Vec::new()
                 } else {
                     let sc = &loaded.scenario;
                     budget::check(sc, sc.output.connection_log)
                 };
+                budget::locate(&mut over, &loaded.source);
                 if !over.is_empty() {
                     eprint!("{}", diag::render(&loaded.source, &over));
                     println!(

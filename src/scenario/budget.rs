@@ -9,7 +9,7 @@
 //! rows; output ≈ 12 bytes per time-series cell plus about 620 bytes per connection-log line.
 
 use crate::model::{Arrivals, Budget, Millis, Scenario, DAY, HOUR};
-use crate::scenario::diag::Diagnostic;
+use crate::scenario::diag::{Diagnostic, Source};
 
 /// Bytes of one user record, with the queue entries and ids that come with it.
 const BYTES_PER_USER: f64 = 200.0;
@@ -198,4 +198,124 @@ pub fn check(sc: &Scenario, connection_log: bool) -> Vec<Diagnostic> {
         );
     }
     out
+}
+
+/// Points each budget diagnostic at the field it is about in the file (`sample_interval`, the
+/// populations, `[output]`; else `duration`), when the text parses: `file:line:col` then names
+/// the line to change rather than the top of the file.
+pub fn locate(diags: &mut [Diagnostic], source: &Source) {
+    let Ok(tree) = super::parse_tree(&source.name, &source.text) else {
+        return;
+    };
+    for d in diags.iter_mut() {
+        let keys: &[&str] = match d.path.as_str() {
+            "sample_interval" => &["sample_interval", "duration"],
+            "population" => &["population", "duration"],
+            "output" => &["output", "duration"],
+            _ => &["duration"],
+        };
+        if let Some(n) = keys
+            .iter()
+            .filter_map(|k| tree.get(k))
+            .find(|n| n.span.end > n.span.start)
+        {
+            d.span = n.span.clone();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+name = "b"
+duration = "1d"
+
+[endpoint]
+client_cidr_block = "10.100.0.0/22"
+authentication = ["active-directory"]
+vpc_id = "vpc-main"
+
+[[vpc]]
+id = "vpc-main"
+cidr_blocks = ["172.31.0.0/16"]
+
+[[subnet]]
+id = "subnet-a"
+vpc_id = "vpc-main"
+cidr_block = "172.31.0.0/20"
+availability_zone = "us-east-1a"
+
+[[association]]
+subnet_id = "subnet-a"
+
+[[population]]
+name = "staff"
+users = 600
+workday = { start = "09:00", length = "8h", days = "all" }
+retry = { initial = "5s", multiplier = 2.0, max = "1m", jitter = 0.0, give_up_after = 3 }
+"#;
+
+    fn load(text: &str) -> Scenario {
+        crate::scenario::load_str("b.toml", text).unwrap().scenario
+    }
+
+    #[test]
+    fn estimates_worked_out_by_hand() {
+        let e = estimate(&load(BASE), false);
+        // 600 users × 1 day, doubled for up to three retries: 1,200 attempts.
+        assert_eq!(e.attempts, 1_200.0);
+        // 288 five-minute samples and 288 metric periods in a day.
+        assert_eq!(e.sample_rows, 576.0);
+        assert_eq!(e.events, 3.0 * 1_200.0 + 576.0);
+        // 600 records of 200 bytes and 576 rows of 168 bytes (one association).
+        assert_eq!(e.memory_bytes, 600.0 * 200.0 + 576.0 * 168.0);
+        // 576 rows × 26 columns × 12 bytes; with the log, 1.5 lines per attempt of 620 bytes.
+        assert_eq!(e.output_bytes, 576.0 * 26.0 * 12.0);
+        let with_log = estimate(&load(BASE), true);
+        assert_eq!(
+            with_log.output_bytes - e.output_bytes,
+            1_200.0 * 1.5 * 620.0
+        );
+        assert!(check(&load(BASE), true).is_empty());
+    }
+
+    #[test]
+    fn poisson_arrivals_follow_the_profile() {
+        // 600 an hour for 8 h of each 24 h, 0 otherwise, over 3 days: 14,400 arrivals.
+        let text = BASE.replace("duration = \"1d\"", "duration = \"3d\"").replace(
+            "users = 600\nworkday = { start = \"09:00\", length = \"8h\", days = \"all\" }",
+            "arrivals = { profile = [{ at = \"00:00\", per_hour = 0 }, { at = \"08:00\", per_hour = 600 }, { at = \"16:00\", per_hour = 0 }], repeat = \"1d\", session = \"1h\" }",
+        );
+        let e = estimate(&load(&text), false);
+        assert_eq!(e.attempts, 14_400.0 * 2.0);
+    }
+
+    #[test]
+    fn figures_far_beyond_a_laptop_are_refused_and_located() {
+        let text = BASE.replace(
+            "duration = \"1d\"",
+            "duration = \"7d\"\nsample_interval = \"1ms\"",
+        );
+        let mut over = check(&load(&text), false);
+        let rules: Vec<&str> = over.iter().map(|d| d.rule).collect();
+        assert!(rules.contains(&"budget-sample-rows"), "{rules:?}");
+        locate(&mut over, &Source::new("b.toml", text.clone()));
+        let d = over
+            .iter()
+            .find(|d| d.rule == "budget-sample-rows")
+            .unwrap();
+        assert_eq!(&text[d.span.clone()], "\"1ms\"");
+        // Raised in [limits], the same scenario is accepted.
+        let raised = format!(
+            "{text}\n[limits]\nmax_sample_rows = 1000000000\nmax_memory_mb = 1000000\nmax_output_mb = 1000000\n"
+        );
+        let sc = load(&raised);
+        assert!(check(&sc, false).is_empty());
+        // Raised budgets survive the canonical TOML (and so the fingerprint tells them apart).
+        let again = load(&crate::scenario::write::to_toml(&sc));
+        assert_eq!(again.limits.budget, sc.limits.budget);
+        assert_eq!(again.limits.budget.sample_rows, 1_000_000_000);
+    }
 }
