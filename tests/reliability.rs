@@ -867,3 +867,34 @@ fn merge_refuses_an_absurd_shard_count_before_allocating() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--shard"), "{}", stderr(&o));
 }
+
+/// `calibrate` writes its folder through the same writer: an injected failure on its last file
+/// leaves no folder and no temporary file (all or nothing), and the next run writes the whole set.
+#[test]
+fn calibrate_writes_all_or_nothing() {
+    let f = fixture();
+    ok(&cvpnsim(
+        &["run", "s.toml", "-q", "--out", "logrun", "--connection-log"],
+        &f.dir,
+    ));
+    let args = ["calibrate", "logrun/connection-log.jsonl", "-o", "fit"];
+    let o = cvpnsim_fault(&args, &f.dir, "write:sessions.png");
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        !f.dir.join("fit").exists(),
+        "nothing of a failed calibration"
+    );
+    assert_eq!(temporaries(&f.dir), Vec::<String>::new());
+    ok(&cvpnsim(&args, &f.dir));
+    let names: Vec<String> = snapshot(&f.dir.join("fit")).into_keys().collect();
+    assert_eq!(
+        names,
+        [
+            ".cvpnsim-results",
+            "arrivals.png",
+            "population.toml",
+            "report.md",
+            "sessions.png"
+        ]
+    );
+}

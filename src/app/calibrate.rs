@@ -14,6 +14,7 @@ use crate::import::calibrate::{self, ArrivalModel, CalibrateOptions, Calibration
 use crate::import::logs;
 use crate::model::Scenario;
 use crate::report::chart;
+use crate::report::files::ResultsWriter;
 use crate::scenario::{self, diag, duration, LoadError};
 
 pub fn run(args: &CalibrateArgs) -> Result<ExitCode, AppError> {
@@ -65,10 +66,10 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, AppError> {
         eprintln!("note: {n}");
     }
     let outputs = render(&c, base.as_ref())?;
-    std::fs::create_dir_all(&args.out_dir).map_err(|e| AppError {
-        message: format!("cannot create {}: {e}", args.out_dir.display()),
-        code: 3,
-    })?;
+    // The folder is written as a whole through the results writer: locked, staged, exchanged.
+    let identity = format!("calibrate {}", c.population.name);
+    let mut folder =
+        ResultsWriter::begin(&args.out_dir, &identity, args.force).map_err(super::run::out_err)?;
     if !args.force {
         for (name, _) in &outputs.files {
             let path = args.out_dir.join(name);
@@ -81,8 +82,9 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, AppError> {
         }
     }
     for (name, bytes) in &outputs.files {
-        write_bytes(&args.out_dir.join(name), bytes, args.force)?;
+        folder.write(name, bytes).map_err(super::run::out_err)?;
     }
+    folder.commit().map_err(super::run::out_err)?;
     let names: Vec<&str> = outputs.files.iter().map(|f| f.0).collect();
     println!(
         "fitted {} population `{}` from {} attempts; wrote {} in {}",
@@ -173,8 +175,4 @@ fn render(c: &Calibration, base: Option<&Scenario>) -> Result<Outputs, AppError>
         files.push(("scenario.toml", text.into_bytes()));
     }
     Ok(Outputs { files, invalid })
-}
-
-fn write_bytes(path: &Path, bytes: &[u8], force: bool) -> Result<(), AppError> {
-    crate::report::files::write_file(path, bytes, force).map_err(super::run::out_err)
 }

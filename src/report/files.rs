@@ -19,7 +19,7 @@
 //!   middle of a two-rename swap) is recognised and cleaned or restored by the next writer of
 //!   the same folder, under the lock.
 //!
-//! Single output files (`check --junit`, `import`, `calibrate`) go through [`write_file`]: a
+//! Single output files (`check --junit`, `import`) go through [`write_file`]: a
 //! temporary file created exclusively beside the target, then linked into place without
 //! replacing an existing file unless `force`.
 
@@ -35,7 +35,7 @@ pub const MARKER: &str = ".cvpnsim-results";
 /// Every name cvpnsim writes at the top of a results folder. A folder without a marker whose
 /// entries are all among these (and temporary files of earlier versions) is recognised as an
 /// interrupted result of ours and replaced; any other file makes the folder someone else's.
-pub const KNOWN_NAMES: [&str; 11] = [
+pub const KNOWN_NAMES: [&str; 16] = [
     MARKER,
     "summary.json",
     "timeseries.csv",
@@ -47,6 +47,11 @@ pub const KNOWN_NAMES: [&str; 11] = [
     "sweep.json",
     "sweep.csv",
     "sweep-summary.csv",
+    "population.toml",
+    "report.md",
+    "arrivals.png",
+    "sessions.png",
+    "scenario.toml",
 ];
 
 /// A file or folder name made safe: anything but ASCII letters, digits, `.`, `_` and `-`
