@@ -628,7 +628,7 @@ fn budgets_refuse_what_would_not_fit() {
     }
     // A raised budget in [limits] is accepted by validate.
     let raised = format!(
-        "{}\n[limits]\nmax_sample_rows = 30000000\nmax_output_mb = 100000\n",
+        "{}\n[limits]\nmax_sample_rows = 30000000\nmax_output_mb = 100000\nmax_memory_mb = 100000\n",
         cases[3].1
     );
     let o = budget_case(dir, "raised.toml", &raised);

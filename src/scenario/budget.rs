@@ -5,8 +5,9 @@
 //! hint, instead of aborting on an allocation an hour later.
 //!
 //! The estimates are deliberately simple and on the high side: events ≈ 3 per attempt plus one
-//! per sample; memory ≈ 200 bytes per user record (the engine measures 163–195) plus the sample
-//! rows; output ≈ 12 bytes per time-series cell plus about 620 bytes per connection-log line.
+//! per sample; memory ≈ 200 bytes per user record (the engine measures 163–195) plus about 320
+//! bytes per sample row; output ≈ 12 bytes per time-series cell plus about 620 bytes per
+//! connection-log line.
 
 use crate::model::{Arrivals, Budget, Millis, Scenario, DAY, HOUR};
 use crate::scenario::diag::{Diagnostic, Source};
@@ -17,6 +18,9 @@ const BYTES_PER_USER: f64 = 200.0;
 const EVENTS_PER_ATTEMPT: f64 = 3.0;
 /// Bytes of one `connection-log.jsonl` line.
 const BYTES_PER_LOG_LINE: f64 = 620.0;
+/// Bytes of one sample row besides its per-association columns: the row itself and the two
+/// small allocations of its per-association vectors (a test checks it covers the row's size).
+const ROW_BYTES: f64 = 320.0;
 /// The engine's CloudWatch metric period.
 const METRIC_PERIOD: Millis = 5 * 60 * 1000;
 
@@ -70,7 +74,7 @@ pub fn estimate(sc: &Scenario, connection_log: bool) -> Estimate {
     let interval = sc.sample_interval.max(1) as f64;
     let rows = (duration / interval).ceil() + (duration / METRIC_PERIOD as f64).ceil();
     let columns = (sc.associations.len() * 2 + 24) as f64;
-    let row_bytes = 160.0 + 8.0 * sc.associations.len() as f64;
+    let row_bytes = ROW_BYTES + 8.0 * sc.associations.len() as f64;
     let memory = user_records * BYTES_PER_USER + rows * row_bytes;
     let log = if connection_log {
         attempts * 1.5 * BYTES_PER_LOG_LINE
@@ -269,8 +273,10 @@ retry = { initial = "5s", multiplier = 2.0, max = "1m", jitter = 0.0, give_up_af
         // 288 five-minute samples and 288 metric periods in a day.
         assert_eq!(e.sample_rows, 576.0);
         assert_eq!(e.events, 3.0 * 1_200.0 + 576.0);
-        // 600 records of 200 bytes and 576 rows of 168 bytes (one association).
-        assert_eq!(e.memory_bytes, 600.0 * 200.0 + 576.0 * 168.0);
+        // 600 records of 200 bytes and 576 rows of 328 bytes (one association).
+        assert_eq!(e.memory_bytes, 600.0 * 200.0 + 576.0 * 328.0);
+        // The row estimate covers a sample row and two minimal heap blocks.
+        assert!(ROW_BYTES >= (std::mem::size_of::<crate::sim::Sample>() + 2 * 32) as f64);
         // 576 rows × 26 columns × 12 bytes; with the log, 1.5 lines per attempt of 620 bytes.
         assert_eq!(e.output_bytes, 576.0 * 26.0 * 12.0);
         let with_log = estimate(&load(BASE), true);
