@@ -866,6 +866,9 @@ fn merge_refuses_an_absurd_shard_count_before_allocating() {
     let o = cvpnsim(&["sweep", "s.toml", "--replicas", "4294967295"], dir);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--shard"), "{}", stderr(&o));
+    let o = cvpnsim(&["sweep", "s.toml", "--threads", "1000000"], dir);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("at most 1024"), "{}", stderr(&o));
 }
 
 /// `calibrate` writes its folder through the same writer: an injected failure on its last file

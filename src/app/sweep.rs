@@ -18,6 +18,9 @@ use crate::sweep::run::{self, Shard};
 use crate::sweep::stats::figure_names;
 use crate::sweep::table::{text_summary, Manifest, Table};
 
+/// Most worker threads: each holds a run's state, and a typo must not start a million.
+const MAX_THREADS: usize = 1_024;
+
 /// Most runs one sweep may hold without `--allow-large`.
 const MAX_JOBS: usize = 1_000_000;
 
@@ -33,6 +36,11 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, AppError> {
         .map(|v| grid::parse_axis(v))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| AppError::usage(e.to_string()))?;
+    if let Some(t) = args.threads.filter(|&t| t > MAX_THREADS) {
+        return Err(AppError::usage(format!(
+            "--threads {t}: at most {MAX_THREADS} (the results do not depend on it)"
+        )));
+    }
     if args.replicas == 0 {
         return Err(AppError::usage("--replicas must be at least 1"));
     }
