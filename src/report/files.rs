@@ -96,8 +96,11 @@ pub enum OutputError {
     NotOurs { path: PathBuf, files: Vec<String> },
     /// Another cvpnsim process is writing the folder.
     Busy { path: PathBuf, holder: String },
-    /// The path exists and is not a folder (or is a symbolic link).
+    /// The path exists and is not a folder.
     NotADirectory(PathBuf),
+    /// The path is a symbolic link: a results folder is replaced as a whole, so a link is
+    /// neither followed nor replaced.
+    Link(PathBuf),
     /// An output file exists and `--force` was not given.
     Exists(PathBuf),
 }
@@ -135,6 +138,11 @@ impl std::fmt::Display for OutputError {
             OutputError::NotADirectory(p) => write!(
                 f,
                 "{} is not a directory: --out names a results folder",
+                p.display()
+            ),
+            OutputError::Link(p) => write!(
+                f,
+                "{} is a symbolic link: give the folder it points to with --out",
                 p.display()
             ),
             OutputError::Exists(p) => write!(
@@ -253,9 +261,8 @@ impl ResultsWriter {
             .map(str::to_string)
             .ok_or_else(|| OutputError::NotADirectory(path.clone()))?;
         match fs::symlink_metadata(&path) {
-            Ok(m) if m.file_type().is_symlink() || !m.is_dir() => {
-                return Err(OutputError::NotADirectory(path))
-            }
+            Ok(m) if m.file_type().is_symlink() => return Err(OutputError::Link(path)),
+            Ok(m) if !m.is_dir() => return Err(OutputError::NotADirectory(path)),
             _ => {}
         }
         fs::create_dir_all(&parent).map_err(|e| OutputError::Io(parent.clone(), e))?;
@@ -764,10 +771,9 @@ mod tests {
         {
             let link = dir.path().join("l");
             std::os::unix::fs::symlink(dir.path(), &link).unwrap();
-            assert!(matches!(
-                ResultsWriter::begin(&link, "run a sha256:1", true),
-                Err(OutputError::NotADirectory(_))
-            ));
+            let e = ResultsWriter::begin(&link, "run a sha256:1", true).unwrap_err();
+            assert!(matches!(e, OutputError::Link(_)), "{e}");
+            assert_eq!(e.exit_code(), 2);
         }
     }
 
