@@ -125,6 +125,10 @@ pub struct ValidateArgs {
     /// Print only errors and the final tally.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Run even when the scenario's estimated events, sample rows, memory or output exceed the
+    /// budgets ([limits] max_events, max_sample_rows, max_memory_mb, max_output_mb).
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -146,6 +150,10 @@ pub struct PlanArgs {
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Run even when the scenario's estimated events, sample rows, memory or output exceed the
+    /// budgets ([limits] max_events, max_sample_rows, max_memory_mb, max_output_mb).
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -203,6 +211,10 @@ pub struct SweepArgs {
     /// Worker threads [default: all cores]; the results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Run even when the scenario's estimated events, sample rows, memory or output exceed the
+    /// budgets ([limits] max_events, max_sample_rows, max_memory_mb, max_output_mb).
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -287,6 +299,10 @@ pub struct RunArgs {
     /// Print only errors.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Run even when the scenario's estimated events, sample rows, memory or output exceed the
+    /// budgets ([limits] max_events, max_sample_rows, max_memory_mb, max_output_mb).
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -299,4 +315,11 @@ pub struct CheckArgs {
     /// Also write the outcome as JUnit XML for CI systems.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Replace the --junit file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Run even when the scenario's estimated events, sample rows, memory or output exceed the
+    /// budgets ([limits] max_events, max_sample_rows, max_memory_mb, max_output_mb).
+    #[arg(long)]
+    pub allow_large: bool,
 }

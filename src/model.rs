@@ -418,6 +418,30 @@ pub struct Limits {
     pub login_banner_length: u32,
     pub handler_timeout: Millis,
     pub crl_entries: u32,
+    /// What a run may cost on the machine running it (not an AWS quota).
+    pub budget: Budget,
+}
+
+/// Resource budgets a run must fit, checked before anything is simulated (see
+/// `scenario::budget`): defaults that fit a laptop, raised in `[limits]` (`max_events`,
+/// `max_sample_rows`, `max_memory_mb`, `max_output_mb`) or skipped with `--allow-large`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Budget {
+    pub events: u64,
+    pub sample_rows: u64,
+    pub memory_mb: u64,
+    pub output_mb: u64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            events: 2_000_000_000,
+            sample_rows: 5_000_000,
+            memory_mb: 4_096,
+            output_mb: 4_096,
+        }
+    }
 }
 
 impl Default for Limits {
@@ -432,6 +456,7 @@ impl Default for Limits {
             login_banner_length: 1_400,
             handler_timeout: 30 * SECOND,
             crl_entries: 20_000,
+            budget: Budget::default(),
         }
     }
 }

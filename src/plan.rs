@@ -134,14 +134,16 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, PlanError> {
 
     // Addresses: twice the (margined) peak (guide: a portion of the block supports the
     // availability model; we recommend twice the number of addresses), within /12–/22.
-    let need = 2 * target;
+    let too_many = PlanError::TooManyAddresses {
+        peak: req.peak,
+        max_usable: (1u64 << 20) / 2,
+    };
+    // Checked: a peak near 2^64 must be refused, not wrapped to a small count.
+    let need = target.checked_mul(2).ok_or(too_many.clone())?;
     let exact = prefix_for(need);
     let prefix = exact.min(22);
     if prefix < 12 {
-        return Err(PlanError::TooManyAddresses {
-            peak: req.peak,
-            max_usable: (1u64 << 20) / 2,
-        });
+        return Err(too_many);
     }
     let addresses = 1u64 << (32 - prefix);
     let margin_note = if req.margin > 0.0 {
@@ -269,6 +271,24 @@ mod tests {
             pricing: Pricing::default(),
             public_ipv4: false,
         })
+    }
+
+    #[test]
+    fn peaks_near_the_integer_limit_are_refused_not_wrapped() {
+        for peak in [u64::MAX, 1 << 63, (1 << 63) + 1, 1 << 40] {
+            let e = ask(peak, false).unwrap_err();
+            assert!(
+                matches!(e, PlanError::TooManyAddresses { .. }),
+                "{peak}: {e:?}"
+            );
+            assert!(
+                e.to_string().contains(&format!(
+                    "{peak} connections need {} addresses",
+                    2 * u128::from(peak)
+                )),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -218,7 +218,7 @@ fn write(
         scenario_hash: &hash,
         gaps: &[],
     };
-    report::write_results(
+    report::write_run(
         dir,
         &out,
         &report::standard_exporters(log),
@@ -245,9 +245,10 @@ fn writer_refuses_another_scenarios_results_unless_forced() {
             "reachability.csv",
             "connection-log.jsonl",
             "extra.txt",
-            "summary.json"
+            "summary.json",
+            ".cvpnsim-results"
         ],
-        "summary last"
+        "summary last of the files, the marker after it"
     );
     write(&dir, &sc, true, false).expect("the same scenario may overwrite its own results");
 
@@ -274,17 +275,18 @@ fn writer_refuses_another_scenarios_results_unless_forced() {
     );
 }
 
-/// A folder of files cvpnsim did not write is not taken over without `--force`.
+/// A folder of files cvpnsim did not write is never taken over, even with `--force`: a results
+/// folder is replaced as a whole, which would delete them.
 #[test]
 fn writer_refuses_a_folder_of_other_files() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
     let err = write(tmp.path(), &small(), false, false).unwrap_err();
-    assert!(matches!(err, OutputError::Foreign { .. }), "{err}");
-    write(tmp.path(), &small(), false, true).unwrap();
+    assert!(matches!(err, OutputError::NotOurs { .. }), "{err}");
+    let err = write(tmp.path(), &small(), false, true).unwrap_err();
+    assert!(err.to_string().contains("notes.txt"), "{err}");
     assert_eq!(
         fs::read_to_string(tmp.path().join("notes.txt")).unwrap(),
-        "mine",
-        "only our own files are replaced"
+        "mine"
     );
 }

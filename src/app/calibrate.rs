@@ -2,12 +2,11 @@
 //! `population.toml`, `report.md`, `arrivals.png` and `sessions.png` (and, with `--base`, a
 //! whole `scenario.toml` with the base's populations replaced) into the output folder, never
 //! over existing files without `--force`. Exit 0 done, 1 nothing to fit or an invalid result,
-//! 2 unreadable input or refused output.
+//! 2 unreadable input or refused output, 3 a file could not be written.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use super::import::write_output;
 use super::AppError;
 use crate::cli::{CalibrateArgs, CalibrateModel};
 use crate::import::aws::Text;
@@ -15,6 +14,7 @@ use crate::import::calibrate::{self, ArrivalModel, CalibrateOptions, Calibration
 use crate::import::logs;
 use crate::model::Scenario;
 use crate::report::chart;
+use crate::report::files::ResultsWriter;
 use crate::scenario::{self, diag, duration, LoadError};
 
 pub fn run(args: &CalibrateArgs) -> Result<ExitCode, AppError> {
@@ -27,7 +27,7 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, AppError> {
     };
     let mut inputs = Vec::new();
     for p in &args.logs {
-        let text = std::fs::read_to_string(p)
+        let text = crate::scenario::read_text(p)
             .map_err(|e| AppError::usage(format!("cannot read {}: {e}", p.display())))?;
         inputs.push(Text::new(p.display().to_string(), text));
     }
@@ -66,8 +66,10 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, AppError> {
         eprintln!("note: {n}");
     }
     let outputs = render(&c, base.as_ref())?;
-    std::fs::create_dir_all(&args.out_dir)
-        .map_err(|e| AppError::usage(format!("cannot create {}: {e}", args.out_dir.display())))?;
+    // The folder is written as a whole through the results writer: locked, staged, exchanged.
+    let identity = format!("calibrate {}", c.population.name);
+    let mut folder =
+        ResultsWriter::begin(&args.out_dir, &identity, args.force).map_err(super::run::out_err)?;
     if !args.force {
         for (name, _) in &outputs.files {
             let path = args.out_dir.join(name);
@@ -80,8 +82,9 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, AppError> {
         }
     }
     for (name, bytes) in &outputs.files {
-        write_bytes(&args.out_dir.join(name), bytes, args.force)?;
+        folder.write(name, bytes).map_err(super::run::out_err)?;
     }
+    folder.commit().map_err(super::run::out_err)?;
     let names: Vec<&str> = outputs.files.iter().map(|f| f.0).collect();
     println!(
         "fitted {} population `{}` from {} attempts; wrote {} in {}",
@@ -172,20 +175,4 @@ fn render(c: &Calibration, base: Option<&Scenario>) -> Result<Outputs, AppError>
         files.push(("scenario.toml", text.into_bytes()));
     }
     Ok(Outputs { files, invalid })
-}
-
-fn write_bytes(path: &PathBuf, bytes: &[u8], force: bool) -> Result<(), AppError> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) if path.extension().is_some_and(|e| e != "png") => write_output(path, text, force),
-        _ => {
-            if !force && path.exists() {
-                return Err(AppError::usage(format!(
-                    "refusing to overwrite {}: it exists (pass --force to replace it)",
-                    path.display()
-                )));
-            }
-            std::fs::write(path, bytes)
-                .map_err(|e| AppError::usage(format!("cannot write {}: {e}", path.display())))
-        }
-    }
 }

@@ -19,7 +19,8 @@ use crate::sim::{simulate, FailureReason, SimOptions};
 pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     let loaded = scenario::load_file(&args.file).map_err(|e| AppError::usage(e.to_string()))?;
     let sc = loaded.scenario;
-    let text = std::fs::read_to_string(&args.expect)
+    super::within_budget(&loaded.source, &sc, false, args.allow_large)?;
+    let text = crate::scenario::read_text(&args.expect)
         .map_err(|e| AppError::usage(format!("cannot read {}: {e}", args.expect.display())))?;
     let reasons: Vec<&str> = FailureReason::ALL.iter().map(|r| r.name()).collect();
     let exp = expect::parse(&args.expect.display().to_string(), &text, &reasons)
@@ -37,10 +38,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     print!("{}", verdict::text(&outcomes));
     if let Some(path) = &args.junit {
         let xml = verdict::junit(&sc.name, &outcomes);
-        crate::report::files::write_atomic(path, xml.as_bytes()).map_err(|e| AppError {
-            message: format!("cannot write {}: {e}", path.display()),
-            code: 2,
-        })?;
+        crate::report::files::write_file(path, xml.as_bytes(), args.force)
+            .map_err(super::run::out_err)?;
     }
     Ok(ExitCode::from(if outcomes.iter().all(|o| o.passed) {
         0

@@ -1,8 +1,8 @@
 //! `cvpnsim import aws|terraform`: read the inputs, import, report every finding on stderr,
 //! write the scenario (never over an existing file without `--force`) and say whether it is
-//! valid. Exit 0 valid, 1 not importable or invalid, 2 unreadable input or refused output.
+//! valid. Exit 0 valid, 1 not importable or invalid, 2 unreadable input or refused output, 3 the
+//! file could not be written.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -47,7 +47,7 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode, AppError> {
 }
 
 fn read(path: &Path) -> Result<Text, AppError> {
-    std::fs::read_to_string(path)
+    crate::scenario::read_text(path)
         .map(|text| Text::new(path.display().to_string(), text))
         .map_err(|e| AppError::usage(format!("cannot read {}: {e}", path.display())))
 }
@@ -86,8 +86,8 @@ fn finish(mut imported: Imported, output: &ImportOutput) -> Result<ExitCode, App
     Ok(ExitCode::from(if imported.valid { 0 } else { 1 }))
 }
 
-/// A file name from the scenario's name (characters other than letters, digits, `-`, `_`, `.`
-/// become `-`).
+/// A file name from the scenario's name, cleaned like every name cvpnsim derives from input
+/// ([`crate::report::files::clean_name`]), so it stays in the current folder.
 fn file_stem(imported: &Imported) -> String {
     let name = imported
         .text
@@ -98,15 +98,7 @@ fn file_stem(imported: &Imported) -> String {
             _ => None,
         })
         .unwrap_or_else(|| "imported".into());
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
+    crate::report::files::clean_name(&name, "imported")
 }
 
 /// Writes `text` to `path` (`-`: standard output); an existing file is replaced only when
@@ -116,23 +108,5 @@ pub fn write_output(path: &Path, text: &str, force: bool) -> Result<(), AppError
         print!("{text}");
         return Ok(());
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    let mut file = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            AppError::usage(format!(
-                "refusing to overwrite {}: it exists (pass --force to replace it)",
-                path.display()
-            ))
-        } else {
-            AppError::usage(format!("cannot write {}: {e}", path.display()))
-        }
-    })?;
-    file.write_all(text.as_bytes())
-        .map_err(|e| AppError::usage(format!("cannot write {}: {e}", path.display())))
+    crate::report::files::write_file(path, text.as_bytes(), force).map_err(super::run::out_err)
 }

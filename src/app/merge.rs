@@ -3,15 +3,17 @@
 
 use std::process::ExitCode;
 
+use super::run::out_err;
 use super::AppError;
 use crate::cli::MergeArgs;
+use crate::report::files::ResultsWriter;
 use crate::sweep::table::{text_summary, Table};
 
 pub fn run(args: &MergeArgs) -> Result<ExitCode, AppError> {
     let mut parts = Vec::new();
     for dir in &args.shards {
         let read = |name: &str| {
-            std::fs::read_to_string(dir.join(name)).map_err(|e| {
+            crate::scenario::read_text(&dir.join(name)).map_err(|e| {
                 AppError::usage(format!("cannot read {}: {e}", dir.join(name).display()))
             })
         };
@@ -20,7 +22,12 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode, AppError> {
         parts.push(t);
     }
     let table = Table::merge(parts).map_err(AppError::usage)?;
-    let out = super::sweep::write_table(&table, &args.out, args.force)?;
+    let identity =
+        super::sweep::sweep_identity(&table.manifest.scenario, &table.manifest.scenario_sha256);
+    let mut folder = ResultsWriter::begin(&args.out, &identity, args.force).map_err(out_err)?;
+    super::sweep::write_table(&table, &mut folder)?;
+    folder.commit().map_err(out_err)?;
+    let out = &args.out;
     print!("{}", text_summary(&table));
     println!(
         "merged {} shard folders ({} runs) → {}",

@@ -40,8 +40,38 @@ impl std::fmt::Display for AppError {
     }
 }
 
+/// Refuses a scenario whose estimated cost exceeds its budgets
+/// ([`crate::scenario::budget::check`]) before anything is simulated: the diagnostics are
+/// printed and the command exits 1, as for an invalid scenario. `allow_large` skips the check.
+pub(crate) fn within_budget(
+    source: &crate::scenario::diag::Source,
+    scenario: &crate::model::Scenario,
+    connection_log: bool,
+    allow_large: bool,
+) -> Result<(), AppError> {
+    if allow_large {
+        return Ok(());
+    }
+    let mut over = crate::scenario::budget::check(scenario, connection_log);
+    if over.is_empty() {
+        return Ok(());
+    }
+    crate::scenario::budget::locate(&mut over, source);
+    eprint!("{}", crate::scenario::diag::render(source, &over));
+    Err(AppError {
+        message: format!(
+            "{}: over budget ({}): nothing was simulated",
+            source.name,
+            crate::scenario::diag::tally(&over)
+        ),
+        code: 1,
+    })
+}
+
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
+    // An interrupted command removes its temporary files and leaves earlier results intact.
+    crate::report::files::clean_up_on_interrupt();
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Import(args) => import::run(&args),

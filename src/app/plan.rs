@@ -17,7 +17,7 @@ use crate::sweep::grid;
 
 pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
     let base = match &args.from {
-        Some(path) => Some(load_planned(path)?),
+        Some(path) => Some(load_planned(path, args.allow_large)?),
         None => None,
     };
     let limits = base
@@ -61,8 +61,12 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
     Ok(ExitCode::from(if ok { 0 } else { 1 }))
 }
 
-fn load_planned(path: &std::path::Path) -> Result<(Scenario, std::path::PathBuf), AppError> {
+fn load_planned(
+    path: &std::path::Path,
+    allow_large: bool,
+) -> Result<(Scenario, std::path::PathBuf), AppError> {
     let loaded = scenario::load_file(path).map_err(|e| AppError::usage(e.to_string()))?;
+    super::within_budget(&loaded.source, &loaded.scenario, false, allow_large)?;
     Ok((loaded.scenario, path.to_path_buf()))
 }
 
@@ -129,7 +133,7 @@ impl Confirmation {
 
 /// Simulates the scenario resized to the plan, then once per zone lost at the planned run's peak.
 fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::scenario::read_text(path)
         .map_err(|e| AppError::usage(format!("cannot read {}: {e}", path.display())))?;
     let name = path.display().to_string();
     let mut tree = scenario::parse_tree(&name, &text).map_err(|d| AppError::usage(d.message))?;

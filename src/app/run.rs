@@ -3,7 +3,7 @@
 //! folder and print a short summary.
 
 use std::io::IsTerminal as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use super::progress::Progress;
@@ -11,8 +11,8 @@ use super::AppError;
 use crate::cli::RunArgs;
 use crate::model::{Scenario, HOUR};
 use crate::net::{weighted_gaps, Matrix, WeightedGap};
-use crate::report::files::OutputError;
-use crate::report::{self, RunOutput};
+use crate::report::files::{self, OutputError, ResultsWriter};
+use crate::report::{self, connlog, RunOutput};
 use crate::scenario::{self, diag, LoadError};
 use crate::sim::{self, FailureReason, RunResult, SimOptions};
 
@@ -33,39 +33,65 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
         sc.seed = seed;
     }
     let connection_log = args.connection_log || sc.output.connection_log;
-    let result = simulate(&sc, args, connection_log);
+    super::within_budget(&loaded.source, &sc, connection_log, args.allow_large)?;
+    let hash = scenario::fingerprint(&sc);
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| files::default_folder(&sc.name, ""));
+    // The folder is locked before the run and the log streams into its staging folder.
+    let mut folder = ResultsWriter::begin(&dir, &report::run_identity(&sc, &hash), args.force)
+        .map_err(out_err)?;
+    let log = if connection_log {
+        Some(connlog::Streamed::new(
+            &sc,
+            folder.create(connlog::FILE_NAME).map_err(out_err)?,
+        ))
+    } else {
+        None
+    };
+    let result = simulate(&sc, args, log.as_ref());
+    if let Some(log) = log {
+        let w = log
+            .finish()
+            .map_err(|e| out_err(OutputError::Io(dir.join(connlog::FILE_NAME), e)))?;
+        folder.finish(connlog::FILE_NAME, w).map_err(out_err)?;
+    }
     let matrix = Matrix::all_live(&sc);
     let gaps = weighted_gaps(&matrix, &result.client_ms);
-    let hash = scenario::fingerprint(&sc);
-    let dir = args.out.clone().unwrap_or_else(|| default_folder(&sc.name));
     let out = RunOutput {
         scenario: &sc,
         result: &result,
         scenario_hash: &hash,
         gaps: &gaps,
     };
-    let exporters = report::standard_exporters(connection_log);
+    let exporters = report::standard_exporters(false);
     let charts = report::charts_and_page(&out, &matrix).map_err(|e| AppError {
         message: e.to_string(),
         code: 3,
     })?;
-    report::write_results(&dir, &out, &exporters, &charts, args.force).map_err(|e| {
-        let code = match e {
-            OutputError::Foreign { .. } => 2,
-            OutputError::Io(..) => 3,
-        };
-        AppError {
-            message: e.to_string(),
-            code,
-        }
-    })?;
+    report::write_results(&mut folder, &out, &exporters, &charts).map_err(out_err)?;
+    folder.commit().map_err(out_err)?;
     if !args.quiet {
         print_summary(&sc, &result, &gaps, &dir);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn simulate(sc: &Scenario, args: &RunArgs, connection_log: bool) -> RunResult {
+/// A results-folder error as the command's error: exit 3 when the file system failed, 2 when the
+/// request was refused.
+pub(super) fn out_err(e: OutputError) -> AppError {
+    AppError {
+        code: e.exit_code(),
+        message: e.to_string(),
+    }
+}
+
+fn simulate(
+    sc: &Scenario,
+    args: &RunArgs,
+    log: Option<&connlog::Streamed<'_, std::io::BufWriter<std::fs::File>>>,
+) -> RunResult {
     let hours = sc.duration.div_ceil(HOUR) as usize;
     let shown = (!args.quiet && std::io::stderr().is_terminal())
         .then(|| Progress::new("simulated hours", hours));
@@ -74,9 +100,17 @@ fn simulate(sc: &Scenario, args: &RunArgs, connection_log: bool) -> RunResult {
             bar.update((p.now / HOUR) as usize);
         }
     };
+    let sink = |e: &sim::LogEntry| {
+        if let Some(log) = log {
+            log.entry(e);
+        }
+    };
     let options = SimOptions {
         replica: args.replica,
-        connection_log,
+        connection_log: false,
+        log_sink: log
+            .as_ref()
+            .map(|_| &sink as &(dyn Fn(&sim::LogEntry) + Sync)),
         audit: false,
         progress: shown
             .as_ref()
@@ -87,27 +121,6 @@ fn simulate(sc: &Scenario, args: &RunArgs, connection_log: bool) -> RunResult {
         bar.update(hours);
     }
     result
-}
-
-/// `results/<name>`, with anything but letters, digits, `.`, `_` and `-` replaced, so a
-/// scenario name can never point outside the results folder.
-fn default_folder(name: &str) -> PathBuf {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let safe = if safe.trim_matches('.').is_empty() {
-        "scenario".to_string()
-    } else {
-        safe
-    };
-    Path::new("results").join(safe)
 }
 
 fn print_summary(sc: &Scenario, r: &RunResult, gaps: &[WeightedGap], dir: &Path) {
@@ -166,17 +179,4 @@ fn print_summary(sc: &Scenario, r: &RunResult, gaps: &[WeightedGap], dir: &Path)
         crate::cost::money(cost.per_month)
     );
     println!("  results in {}", dir.display());
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scenario_names_cannot_escape_the_results_folder() {
-        assert_eq!(default_folder("two-az"), Path::new("results/two-az"));
-        assert_eq!(default_folder("../../etc"), Path::new("results/.._.._etc"));
-        assert_eq!(default_folder(".."), Path::new("results/scenario"));
-        assert_eq!(default_folder("a b/c"), Path::new("results/a_b_c"));
-    }
 }

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use crate::cli::ValidateArgs;
-use crate::scenario::{self, diag, LoadError};
+use crate::scenario::{self, budget, diag, LoadError};
 
 pub fn run(args: &ValidateArgs) -> Result<ExitCode, AppError> {
     let mut invalid = 0;
@@ -14,6 +14,23 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, AppError> {
             Ok(loaded) => {
                 if !args.quiet {
                     eprint!("{}", diag::render(&loaded.source, &loaded.warnings));
+                }
+                let mut over = if args.allow_large {
+                    Vec::new()
+                } else {
+                    let sc = &loaded.scenario;
+                    budget::check(sc, sc.output.connection_log)
+                };
+                budget::locate(&mut over, &loaded.source);
+                if !over.is_empty() {
+                    eprint!("{}", diag::render(&loaded.source, &over));
+                    println!(
+                        "{}: over budget ({}): it would not fit this machine's budgets",
+                        path.display(),
+                        diag::tally(&over)
+                    );
+                    invalid += 1;
+                    continue;
                 }
                 println!(
                     "{}: valid ({})",

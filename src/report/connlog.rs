@@ -9,7 +9,10 @@
 
 use serde::Serialize;
 
-use crate::model::{Authentication, PopId};
+use std::io::Write;
+use std::sync::Mutex;
+
+use crate::model::{Authentication, PopId, Scenario};
 use crate::report::{timestamp, Exporter, RunOutput};
 use crate::sim::LogEntry;
 
@@ -61,15 +64,14 @@ struct Line<'a> {
     duration: String,
 }
 
-fn user_name(out: &RunOutput, pop: PopId, user: u64) -> String {
-    format!("{}-{user:06}", out.scenario.populations[pop.index()].name)
+fn user_name(sc: &Scenario, pop: PopId, user: u64) -> String {
+    format!("{}-{user:06}", sc.populations[pop.index()].name)
 }
 
-fn line<'a>(out: &'a RunOutput, e: &LogEntry) -> Line<'a> {
-    let sc = out.scenario;
+fn line<'a>(sc: &'a Scenario, e: &LogEntry) -> Line<'a> {
     let na = || "NA".to_string();
     let auth = sc.endpoint.authentication;
-    let name = user_name(out, e.population, e.user);
+    let name = user_name(sc, e.population, e.user);
     Line {
         log_type: "connection-attempt",
         status: if e.failure.is_some() {
@@ -117,10 +119,53 @@ impl Exporter for ConnectionLog {
     fn render(&self, out: &RunOutput) -> Vec<u8> {
         let mut bytes = Vec::new();
         for e in &out.result.connection_log {
-            if serde_json::to_writer(&mut bytes, &line(out, e)).is_ok() {
+            if serde_json::to_writer(&mut bytes, &line(out.scenario, e)).is_ok() {
                 bytes.push(b'\n');
             }
         }
         bytes
+    }
+}
+
+/// The connection log written as the run advances: the engine hands each entry to
+/// [`Streamed::entry`] (through `SimOptions::log_sink`), which renders it as a line of
+/// `connection-log.jsonl` into `out`. Memory stays flat however long the log; the bytes are those
+/// the [`ConnectionLog`] exporter renders from a kept log. The first write error stops the
+/// stream and is returned by [`Streamed::finish`].
+pub struct Streamed<'a, W: Write> {
+    scenario: &'a Scenario,
+    state: Mutex<(W, Option<std::io::Error>)>,
+}
+
+impl<'a, W: Write> Streamed<'a, W> {
+    pub fn new(scenario: &'a Scenario, out: W) -> Self {
+        Streamed {
+            scenario,
+            state: Mutex::new((out, None)),
+        }
+    }
+
+    /// Writes one entry (nothing after a write error).
+    pub fn entry(&self, e: &LogEntry) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let (out, failed) = &mut *state;
+        if failed.is_some() {
+            return;
+        }
+        let r = serde_json::to_writer(&mut *out, &line(self.scenario, e))
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"));
+        if let Err(err) = r {
+            *failed = Some(err);
+        }
+    }
+
+    /// The writer back, or the first write error.
+    pub fn finish(self) -> std::io::Result<W> {
+        let (out, failed) = self.state.into_inner().unwrap_or_else(|p| p.into_inner());
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
     }
 }

@@ -307,7 +307,19 @@ pub fn render(
             "routes / authorization rules",
             format!("{} / {}", s.routes.len(), s.authorization_rules.len()),
         ),
-        ("events", s.events.len().to_string()),
+        (
+            "events",
+            if r.marks.len() > super::plots::MAX_MARKS {
+                format!(
+                    "{} ({} marks in the run; the charts show the first {} and summary.json lists them all)",
+                    s.events.len(),
+                    r.marks.len(),
+                    super::plots::MAX_MARKS
+                )
+            } else {
+                s.events.len().to_string()
+            },
+        ),
         ("seed", s.seed.to_string()),
     ];
     for (k, v) in rows {

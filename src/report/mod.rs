@@ -1,10 +1,11 @@
 //! Outputs (DESIGN §10): each format in its own file. A run's files are [`Exporter`]s that turn
-//! results into bytes, plus the charts and the one-page report ([`charts_and_page`]); [`write_results`] puts them in a results folder through
-//! [`files::OutputDir`], which writes every file atomically and refuses a folder holding another
-//! scenario's results unless forced. `summary.json` also records the scenario's fingerprint and
-//! is written last, after the old one is removed: a folder whose `summary.json` is present holds
-//! a complete set from one run.
+//! results into bytes, plus the charts and the one-page report ([`charts_and_page`]);
+//! [`write_results`] puts them in a results folder through [`files::ResultsWriter`], which locks
+//! the folder, stages the new set beside it and replaces the old set as a whole, and refuses a
+//! folder holding another scenario's results unless forced. `summary.json` records the
+//! scenario's fingerprint.
 
+pub mod cells;
 pub mod chart;
 pub mod connlog;
 pub mod files;
@@ -22,7 +23,7 @@ use crate::model::{Millis, Scenario, HOUR, MINUTE, SECOND};
 use crate::net::{Matrix, WeightedGap};
 use crate::sim::RunResult;
 use chart::ChartError;
-use files::{OutputDir, OutputError};
+use files::{OutputError, ResultsWriter};
 use plots::Plot;
 
 /// What the exporters of a run render.
@@ -114,34 +115,15 @@ pub fn charts_and_page(
 
 pub const REPORT_FILE: &str = "report.html";
 
-/// Every file name a run may write (to clean up our own files a run does not produce).
-pub const RESULT_FILES: [&str; 5] = [
-    summary::FILE_NAME,
-    timeseries::FILE_NAME,
-    metrics::FILE_NAME,
-    REACHABILITY_FILE,
-    connlog::FILE_NAME,
-];
-
-/// Writes every exporter's file and the `extra` files (charts, the page) into `dir`, the summary
-/// last, each one atomically, after claiming the folder for this scenario (`force` takes over a
-/// folder holding other results). Removes our own result files this run does not produce (a
-/// connection log of an earlier run, say). Returns the paths written, in order.
+/// Writes every exporter's file and the `extra` files (charts, the page) into the folder being
+/// written, the summary last. The set becomes visible only when the caller commits the writer
+/// ([`files::ResultsWriter::commit`]), replacing the folder's earlier set as a whole.
 pub fn write_results(
-    dir: &Path,
+    folder: &mut ResultsWriter,
     out: &RunOutput,
     exporters: &[Box<dyn Exporter>],
     extra: &[(String, Vec<u8>)],
-    force: bool,
-) -> Result<Vec<PathBuf>, OutputError> {
-    let identity = format!("run {} sha256:{}", out.scenario.name, out.scenario_hash);
-    let mut folder = OutputDir::claim(dir, &identity, force)?;
-    for name in RESULT_FILES {
-        let produced = exporters.iter().any(|e| e.file_name() == name);
-        if name == summary::FILE_NAME || !produced {
-            remove_if_present(&dir.join(name))?;
-        }
-    }
+) -> Result<(), OutputError> {
     let (last, first): (Vec<_>, Vec<_>) = exporters
         .iter()
         .partition(|e| e.file_name() == summary::FILE_NAME);
@@ -154,15 +136,27 @@ pub fn write_results(
     for e in &last {
         folder.write(e.file_name(), &e.render(out))?;
     }
-    Ok(folder.written().to_vec())
+    Ok(())
 }
 
-fn remove_if_present(path: &Path) -> Result<(), OutputError> {
-    match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(OutputError::Io(path.to_path_buf(), e)),
-    }
+/// Claims `dir` for this run's scenario ([`run_identity`]), writes the run's files
+/// ([`write_results`]) and puts them in place as a whole. Returns the paths written, in order.
+pub fn write_run(
+    dir: &Path,
+    out: &RunOutput,
+    exporters: &[Box<dyn Exporter>],
+    extra: &[(String, Vec<u8>)],
+    force: bool,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let mut folder =
+        ResultsWriter::begin(dir, &run_identity(out.scenario, out.scenario_hash), force)?;
+    write_results(&mut folder, out, exporters, extra)?;
+    folder.commit()
+}
+
+/// What a run's folder marker says: `run <name> sha256:<fingerprint>`.
+pub fn run_identity(scenario: &Scenario, scenario_hash: &str) -> String {
+    format!("run {} sha256:{scenario_hash}", scenario.name)
 }
 
 /// Wall-clock rendering of simulated time, `YYYY-MM-DD HH:MM:SS`, as in the guide's connection

@@ -77,9 +77,15 @@ pub fn busiest_window(s: &Scenario, r: &RunResult) -> Option<(u64, u64)> {
     Some((to.saturating_sub(2 * hour), to))
 }
 
+/// Most event marks a chart draws: beyond what a person can read, a mark only adds bytes (each
+/// one is a line, a number and a legend entry in every chart of the report). The report says how
+/// many marks the charts leave out.
+pub const MAX_MARKS: usize = 50;
+
 fn marks(r: &RunResult) -> Vec<Mark> {
     r.marks
         .iter()
+        .take(MAX_MARKS)
         .map(|m| Mark {
             at: m.at_ms,
             label: m.label.clone(),

@@ -273,7 +273,11 @@ fn align<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
 
 fn write_row(w: &mut csv::Writer<Vec<u8>>, fields: impl IntoIterator<Item = String>) {
     // Writing to memory cannot fail.
-    let _ = w.write_record(fields.into_iter().collect::<Vec<_>>());
+    let cells: Vec<String> = fields
+        .into_iter()
+        .map(|f| super::cells::cell(&f).into_owned())
+        .collect();
+    let _ = w.write_record(cells);
 }
 
 fn finish(w: csv::Writer<Vec<u8>>) -> String {

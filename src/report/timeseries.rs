@@ -81,9 +81,14 @@ fn row(out: &RunOutput, s: &Sample) -> Vec<String> {
 pub(crate) fn csv_bytes(header: Vec<String>, rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let write = || -> Result<(), csv::Error> {
-        w.write_record(&header)?;
+        let safe = |r: &[String]| -> Vec<String> {
+            r.iter()
+                .map(|c| super::cells::cell(c).into_owned())
+                .collect()
+        };
+        w.write_record(safe(&header))?;
         for r in rows {
-            w.write_record(&r)?;
+            w.write_record(safe(&r))?;
         }
         w.flush()?;
         Ok(())

@@ -571,6 +571,20 @@ fn limits(n: &Node, cx: &mut Cx) -> Option<Limits> {
     int_limit!("group_id_length", group_id_length);
     int_limit!("login_banner_length", login_banner_length);
     int_limit!("crl_entries", crl_entries);
+    macro_rules! budget {
+        ($key:literal, $field:ident) => {
+            if let Some(n) = t.opt($key) {
+                match read::integer(n, concat!("limits.", $key), 1, i64::MAX, cx) {
+                    Some(v) => l.budget.$field = v as u64,
+                    None => ok = false,
+                }
+            }
+        };
+    }
+    budget!("max_events", events);
+    budget!("max_sample_rows", sample_rows);
+    budget!("max_memory_mb", memory_mb);
+    budget!("max_output_mb", output_mb);
     if let Some(n) = t.opt("per_connection_mbps") {
         match read::number(
             n,

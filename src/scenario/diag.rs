@@ -119,7 +119,12 @@ pub fn render(source: &Source, diags: &[Diagnostic]) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let _ = writeln!(out, "{label}[{}]: {}", d.rule, d.message);
+        let _ = writeln!(
+            out,
+            "{label}[{}]: {}",
+            d.rule,
+            shorten(&d.message, MAX_MESSAGE)
+        );
         let (line, col) = source.line_col(d.span.start);
         let _ = writeln!(out, "  --> {}:{}:{} ({})", source.name, line, col, d.path);
         if !source.text.is_empty() {
@@ -134,6 +139,7 @@ pub fn render(source: &Source, diags: &[Diagnostic]) -> String {
                     .next()
                     .map_or(1, |s| s.chars().count().max(1))
             };
+            let (text, col, width) = window(text, col, width);
             let gutter = line.to_string().len();
             let _ = writeln!(out, "{:gutter$} |", "");
             let _ = writeln!(out, "{line} | {text}");
@@ -156,6 +162,46 @@ pub fn render(source: &Source, diags: &[Diagnostic]) -> String {
     out
 }
 
+/// Longest message printed whole; longer ones (quoting a huge value) are cut in the middle.
+const MAX_MESSAGE: usize = 400;
+/// Characters of a source line shown on each side of the column a diagnostic points at.
+const CONTEXT: usize = 40;
+/// Longest caret run.
+const MAX_CARET: usize = 60;
+
+fn shorten(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let n = s.chars().count();
+    if n <= max {
+        return s.into();
+    }
+    let head: String = s.chars().take(max / 2).collect();
+    let tail: String = s.chars().skip(n - max / 2).collect();
+    format!("{head}…({} characters)…{tail}", n - max).into()
+}
+
+/// The part of a long source line around 1-based column `col` (at most [`CONTEXT`] characters
+/// each side of a caret of at most [`MAX_CARET`]), with `…` where it was cut, and the column and
+/// caret width within it: a one-line 30 MB file gives a line of output, not 60 MB.
+fn window(text: &str, col: usize, width: usize) -> (String, usize, usize) {
+    let width = width.min(MAX_CARET);
+    let n = text.chars().count();
+    if n <= 2 * CONTEXT + MAX_CARET {
+        return (text.to_string(), col, width);
+    }
+    let from = (col - 1).saturating_sub(CONTEXT);
+    let to = (col - 1 + width + CONTEXT).min(n);
+    let mut shown: String = text.chars().skip(from).take(to - from).collect();
+    let mut col = col - from;
+    if from > 0 {
+        shown.insert(0, '…');
+        col += 1;
+    }
+    if to < n {
+        shown.push('…');
+    }
+    (shown, col, width)
+}
+
 /// One-line summary: `2 errors, 1 warning`.
 pub fn tally(diags: &[Diagnostic]) -> String {
     let e = diags.iter().filter(|d| d.is_error()).count();
@@ -170,6 +216,33 @@ pub fn tally(diags: &[Diagnostic]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let text = format!(
+            "name = \"{}\" bad = 1{}\n",
+            "x".repeat(5_000),
+            "y".repeat(5_000)
+        );
+        let at = text.find("bad").unwrap();
+        let src = Source::new("f.toml", text.clone());
+        let d = Diagnostic::error("unknown-key", "bad", at..at + 3, "unknown key `bad`");
+        let out = render(&src, &[d]);
+        assert!(out.len() < 600, "{} bytes", out.len());
+        let lines: Vec<&str> = out.lines().collect();
+        // The caret still sits under `bad`.
+        let shown = lines[3];
+        let caret = lines[4];
+        let c = caret.find('^').unwrap();
+        let under: String = shown.chars().skip(c).take(3).collect();
+        assert_eq!(under, "bad", "{shown}\n{caret}");
+        assert!(shown.contains('…'));
+        assert!(
+            lines[1].ends_with(&format!("f.toml:1:{} (bad)", 5_011)),
+            "{}",
+            lines[1]
+        );
+    }
 
     #[test]
     fn line_and_column() {

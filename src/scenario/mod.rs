@@ -4,6 +4,7 @@
 //! This is the only layer that sees the file's text. Below it, the engine and the network layer
 //! receive a [`Scenario`] that has already passed every rule of DESIGN §9.
 
+pub mod budget;
 pub mod decode;
 pub mod diag;
 mod dns;
@@ -132,9 +133,31 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, LoadError> {
     }
 }
 
+/// Reads a text file; bytes that are not UTF-8 are reported with their byte offset, line and
+/// column (`invalid UTF-8 at byte 1234 (line 5, column 7)`), not just "stream did not contain
+/// valid UTF-8".
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let valid = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or_default();
+        let line = valid.matches('\n').count() + 1;
+        let col = valid[valid.rfind('\n').map_or(0, |i| i + 1)..]
+            .chars()
+            .count()
+            + 1;
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "invalid UTF-8 at byte {at} (line {line}, column {col}): save the file as UTF-8"
+            ),
+        )
+    })
+}
+
 /// Loads a scenario file.
 pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|error| LoadError::Io {
+    let text = read_text(path).map_err(|error| LoadError::Io {
         path: path.to_path_buf(),
         error,
     })?;
@@ -147,4 +170,20 @@ pub fn fingerprint(s: &crate::model::Scenario) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(write::to_toml(s).as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn invalid_utf8_is_located() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.toml");
+        std::fs::write(&p, b"name = \"a\"\nseed = \"\xc3\xa9\xff\"\n").unwrap();
+        let e = super::read_text(&p).unwrap_err().to_string();
+        // Byte 21 is the 0xff: 11 bytes of line 1, then `seed = "é` (10 bytes, 9 characters).
+        assert_eq!(
+            e,
+            "invalid UTF-8 at byte 21 (line 2, column 10): save the file as UTF-8"
+        );
+    }
 }

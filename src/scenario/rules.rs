@@ -49,6 +49,10 @@ pub const RULES: &[Rule] = &[
     Rule { id: "event-time", statement: "events happen within the simulated duration", source: "DESIGN §12" },
     Rule { id: "modification", statement: "modifications are the guide's list; the client CIDR, authentication options and transport protocol cannot be modified after creation; a new disconnect-on-session-timeout setting goes with that modification", source: "guide: Endpoint modification" },
     Rule { id: "propagation-delay", statement: "modifications to Client VPN endpoints will take effect up to 4 hours after a request is accepted by the Client VPN service", source: "guide: Endpoint modification" },
+    Rule { id: "budget-events", statement: "the run's estimated events fit the events budget (limits.max_events)", source: "cvpnsim resource budget" },
+    Rule { id: "budget-sample-rows", statement: "duration / sample_interval fits the sample-row budget (limits.max_sample_rows)", source: "cvpnsim resource budget" },
+    Rule { id: "budget-memory", statement: "the run's estimated memory fits the memory budget (limits.max_memory_mb)", source: "cvpnsim resource budget" },
+    Rule { id: "budget-output", statement: "the run's estimated output files fit the output budget (limits.max_output_mb)", source: "cvpnsim resource budget" },
     Rule { id: "limits", statement: "overridden limits are positive; the connection table is non-decreasing", source: "DESIGN §3" },
     Rule { id: "probability", statement: "rates and fractions are probabilities between 0 and 1", source: "DESIGN §6" },
 ];

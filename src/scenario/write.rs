@@ -341,6 +341,17 @@ fn limits(l: &Limits) -> Table {
     t["login_banner_length"] = value(l.login_banner_length as i64);
     t["handler_timeout"] = Item::Value(dur(l.handler_timeout));
     t["crl_entries"] = value(l.crl_entries as i64);
+    let d = crate::model::Budget::default();
+    for (key, v, default) in [
+        ("max_events", l.budget.events, d.events),
+        ("max_sample_rows", l.budget.sample_rows, d.sample_rows),
+        ("max_memory_mb", l.budget.memory_mb, d.memory_mb),
+        ("max_output_mb", l.budget.output_mb, d.output_mb),
+    ] {
+        if v != default {
+            t[key] = value(v.min(i64::MAX as u64) as i64);
+        }
+    }
     t
 }
 

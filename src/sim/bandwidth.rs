@@ -25,9 +25,14 @@ pub struct FairShare {
 
 impl FairShare {
     pub fn new(per_connection_mbps: f64, aggregate_mbps: Option<f64>) -> FairShare {
-        let unit = (kbps(per_connection_mbps) as f64 / MAX_UNITS as f64)
-            .ceil()
-            .max(1.0);
+        // From the limit itself, not from a saturated integer: a limit of 1e12 Mbps must still
+        // give a table of at most MAX_UNITS entries.
+        let limit_kbps = if per_connection_mbps.is_finite() && per_connection_mbps > 0.0 {
+            per_connection_mbps * 1000.0
+        } else {
+            0.0
+        };
+        let unit = (limit_kbps / MAX_UNITS as f64).ceil().max(1.0);
         let cap = units(per_connection_mbps, unit);
         let size = if aggregate_mbps.is_some() {
             cap as usize + 2
@@ -115,10 +120,6 @@ impl FairShare {
 /// Largest tree size, in units.
 const MAX_UNITS: u32 = 65_536;
 
-fn kbps(mbps: f64) -> u32 {
-    units(mbps, 1.0)
-}
-
 fn units(mbps: f64, unit_kbps: f64) -> u32 {
     if mbps.is_finite() && mbps > 0.0 {
         libm::round(mbps * 1000.0 / unit_kbps).min(f64::from(u32::MAX - 2)) as u32
@@ -174,6 +175,14 @@ mod tests {
     fn large_limits_use_coarser_units() {
         let mut f = FairShare::new(1000.0, Some(1500.0));
         assert!(f.reserved_bytes() <= 12 * (MAX_UNITS as usize + 2));
+        // However large the limit: `[limits] per_connection_mbps = 1e12` once asked for 34 GB.
+        for limit in [1e6, 1e9, 1e12, 1e300] {
+            let g = FairShare::new(limit, Some(1e9));
+            assert!(
+                g.reserved_bytes() <= 12 * (MAX_UNITS as usize + 2),
+                "{limit}"
+            );
+        }
         f.add(f.demand_units(1000.0));
         f.add(f.demand_units(400.0));
         assert_eq!(f.below_floor(), 0, "1,400 Mbps fits in 1,500");

@@ -235,6 +235,8 @@ pub(crate) struct Engine<'s> {
     pub client_ms: Vec<Millis>,
     pub marks: Vec<Mark>,
     pub log: Option<Vec<LogEntry>>,
+    /// Where log entries go as they happen, instead of `log` (see [`SimOptions::log_sink`]).
+    pub log_sink: Option<&'s (dyn Fn(&LogEntry) + Sync)>,
     /// Connection id of each user's current attempt or session (kept only with a log).
     pub connection_ids: Vec<u64>,
     pub next_connection_id: u64,
@@ -245,7 +247,7 @@ pub(crate) struct Engine<'s> {
 }
 
 impl<'s> Engine<'s> {
-    pub fn new(sc: &'s Scenario, opts: &SimOptions) -> Engine<'s> {
+    pub fn new(sc: &'s Scenario, opts: &SimOptions<'s>) -> Engine<'s> {
         let n = sc.associations.len();
         let aggregate = sc.endpoint.association_throughput_mbps;
         let per_conn = sc.limits.per_connection_mbps;
@@ -294,7 +296,8 @@ impl<'s> Engine<'s> {
             integrated_to: 0,
             client_ms: vec![0; sc.populations.len() * n],
             marks: Vec::new(),
-            log: opts.connection_log.then(Vec::new),
+            log: (opts.connection_log || opts.log_sink.is_some()).then(Vec::new),
+            log_sink: opts.log_sink,
             connection_ids: Vec::new(),
             next_connection_id: 0,
             next_serial: 0,
@@ -538,7 +541,9 @@ impl<'s> Engine<'s> {
     }
 
     pub fn log_entry(&mut self, entry: LogEntry) {
-        if let Some(log) = &mut self.log {
+        if let Some(sink) = self.log_sink {
+            sink(&entry);
+        } else if let Some(log) = &mut self.log {
             log.push(entry);
         }
     }

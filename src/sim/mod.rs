@@ -52,6 +52,10 @@ pub struct SimOptions<'a> {
     pub audit: bool,
     /// Called every 65,536 events and once at the end.
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+    /// Receives each connection log entry as it happens, in time order, instead of
+    /// [`RunResult::connection_log`] (which then stays empty): the caller streams the log to a
+    /// file, so its size does not grow the run's memory. Implies `connection_log`.
+    pub log_sink: Option<&'a (dyn Fn(&LogEntry) + Sync)>,
 }
 
 impl std::fmt::Debug for SimOptions<'_> {
@@ -61,6 +65,7 @@ impl std::fmt::Debug for SimOptions<'_> {
             .field("connection_log", &self.connection_log)
             .field("audit", &self.audit)
             .field("progress", &self.progress.is_some())
+            .field("log_sink", &self.log_sink.is_some())
             .finish()
     }
 }

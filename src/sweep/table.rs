@@ -37,7 +37,8 @@ fn num(x: f64) -> String {
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
+    let s = crate::report::cells::cell(s);
+    if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
@@ -246,7 +247,9 @@ impl Table {
         let mut base = first.manifest.clone();
         let n = base.shard.map_or(1, |s| s.n);
         base.shard = None;
-        let mut seen = vec![false; n as usize];
+        // A set of the shards seen, not a flag per shard: a manifest claiming a split into
+        // 4,294,967,295 shards costs nothing to refuse.
+        let mut seen = std::collections::BTreeSet::new();
         for p in &parts {
             let mut m = p.manifest.clone();
             let shard = m
@@ -266,16 +269,21 @@ impl Table {
                     shard.label()
                 ));
             }
-            if std::mem::replace(&mut seen[(shard.k - 1) as usize], true) {
+            if !seen.insert(shard.k) {
                 return Err(format!("shard {} is given twice", shard.label()));
             }
         }
-        if let Some(k) = seen.iter().position(|s| !s) {
-            return Err(format!("shard {}/{n} is missing", k + 1));
+        // At most one more step than there are folders.
+        if let Some(k) = (1..=n).find(|k| !seen.contains(k)) {
+            return Err(format!("shard {k}/{n} is missing"));
         }
         let mut rows: Vec<Row> = parts.drain(..).flat_map(|p| p.rows).collect();
         rows.sort_by_key(|r| r.job.index);
-        let expected = base.variants.len() * base.replicas as usize;
+        let expected = base
+            .variants
+            .len()
+            .checked_mul(base.replicas as usize)
+            .ok_or("sweep.json: variants × replicas overflows")?;
         for (i, r) in rows.iter().enumerate() {
             if r.job.index != i {
                 return Err(format!("job {i} is missing or duplicated in the shards"));
@@ -389,6 +397,11 @@ mod tests {
         assert!(Table::merge(vec![a.clone()])
             .unwrap_err()
             .contains("shard 2/2 is missing"));
+        // A manifest claiming an absurd split is refused without allocating per shard.
+        let huge = table(Some(Shard { k: 1, n: u32::MAX }));
+        assert!(Table::merge(vec![huge])
+            .unwrap_err()
+            .contains("shard 2/4294967295 is missing"));
         assert!(Table::merge(vec![a.clone(), a.clone()])
             .unwrap_err()
             .contains("given twice"));
