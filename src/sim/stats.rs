@@ -176,6 +176,8 @@ pub enum MarkKind {
     AzOutageStart,
     AzOutageEnd,
     Disassociation,
+    /// A subnet associated mid-run.
+    Association,
     ModificationAccepted,
     ModificationEffective,
     SessionTimeoutAccepted,
@@ -202,8 +204,6 @@ pub struct SessionEnds {
     pub reset_by_modification: u64,
     /// The association failed (AZ outage) or was disassociated.
     pub dropped_by_association_failure: u64,
-    /// The connection limit fell below the live count; the newest connections were dropped.
-    pub shed_by_limit: u64,
     /// Still connected when the run ended.
     pub open_at_end: u64,
 }
