@@ -297,6 +297,10 @@ fixtures! {
     associate_in_a_used_az: "associate-same-az.toml";
     // An `associate` event names a subnet that is not associated yet.
     associate_an_associated_subnet: "associate-associated.toml";
+    // A population's keepalive detection delay is a duration distribution.
+    detection_delay_not_a_duration: "outage-detection-delay.toml";
+    // `reset_window` spreads the reset of a modification, and belongs to nothing else.
+    reset_window_on_an_outage: "reset-window-outage.toml";
     // DESIGN §3: overridden limits are positive and the connection table does not decrease.
     decreasing_connection_table: "limits.toml";
     // DESIGN §6: rates are probabilities.

@@ -157,7 +157,12 @@ pub fn to_toml(s: &Scenario) -> String {
     doc["subnet"] = Item::ArrayOfTables(subnets);
 
     let mut assocs = ArrayOfTables::new();
-    for a in &s.associations {
+    // A subnet associated mid-run is written as its `associate` event only.
+    let at_start = s.associated_at_start();
+    for (i, a) in s.associations.iter().enumerate() {
+        if !at_start[i] {
+            continue;
+        }
         let mut t = Table::new();
         t["subnet_id"] = value(s.subnets[a.subnet.index()].id.as_str());
         assocs.push(t);
