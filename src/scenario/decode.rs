@@ -152,7 +152,16 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     // routes may target them and every association rule applies to them too.
     let associations = associations.map(|mut list| {
         if let Some(Value::Array(items)) = top.opt("event").map(|n| &n.value) {
-            for (j, item) in items.iter().enumerate() {
+            // In time order (ties in file order), as the events are kept, so that a written
+            // scenario reads back with the same association indices.
+            let at = |item: &Node| match item.get("at").map(|n| &n.value) {
+                Some(Value::String(t)) => super::duration::parse(t).unwrap_or(Millis::MAX),
+                _ => Millis::MAX,
+            };
+            let mut order: Vec<usize> = (0..items.len()).collect();
+            order.sort_by_key(|&j| at(&items[j]));
+            for j in order {
+                let item = &items[j];
                 let Some(node) = item.get("associate") else {
                     continue;
                 };
