@@ -20,7 +20,7 @@ pub struct Counters {
     pub retries: u64,
     /// Users who stopped trying after `give_up_after` failed attempts.
     pub gave_up: u64,
-    /// Live connections ended by the endpoint (reset, outage, limit drop, shorter timeout).
+    /// Live connections ended by the endpoint (reset, outage, disassociation, shorter timeout).
     pub dropped: u64,
 }
 
