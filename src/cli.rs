@@ -44,6 +44,17 @@ pub enum Command {
     /// Fit a population (arrivals, session lengths, failures, reconnects) to connection logs
     /// and write it with a fit report and a chart.
     Calibrate(CalibrateArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of cvpnsim and its commands.
+    Man,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, clap::Args)]
@@ -125,6 +136,27 @@ pub struct ValidateArgs {
     /// Print only errors and the final tally.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Output on standard output: text, JSON (docs/json-output.md) or SARIF 2.1.0.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// Also write the diagnostics as SARIF 2.1.0 to this file.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+}
+
+/// How a command prints its result (docs/json-output.md describes the JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// How `validate` and `check` print their result: also SARIF 2.1.0, for code scanning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Sarif,
 }
 
 #[derive(Debug, clap::Args)]
@@ -139,9 +171,12 @@ pub struct PlanArgs {
     /// associations, then again with each Availability Zone lost at the peak.
     #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
-    /// Print the plan as JSON.
+    /// Print the plan as JSON (the same as `--format json`).
     #[arg(long)]
     pub json: bool,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -163,6 +198,9 @@ pub struct ReachArgs {
     /// Exit 1 when a population cannot reach some address of a network it needs.
     #[arg(long)]
     pub check: bool,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value = "text", conflicts_with = "csv")]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -171,6 +209,9 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The configuration after the change.
     pub new: PathBuf,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -195,6 +236,9 @@ pub struct SweepArgs {
     /// Worker threads [default: all cores]; the results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Output on standard output: the summary as text or JSON.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -291,4 +335,10 @@ pub struct CheckArgs {
     /// Also write the outcome as JUnit XML for CI systems.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Also write the outcome as SARIF 2.1.0 (GitHub code scanning) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Output on standard output: text, JSON (docs/json-output.md) or SARIF 2.1.0.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
 }

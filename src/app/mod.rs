@@ -10,6 +10,7 @@ mod plan;
 mod progress;
 mod reach;
 mod run;
+mod shell;
 mod sweep;
 mod validate;
 
@@ -34,6 +35,15 @@ impl AppError {
     }
 }
 
+/// Writes a file the user named (a report beside the printed output), atomically; exit 2 when it
+/// cannot be written.
+pub(crate) fn write_output(path: &std::path::Path, text: &str) -> Result<(), AppError> {
+    crate::report::files::write_atomic(path, text.as_bytes()).map_err(|e| AppError {
+        message: format!("cannot write {}: {e}", path.display()),
+        code: 2,
+    })
+}
+
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
@@ -53,6 +63,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Check(args) => check::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man => shell::man(),
         Command::Rules => {
             for r in crate::scenario::rules::RULES {
                 println!("{:28} {}\n{:28} ({})", r.id, r.statement, "", r.source);

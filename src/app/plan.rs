@@ -35,8 +35,8 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
         None => None,
         Some((_, path)) => Some(confirm(&p, &path)?),
     };
-    if args.json {
-        println!("{}", to_json(&p, confirmation.as_ref()));
+    if args.json || args.format == crate::cli::Format::Json {
+        print!("{}", to_json(&p, confirmation.as_ref()));
     } else {
         print!("{}", to_text(&p));
         if let Some(c) = &confirmation {
@@ -213,7 +213,7 @@ fn to_json(p: &Plan, c: Option<&Confirmation>) -> String {
             "blocking_probability": s.blocking_probability,
         })
     };
-    serde_json::json!({
+    let doc = serde_json::json!({
         "peak_connections": p.peak,
         "client_cidr_prefix": p.client_prefix,
         "client_addresses": p.client_addresses,
@@ -228,6 +228,6 @@ fn to_json(p: &Plan, c: Option<&Confirmation>) -> String {
             "as_planned": summary(&c.planned),
             "zone_lost": c.zone_lost.iter().map(|(z, s)| serde_json::json!({"availability_zone": z, "run": summary(s)})).collect::<Vec<_>>(),
         })),
-    })
-    .to_string()
+    });
+    crate::output::to_text(&crate::output::json::document("plan", doc))
 }

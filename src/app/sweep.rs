@@ -91,6 +91,11 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, AppError> {
         .clone()
         .unwrap_or_else(|| default_out(&base.scenario.name, shard));
     let dir = write_table(&table, &out, args.force)?;
+    if args.format == crate::cli::Format::Json {
+        let doc = crate::output::json::sweep(&table, &dir.display().to_string());
+        print!("{}", crate::output::to_text(&doc));
+        return Ok(ExitCode::SUCCESS);
+    }
     if shard.is_none() {
         print!("{}", text_summary(&table));
     }

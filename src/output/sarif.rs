@@ -1,0 +1,241 @@
+//! SARIF 2.1.0 logs (OASIS Static Analysis Results Interchange Format) for `validate` and
+//! `check`, so code scanning shows each problem on its line: the scenario file's (or an included
+//! file's) for a diagnostic, the expectations file's for a failed assertion, and for an
+//! imported scenario also the Terraform source line the value came from, where the plan tells.
+
+use serde_json::{json, Value};
+
+use crate::check::verdict::Outcome as Assertion;
+use crate::scenario::diag::{Diagnostic, Severity, Source};
+use crate::scenario::node::{Node, Value as NodeValue};
+use crate::scenario::rules::RULES;
+
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// A file, line and column range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub file: String,
+    pub start_line: usize,
+    pub start_column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+impl Region {
+    pub fn of(source: &Source, span: &std::ops::Range<usize>) -> Region {
+        let (start_line, start_column) = source.line_col(span.start);
+        let (mut end_line, mut end_column) = source.line_col(span.end.max(span.start));
+        if (end_line, end_column) <= (start_line, start_column) {
+            (end_line, end_column) = (start_line, start_column + 1);
+        }
+        Region {
+            file: source.file_of(span.start).0.to_string(),
+            start_line,
+            start_column,
+            end_line,
+            end_column,
+        }
+    }
+
+    fn location(&self) -> Value {
+        json!({
+            "physicalLocation": {
+                "artifactLocation": { "uri": uri(&self.file) },
+                "region": {
+                    "startLine": self.start_line,
+                    "startColumn": self.start_column,
+                    "endLine": self.end_line,
+                    "endColumn": self.end_column,
+                }
+            }
+        })
+    }
+}
+
+/// A path as a URI reference: forward slashes, no leading `./`.
+fn uri(path: &str) -> String {
+    let p = path.replace('\\', "/");
+    p.strip_prefix("./").unwrap_or(&p).to_string()
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// A SARIF log with one run of cvpnsim.
+fn log(rules: Vec<Value>, results: Vec<Value>, artifacts: &[String]) -> Value {
+    json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "cvpnsim",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }
+            },
+            "artifacts": artifacts.iter().map(|a| json!({"location": {"uri": uri(a)}})).collect::<Vec<_>>(),
+            "results": results,
+        }]
+    })
+}
+
+/// Extra places a diagnostic's value came from (an imported scenario's Terraform source lines):
+/// given a diagnostic, the regions to add as related locations.
+pub type Origins<'a> = &'a dyn Fn(&Diagnostic) -> Vec<Region>;
+
+/// One checked file for [`validate`].
+pub struct File<'a> {
+    pub source: &'a Source,
+    pub diagnostics: &'a [Diagnostic],
+}
+
+/// `validate`'s findings: one result per diagnostic, located in its file; the rules are every
+/// rule of the format, with the guide's words.
+pub fn validate(files: &[File], origins: Option<Origins>) -> Value {
+    let rules = RULES
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "shortDescription": { "text": r.statement },
+                "fullDescription": { "text": format!("{} ({})", r.statement, r.source) },
+                "defaultConfiguration": { "level": "error" },
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    let mut artifacts: Vec<String> = Vec::new();
+    for f in files {
+        let names = std::iter::once(&f.source.name).chain(f.source.parts.iter().map(|(_, n)| n));
+        for n in names {
+            if !artifacts.contains(n) {
+                artifacts.push(n.clone());
+            }
+        }
+        for d in f.diagnostics {
+            let mut text = d.message.clone();
+            if let Some(h) = &d.hint {
+                text.push_str(&format!(" (hint: {h})"));
+            }
+            let mut r = json!({
+                "ruleId": d.rule,
+                "level": level(d.severity),
+                "message": { "text": text },
+                "locations": [Region::of(f.source, &d.span).location()],
+                "properties": { "path": d.path },
+            });
+            if let Some(rule) = RULES.iter().position(|x| x.id == d.rule) {
+                r["ruleIndex"] = json!(rule);
+            }
+            let related: Vec<Value> = origins
+                .map(|o| o(d))
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(|(i, reg)| {
+                    let mut l = reg.location();
+                    l["id"] = json!(i);
+                    l["message"] = json!({"text": "the value comes from here"});
+                    l
+                })
+                .collect();
+            if !related.is_empty() {
+                r["relatedLocations"] = json!(related);
+            }
+            results.push(r);
+        }
+    }
+    log(rules, results, &artifacts)
+}
+
+/// Where an assertion is written in the expectations file (its key, or its `[[reachable]]`
+/// entry); the start of the file when it cannot be found.
+pub fn assertion_span(tree: &Node, name: &str) -> std::ops::Range<usize> {
+    let entry = |n: &Node, key: &str| -> Option<(std::ops::Range<usize>, Node)> {
+        match &n.value {
+            NodeValue::Table(es) => es
+                .iter()
+                .find(|e| e.key == key)
+                .map(|e| (e.key_span.clone(), e.node.clone())),
+            _ => None,
+        }
+    };
+    let string_of = |n: &Node, key: &str| match entry(n, key).map(|e| e.1.value) {
+        Some(NodeValue::String(s)) => Some(s),
+        _ => None,
+    };
+    let mut parts = name.splitn(2, '.');
+    let head = parts.next().unwrap_or("");
+    let rest = parts.next();
+    let found = match (head, rest) {
+        ("reachable", Some(rest)) => match entry(tree, "reachable") {
+            Some((
+                _,
+                Node {
+                    value: NodeValue::Array(items),
+                    ..
+                },
+            )) => items
+                .iter()
+                .find(|it| {
+                    let (p, n) = (string_of(it, "population"), string_of(it, "network"));
+                    matches!((p, n), (Some(p), Some(n)) if rest == format!("{p}.{n}"))
+                })
+                .map(|it| it.span.clone()),
+            _ => None,
+        },
+        ("max_refusals", Some(reason)) => {
+            entry(tree, "max_refusals").map(|(span, t)| entry(&t, reason).map_or(span, |e| e.0))
+        }
+        (key, _) => entry(tree, key).map(|e| e.0),
+    };
+    found.unwrap_or(0..0)
+}
+
+/// `check`'s outcome: one result per failed assertion (level error) located at the assertion in
+/// the expectations file, and one of kind `pass` for each that held.
+pub fn check(expect: &Source, tree: Option<&Node>, outcomes: &[Assertion]) -> Value {
+    let mut rule_ids: Vec<String> = Vec::new();
+    let mut results = Vec::new();
+    for o in outcomes {
+        let id = o.name.split('.').next().unwrap_or(&o.name).to_string();
+        if !rule_ids.contains(&id) {
+            rule_ids.push(id.clone());
+        }
+        let span = tree.map_or(0..0, |t| assertion_span(t, &o.name));
+        let text = format!(
+            "{}: expected {}, measured {}",
+            o.name, o.expected, o.measured
+        );
+        let mut r = json!({
+            "ruleId": id,
+            "ruleIndex": rule_ids.iter().position(|x| *x == id),
+            "message": { "text": text },
+            "locations": [Region::of(expect, &span).location()],
+        });
+        if o.passed {
+            r["kind"] = json!("pass");
+            r["level"] = json!("none");
+        } else {
+            r["kind"] = json!("fail");
+            r["level"] = json!("error");
+        }
+        results.push(r);
+    }
+    let rules = rule_ids
+        .iter()
+        .map(|id| {
+            json!({
+                "id": id,
+                "shortDescription": { "text": format!("expectation `{id}` (docs/check.md)") },
+            })
+        })
+        .collect();
+    log(rules, results, std::slice::from_ref(&expect.name))
+}
