@@ -48,6 +48,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) of cvpnsim and its commands.
     Man,
+    /// Print the JSON Schema of the scenario format (docs/scenario.schema.json), for editors.
+    Schema,
 }
 
 #[derive(Debug, clap::Args)]
@@ -126,6 +128,10 @@ pub struct ImportOutput {
     /// Replace the output file if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Also write the findings as SARIF 2.1.0: each at its line of the input (the plan), and
+    /// each problem of the written scenario at its line there.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

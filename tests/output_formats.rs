@@ -322,3 +322,62 @@ fn sweep_json_summary_has_each_variant() {
     // the rows written to the folder are the same runs
     assert!(dir.path().join("sw/sweep.csv").exists());
 }
+
+/// Where a text first has `needle` after `from`: 1-based line and column.
+fn line_col_of(text: &str, from: usize, needle: &str) -> (usize, usize) {
+    let at = from + text[from..].find(needle).unwrap();
+    let line = text[..at].matches('\n').count() + 1;
+    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
+
+#[test]
+fn import_sarif_locates_findings_in_the_plan_and_problems_in_the_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan =
+        std::fs::read_to_string("tests/fixtures/terraform/idioms/foreach-resource.json").unwrap();
+    std::fs::write(dir.path().join("plan.json"), &plan).unwrap();
+    let out = cvpnsim(
+        &[
+            "import",
+            "terraform",
+            "plan.json",
+            "-o",
+            "s.toml",
+            "--sarif",
+            "i.sarif",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("i.sarif")).unwrap())
+            .unwrap();
+    assert_sarif(&s);
+    // The note on association ["b"]: at `true` of its `after_unknown.subnet_id` in
+    // resource_changes (the second time its address appears; planned_values is first).
+    let addr = "\"address\": \"aws_ec2_client_vpn_network_association.this[\\\"b\\\"]\"";
+    let first = plan.find(addr).unwrap();
+    let second = first + 1 + plan[first + 1..].find(addr).unwrap();
+    // the value `true` is 13 characters after the key's opening quote
+    let (line, key_col) = line_col_of(&plan, second, "\"subnet_id\": true");
+    let col = key_col + "\"subnet_id\": ".len();
+    let results = s["runs"][0]["results"].as_array().unwrap();
+    let note = results
+        .iter()
+        .find(|r| {
+            r["level"] == "note"
+                && r["message"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains("this[\"b\"].subnet_id")
+        })
+        .unwrap();
+    let loc = &note["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "plan.json");
+    assert_eq!(loc["region"]["startLine"], line);
+    assert_eq!(loc["region"]["startColumn"], col);
+    // the one value left out is a warning
+    let warnings: Vec<_> = results.iter().filter(|r| r["level"] == "warning").collect();
+    assert_eq!(warnings.len(), 1);
+}

@@ -92,6 +92,7 @@ fn every_command_into_head_ends_quietly() {
         (format!("check {small} --expect small.expect.toml --format json"), vec![0]),
         (format!("check {small} --expect small.expect.toml --format sarif"), vec![0]),
         (format!("import terraform {plan} -o -"), vec![0]),
+        ("schema".into(), vec![0]),
         ("completions bash".into(), vec![0]),
         ("man".into(), vec![0]),
     ];

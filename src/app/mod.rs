@@ -65,6 +65,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Run(args) => run::run(&args),
         Command::Completions(args) => shell::completions(&args),
         Command::Man => shell::man(),
+        Command::Schema => {
+            let schema = crate::scenario::schema::json_schema();
+            print!("{}", crate::output::to_text(&schema));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rules => {
             for r in crate::scenario::rules::RULES {
                 println!("{:28} {}\n{:28} ({})", r.id, r.statement, "", r.source);

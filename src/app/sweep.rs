@@ -18,11 +18,9 @@ use crate::sweep::stats::figure_names;
 use crate::sweep::table::{text_summary, Manifest, Table};
 
 pub fn run(args: &SweepArgs) -> Result<ExitCode, AppError> {
-    let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| AppError::usage(format!("cannot read {}: {e}", args.file.display())))?;
-    let name = args.file.display().to_string();
-    let base = scenario::load_str(&name, &text).map_err(|e| invalid(&e))?;
-    let tree = scenario::parse_tree(&name, &text).map_err(|d| AppError::usage(d.message))?;
+    let (tree, source) = scenario::read_tree(&args.file).map_err(|e| invalid(&e))?;
+    let name = source.name.clone();
+    let base = scenario::load_tree(&tree, source.clone()).map_err(|e| invalid(&e))?;
     let axes = args
         .vary
         .iter()
@@ -47,7 +45,10 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, AppError> {
             .map_err(|e| AppError::usage(format!("variant {} ({}): {e}", v.index, v.label())))?;
         let loaded = scenario::load_tree(
             &t,
-            Source::new(format!("{name} [{}]", v.label()), text.clone()),
+            Source {
+                name: format!("{name} [{}]", v.label()),
+                ..source.clone()
+            },
         )
         .map_err(|e| {
             AppError::usage(format!(

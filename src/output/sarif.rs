@@ -239,3 +239,91 @@ pub fn check(expect: &Source, tree: Option<&Node>, outcomes: &[Assertion]) -> Va
         .collect();
     log(rules, results, std::slice::from_ref(&expect.name))
 }
+
+fn input_region(o: &crate::import::Origin) -> Region {
+    Region {
+        file: o.file.clone(),
+        start_line: o.line.max(1),
+        start_column: o.col.max(1),
+        end_line: o.line.max(1),
+        end_column: o.col.max(1) + 1,
+    }
+}
+
+/// `import`'s outcome: each finding about the inputs (an error, a value left out, an
+/// assumption) located at its line in the input file (the Terraform plan or the AWS CLI output,
+/// `input` when the finding names no place), and each problem the loader found in the written
+/// scenario located in the scenario, with the input field it came from as a related location.
+pub fn import(imported: &crate::import::Imported, input: &str) -> Value {
+    use crate::import::Level;
+    let mut results = Vec::new();
+    let mut artifacts = vec![input.to_string()];
+    for f in &imported.findings {
+        let (id, level) = match f.level {
+            Level::Error => ("import-error", "error"),
+            Level::Warning => ("import-warning", "warning"),
+            Level::Note => ("import-note", "note"),
+        };
+        let region = match &f.origin {
+            Some(o) => input_region(o),
+            None => Region {
+                file: input.to_string(),
+                start_line: 1,
+                start_column: 1,
+                end_line: 1,
+                end_column: 2,
+            },
+        };
+        if !artifacts.contains(&region.file) {
+            artifacts.push(region.file.clone());
+        }
+        let text = match &f.origin {
+            Some(o) => format!("{} ({})", f.message, o.path),
+            None => f.message.clone(),
+        };
+        results.push(json!({
+            "ruleId": id,
+            "level": level,
+            "message": { "text": text },
+            "locations": [region.location()],
+        }));
+    }
+    for t in &imported.diagnostics {
+        let d = &t.diagnostic;
+        let mut text = d.message.clone();
+        if let Some(h) = &d.hint {
+            text.push_str(&format!(" (hint: {h})"));
+        }
+        let mut r = json!({
+            "ruleId": d.rule,
+            "level": level(d.severity),
+            "message": { "text": text },
+            "locations": [Region::of(&imported.source, &d.span).location()],
+            "properties": { "path": d.path },
+        });
+        if let Some(o) = &t.cause {
+            let mut l = input_region(o).location();
+            l["id"] = json!(0);
+            l["message"] = json!({ "text": format!("the value comes from {}", o.path) });
+            r["relatedLocations"] = json!([l]);
+        }
+        results.push(r);
+    }
+    if !imported.diagnostics.is_empty() && !artifacts.contains(&imported.source.name) {
+        artifacts.push(imported.source.name.clone());
+    }
+    let rules = ["import-error", "import-warning", "import-note"]
+        .iter()
+        .map(|id| {
+            json!({
+                "id": id,
+                "shortDescription": { "text": match *id {
+                    "import-error" => "the input cannot be imported as it is",
+                    "import-warning" => "imported, but something was left out or not modelled",
+                    _ => "where an imported value came from, or what was assumed",
+                } },
+            })
+        })
+        .collect();
+    log(rules, results, &artifacts)
+}
