@@ -62,7 +62,7 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, AppError> {
                 diagnostics,
             })
             .collect();
-        sarif::validate(&files, None)
+        sarif::validate(&files)
     };
     match args.format {
         ReportFormat::Text => {}

@@ -1,7 +1,8 @@
-//! SARIF 2.1.0 logs (OASIS Static Analysis Results Interchange Format) for `validate` and
-//! `check`, so code scanning shows each problem on its line: the scenario file's (or an included
-//! file's) for a diagnostic, the expectations file's for a failed assertion, and for an
-//! imported scenario also the Terraform source line the value came from, where the plan tells.
+//! SARIF 2.1.0 logs (OASIS Static Analysis Results Interchange Format) for `validate`, `check`
+//! and `import`, so code scanning shows each problem on its line: the scenario file's (or an
+//! included file's) for a diagnostic, the expectations file's for a failed assertion, and the
+//! plan's (or AWS CLI output's) for an import finding, with the input field a value of the
+//! written scenario came from as a related location.
 
 use serde_json::{json, Value};
 
@@ -85,10 +86,6 @@ fn log(rules: Vec<Value>, results: Vec<Value>, artifacts: &[String]) -> Value {
     })
 }
 
-/// Extra places a diagnostic's value came from (an imported scenario's Terraform source lines):
-/// given a diagnostic, the regions to add as related locations.
-pub type Origins<'a> = &'a dyn Fn(&Diagnostic) -> Vec<Region>;
-
 /// One checked file for [`validate`].
 pub struct File<'a> {
     pub source: &'a Source,
@@ -97,7 +94,7 @@ pub struct File<'a> {
 
 /// `validate`'s findings: one result per diagnostic, located in its file; the rules are every
 /// rule of the format, with the guide's words.
-pub fn validate(files: &[File], origins: Option<Origins>) -> Value {
+pub fn validate(files: &[File]) -> Value {
     let rules = RULES
         .iter()
         .map(|r| {
@@ -132,21 +129,6 @@ pub fn validate(files: &[File], origins: Option<Origins>) -> Value {
             });
             if let Some(rule) = RULES.iter().position(|x| x.id == d.rule) {
                 r["ruleIndex"] = json!(rule);
-            }
-            let related: Vec<Value> = origins
-                .map(|o| o(d))
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-                .map(|(i, reg)| {
-                    let mut l = reg.location();
-                    l["id"] = json!(i);
-                    l["message"] = json!({"text": "the value comes from here"});
-                    l
-                })
-                .collect();
-            if !related.is_empty() {
-                r["relatedLocations"] = json!(related);
             }
             results.push(r);
         }
