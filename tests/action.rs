@@ -53,9 +53,9 @@ fn run_action(
             }
             other => panic!("condition `{other}` is not simulated by this test"),
         }
+        // As the runner runs a `shell: bash` step.
         let mut cmd = Command::new("bash");
-        cmd.arg("-e")
-            .arg("-c")
+        cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
             .arg(script)
             .current_dir(work)
             .env("PATH", &path)

@@ -138,3 +138,39 @@ fn an_indexed_module_output_is_one_subnet() {
         ]
     );
 }
+
+/// A module called with `count = 1` (`module.vpc[0]`, as a `create_vpc` switch writes it): the
+/// configuration's references name the instance (`module.vpc[0].private_subnets[0]`) and are
+/// followed into it.
+#[test]
+fn a_module_with_count_is_followed_into_its_instance() {
+    let text = plan("module-outputs")
+        .text
+        .replace("\"module.vpc.", "\"module.vpc[0].")
+        .replace(
+            "\"address\": \"module.vpc\"",
+            "\"address\": \"module.vpc[0]\"",
+        )
+        .replace(
+            "\"module_address\": \"module.vpc\"",
+            "\"module_address\": \"module.vpc[0]\"",
+        );
+    assert!(text.contains("module.vpc[0].aws_subnet.private[1]"));
+    let t = Text::new("count-module.json", text);
+    let imp = terraform::import(&t, &TerraformOptions::default(), "out.toml");
+    assert!(imp.ok(), "{:#?}", imp.findings);
+    let s = load("out.toml", imp.text.as_deref().unwrap());
+    let ids: Vec<&str> = s
+        .associations
+        .iter()
+        .map(|a| s.subnets[a.subnet.index()].id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "module.vpc[0].aws_subnet.private[0]",
+            "module.vpc[0].aws_subnet.private[1]"
+        ]
+    );
+    assert_eq!(s.vpcs[0].id, "module.vpc[0].aws_vpc.this[0]");
+}

@@ -425,6 +425,33 @@ impl<'a> Plan<'a> {
         found
     }
 
+    /// The prefix of the module call `name` (`vpc`, or an instance `vpc[0]` as the reference
+    /// wrote it) in the module at `prefix`: `module.NAME.`, or its one instance
+    /// (`module.NAME[0].`, `module.NAME["x"].`) when the call has `count` or `for_each`, the
+    /// reference names no instance and the plan has exactly one.
+    fn module_instance(&self, prefix: &str, name: &str) -> String {
+        let plain = format!("{prefix}module.{name}.");
+        if self.resources.iter().any(|r| r.address.starts_with(&plain)) {
+            return plain;
+        }
+        let keyed = format!("{prefix}module.{name}[");
+        let mut instances: Vec<String> = Vec::new();
+        for r in &self.resources {
+            if let Some(rest) = r.address.strip_prefix(&keyed) {
+                if let Some(end) = rest.find("].") {
+                    let p = format!("{keyed}{}].", &rest[..end]);
+                    if !instances.contains(&p) {
+                        instances.push(p);
+                    }
+                }
+            }
+        }
+        match instances.as_slice() {
+            [one] => one.clone(),
+            _ => plain,
+        }
+    }
+
     /// `module.NAME.OUTPUT` or `module.NAME.OUTPUT[n]…`, written in the module at `prefix`:
     /// the resources the output's expression refers to in the called module (element `n` of
     /// them when indexed; otherwise those with the key `index`, if the output lists instances
@@ -435,13 +462,13 @@ impl<'a> Plan<'a> {
         };
         let end = tail.find(['.', '[']).unwrap_or(tail.len());
         let (output, after) = tail.split_at(end);
-        let child = format!("{prefix}module.{name}.");
         let Some(expr) = self
             .outputs
-            .get(&format!("{}{output}", strip_indices(&child)))
+            .get(&strip_indices(&format!("{prefix}module.{name}.{output}")))
         else {
             return Vec::new();
         };
+        let child = self.module_instance(prefix, name);
         let element = after
             .strip_prefix('[')
             .and_then(|a| a.split_once(']'))
