@@ -131,3 +131,50 @@ fn an_unreadable_or_nested_include_is_an_error_at_its_line() {
     let err = load_str("x.toml", "include = [\"a.toml\"]\n").unwrap_err();
     assert_eq!(err.diagnostics()[0].rule, "include");
 }
+
+/// sweep and plan --from read an including scenario like the other commands.
+#[test]
+fn sweep_and_plan_read_the_included_files() {
+    let dir = tempfile::tempdir().unwrap();
+    split(dir.path());
+    std::fs::write(
+        dir.path().join("ci.toml"),
+        "include = [\"config.toml\", \"people/people.toml\"]\nduration = \"2h\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_cvpnsim"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "sweep",
+        "ci.toml",
+        "--vary",
+        "endpoint.session_timeout_hours=8,12",
+        "--out",
+        "sw",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scenario"], "guide-vpc");
+    assert_eq!(v["runs"], 2);
+    // guide-vpc has one association; a plan for 100 connections wants two (two AZs), which
+    // plan --from can say only after reading the included configuration.
+    let out = run(&["plan", "--connections", "100", "--from", "ci.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("declares 1 association(s); the plan needs 2"),
+        "{err}"
+    );
+}

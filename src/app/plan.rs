@@ -109,11 +109,10 @@ impl Confirmation {
 
 /// Simulates the scenario resized to the plan, then once per zone lost at the planned run's peak.
 fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| AppError::usage(format!("cannot read {}: {e}", path.display())))?;
-    let name = path.display().to_string();
-    let mut tree = scenario::parse_tree(&name, &text).map_err(|d| AppError::usage(d.message))?;
-    let declared = scenario::load_tree(&tree, Source::new(name.clone(), text.clone()))
+    let (mut tree, source) =
+        scenario::read_tree(path).map_err(|e| AppError::usage(e.to_string()))?;
+    let name = source.name.clone();
+    let declared = scenario::load_tree(&tree, source.clone())
         .map_err(|e| AppError::usage(e.to_string()))?
         .scenario
         .associations
@@ -136,13 +135,19 @@ fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
         &Value::Integer(p.client_prefix as i64),
     )
     .map_err(|e| AppError::usage(e.to_string()))?;
-    let planned = scenario::load_tree(&tree, Source::new(format!("{name} (as planned)"), text))
-        .map_err(|e| {
-            AppError::usage(format!(
-                "the planned endpoint is not a valid scenario:\n{e}"
-            ))
-        })?
-        .scenario;
+    let planned = scenario::load_tree(
+        &tree,
+        Source {
+            name: format!("{name} (as planned)"),
+            ..source
+        },
+    )
+    .map_err(|e| {
+        AppError::usage(format!(
+            "the planned endpoint is not a valid scenario:\n{e}"
+        ))
+    })?
+    .scenario;
     let opts = SimOptions::default();
     let run = simulate(&planned, &opts).summary;
     let peak_at = run.peak_concurrency_at_ms;
