@@ -2,7 +2,8 @@
 # Every test of cvpnsim, as CI runs it:
 #   1. the Rust test suites (unit, integration, property and statistical tests);
 #   2. the analysis notebook, executed headlessly against two fresh runs;
-#   3. the run report opened in headless Chromium.
+#   3. the run report opened in headless Chromium;
+#   4. `cargo install --path .`, and the Dockerfile (linted; built where a container runtime runs).
 # Installs what it needs first: the notebook's pinned Python packages into .venv, and Debian's
 # chromium when missing (as root, through apt-get).
 set -euo pipefail
@@ -16,6 +17,19 @@ passed=$(grep -E '^test result:' "$log" | awk '{s += $4} END {print s + 0}')
 echo "--- notebook and report against fresh runs"
 cargo build --release --quiet
 cvpnsim="${CARGO_TARGET_DIR:-target}/release/cvpnsim"
+
+echo "--- cargo install --path . (reusing the release build), completions and man page"
+root=$(mktemp -d)
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}" cargo install --quiet --locked --offline --path . --root "$root"
+"$root/bin/cvpnsim" --version
+"$root/bin/cvpnsim" completions bash | bash -n
+"$root/bin/cvpnsim" man | grep -q '^\.TH cvpnsim 1'
+rm -rf "$root"
+passed=$((passed + 1))
+
+echo "--- container image"
+.ci/docker.sh
+passed=$((passed + 1))
 runs=$(mktemp -d)
 "$cvpnsim" run scenarios/two-az-workday.toml --out "$runs/a" --quiet
 "$cvpnsim" run scenarios/two-az-workday.toml --seed 7 --out "$runs/b" --quiet

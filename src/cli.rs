@@ -44,6 +44,19 @@ pub enum Command {
     /// Fit a population (arrivals, session lengths, failures, reconnects) to connection logs
     /// and write it with a fit report and a chart.
     Calibrate(CalibrateArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of cvpnsim and its commands.
+    Man,
+    /// Print the JSON Schema of the scenario format (docs/scenario.schema.json), for editors.
+    Schema,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, clap::Args)]
@@ -115,6 +128,10 @@ pub struct ImportOutput {
     /// Replace the output file if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Also write the findings as SARIF 2.1.0: each at its line of the input (the plan), and
+    /// each problem of the written scenario at its line there.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -129,6 +146,30 @@ pub struct ValidateArgs {
     /// budgets ([limits] max_events, max_sample_rows, max_memory_mb, max_output_mb).
     #[arg(long)]
     pub allow_large: bool,
+    /// Output on standard output: text, JSON (docs/json-output.md) or SARIF 2.1.0.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// Also write the diagnostics as SARIF 2.1.0 to this file.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Replace the --sarif file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// How a command prints its result (docs/json-output.md describes the JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// How `validate` and `check` print their result: also SARIF 2.1.0, for code scanning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Sarif,
 }
 
 #[derive(Debug, clap::Args)]
@@ -147,13 +188,16 @@ pub struct PlanArgs {
     /// associations, then again with each Availability Zone lost at the peak.
     #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
-    /// Print the plan as JSON.
+    /// Print the plan as JSON (the same as `--format json`).
     #[arg(long)]
     pub json: bool,
     /// Run even when the scenario's estimated events, sample rows, memory or output exceed the
     /// budgets ([limits] max_events, max_sample_rows, max_memory_mb, max_output_mb).
     #[arg(long)]
     pub allow_large: bool,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -179,6 +223,9 @@ pub struct ReachArgs {
     /// Exit 1 when a population cannot reach some address of a network it needs.
     #[arg(long)]
     pub check: bool,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value = "text", conflicts_with = "csv")]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -187,6 +234,9 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The configuration after the change.
     pub new: PathBuf,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -215,6 +265,9 @@ pub struct SweepArgs {
     /// budgets ([limits] max_events, max_sample_rows, max_memory_mb, max_output_mb).
     #[arg(long)]
     pub allow_large: bool,
+    /// Output on standard output: the summary as text or JSON.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -322,4 +375,10 @@ pub struct CheckArgs {
     /// budgets ([limits] max_events, max_sample_rows, max_memory_mb, max_output_mb).
     #[arg(long)]
     pub allow_large: bool,
+    /// Also write the outcome as SARIF 2.1.0 (GitHub code scanning) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Output on standard output: text, JSON (docs/json-output.md) or SARIF 2.1.0.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
 }

@@ -22,6 +22,7 @@ pub mod dist;
 pub mod import;
 pub mod model;
 pub mod net;
+pub mod output;
 pub mod plan;
 pub mod report;
 pub mod scenario;

@@ -831,12 +831,13 @@ fn the_documented_workflow_is_the_deployed_one() {
     // It does what docs/check.md says it does.
     for step in [
         "pull_request:",
+        "\"scenarios/**\"",
+        "\"infra/**/*.tf\"",
         "dtolnay/rust-toolchain@",
-        "cargo build --release",
-        "cvpnsim check \"$scenario\" --expect \"$expect\"",
-        "--junit",
-        "actions/upload-artifact@",
-        "if: always()",
+        "terraform -chdir=infra show -json plan.tfplan > plan.json",
+        "uses: ./",
+        "terraform-plan: plan.json",
+        "security-events: write",
     ] {
         assert!(body.contains(step), "the workflow lacks `{step}`");
     }

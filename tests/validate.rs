@@ -178,6 +178,10 @@ macro_rules! fixtures {
 }
 
 fixtures! {
+    // docs/scenario-format.md: a file for another format version is refused, not misread.
+    format_version_2: "format-version.toml";
+    // docs/scenario-format.md: an included file must be readable.
+    include_missing_file: "include.toml";
     // DESIGN §12: the file must be TOML or JSON; the caret shows where the parser stopped.
     syntax_unterminated_string: "syntax.toml";
     syntax_unclosed_table_header: "syntax-table.toml";

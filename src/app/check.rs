@@ -10,9 +10,10 @@ use rayon::prelude::*;
 use super::AppError;
 use crate::check::expect::{self, Expectations};
 use crate::check::verdict::{self, Gap, Observation};
-use crate::cli::CheckArgs;
+use crate::cli::{CheckArgs, ReportFormat};
 use crate::model::{Event, EventKind, Scenario};
 use crate::net::{weighted_gaps, Matrix, Status, DNS_TARGET};
+use crate::output;
 use crate::scenario;
 use crate::sim::{simulate, FailureReason, SimOptions};
 
@@ -35,7 +36,23 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
             args.expect.display()
         )));
     }
-    print!("{}", verdict::text(&outcomes));
+    let expect_name = args.expect.display().to_string();
+    let sarif_log = || {
+        let source = crate::scenario::diag::Source::new(expect_name.clone(), text.clone());
+        let tree = crate::scenario::parse_tree(&expect_name, &text).ok();
+        output::sarif::check(&source, tree.as_ref(), &outcomes)
+    };
+    match args.format {
+        ReportFormat::Text => print!("{}", verdict::text(&outcomes)),
+        ReportFormat::Json => print!(
+            "{}",
+            output::to_text(&output::json::check(&sc.name, &outcomes))
+        ),
+        ReportFormat::Sarif => print!("{}", output::to_text(&sarif_log())),
+    }
+    if let Some(path) = &args.sarif {
+        super::write_output(path, &output::to_text(&sarif_log()), args.force)?;
+    }
     if let Some(path) = &args.junit {
         let xml = verdict::junit(&sc.name, &outcomes);
         crate::report::files::write_file(path, xml.as_bytes(), args.force)

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use super::reach::load;
 use super::AppError;
-use crate::cli::DiffArgs;
+use crate::cli::{DiffArgs, Format};
 use crate::net::{diff, Matrix};
+use crate::output;
 use crate::report::reachability::diff_text;
 
 pub fn run(args: &DiffArgs) -> Result<ExitCode, AppError> {
@@ -15,11 +16,11 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, AppError> {
     let new = load(&args.new)?;
     let (old_m, new_m) = (Matrix::all_live(&old), Matrix::all_live(&new));
     let d = diff(&old, &old_m, &new, &new_m);
-    if d.changes.is_empty() {
-        println!(
-            "no verdict changed ({} compared)",
-            old_m.cells.len().max(new_m.cells.len())
-        );
+    let compared = old_m.cells.len().max(new_m.cells.len());
+    if args.format == Format::Json {
+        print!("{}", output::to_text(&output::json::diff(&d, compared)));
+    } else if d.changes.is_empty() {
+        println!("no verdict changed ({compared} compared)");
     } else {
         print!("{}", diff_text(&d));
     }

@@ -14,7 +14,7 @@ use crate::import::Imported;
 use crate::scenario::diag;
 
 pub fn run(args: &ImportArgs) -> Result<ExitCode, AppError> {
-    let (imported, output) = match &args.source {
+    let (imported, output, input) = match &args.source {
         ImportSource::Aws(a) => {
             let inputs = AwsInputs {
                 endpoints: read(&a.endpoints)?,
@@ -28,7 +28,11 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode, AppError> {
                 endpoint_id: a.endpoint_id.clone(),
                 name: a.output.name.clone(),
             };
-            (aws::import(&inputs, &opts, "scenario.toml"), &a.output)
+            (
+                aws::import(&inputs, &opts, "scenario.toml"),
+                &a.output,
+                &a.endpoints,
+            )
         }
         ImportSource::Terraform(t) => {
             let opts = TerraformOptions {
@@ -40,10 +44,20 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode, AppError> {
             (
                 terraform::import(&read(&t.plan)?, &opts, "scenario.toml"),
                 &t.output,
+                &t.plan,
             )
         }
     };
-    finish(imported, output)
+    let code = finish(imported.clone(), output)?;
+    if let Some(path) = &output.sarif {
+        let mut shown = imported;
+        if let Some(o) = &output.output {
+            shown.source.name = o.display().to_string();
+        }
+        let log = crate::output::sarif::import(&shown, &input.display().to_string());
+        super::write_output(path, &crate::output::to_text(&log), output.force)?;
+    }
+    Ok(code)
 }
 
 fn read(path: &Path) -> Result<Text, AppError> {

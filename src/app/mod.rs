@@ -10,6 +10,7 @@ mod plan;
 mod progress;
 mod reach;
 mod run;
+mod shell;
 mod sweep;
 mod validate;
 
@@ -32,6 +33,26 @@ impl AppError {
             code: 2,
         }
     }
+}
+
+/// Writes a file the user named (a report beside the printed output) through the one output-file
+/// writer: never over an existing file without `force`; exit 2 when refused, 3 when the file
+/// system fails.
+pub(crate) fn write_output(
+    path: &std::path::Path,
+    text: &str,
+    force: bool,
+) -> Result<(), AppError> {
+    crate::report::files::write_file(path, text.as_bytes(), force).map_err(|e| AppError {
+        message: match &e {
+            crate::report::files::OutputError::Exists(p) => format!(
+                "{} exists: pass --force to replace it, or name another file",
+                p.display()
+            ),
+            _ => e.to_string(),
+        },
+        code: e.exit_code(),
+    })
 }
 
 impl std::fmt::Display for AppError {
@@ -83,6 +104,13 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Check(args) => check::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man => shell::man(),
+        Command::Schema => {
+            let schema = crate::scenario::schema::json_schema();
+            print!("{}", crate::output::to_text(&schema));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rules => {
             for r in crate::scenario::rules::RULES {
                 println!("{:28} {}\n{:28} ({})", r.id, r.statement, "", r.source);

@@ -47,8 +47,8 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
         None => None,
         Some((_, path)) => Some(confirm(&p, &path)?),
     };
-    if args.json {
-        println!("{}", to_json(&p, confirmation.as_ref()));
+    if args.json || args.format == crate::cli::Format::Json {
+        print!("{}", to_json(&p, confirmation.as_ref()));
     } else {
         print!("{}", to_text(&p));
         if let Some(c) = &confirmation {
@@ -133,11 +133,10 @@ impl Confirmation {
 
 /// Simulates the scenario resized to the plan, then once per zone lost at the planned run's peak.
 fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
-    let text = crate::scenario::read_text(path)
-        .map_err(|e| AppError::usage(format!("cannot read {}: {e}", path.display())))?;
-    let name = path.display().to_string();
-    let mut tree = scenario::parse_tree(&name, &text).map_err(|d| AppError::usage(d.message))?;
-    let declared = scenario::load_tree(&tree, Source::new(name.clone(), text.clone()))
+    let (mut tree, source) =
+        scenario::read_tree(path).map_err(|e| AppError::usage(e.to_string()))?;
+    let name = source.name.clone();
+    let declared = scenario::load_tree(&tree, source.clone())
         .map_err(|e| AppError::usage(e.to_string()))?
         .scenario
         .associations
@@ -160,13 +159,19 @@ fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
         &Value::Integer(p.client_prefix as i64),
     )
     .map_err(|e| AppError::usage(e.to_string()))?;
-    let planned = scenario::load_tree(&tree, Source::new(format!("{name} (as planned)"), text))
-        .map_err(|e| {
-            AppError::usage(format!(
-                "the planned endpoint is not a valid scenario:\n{e}"
-            ))
-        })?
-        .scenario;
+    let planned = scenario::load_tree(
+        &tree,
+        Source {
+            name: format!("{name} (as planned)"),
+            ..source
+        },
+    )
+    .map_err(|e| {
+        AppError::usage(format!(
+            "the planned endpoint is not a valid scenario:\n{e}"
+        ))
+    })?
+    .scenario;
     let opts = SimOptions::default();
     let run = simulate(&planned, &opts).summary;
     let bill = cost::of_run(&planned, &run.usage);
@@ -273,7 +278,7 @@ fn to_json(p: &Plan, c: Option<&Confirmation>) -> String {
             "blocking_probability": s.blocking_probability,
         })
     };
-    serde_json::json!({
+    let doc = serde_json::json!({
         "peak_connections": p.peak,
         "client_cidr_prefix": p.client_prefix,
         "client_addresses": p.client_addresses,
@@ -300,6 +305,6 @@ fn to_json(p: &Plan, c: Option<&Confirmation>) -> String {
             "cost": c.cost,
             "zone_lost": c.zone_lost.iter().map(|(z, s)| serde_json::json!({"availability_zone": z, "run": summary(s)})).collect::<Vec<_>>(),
         })),
-    })
-    .to_string()
+    });
+    crate::output::to_text(&crate::output::json::document("plan", doc))
 }

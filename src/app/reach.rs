@@ -10,10 +10,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::AppError;
-use crate::cli::ReachArgs;
+use crate::cli::{Format, ReachArgs};
 use crate::model::{AssocId, Scenario};
 use crate::net::client::{known_groups, ClientSource};
 use crate::net::{trace, Client, Evaluator, Matrix, RouteTables};
+use crate::output;
 use crate::report::reachability as report;
 use crate::scenario::{self, diag};
 
@@ -33,10 +34,11 @@ pub fn run(args: &ReachArgs) -> Result<ExitCode, AppError> {
     let landings = landings(&s, &tables, args.landing.as_deref())?;
     let client = args.from.as_deref().map(|n| resolve(&s, n)).transpose()?;
     let to = args.to.as_deref().map(parse_address).transpose()?;
+    let json = args.format == Format::Json;
     let gap = match (client, to) {
-        (Some(c), Some(x)) => print_traces(&s, &tables, &c, &landings, x),
-        (None, Some(x)) => print_address(&s, &tables, &landings, x),
-        (c, None) => print_matrix(&s, &tables, c.as_ref(), &landings, args.csv)?,
+        (Some(c), Some(x)) => print_traces(&s, &tables, &c, &landings, x, json),
+        (None, Some(x)) => print_address(&s, &tables, &landings, x, json),
+        (c, None) => print_matrix(&s, &tables, c.as_ref(), &landings, args.csv, json)?,
     };
     Ok(ExitCode::from(if args.check && gap { 1 } else { 0 }))
 }
@@ -107,8 +109,17 @@ fn print_traces(
     c: &Client,
     landings: &[AssocId],
     x: Ipv4Addr,
+    json: bool,
 ) -> bool {
     let eval = Evaluator::new(s, tables);
+    if json {
+        let traces: Vec<_> = landings.iter().map(|&a| eval.address(c, a, x)).collect();
+        print!(
+            "{}",
+            output::to_text(&output::json::reach_traces(s, &traces))
+        );
+        return traces.iter().any(|t| t.outcome.is_gap());
+    }
     let mut gap = false;
     for (i, &a) in landings.iter().enumerate() {
         let t = eval.address(c, a, x);
@@ -121,7 +132,13 @@ fn print_traces(
     gap
 }
 
-fn print_address(s: &Scenario, tables: &RouteTables, landings: &[AssocId], x: Ipv4Addr) -> bool {
+fn print_address(
+    s: &Scenario,
+    tables: &RouteTables,
+    landings: &[AssocId],
+    x: Ipv4Addr,
+    json: bool,
+) -> bool {
     let eval = Evaluator::new(s, tables);
     let mut traces = Vec::new();
     for p in 0..s.populations.len() {
@@ -130,7 +147,14 @@ fn print_address(s: &Scenario, tables: &RouteTables, landings: &[AssocId], x: Ip
             traces.push(eval.address(&c, a, x));
         }
     }
-    print!("{}", report::address_table(s, &traces));
+    if json {
+        print!(
+            "{}",
+            output::to_text(&output::json::reach_traces(s, &traces))
+        );
+    } else {
+        print!("{}", report::address_table(s, &traces));
+    }
     traces.iter().any(|t| t.outcome.is_gap())
 }
 
@@ -140,6 +164,7 @@ fn print_matrix(
     c: Option<&Client>,
     landings: &[AssocId],
     csv: bool,
+    json: bool,
 ) -> Result<bool, AppError> {
     let pop = match c.map(|c| &c.source) {
         None => None,
@@ -154,7 +179,9 @@ fn print_matrix(
     m.cells.retain(|cell| {
         pop.is_none_or(|p| cell.population == p) && landings.contains(&cell.association)
     });
-    if csv {
+    if json {
+        print!("{}", output::to_text(&output::json::reach_matrix(s, &m)));
+    } else if csv {
         print!("{}", report::matrix_csv(s, &m));
     } else {
         print!("{}", report::matrix_table(s, &m));

@@ -25,11 +25,9 @@ const MAX_THREADS: usize = 1_024;
 const MAX_JOBS: usize = 1_000_000;
 
 pub fn run(args: &SweepArgs) -> Result<ExitCode, AppError> {
-    let text = crate::scenario::read_text(&args.file)
-        .map_err(|e| AppError::usage(format!("cannot read {}: {e}", args.file.display())))?;
-    let name = args.file.display().to_string();
-    let base = scenario::load_str(&name, &text).map_err(|e| invalid(&e))?;
-    let tree = scenario::parse_tree(&name, &text).map_err(|d| AppError::usage(d.message))?;
+    let (tree, source) = scenario::read_tree(&args.file).map_err(|e| invalid(&e))?;
+    let name = source.name.clone();
+    let base = scenario::load_tree(&tree, source.clone()).map_err(|e| invalid(&e))?;
     let axes = args
         .vary
         .iter()
@@ -68,7 +66,10 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, AppError> {
             .map_err(|e| AppError::usage(format!("variant {} ({}): {e}", v.index, v.label())))?;
         let loaded = scenario::load_tree(
             &t,
-            Source::new(format!("{name} [{}]", v.label()), text.clone()),
+            Source {
+                name: format!("{name} [{}]", v.label()),
+                ..source.clone()
+            },
         )
         .map_err(|e| {
             AppError::usage(format!(
@@ -119,6 +120,11 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, AppError> {
     write_table(&table, &mut folder)?;
     folder.commit().map_err(out_err)?;
     let dir = out;
+    if args.format == crate::cli::Format::Json {
+        let doc = crate::output::json::sweep(&table, &dir.display().to_string());
+        print!("{}", crate::output::to_text(&doc));
+        return Ok(ExitCode::SUCCESS);
+    }
     if shard.is_none() {
         print!("{}", text_summary(&table));
     }

@@ -7,9 +7,10 @@
 //! module and in child modules.
 //!
 //! A value known only after apply (an id of a resource the plan creates) is reported by name.
-//! When the plan's configuration shows which resource it refers to, that resource stands for
-//! it (its address becomes its id in the scenario), so a pull request's planned configuration
-//! can be checked before apply.
+//! When the plan's configuration shows which resource it refers to — directly, by `count.index`,
+//! by `each.value` / `each.key` of a `for_each`, through a module's variables or its outputs, in
+//! nested modules — that resource stands for it (its address becomes its id in the scenario),
+//! so a pull request's planned configuration can be checked before apply.
 
 use std::collections::BTreeMap;
 
@@ -74,6 +75,49 @@ struct Plan<'a> {
     /// Module prefix in the configuration (`module.vpn.`) → the call's `expressions` (what
     /// the module's `var.*` are set to).
     calls: BTreeMap<String, &'a Json>,
+    /// Configuration address → `for_each_expression` (what `each.value` ranges over).
+    for_each: BTreeMap<String, &'a Json>,
+    /// `module.vpc.private_subnets` (with the caller's module prefix) → the output's
+    /// `expression` in the called module.
+    outputs: BTreeMap<String, &'a Json>,
+}
+
+/// The configuration's indexes, filled by [`walk_config`].
+#[derive(Default)]
+struct ConfigIndex<'a> {
+    expressions: BTreeMap<String, &'a Json>,
+    calls: BTreeMap<String, &'a Json>,
+    for_each: BTreeMap<String, &'a Json>,
+    outputs: BTreeMap<String, &'a Json>,
+}
+
+/// The instance key of an address as a sort key: numbers in numeric order, then strings.
+fn instance_order(address: &str) -> (u8, u64, String) {
+    let key = match address.ends_with(']') {
+        true => address
+            .rfind('[')
+            .map_or("", |i| &address[i + 1..address.len() - 1]),
+        false => "",
+    };
+    match key.parse::<u64>() {
+        Ok(n) => (0, n, String::new()),
+        Err(_) => (1, 0, key.to_string()),
+    }
+}
+
+/// Whether `longer` is `reference` followed by more traversal steps (`.id`, `[0]`).
+fn extends(longer: &str, reference: &str) -> bool {
+    longer.len() > reference.len()
+        && longer.starts_with(reference)
+        && matches!(longer.as_bytes()[reference.len()], b'.' | b'[')
+}
+
+/// The references of an expression object, as written.
+fn refs_of(expr: Option<&Json>) -> Vec<&str> {
+    match expr.and_then(|e| e.get("references")).map(|x| &x.value) {
+        Some(J::Array(refs)) => refs.iter().filter_map(Json::as_str).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// A scenario name from a resource address: the module names and the resource name,
@@ -166,19 +210,17 @@ fn walk_module<'a>(
     }
 }
 
-fn walk_config<'a>(
-    node: &'a Json,
-    prefix: &str,
-    out: &mut BTreeMap<String, &'a Json>,
-    calls: &mut BTreeMap<String, &'a Json>,
-) {
+fn walk_config<'a>(node: &'a Json, prefix: &str, ix: &mut ConfigIndex<'a>) {
     if let Some(J::Array(rs)) = node.get("resources").map(|r| &r.value) {
         for r in rs {
-            if let (Some(a), Some(e)) = (
-                r.get("address").and_then(Json::as_str),
-                r.get("expressions"),
-            ) {
-                out.insert(format!("{prefix}{a}"), e);
+            let Some(a) = r.get("address").and_then(Json::as_str) else {
+                continue;
+            };
+            if let Some(e) = r.get("expressions") {
+                ix.expressions.insert(format!("{prefix}{a}"), e);
+            }
+            if let Some(e) = r.get("for_each_expression") {
+                ix.for_each.insert(format!("{prefix}{a}"), e);
             }
         }
     }
@@ -186,11 +228,19 @@ fn walk_config<'a>(
         for (name, call) in module_calls {
             let inner = format!("{prefix}module.{name}.");
             if let Some(e) = call.get("expressions") {
-                calls.insert(inner.clone(), e);
+                ix.calls.insert(inner.clone(), e);
             }
-            if let Some(m) = call.get("module") {
-                walk_config(m, &inner, out, calls);
+            let Some(m) = call.get("module") else {
+                continue;
+            };
+            if let Some(J::Object(outputs)) = m.get("outputs").map(|o| &o.value) {
+                for (output, o) in outputs {
+                    if let Some(e) = o.get("expression") {
+                        ix.outputs.insert(format!("{inner}{output}"), e);
+                    }
+                }
             }
+            walk_config(m, &inner, ix);
         }
     }
 }
@@ -277,10 +327,9 @@ impl<'a> Plan<'a> {
                 );
             }
         }
-        let mut config = BTreeMap::new();
-        let mut calls = BTreeMap::new();
+        let mut ix = ConfigIndex::default();
         if let Some(m) = root.opt("configuration").and_then(|c| c.get("root_module")) {
-            walk_config(m, "", &mut config, &mut calls);
+            walk_config(m, "", &mut ix);
         }
         if root.opt_bool("errored", out) == Some(true) {
             out.push(
@@ -294,8 +343,10 @@ impl<'a> Plan<'a> {
             file,
             resources,
             unknown,
-            config,
-            calls,
+            config: ix.expressions,
+            calls: ix.calls,
+            for_each: ix.for_each,
+            outputs: ix.outputs,
         })
     }
 
@@ -328,29 +379,109 @@ impl<'a> Plan<'a> {
     }
 
     /// The resources the configuration says `key` of `r` refers to, in the order written,
-    /// and whether the expression indexes them by `count.index`.
+    /// and whether the expression indexes them by `count.index`. `each.value` stands for the
+    /// instance of what `for_each` ranges over with the same key.
     fn references(&self, r: &Res<'a>, key: &str) -> (Vec<&Res<'a>>, bool) {
         let Some(exprs) = self.config.get(&strip_indices(&r.address)) else {
             return (Vec::new(), false);
         };
-        let Some(J::Array(refs)) = exprs
-            .get(key)
-            .and_then(|e| e.get("references"))
-            .map(|x| &x.value)
-        else {
-            return (Vec::new(), false);
-        };
+        let refs = refs_of(exprs.get(key));
+        let by_count = refs.contains(&"count.index");
+        let found = self.resolve_all(&refs, |reference| {
+            if reference == "each.value" || reference.starts_with("each.value.") {
+                let each = refs_of(self.for_each.get(&strip_indices(&r.address)).copied());
+                self.resolve_all(&each, |x| self.resolve(&r.prefix, r.index(), x, 1))
+            } else {
+                self.resolve(&r.prefix, r.index(), reference, 0)
+            }
+        });
+        (found, by_count)
+    }
+
+    /// Resolves a list of references as Terraform writes them — the most specific form first
+    /// (`aws_subnet.a["x"].id`, `aws_subnet.a["x"]`, `aws_subnet.a`) — skipping the shorter
+    /// forms of a reference already resolved; each resource once, in the order found.
+    fn resolve_all<'s>(
+        &'s self,
+        refs: &[&str],
+        one: impl Fn(&str) -> Vec<&'s Res<'a>>,
+    ) -> Vec<&'s Res<'a>> {
         let mut found: Vec<&Res<'a>> = Vec::new();
-        let mut by_count = false;
-        for reference in refs.iter().filter_map(Json::as_str) {
-            by_count |= reference == "count.index";
-            for t in self.resolve(&r.prefix, r.index(), reference, 0) {
+        let mut resolved: Vec<&str> = Vec::new();
+        for &reference in refs {
+            if resolved.iter().any(|done| extends(done, reference)) {
+                continue;
+            }
+            let targets = one(reference);
+            if !targets.is_empty() {
+                resolved.push(reference);
+            }
+            for t in targets {
                 if !found.iter().any(|f| f.address == t.address) {
                     found.push(t);
                 }
             }
         }
-        (found, by_count)
+        found
+    }
+
+    /// The prefix of the module call `name` (`vpc`, or an instance `vpc[0]` as the reference
+    /// wrote it) in the module at `prefix`: `module.NAME.`, or its one instance
+    /// (`module.NAME[0].`, `module.NAME["x"].`) when the call has `count` or `for_each`, the
+    /// reference names no instance and the plan has exactly one.
+    fn module_instance(&self, prefix: &str, name: &str) -> String {
+        let plain = format!("{prefix}module.{name}.");
+        if self.resources.iter().any(|r| r.address.starts_with(&plain)) {
+            return plain;
+        }
+        let keyed = format!("{prefix}module.{name}[");
+        let mut instances: Vec<String> = Vec::new();
+        for r in &self.resources {
+            if let Some(rest) = r.address.strip_prefix(&keyed) {
+                if let Some(end) = rest.find("].") {
+                    let p = format!("{keyed}{}].", &rest[..end]);
+                    if !instances.contains(&p) {
+                        instances.push(p);
+                    }
+                }
+            }
+        }
+        match instances.as_slice() {
+            [one] => one.clone(),
+            _ => plain,
+        }
+    }
+
+    /// `module.NAME.OUTPUT` or `module.NAME.OUTPUT[n]…`, written in the module at `prefix`:
+    /// the resources the output's expression refers to in the called module (element `n` of
+    /// them when indexed; otherwise those with the key `index`, if the output lists instances
+    /// keyed like the referring resource, else all, in key order).
+    fn module_output(&self, prefix: &str, index: &str, rest: &str, depth: usize) -> Vec<&Res<'a>> {
+        let Some((name, tail)) = rest.split_once('.') else {
+            return Vec::new();
+        };
+        let end = tail.find(['.', '[']).unwrap_or(tail.len());
+        let (output, after) = tail.split_at(end);
+        let Some(expr) = self
+            .outputs
+            .get(&strip_indices(&format!("{prefix}module.{name}.{output}")))
+        else {
+            return Vec::new();
+        };
+        let child = self.module_instance(prefix, name);
+        let element = after
+            .strip_prefix('[')
+            .and_then(|a| a.split_once(']'))
+            .and_then(|(n, _)| n.parse::<usize>().ok());
+        let pass = if element.is_some() { "" } else { index };
+        let mut found = self.resolve_all(&refs_of(Some(expr)), |x| {
+            self.resolve(&child, pass, x, depth + 1)
+        });
+        found.sort_by_key(|r| instance_order(&r.address));
+        match element {
+            Some(n) => found.get(n).map(|r| vec![*r]).unwrap_or_default(),
+            None => found,
+        }
     }
 
     /// A reference like `aws_subnet.a.id` or `var.subnet_ids`, written in the module at
@@ -371,17 +502,13 @@ impl<'a> Plan<'a> {
                 return Vec::new();
             };
             let parent = parent_prefix(prefix);
-            let mut found: Vec<&Res<'a>> = Vec::new();
-            for r in refs.iter().filter_map(Json::as_str) {
-                for t in self.resolve(parent, "", r, depth + 1) {
-                    if !found.iter().any(|f| f.address == t.address) {
-                        found.push(t);
-                    }
-                }
-            }
-            return found;
+            let refs: Vec<&str> = refs.iter().filter_map(Json::as_str).collect();
+            return self.resolve_all(&refs, |r| self.resolve(parent, "", r, depth + 1));
         }
-        if ["local.", "each.", "count.", "path.", "self.", "module."]
+        if let Some(rest) = reference.strip_prefix("module.") {
+            return self.module_output(prefix, index, rest, depth);
+        }
+        if ["local.", "each.", "count.", "path.", "self."]
             .iter()
             .any(|p| reference.starts_with(p))
         {
@@ -396,11 +523,12 @@ impl<'a> Plan<'a> {
             if let Some(x) = self.resources.iter().find(|x| x.address == same_index) {
                 return vec![x];
             }
-            let instances: Vec<&Res<'a>> = self
+            let mut instances: Vec<&Res<'a>> = self
                 .resources
                 .iter()
                 .filter(|x| x.address.starts_with(&format!("{full}[")))
                 .collect();
+            instances.sort_by_key(|x| instance_order(&x.address));
             if !instances.is_empty() {
                 return instances;
             }
@@ -1074,10 +1202,11 @@ fn subnets<'a>(p: &Plan<'a>, config: &mut Config, out: &mut Findings) {
         let Some(mut o) = p.values(r, out) else {
             continue;
         };
+        let vpc_id = subnet_vpc(p, r, &mut o, config.endpoint.vpc_id.as_ref(), out);
         let s = SubnetCfg {
             origin: Some(o.origin()),
             id: id.clone(),
-            vpc_id: p.id_attr(r, &mut o, "vpc_id", false, out),
+            vpc_id,
             cidr_block: p.str_attr(r, &mut o, "cidr_block", false, out),
             availability_zone: p.str_attr(r, &mut o, "availability_zone", false, out),
             available_ip_address_count: o
@@ -1085,6 +1214,39 @@ fn subnets<'a>(p: &Plan<'a>, config: &mut Config, out: &mut Findings) {
                 .map(|v| Sv::input(v, o.origin_of("available_ip_address_count"))),
         };
         config.subnets.push(s);
+    }
+}
+
+/// An associated subnet's VPC: as read or traced; when it is known only after apply and comes
+/// from something the plan does not show (a `local` value, as in the public VPC module), the
+/// endpoint's VPC, since every associated subnet must be in it (guide: "Rules and best
+/// practices for using AWS Client VPN"), stated as an assumption.
+fn subnet_vpc<'a>(
+    p: &Plan<'a>,
+    r: &Res<'a>,
+    o: &mut Obj<'a>,
+    endpoint_vpc: Option<&Sv<String>>,
+    out: &mut Findings,
+) -> Option<Sv<String>> {
+    let mut tried = Findings::default();
+    if let Some(v) = p.id_attr(r, o, "vpc_id", false, &mut tried) {
+        out.list.append(&mut tried.list);
+        return Some(v);
+    }
+    match (p.unknown_origin(r, "vpc_id"), endpoint_vpc) {
+        (Some(unknown), Some(vpc)) => Some(Sv::assumed(
+            vpc.value.clone(),
+            format!(
+                "{}.vpc_id is known only after apply and the plan does not show where it comes \
+                 from: taken as the endpoint's VPC {}, since associated subnets must be in it",
+                r.address, vpc.value
+            ),
+            Some(unknown),
+        )),
+        _ => {
+            out.list.append(&mut tried.list);
+            None
+        }
     }
 }
 

@@ -33,8 +33,12 @@ struct Spans {
 
 /// Decodes and validates. `Err` carries only when at least one diagnostic is an error.
 pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
+    cx.scenario = true;
     let mut top = Table::new(root, "", cx)?;
     let mut spans = Spans::default();
+    super::include::format_version(top.opt("format_version"), cx);
+    // Included files were merged into the tree before decoding (`scenario::include`).
+    top.opt("include");
 
     let name = top
         .req(cx, "name", "\"my-endpoint\"")

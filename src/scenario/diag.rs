@@ -72,6 +72,9 @@ impl Diagnostic {
 pub struct Source {
     pub name: String,
     pub text: String,
+    /// Files whose text was appended to `text` (a scenario's `include`s): where each starts in
+    /// `text`, and its name. Offsets before the first part belong to `name`.
+    pub parts: Vec<(usize, String)>,
 }
 
 impl Source {
@@ -79,27 +82,52 @@ impl Source {
         Source {
             name: name.into(),
             text: text.into(),
+            parts: Vec::new(),
         }
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// Appends an included file's text; returns the offset its spans are shifted by.
+    pub fn append(&mut self, name: impl Into<String>, text: &str) -> usize {
+        if !self.text.ends_with('\n') && !self.text.is_empty() {
+            self.text.push('\n');
+        }
+        let start = self.text.len();
+        self.text.push_str(text);
+        self.parts.push((start, name.into()));
+        start
+    }
+
+    /// The file an offset belongs to: its name and where its text starts.
+    pub fn file_of(&self, offset: usize) -> (&str, usize) {
+        self.parts
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= offset)
+            .map_or((self.name.as_str(), 0), |(start, name)| {
+                (name.as_str(), *start)
+            })
+    }
+
+    /// 1-based line and column (in characters) of a byte offset, within its own file.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
+        let (_, start) = self.file_of(offset);
+        let before = &self.text[start..floor_char_boundary(&self.text, offset)];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let col = before[line_start..].chars().count() + 1;
         (line, col)
     }
 
-    fn line_text(&self, line: usize) -> &str {
-        self.text.lines().nth(line - 1).unwrap_or("")
+    fn line_text(&self, offset: usize, line: usize) -> &str {
+        let (_, start) = self.file_of(offset.min(self.text.len()));
+        self.text[start..].lines().nth(line - 1).unwrap_or("")
     }
 
     /// `file:line:col` for a span.
     pub fn location(&self, span: &Range<usize>) -> String {
         let (l, c) = self.line_col(span.start);
-        format!("{}:{}:{}", self.name, l, c)
+        format!("{}:{}:{}", self.file_of(span.start).0, l, c)
     }
 }
 
@@ -126,9 +154,10 @@ pub fn render(source: &Source, diags: &[Diagnostic]) -> String {
             shorten(&d.message, MAX_MESSAGE)
         );
         let (line, col) = source.line_col(d.span.start);
-        let _ = writeln!(out, "  --> {}:{}:{} ({})", source.name, line, col, d.path);
+        let file = source.file_of(d.span.start).0;
+        let _ = writeln!(out, "  --> {file}:{line}:{col} ({})", d.path);
         if !source.text.is_empty() {
-            let text = source.line_text(line);
+            let text = source.line_text(d.span.start, line);
             let width = if d.span.is_empty() {
                 1
             } else {

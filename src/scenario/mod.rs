@@ -9,9 +9,11 @@ pub mod decode;
 pub mod diag;
 mod dns;
 pub mod duration;
+pub mod include;
 pub mod node;
 pub mod read;
 pub mod rules;
+pub mod schema;
 pub mod write;
 
 use std::fmt;
@@ -123,9 +125,18 @@ pub fn load_tree(tree: &Node, source: Source) -> Result<Loaded, LoadError> {
 /// Loads a scenario from text; `name` is shown in messages and decides the format
 /// (`.json` → JSON, otherwise TOML unless the text starts with `{`).
 pub fn load_str(name: &str, text: &str) -> Result<Loaded, LoadError> {
-    let source = Source::new(name, text);
+    let mut source = Source::new(name, text);
     match parse_tree(name, text) {
-        Ok(tree) => load_tree(&tree, source),
+        Ok(mut tree) => {
+            let diagnostics = include::expand(&mut tree, &mut source, None);
+            if !diagnostics.is_empty() {
+                return Err(LoadError::Invalid {
+                    source,
+                    diagnostics,
+                });
+            }
+            load_tree(&tree, source)
+        }
         Err(d) => Err(LoadError::Invalid {
             source,
             diagnostics: vec![d],
@@ -155,13 +166,35 @@ pub fn read_text(path: &Path) -> std::io::Result<String> {
     })
 }
 
-/// Loads a scenario file.
-pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
+/// Reads a scenario file into its tree, with the files it includes overlaid
+/// ([`include`]) and their text appended to the source.
+pub fn read_tree(path: &Path) -> Result<(Node, Source), LoadError> {
     let text = read_text(path).map_err(|error| LoadError::Io {
         path: path.to_path_buf(),
         error,
     })?;
-    load_str(&path.display().to_string(), &text)
+    let name = path.display().to_string();
+    let mut source = Source::new(name.clone(), text.clone());
+    let mut tree = parse_tree(&name, &text).map_err(|d| LoadError::Invalid {
+        source: source.clone(),
+        diagnostics: vec![d],
+    })?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let diagnostics = include::expand(&mut tree, &mut source, Some(dir));
+    if diagnostics.is_empty() {
+        Ok((tree, source))
+    } else {
+        Err(LoadError::Invalid {
+            source,
+            diagnostics,
+        })
+    }
+}
+
+/// Loads a scenario file (and the files it includes).
+pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
+    let (tree, source) = read_tree(path)?;
+    load_tree(&tree, source)
 }
 
 /// A stable identity of a checked scenario: the SHA-256 of its canonical TOML, so comments,

@@ -18,6 +18,9 @@ use crate::model::Millis;
 #[derive(Default)]
 pub struct Cx {
     pub diags: Vec<Diagnostic>,
+    /// Reading a scenario: tables whose path is a section of [`super::schema`] take their
+    /// known keys from it.
+    pub scenario: bool,
 }
 
 impl Cx {
@@ -80,6 +83,8 @@ pub struct Table<'n> {
     entries: &'n [Entry],
     used: Vec<bool>,
     known: Vec<&'static str>,
+    /// The section of the scenario format this table is, when it is one.
+    section: Option<&'static super::schema::Section>,
 }
 
 impl<'n> Table<'n> {
@@ -91,6 +96,11 @@ impl<'n> Table<'n> {
                 entries,
                 used: vec![false; entries.len()],
                 known: Vec::new(),
+                section: if cx.scenario {
+                    super::schema::section(path)
+                } else {
+                    None
+                },
             }),
             _ => {
                 cx.type_error(path, node, "a table", "{ key = value }");
@@ -105,6 +115,12 @@ impl<'n> Table<'n> {
 
     /// The value of `key`, if written.
     pub fn opt(&mut self, key: &'static str) -> Option<&'n Node> {
+        debug_assert!(
+            self.section
+                .is_none_or(|s| s.fields.iter().any(|f| f.key == key)),
+            "`{key}` of `{}` is read but not in the scenario schema",
+            self.path
+        );
         self.known.push(key);
         let i = self.entries.iter().position(|e| e.key == key)?;
         self.used[i] = true;
@@ -127,7 +143,10 @@ impl<'n> Table<'n> {
     }
 
     /// Reports every key that no reader asked for.
-    pub fn finish(self, cx: &mut Cx) {
+    pub fn finish(mut self, cx: &mut Cx) {
+        if let Some(s) = self.section {
+            self.known = s.fields.iter().map(|f| f.key).collect();
+        }
         for (e, used) in self.entries.iter().zip(&self.used) {
             if *used {
                 continue;

@@ -12,6 +12,8 @@ pub struct Rule {
 
 pub const RULES: &[Rule] = &[
     Rule { id: "syntax", statement: "the file must be valid TOML or JSON", source: "DESIGN §12" },
+    Rule { id: "format-version", statement: "the scenario format version (`format_version`) must be one this cvpnsim reads; absent means the current one", source: "docs/scenario-format.md" },
+    Rule { id: "include", statement: "an `include` lists readable scenario files, relative to the including file; included files do not include others", source: "docs/scenario-format.md" },
     Rule { id: "unknown-field", statement: "every field must be one the format defines; a typo must not fall back to a default", source: "DESIGN §9" },
     Rule { id: "missing-field", statement: "required fields must be present", source: "DESIGN §12" },
     Rule { id: "type", statement: "each field must have the documented type", source: "DESIGN §12" },
