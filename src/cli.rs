@@ -155,8 +155,9 @@ pub struct ReachArgs {
     /// A population name, or a group identifier the scenario mentions.
     #[arg(long, value_name = "POPULATION|GROUP")]
     pub from: Option<String>,
-    /// One destination address: print the decision path instead of whole networks.
-    #[arg(long, value_name = "ADDRESS")]
+    /// One destination address, optionally with a port (`10.0.1.5:443`, `10.0.1.5:udp/53`):
+    /// print the decision path hop by hop instead of whole networks.
+    #[arg(long, value_name = "ADDRESS[:PORT]")]
     pub to: Option<String>,
     /// Only this landing subnet (a subnet id of an association).
     #[arg(long, value_name = "SUBNET")]

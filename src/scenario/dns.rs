@@ -80,6 +80,14 @@ fn hint(s: &Scenario, x: std::net::Ipv4Addr, subnet: &str, why: Outcome, cites: 
         Outcome::LanOverlap | Outcome::LanRedirected => format!(
             "the client LAN contains {x}: choose a DNS server outside the clients' LAN ranges"
         ),
+        Outcome::NoRouteInVpc
+        | Outcome::BlackholeRoute
+        | Outcome::NaclDenied
+        | Outcome::NaclReturnDenied
+        | Outcome::NoReturnRoute => format!(
+            "past the endpoint: {} (see `cvpnsim reach --to {x}`)",
+            crate::net::verdict::cite_labels(s, cites)
+        ),
         Outcome::Reachable | Outcome::BypassesVpn | Outcome::DnsUnreachable => {
             "check the route and authorization rule for the DNS server".to_string()
         }

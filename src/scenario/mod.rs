@@ -4,6 +4,7 @@
 //! This is the only layer that sees the file's text. Below it, the engine and the network layer
 //! receive a [`Scenario`] that has already passed every rule of DESIGN §9.
 
+pub mod dataplane;
 pub mod decode;
 pub mod diag;
 mod dns;
