@@ -112,7 +112,7 @@ fn the_spoke_must_route_back_through_the_transit_gateway() {
     assert_eq!(reason(&s, "spoke"), Outcome::NoReturnRoute);
     let (_, text) = trace_of(&s, "10.1.0.9");
     assert!(
-        text.contains("first drop: route table rtb-spoke: no route covers 10.0.0.4 (return path)"),
+        text.contains("first drop: route table rtb-spoke: no route back to 10.0.0.4 (the source-NATed interface; return path)"),
         "{text}"
     );
     // Without propagation of the spoke's attachment, the hub's attachment has no route to it.

@@ -214,7 +214,7 @@ fn peered_vpc_without_the_peering_route_on_either_side() {
     assert_eq!(o, Outcome::NoRouteInVpc);
     assert_eq!(
         dp_cite(&cites).label(&s),
-        "internet gateway igw-a does not deliver 10.20.0.0"
+        "internet gateway igw-a delivers only public addresses"
     );
     let (_, text) = trace_text(&s, "10.20.0.10", None);
     assert!(
@@ -236,7 +236,7 @@ fn peered_vpc_without_the_peering_route_on_either_side() {
     assert_eq!(o, Outcome::NoReturnRoute);
     assert_eq!(
         dp_cite(&cites).label(&s),
-        "route table rtb-b: no route covers 10.10.0.4 (return path)"
+        "route table rtb-b: no route back to 10.10.0.4 (the source-NATed interface; return path)"
     );
     let fixed = edit(
         &broken,
@@ -278,7 +278,7 @@ fn s3_without_the_gateway_endpoint_route() {
     assert_eq!(o, Outcome::NoRouteInVpc);
     assert_eq!(
         dp_cite(&cites).label(&s),
-        "route table rtb-a: no route covers 52.216.0.0"
+        "route table rtb-a: no route covers the destination"
     );
     // The fix the trace names: the endpoint's route in rtb-a.
     let s = load(&private);

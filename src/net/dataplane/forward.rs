@@ -50,10 +50,11 @@ pub struct TableRef {
 /// What stopped the traffic, or a route that decided: the data plane's cites.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DpCite {
-    /// No route of this table covers the address (`ret`: on the way back).
+    /// No route of this table covers the destination, or on the way back (`ret`) the
+    /// source-NATed address `back_to`.
     NoRoute {
         table: TableRefKey,
-        address: Ipv4Addr,
+        back_to: Option<Ipv4Addr>,
         ret: bool,
     },
     /// The matching route is a blackhole.
@@ -68,7 +69,7 @@ pub enum DpCite {
     TgwNoRoute {
         attachment: usize,
         table: Option<usize>,
-        address: Ipv4Addr,
+        back_to: Option<Ipv4Addr>,
         ret: bool,
     },
     TgwBlackhole {
@@ -85,11 +86,11 @@ pub enum DpCite {
         egress: bool,
         rule: Option<u16>,
     },
-    /// No subnet of the VPC holds the address.
-    NoSubnet { vpc: VpcId, address: Ipv4Addr },
-    /// The gateway cannot deliver the address (a private address to an internet gateway, an
-    /// address outside the peer VPC, outside every advertised on-premises prefix).
-    Unreachable { gateway: Gateway, address: Ipv4Addr },
+    /// No subnet of the VPC holds the destination.
+    NoSubnet { vpc: VpcId },
+    /// The gateway cannot deliver the destination (a private address to an internet gateway,
+    /// an address outside the peer VPC, outside every advertised on-premises prefix).
+    Unreachable { gateway: Gateway },
     /// The destination's security group admits nothing the traffic matches.
     SecurityGroup(SgId),
 }
@@ -431,7 +432,7 @@ impl<'a> Forwarder<'a> {
                 miss,
                 DpCite::NoRoute {
                     table: table_key(t),
-                    address: x,
+                    back_to: ret.then_some(x),
                     ret,
                 },
             )),
@@ -500,7 +501,7 @@ impl<'a> Forwarder<'a> {
                 DpCite::TgwNoRoute {
                     attachment,
                     table,
-                    address: x,
+                    back_to: ret.then_some(x),
                     ret,
                 },
             )),
@@ -572,15 +573,7 @@ impl<'a> Forwarder<'a> {
         if gw != Gateway::Local {
             w.steps.push(Step::Cross(gw));
         }
-        let unreachable = |gateway| {
-            (
-                Outcome::NoRouteInVpc,
-                DpCite::Unreachable {
-                    gateway,
-                    address: x,
-                },
-            )
-        };
+        let unreachable = |gateway| (Outcome::NoRouteInVpc, DpCite::Unreachable { gateway });
         match gw {
             Gateway::Local => {
                 return self.deliver(w, vpc, sub, src, sender, x, fwd, back, Via::Local)
@@ -659,7 +652,7 @@ impl<'a> Forwarder<'a> {
                                 DpCite::TgwNoRoute {
                                     attachment: to,
                                     table: None,
-                                    address: src,
+                                    back_to: Some(src),
                                     ret: true,
                                 },
                             ));
@@ -709,7 +702,7 @@ impl<'a> Forwarder<'a> {
             .max_by_key(|(i, sub)| (sub.cidr_block.prefix_len(), usize::MAX - i))
             .map(|(i, _)| SubnetId(i as u32));
         let Some(dest) = dest else {
-            return Err((Outcome::NoRouteInVpc, DpCite::NoSubnet { vpc, address: x }));
+            return Err((Outcome::NoRouteInVpc, DpCite::NoSubnet { vpc }));
         };
         w.steps.push(Step::Arrive(Arrival::Subnet(dest)));
         if dest != from {
@@ -776,7 +769,7 @@ impl<'a> Forwarder<'a> {
                         DpCite::TgwNoRoute {
                             attachment: here,
                             table: None,
-                            address: src,
+                            back_to: Some(src),
                             ret: true,
                         },
                     ));

@@ -87,19 +87,23 @@ fn acl_rule(rule: Option<u16>) -> String {
     }
 }
 
+/// "no route covers the destination", or on the way back "no route back to ADDRESS".
+fn no_route(back_to: Option<std::net::Ipv4Addr>) -> String {
+    match back_to {
+        None => "no route covers the destination".to_string(),
+        Some(x) => format!("no route back to {x} (the source-NATed interface; return path)"),
+    }
+}
+
 impl DpCite {
     pub fn label(&self, s: &Scenario) -> String {
         let dp = &s.data_plane;
         match *self {
             DpCite::NoRoute {
                 table: (v, t),
-                address,
-                ret,
-            } => format!(
-                "{}: no route covers {address}{}",
-                table_name(s, v, t),
-                if ret { " (return path)" } else { "" }
-            ),
+                back_to,
+                ..
+            } => format!("{}: {}", table_name(s, v, t), no_route(back_to)),
             DpCite::Blackhole {
                 table: (v, t),
                 route,
@@ -121,19 +125,19 @@ impl DpCite {
             DpCite::TgwNoRoute {
                 attachment,
                 table,
-                address,
-                ret,
+                back_to,
+                ..
             } => {
                 let att = &dp.tgw_attachments[attachment].id;
                 match table {
                     Some(t) => format!(
-                        "transit gateway route table {}: no route covers {address} (from {att}{})",
+                        "transit gateway route table {} (for {att}): {}",
                         dp.tgw_route_tables[t].id,
-                        if ret { ", return path" } else { "" }
+                        no_route(back_to)
                     ),
                     None => format!(
-                        "transit gateway attachment {att}: no route back to {address}{}",
-                        if ret { " (return path)" } else { "" }
+                        "transit gateway attachment {att} (no route table associated): {}",
+                        no_route(back_to)
                     ),
                 }
             }
@@ -165,11 +169,22 @@ impl DpCite {
                 subnet_name(s, subnet),
                 acl_rule(rule)
             ),
-            DpCite::NoSubnet { vpc, address } => {
-                format!("no subnet of {} holds {address}", vpc_name(s, vpc))
+            DpCite::NoSubnet { vpc } => {
+                format!("no subnet of {} holds the destination", vpc_name(s, vpc))
             }
-            DpCite::Unreachable { gateway, address } => {
-                format!("{} does not deliver {address}", gateway_label(s, gateway))
+            DpCite::Unreachable { gateway } => {
+                let why = match gateway {
+                    Gateway::Internet(_) => "delivers only public addresses",
+                    Gateway::Peering(_) => "delivers only the peer VPC's addresses (no transit)",
+                    Gateway::TransitGateway(_) => {
+                        "delivers to a network that does not hold the destination"
+                    }
+                    Gateway::VpnGateway(_) => {
+                        "has no on-premises network advertising the destination"
+                    }
+                    _ => "does not deliver the destination",
+                };
+                format!("{} {why}", gateway_label(s, gateway))
             }
             DpCite::SecurityGroup(g) => format!(
                 "security group {} admits nothing this traffic matches",
