@@ -6,9 +6,11 @@
 //! - [`forward`]: the hop-by-hop walk there and back;
 //! - [`acl`]: stateless network ACLs;
 //! - [`sg`]: stateful security groups at the destination;
+//! - [`bandwidth`]: max-min fair rates over the capacitated links of the paths;
 //! - [`render`]: the walk as traceroute lines and the cites' labels.
 
 pub mod acl;
+pub mod bandwidth;
 pub mod forward;
 pub mod graph;
 pub mod render;
