@@ -166,6 +166,10 @@ pub struct ReachArgs {
     /// disassociated by then, and their routes, are gone. Default: every association.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
+    /// With --from and --to, also write a picture of the VPC data plane (SVG) with the path
+    /// from the first landing subnet and the hop where it drops.
+    #[arg(long, value_name = "FILE.svg", requires_all = ["from", "to"])]
+    pub topology: Option<std::path::PathBuf>,
     /// Print the matrix as CSV.
     #[arg(long, conflicts_with = "to")]
     pub csv: bool,

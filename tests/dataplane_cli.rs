@@ -158,3 +158,77 @@ fn check_and_run_weigh_the_gap_by_client_time() {
     assert!(row.contains(",1.000000,no-route-in-vpc,"), "{row}");
     assert_eq!(csv.lines().count(), 2, "{csv}");
 }
+
+/// (class, title) of every node of a topology picture.
+fn nodes(svg: &str) -> Vec<(String, String)> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g"))
+        .map(|g| {
+            let title = g
+                .children()
+                .find(|c| c.has_tag_name("title"))
+                .and_then(|t| t.text())
+                .unwrap_or("")
+                .to_string();
+            (g.attribute("class").unwrap_or("").to_string(), title)
+        })
+        .collect()
+}
+
+#[test]
+fn the_topology_picture_marks_the_path_and_the_dropping_hop() {
+    let c = case();
+    // The peer has no route back: the walk crosses the peering connection into subnet-b, where
+    // the reply has no route; subnet-b is the hop that drops.
+    let peer_b = "  { destination_cidr_block = \"10.10.0.0/16\", vpc_peering_connection_id = \"pcx-ab\" },\n";
+    let no_return = write(&c.dir, "no-return.toml", &BASE.replacen(peer_b, "", 1));
+    let svg = c.dir.join("topology.svg");
+    let o = cvpnsim(&[
+        "reach",
+        s(&no_return),
+        "--from",
+        "staff",
+        "--to",
+        "10.20.0.10:443",
+        "--topology",
+        s(&svg),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let all = nodes(&std::fs::read_to_string(&svg).unwrap());
+    let with = |class: &str| -> Vec<String> {
+        all.iter()
+            .filter(|(c, _)| c == class)
+            .map(|(_, t)| t.clone())
+            .collect()
+    };
+    assert_eq!(with("drop"), ["subnet subnet-b"]);
+    assert_eq!(
+        with("path"),
+        [
+            "Client VPN endpoint cvpn-endpoint-0123456789abcdef0",
+            "subnet subnet-a",
+            "peering connection pcx-ab",
+        ]
+    );
+    // Every node of the topology is drawn once.
+    assert_eq!(all.len(), 9, "{all:?}");
+    // Without a data plane there is nothing to draw: a usage error.
+    let plain = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/guide-vpc.toml");
+    let o = cvpnsim(&[
+        "reach",
+        plain,
+        "--from",
+        "developers",
+        "--to",
+        "10.0.0.5",
+        "--topology",
+        s(&svg),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -36,7 +36,12 @@ pub fn run(args: &ReachArgs) -> Result<ExitCode, AppError> {
     let client = args.from.as_deref().map(|n| resolve(&s, n)).transpose()?;
     let to = args.to.as_deref().map(parse_destination).transpose()?;
     let gap = match (client, to) {
-        (Some(c), Some((x, sv))) => print_traces(&s, &tables, &c, &landings, x, sv),
+        (Some(c), Some((x, sv))) => {
+            if let Some(path) = &args.topology {
+                write_topology(&s, &tables, &c, &landings, x, sv, path)?;
+            }
+            print_traces(&s, &tables, &c, &landings, x, sv)
+        }
         (None, Some((x, sv))) => print_address(&s, &tables, &landings, x, sv),
         (c, None) => print_matrix(&s, &tables, c.as_ref(), &landings, args.csv)?,
     };
@@ -143,6 +148,30 @@ fn print_traces(
         print!("{}", trace::render(s, &t));
     }
     gap
+}
+
+/// The data plane's picture with the walk from the first landing subnet.
+fn write_topology(
+    s: &Scenario,
+    tables: &RouteTables,
+    c: &Client,
+    landings: &[AssocId],
+    x: Ipv4Addr,
+    sv: Option<Service>,
+    path: &Path,
+) -> Result<(), AppError> {
+    let eval = Evaluator::new(s, tables);
+    let Some(f) = eval.forwarder() else {
+        return Err(AppError::usage(
+            "--topology: the scenario declares no VPC data plane (no [[route_table]])".to_string(),
+        ));
+    };
+    let walk = landings
+        .first()
+        .and_then(|&a| eval.address_service(c, a, x, sv).walk);
+    let svg = crate::net::dataplane::picture::svg(s, &f.topology, walk.as_ref());
+    std::fs::write(path, svg)
+        .map_err(|e| AppError::usage(format!("--topology: cannot write {}: {e}", path.display())))
 }
 
 fn print_address(

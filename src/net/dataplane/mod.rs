@@ -7,12 +7,14 @@
 //! - [`acl`]: stateless network ACLs;
 //! - [`sg`]: stateful security groups at the destination;
 //! - [`bandwidth`]: max-min fair rates over the capacitated links of the paths;
-//! - [`render`]: the walk as traceroute lines and the cites' labels.
+//! - [`render`]: the walk as traceroute lines and the cites' labels;
+//! - [`picture`]: the topology as SVG with a walk's hops and its drop highlighted.
 
 pub mod acl;
 pub mod bandwidth;
 pub mod forward;
 pub mod graph;
+pub mod picture;
 pub mod render;
 pub mod sg;
 
