@@ -99,9 +99,9 @@ fn reach_trace_with_a_port_names_the_dropping_hop() {
     assert_eq!(o.status.code(), Some(0));
     let out = text(&o);
     assert!(out.contains("   past the endpoint (tcp/443):"), "{out}");
-    assert!(out.contains("  7  ACL out         pass    network ACL acl-a of subnet-a (to 8.8.8.8): rule 100 allows"), "{out}");
+    assert!(out.contains("  8  ACL out         pass    network ACL acl-a of subnet-a (to 8.8.8.8): rule 100 allows"), "{out}");
     assert!(
-        out.contains("  8  route           DROP    route table rtb-a: no route covers 8.8.8.8"),
+        out.contains("  9  route           DROP    route table rtb-a: no route covers 8.8.8.8"),
         "{out}"
     );
     assert!(

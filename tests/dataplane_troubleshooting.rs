@@ -291,3 +291,60 @@ fn s3_without_the_gateway_endpoint_route() {
     );
     assert_eq!(verdict(&load(&explicit), "s3").0, Outcome::Reachable);
 }
+
+/// Guide, "Access the internet using Client VPN", step 1: "Ensure that the security group that
+/// you'll use for the Client VPN endpoint allows outbound traffic to the internet. To do this,
+/// add outbound rules that allow traffic to 0.0.0.0/0 for HTTP and HTTPS traffic." (and "Get
+/// started with AWS Client VPN", step 6). A group without egress rules keeps the default
+/// outbound rule; once it declares some, only they let traffic out.
+#[test]
+fn the_endpoints_security_group_must_allow_outbound_traffic() {
+    let https_only = edit(
+        BASE,
+        "[[network]]\nname = \"app-b\"",
+        "[[security_group_rule]]\nsecurity_group_id = \"sg-cvpn\"\ntype = \"egress\"\nprotocol = \"tcp\"\nfrom_port = 443\nto_port = 443\ncidr_blocks = [\"0.0.0.0/0\"]\ndescription = \"HTTPS out\"\n\n[[network]]\nname = \"app-b\"",
+    );
+    let s = load(&https_only);
+    let (o, text) = trace_text(&s, "8.8.8.8", Some("tcp/443"));
+    assert_eq!(o, Outcome::Reachable);
+    assert!(
+        text.contains("endpoint SG out pass    sg-cvpn: allowed by security_group_rule #2 \"HTTPS out\" (tcp 443-443 to 0.0.0.0/0)"),
+        "{text}"
+    );
+    // HTTP is not let out: the guide's rules allow "HTTP and HTTPS traffic".
+    let (o, text) = trace_text(&s, "8.8.8.8", Some("tcp/80"));
+    assert_eq!(o, Outcome::SecurityGroup);
+    assert!(
+        text.contains("first drop: the endpoint's security groups (sg-cvpn) allow no outbound traffic matching"),
+        "{text}"
+    );
+    // The fix: the guide's outbound rule for HTTP.
+    let fixed = edit(
+        &https_only,
+        "[[network]]\nname = \"app-b\"",
+        "[[security_group_rule]]\nsecurity_group_id = \"sg-cvpn\"\ntype = \"egress\"\nprotocol = \"tcp\"\nfrom_port = 80\nto_port = 80\ncidr_blocks = [\"0.0.0.0/0\"]\n\n[[network]]\nname = \"app-b\"",
+    );
+    // HTTP now leaves the endpoint, and the next check of the guide's step 3 names the
+    // subnet's network ACL, which allows only HTTPS out; its fix is one more numbered rule.
+    let (o, text) = trace_text(&load(&fixed), "8.8.8.8", Some("tcp/80"));
+    assert_eq!(o, Outcome::NaclDenied);
+    assert!(
+        text.contains("first drop: network ACL acl-a (outbound of subnet-a): rule * (deny all)"),
+        "{text}"
+    );
+    let fixed = edit(
+        &fixed,
+        "egress = [\n",
+        "egress = [\n  { rule_number = 110, protocol = \"tcp\", rule_action = \"allow\", cidr_block = \"0.0.0.0/0\", from_port = 80, to_port = 80 },\n",
+    );
+    assert_eq!(
+        trace_text(&load(&fixed), "8.8.8.8", Some("tcp/80")).0,
+        Outcome::Reachable
+    );
+    // Without egress rules the default outbound rule lets everything out.
+    let (_, text) = trace_text(&load(BASE), "8.8.8.8", Some("tcp/80"));
+    assert!(
+        text.contains("sg-cvpn: no egress rule declared: the default outbound rule allows all"),
+        "{text}"
+    );
+}

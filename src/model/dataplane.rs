@@ -339,10 +339,14 @@ pub enum SgSource {
     Group(SgId),
 }
 
-/// An ingress rule of a security group (`aws_security_group_rule`, `type = "ingress"`).
+/// A rule of a security group (`aws_security_group_rule`): ingress (`source` is where traffic
+/// comes from) or egress (`source` is where it may go: Terraform's `source_security_group_id`
+/// names the destination group of an egress rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SgRule {
     pub security_group: SgId,
+    /// `type = "egress"`.
+    pub egress: bool,
     pub protocol: Protocol,
     pub ports: PortRange,
     pub source: SgSource,

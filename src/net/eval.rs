@@ -536,6 +536,7 @@ impl<'a> Evaluator<'a> {
                 .any(|src| s.endpoint.security_groups.contains(src))
         }) || s.data_plane.security_group_rules.iter().any(|r| {
             r.security_group == sg
+                && !r.egress
                 && matches!(r.source, crate::model::dataplane::SgSource::Group(g) if s.endpoint.security_groups.contains(&g))
         })
     }

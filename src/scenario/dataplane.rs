@@ -744,19 +744,21 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
             );
             let tp = t.field_path("type");
             let ty = t.req(cx, "type", "\"ingress\"").and_then(|n| {
-            let s = read::string(n, &tp, cx)?;
-            if s != "ingress" {
-                cx.error(
-                    "value",
-                    &tp,
-                    n.span.clone(),
-                    format!("rule type `{s}` is not modelled"),
-                    "only \"ingress\" rules are checked (security groups are stateful, so the return is allowed); remove egress rules",
-                );
-                return None;
-            }
-            Some(())
-        });
+                match read::string(n, &tp, cx)?.as_str() {
+                    "ingress" => Some(false),
+                    "egress" => Some(true),
+                    other => {
+                        cx.error(
+                            "value",
+                            &tp,
+                            n.span.clone(),
+                            format!("unknown rule type `{other}`"),
+                            "use \"ingress\" or \"egress\"",
+                        );
+                        None
+                    }
+                }
+            });
             let proto = protocol(&mut t, cx);
             let range = ports(&mut t, proto, cx);
             let cp = t.field_path("cidr_blocks");
@@ -780,9 +782,9 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
                     return None;
                 }
             };
-            ty?;
             Some(SgRule {
                 security_group: group?,
+                egress: ty?,
                 protocol: proto?,
                 ports: range?,
                 source,
@@ -1379,7 +1381,7 @@ pub fn write(s: &Scenario, doc: &mut DocumentMut) {
             .map(|r| {
                 let mut t = TomlTable::new();
                 t["security_group_id"] = value(sg(&r.security_group));
-                t["type"] = value("ingress");
+                t["type"] = value(if r.egress { "egress" } else { "ingress" });
                 t["protocol"] = Item::Value(protocol_value(r.protocol));
                 if matches!(r.protocol, Protocol::Tcp | Protocol::Udp) {
                     t["from_port"] = value(r.ports.from as i64);

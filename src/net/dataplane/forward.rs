@@ -10,7 +10,7 @@ use ipnet::Ipv4Net;
 
 use super::acl::{self, AclDecision, Flow};
 use super::graph::{Node, Topology};
-use super::sg::{self, SgDecision};
+use super::sg::{self, EgressDecision, SgDecision};
 use crate::model::dataplane::*;
 use crate::model::{AssocId, Scenario, SgId, SubnetId, VpcId};
 use crate::net::addr::non_public_ranges;
@@ -93,6 +93,8 @@ pub enum DpCite {
     Unreachable { gateway: Gateway },
     /// The destination's security group admits nothing the traffic matches.
     SecurityGroup(SgId),
+    /// The endpoint's security groups declare egress rules, and none lets the traffic out.
+    EndpointEgress,
 }
 
 /// A table reference as a hashable key.
@@ -130,6 +132,8 @@ pub enum Step {
         subnet: SubnetId,
         src: Ipv4Addr,
     },
+    /// The endpoint's security groups on the way out.
+    Egress(EgressDecision),
     Acl {
         subnet: SubnetId,
         acl: Option<usize>,
@@ -537,6 +541,13 @@ impl<'a> Forwarder<'a> {
         let (fwd, back) = flows(service);
         let mut w = Walk::default();
         w.steps.push(Step::Leave { subnet, src });
+        let sender = &s.endpoint.security_groups;
+        let decision = sg::egress(s, sender, x, &self.groups_at(x), fwd);
+        w.steps.push(Step::Egress(decision));
+        if decision == EgressDecision::Denied {
+            w.drop = Some((Outcome::SecurityGroup, DpCite::EndpointEgress));
+            return w;
+        }
         if let Err(d) = self.leave_subnet(
             &mut w,
             subnet,

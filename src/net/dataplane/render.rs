@@ -3,7 +3,7 @@
 
 use super::acl::AclDecision;
 use super::forward::{Arrival, DpCite, Entry, RouteKey, RouteRef, Step, TableRef};
-use super::sg::SgDecision;
+use super::sg::{EgressDecision, SgDecision};
 use crate::model::dataplane::{Gateway, RouteDestination, SgSource};
 use crate::model::{Scenario, SubnetId, VpcId};
 use crate::net::verdict::sg_name;
@@ -186,6 +186,18 @@ impl DpCite {
                 };
                 format!("{} {why}", gateway_label(s, gateway))
             }
+            DpCite::EndpointEgress => {
+                let names: Vec<&str> = s
+                    .endpoint
+                    .security_groups
+                    .iter()
+                    .map(|g| sg_name(s, *g))
+                    .collect();
+                format!(
+                    "the endpoint's security groups ({}) allow no outbound traffic matching",
+                    names.join(", ")
+                )
+            }
             DpCite::SecurityGroup(g) => format!(
                 "security group {} admits nothing this traffic matches",
                 sg_name(s, g)
@@ -219,8 +231,9 @@ fn sg_rule(s: &Scenario, d: SgDecision) -> String {
                 .description
                 .as_ref()
                 .map_or(String::new(), |d| format!(" \"{d}\""));
+            let dir = if r.egress { "to" } else { "from" };
             format!(
-                "security_group_rule #{}{desc} ({}{ports} from {from})",
+                "security_group_rule #{}{desc} ({}{ports} {dir} {from})",
                 i + 1,
                 r.protocol.name()
             )
@@ -231,6 +244,30 @@ fn sg_rule(s: &Scenario, d: SgDecision) -> String {
 /// One trace line per hop: (stage, result, note).
 pub fn step_line(s: &Scenario, st: &Step) -> (String, &'static str, String) {
     match *st {
+        Step::Egress(d) => {
+            let names: Vec<&str> = s
+                .endpoint
+                .security_groups
+                .iter()
+                .map(|g| sg_name(s, *g))
+                .collect();
+            let (result, note) = match d {
+                EgressDecision::Default => (
+                    "pass",
+                    "no egress rule declared: the default outbound rule allows all".to_string(),
+                ),
+                EgressDecision::Rule(i) => ("pass", format!("allowed by {}", sg_rule(s, SgDecision::Rule(i)))),
+                EgressDecision::Denied => (
+                    "DROP",
+                    "no egress rule lets this traffic out".to_string(),
+                ),
+            };
+            (
+                "endpoint SG out".to_string(),
+                result,
+                format!("{}: {note}", names.join(", ")),
+            )
+        }
         Step::Leave { subnet, src } => (
             "interface".to_string(),
             "pass",

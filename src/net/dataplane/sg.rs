@@ -46,7 +46,7 @@ pub fn admits(
         .security_group_rules
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.security_group == group)
+        .filter(|(_, r)| r.security_group == group && !r.egress)
         .find(|(_, r)| {
             let source = match &r.source {
                 SgSource::Cidrs(c) => c.iter().any(|c| c.contains(&src)),
@@ -55,4 +55,44 @@ pub fn admits(
             source && flow_matches(r.protocol, r.ports, flow)
         })
         .map(|(i, _)| SgDecision::Rule(i))
+}
+
+/// What the sending interface's groups decided about outbound traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EgressDecision {
+    /// One of the groups declares no egress rule, so it keeps the default outbound rule (all
+    /// traffic to 0.0.0.0/0).
+    Default,
+    /// The egress rule at this index of the data plane allows it.
+    Rule(usize),
+    Denied,
+}
+
+/// Whether the sender's groups `sender` let traffic out to `x` (in the destination groups
+/// `dest_groups`) with `flow` (guide: "Ensure that the security group that you'll use for the
+/// Client VPN endpoint allows outbound traffic").
+pub fn egress(
+    s: &Scenario,
+    sender: &[SgId],
+    x: Ipv4Addr,
+    dest_groups: &[SgId],
+    flow: Flow,
+) -> EgressDecision {
+    let rules = &s.data_plane.security_group_rules;
+    let declares = |g: &SgId| rules.iter().any(|r| r.egress && r.security_group == *g);
+    if sender.is_empty() || sender.iter().any(|g| !declares(g)) {
+        return EgressDecision::Default;
+    }
+    rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.egress && sender.contains(&r.security_group))
+        .find(|(_, r)| {
+            let to = match &r.source {
+                SgSource::Cidrs(c) => c.iter().any(|c| c.contains(&x)),
+                SgSource::Group(g) => dest_groups.contains(g),
+            };
+            to && flow_matches(r.protocol, r.ports, flow)
+        })
+        .map_or(EgressDecision::Denied, |(i, _)| EgressDecision::Rule(i))
 }
