@@ -71,12 +71,12 @@ fn every_cross_check_is_reported() {
     assert_eq!(
         diagnostics("several-cross-checks.toml"),
         triples(&[
-            ("route-table", "32:1", "route_table[0].route[1]"),
             (
                 "vpc-route-target",
-                "32:1",
-                "route_table[0].route[0].gateway_id"
+                "37:3",
+                "route_table[0].route[0].gateway_id",
             ),
+            ("route-table", "38:3", "route_table[0].route[1]"),
             ("route-table", "41:1", "route_table[1].main"),
             (
                 "network-acl",

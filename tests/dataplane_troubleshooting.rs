@@ -348,3 +348,43 @@ fn the_endpoints_security_group_must_allow_outbound_traffic() {
         "{text}"
     );
 }
+
+/// An interface endpoint's network interfaces are guarded by its own security groups, which
+/// must admit the source-NATed address (guide: "Get started with AWS Client VPN", step 6: "the
+/// security groups for the resources in your VPC have a rule that allows access"); an address
+/// of the VPC that no subnet holds is not delivered.
+#[test]
+fn interface_endpoints_and_addresses_outside_every_subnet() {
+    let with_endpoint = |source: &str| {
+        edit(
+            BASE,
+            "[[route_table]]\nid = \"rtb-a\"",
+            &format!(
+                "[[security_group]]\nid = \"sg-ssm\"\n\n[[security_group_rule]]\nsecurity_group_id = \"sg-ssm\"\ntype = \"ingress\"\nprotocol = \"tcp\"\nfrom_port = 443\nto_port = 443\ncidr_blocks = [\"{source}\"]\n\n[[vpc_endpoint]]\nid = \"vpce-ssm\"\nvpc_id = \"vpc-a\"\nservice_name = \"com.amazonaws.us-east-1.ssm\"\nvpc_endpoint_type = \"Interface\"\nsubnet_ids = [\"subnet-a\"]\nsecurity_group_ids = [\"sg-ssm\"]\nip_addresses = [\"10.10.0.50/32\"]\n\n[[route_table]]\nid = \"rtb-a\""
+            ),
+        )
+    };
+    let s = load(&with_endpoint("10.10.0.0/16"));
+    let (o, text) = trace_text(&s, "10.10.0.50", Some("tcp/443"));
+    assert_eq!(o, Outcome::Reachable, "{text}");
+    assert!(
+        text.contains("sg-ssm security_group_rule #2 (tcp 443-443 from 10.10.0.0/16)"),
+        "{text}"
+    );
+    // Same subnet: no network ACL is crossed.
+    assert!(!text.contains("ACL in"), "{text}");
+    let s = load(&with_endpoint("10.10.1.0/24"));
+    let (o, text) = trace_text(&s, "10.10.0.50", Some("tcp/443"));
+    assert_eq!(o, Outcome::SecurityGroup);
+    assert!(
+        text.contains("first drop: security group sg-ssm admits nothing this traffic matches"),
+        "{text}"
+    );
+    // 10.20.5.5 is in vpc-b, routed over the peering, but no subnet of vpc-b holds it.
+    let (o, text) = trace_text(&load(BASE), "10.20.5.5", None);
+    assert_eq!(o, Outcome::NoRouteInVpc);
+    assert!(
+        text.contains("first drop: no subnet of vpc-b holds the destination"),
+        "{text}"
+    );
+}

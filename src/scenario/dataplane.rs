@@ -949,6 +949,21 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
             _ => 0..0,
         }
     };
+    // The span of route `k` of route table `i` (the table's when it cannot be found).
+    let route_span = |i: usize, k: usize| -> Range<usize> {
+        let k_rt = SECTIONS
+            .iter()
+            .position(|s| *s == "route_table")
+            .unwrap_or(0);
+        let table = match nodes[k_rt].map(|n| &n.value) {
+            Some(Value::Array(items)) => items.get(i),
+            _ => None,
+        };
+        match table.and_then(|t| t.get("route")).map(|r| &r.value) {
+            Some(Value::Array(routes)) => routes.get(k).map_or(0..0, |n| n.span.clone()),
+            _ => span_of("route_table", i),
+        }
+    };
     let mut mains: BTreeMap<VpcId, usize> = BTreeMap::new();
     let mut table_of: BTreeMap<SubnetId, usize> = BTreeMap::new();
     for (i, rt) in dp.route_tables.iter().enumerate() {
@@ -996,7 +1011,7 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
                 cx.error(
                     "route-table",
                     &format!("route_table[{i}].route[{k}]"),
-                    span_of("route_table", i),
+                    route_span(i, k),
                     format!("route table `{}` has two routes to {}", rt.id, key.1),
                     "a route table has one route per destination",
                 );
@@ -1037,7 +1052,7 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
                 cx.error(
                     "vpc-route-target",
                     &format!("route_table[{i}].route[{k}].{}", r.field.name()),
-                    span_of("route_table", i),
+                    route_span(i, k),
                     format!(
                         "`{}` belongs to another VPC than route table `{}`",
                         r.target_id, rt.id
