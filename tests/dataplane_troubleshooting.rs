@@ -388,3 +388,37 @@ fn interface_endpoints_and_addresses_outside_every_subnet() {
         "{text}"
     );
 }
+
+/// Guide, same section, step 2: "Verify that the DNS server is accessible from the VPC." A DNS
+/// server past the endpoint is checked through the data plane as `udp/53`: the VPC resolver
+/// in the associated subnet is reached; a server in the peered VPC is not, because the
+/// associated subnet's network ACL lets only HTTPS out.
+#[test]
+fn dns_servers_are_checked_through_the_data_plane() {
+    let with_dns = |servers: &str| {
+        edit(
+            BASE,
+            "security_group_ids = [\"sg-cvpn\"]\n",
+            &format!("security_group_ids = [\"sg-cvpn\"]\ndns_servers = [{servers}]\n"),
+        )
+    };
+    let loaded = load_str("case.toml", &with_dns("\"10.10.0.2\"")).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let cell = |s: &Scenario| {
+        Matrix::all_live(s)
+            .get(PopId(0), Target::DnsServers, AssocId(0))
+            .unwrap()
+            .verdict
+            .clone()
+    };
+    assert_eq!(cell(&loaded.scenario).reason(), Outcome::Reachable);
+    let loaded = load_str("case.toml", &with_dns("\"10.20.0.53\"")).unwrap();
+    let rules: Vec<&str> = loaded.warnings.iter().map(|d| d.rule).collect();
+    assert_eq!(rules, ["dns-reachable"]);
+    let v = cell(&loaded.scenario);
+    assert_eq!(v.reason(), Outcome::DnsUnreachable);
+    assert_eq!(
+        v.primary().unwrap().cites[0],
+        Cite::DnsServer("10.20.0.53".parse().unwrap(), Outcome::NaclDenied)
+    );
+}

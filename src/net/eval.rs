@@ -354,6 +354,17 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The end-to-end outcome of a DNS query (`udp/53`) from `client` on `assoc` to server `x`,
+    /// and what decided it.
+    pub fn dns_server(&self, client: &Client, assoc: AssocId, x: Ipv4Addr) -> (Outcome, Vec<Cite>) {
+        let sg = self
+            .network_of(x)
+            .and_then(|n| self.scenario.network(n).security_group);
+        let (outcome, cites) = self.path(client, assoc, x, sg, false).outcome();
+        let (outcome, cites, _) = self.past_endpoint(assoc, x, Some(DNS), outcome, cites);
+        (outcome, cites)
+    }
+
     /// The data plane, when the scenario models it.
     pub fn forwarder(&self) -> Option<&Forwarder<'a>> {
         self.data_plane.as_ref()
@@ -414,12 +425,8 @@ impl<'a> Evaluator<'a> {
         servers.sort();
         servers.dedup();
         for x in servers {
-            let sg = self
-                .network_of(x)
-                .and_then(|n| self.scenario.network(n).security_group);
             for (k, &a) in assocs.iter().enumerate() {
-                let (outcome, cites) = self.path(client, a, x, sg, false).outcome();
-                let (outcome, cites, _) = self.past_endpoint(a, x, Some(DNS), outcome, cites);
+                let (outcome, cites) = self.dns_server(client, a, x);
                 let (outcome, mut all) = if outcome.is_gap() {
                     (Outcome::DnsUnreachable, vec![Cite::DnsServer(x, outcome)])
                 } else {

@@ -26,9 +26,7 @@ pub(super) fn check(s: &Scenario, server_spans: &[Range<usize>], cx: &mut Cx) {
             // (reason, first trace's cites, populations)
             let mut failures: Vec<(Outcome, Vec<Cite>, Vec<&str>)> = Vec::new();
             for c in &clients {
-                let network = eval.network_of(x);
-                let sg = network.and_then(|n| s.network(n).security_group);
-                let (outcome, cites) = eval.path(c, a, x, sg, false).outcome();
+                let (outcome, cites) = eval.dns_server(c, a, x);
                 if !outcome.is_gap() {
                     continue;
                 }

@@ -578,9 +578,12 @@ impl<'a> Forwarder<'a> {
         let s = self.s;
         let dp = &s.data_plane;
         let vpc = s.subnets[sub.index()].vpc;
-        self.acl(w, sub, true, false, x, fwd)?;
         let e = self.route(w, self.table(sub), x, false)?;
         let gw = e.target.unwrap_or(Gateway::Local);
+        // Network ACLs filter traffic that crosses the subnet's boundary, not traffic within it.
+        if !(gw == Gateway::Local && s.subnets[sub.index()].cidr_block.contains(&x)) {
+            self.acl(w, sub, true, false, x, fwd)?;
+        }
         if gw != Gateway::Local {
             w.steps.push(Step::Cross(gw));
         }
