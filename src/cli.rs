@@ -207,8 +207,9 @@ pub struct ReachArgs {
     /// A population name, or a group identifier the scenario mentions.
     #[arg(long, value_name = "POPULATION|GROUP")]
     pub from: Option<String>,
-    /// One destination address: print the decision path instead of whole networks.
-    #[arg(long, value_name = "ADDRESS")]
+    /// One destination address, optionally with a port (`10.0.1.5:443`, `10.0.1.5:udp/53`):
+    /// print the decision path hop by hop instead of whole networks.
+    #[arg(long, value_name = "ADDRESS[:PORT]")]
     pub to: Option<String>,
     /// Only this landing subnet (a subnet id of an association).
     #[arg(long, value_name = "SUBNET")]
@@ -217,6 +218,10 @@ pub struct ReachArgs {
     /// disassociated by then, and their routes, are gone. Default: every association.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
+    /// With --from and --to, also write a picture of the VPC data plane (SVG) with the path
+    /// from the first landing subnet and the hop where it drops.
+    #[arg(long, value_name = "FILE.svg", requires_all = ["from", "to"])]
+    pub topology: Option<std::path::PathBuf>,
     /// Print the matrix as CSV.
     #[arg(long, conflicts_with = "to")]
     pub csv: bool,

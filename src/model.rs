@@ -16,6 +16,8 @@ use ipnet::Ipv4Net;
 
 use crate::dist::Dist;
 
+pub mod dataplane;
+
 /// Simulated time and durations: integer milliseconds from the scenario start.
 pub type Millis = u64;
 
@@ -75,6 +77,8 @@ pub struct Scenario {
     pub events: Vec<Event>,
     pub output: OutputOptions,
     pub pricing: Pricing,
+    /// The VPC data plane past the endpoint (empty: not modelled).
+    pub data_plane: dataplane::DataPlane,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -338,6 +342,9 @@ pub struct Network {
     /// Reachable from the client's own network without the tunnel (declared `public = true`;
     /// always true for the `internet`). Only such a network may bypass the VPN.
     pub public: bool,
+    /// The protocol and port the population needs (`port = "tcp/443"`); `None`: ports are not
+    /// modelled, network ACL and security group rules match whatever their ports.
+    pub service: Option<dataplane::Service>,
 }
 
 impl Network {

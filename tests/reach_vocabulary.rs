@@ -147,7 +147,12 @@ fn the_vocabulary_is_defined_once_and_covers_every_reason() {
             "not-authorized",
             "shadowed-by-longer-prefix",
             "no-route-on-landing-subnet",
+            "no-route-in-vpc",
+            "blackhole-route",
+            "nacl-denied",
             "security-group",
+            "nacl-return-denied",
+            "no-return-route",
             "dns-unreachable",
         ]
     );

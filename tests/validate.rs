@@ -313,6 +313,12 @@ fixtures! {
     decreasing_connection_table: "limits.toml";
     // DESIGN §6: rates are probabilities.
     failure_rate_above_one: "probability.toml";
+    // Amazon VPC route tables: a route targets a gateway attached to the table's VPC.
+    vpc_route_to_another_vpcs_gateway: "vpc-route-target.toml";
+    // Amazon VPC route tables: a VPC has one main route table.
+    two_main_route_tables: "route-table.toml";
+    // Amazon VPC network ACLs: rule numbers are unique within a direction.
+    network_acl_rule_number_twice: "network-acl.toml";
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `cvpnsim reach FILE`: the static reachability matrix (population × needed network × landing
-//! subnet) as a table or CSV; with `--from POPULATION|GROUP --to ADDRESS`, the decision path for
-//! one address from each landing subnet. `--at TIME` uses the route tables in force then
+//! subnet) as a table or CSV; with `--from POPULATION|GROUP --to ADDRESS[:PORT]`, the decision
+//! path for one address from each landing subnet, through the VPC data plane when the scenario
+//! declares it (every hop, and the first that drops). `--at TIME` uses the route tables in force then
 //! (subnets the scenario disassociates by that time are gone, with their routes). Exit 0, or 1
 //! with `--check` when there is a gap; exit 2 for bad input (unreadable or invalid file, unknown
 //! population, bad address, bad time).
@@ -11,6 +12,7 @@ use std::process::ExitCode;
 
 use super::AppError;
 use crate::cli::{Format, ReachArgs};
+use crate::model::dataplane::{Protocol, Service};
 use crate::model::{AssocId, Scenario};
 use crate::net::client::{known_groups, ClientSource};
 use crate::net::{trace, Client, Evaluator, Matrix, RouteTables};
@@ -33,11 +35,16 @@ pub fn run(args: &ReachArgs) -> Result<ExitCode, AppError> {
     };
     let landings = landings(&s, &tables, args.landing.as_deref())?;
     let client = args.from.as_deref().map(|n| resolve(&s, n)).transpose()?;
-    let to = args.to.as_deref().map(parse_address).transpose()?;
+    let to = args.to.as_deref().map(parse_destination).transpose()?;
     let json = args.format == Format::Json;
     let gap = match (client, to) {
-        (Some(c), Some(x)) => print_traces(&s, &tables, &c, &landings, x, json),
-        (None, Some(x)) => print_address(&s, &tables, &landings, x, json),
+        (Some(c), Some((x, sv))) => {
+            if let Some(path) = &args.topology {
+                write_topology(&s, &tables, &c, &landings, x, sv, path)?;
+            }
+            print_traces(&s, &tables, &c, &landings, x, sv, json)
+        }
+        (None, Some((x, sv))) => print_address(&s, &tables, &landings, x, sv, json),
         (c, None) => print_matrix(&s, &tables, c.as_ref(), &landings, args.csv, json)?,
     };
     Ok(ExitCode::from(if args.check && gap { 1 } else { 0 }))
@@ -92,6 +99,27 @@ fn resolve(s: &Scenario, name: &str) -> Result<Client, AppError> {
     })
 }
 
+/// `ADDRESS`, `ADDRESS:PORT` (TCP) or `ADDRESS:tcp/443`, `ADDRESS:udp/53`, `ADDRESS:icmp`.
+fn parse_destination(text: &str) -> Result<(Ipv4Addr, Option<Service>), AppError> {
+    let Some((addr, port)) = text.trim().split_once(':') else {
+        return Ok((parse_address(text)?, None));
+    };
+    let x = parse_address(addr)?;
+    let sv = match port.parse::<u16>() {
+        Ok(p) => Some(Service {
+            protocol: Protocol::Tcp,
+            port: p,
+        }),
+        Err(_) => Service::parse(port),
+    };
+    match sv {
+        Some(sv) => Ok((x, Some(sv))),
+        None => Err(AppError::usage(format!(
+            "--to: `{port}` is not a port (write ADDRESS:443, ADDRESS:tcp/443, ADDRESS:udp/53 or ADDRESS:icmp)"
+        ))),
+    }
+}
+
 fn parse_address(text: &str) -> Result<Ipv4Addr, AppError> {
     text.trim().parse::<Ipv4Addr>().map_err(|_| {
         let hint = if text.contains('/') {
@@ -109,11 +137,15 @@ fn print_traces(
     c: &Client,
     landings: &[AssocId],
     x: Ipv4Addr,
+    sv: Option<Service>,
     json: bool,
 ) -> bool {
     let eval = Evaluator::new(s, tables);
     if json {
-        let traces: Vec<_> = landings.iter().map(|&a| eval.address(c, a, x)).collect();
+        let traces: Vec<_> = landings
+            .iter()
+            .map(|&a| eval.address_service(c, a, x, sv))
+            .collect();
         print!(
             "{}",
             output::to_text(&output::json::reach_traces(s, &traces))
@@ -122,7 +154,7 @@ fn print_traces(
     }
     let mut gap = false;
     for (i, &a) in landings.iter().enumerate() {
-        let t = eval.address(c, a, x);
+        let t = eval.address_service(c, a, x, sv);
         gap |= t.outcome.is_gap();
         if i > 0 {
             println!();
@@ -132,11 +164,36 @@ fn print_traces(
     gap
 }
 
+/// The data plane's picture with the walk from the first landing subnet.
+fn write_topology(
+    s: &Scenario,
+    tables: &RouteTables,
+    c: &Client,
+    landings: &[AssocId],
+    x: Ipv4Addr,
+    sv: Option<Service>,
+    path: &Path,
+) -> Result<(), AppError> {
+    let eval = Evaluator::new(s, tables);
+    let Some(f) = eval.forwarder() else {
+        return Err(AppError::usage(
+            "--topology: the scenario declares no VPC data plane (no [[route_table]])".to_string(),
+        ));
+    };
+    let walk = landings
+        .first()
+        .and_then(|&a| eval.address_service(c, a, x, sv).walk);
+    let svg = crate::net::dataplane::picture::svg(s, &f.topology, walk.as_ref());
+    std::fs::write(path, svg)
+        .map_err(|e| AppError::usage(format!("--topology: cannot write {}: {e}", path.display())))
+}
+
 fn print_address(
     s: &Scenario,
     tables: &RouteTables,
     landings: &[AssocId],
     x: Ipv4Addr,
+    sv: Option<Service>,
     json: bool,
 ) -> bool {
     let eval = Evaluator::new(s, tables);
@@ -144,7 +201,7 @@ fn print_address(
     for p in 0..s.populations.len() {
         let c = Client::population(s, crate::model::PopId(p as u32));
         for &a in landings {
-            traces.push(eval.address(&c, a, x));
+            traces.push(eval.address_service(&c, a, x, sv));
         }
     }
     if json {

@@ -33,9 +33,17 @@ use ipnet::Ipv4Net;
 use super::addr::{lan_is_private, non_public_ranges, AddrSet, Cuts, Interval};
 use super::auth::{AuthDecision, Authorizer};
 use super::client::Client;
+use super::dataplane::{Forwarder, Walk};
 use super::route::{RouteTables, TableRoute};
 use super::verdict::{Cite, NetVerdict, Outcome, Segment};
+use crate::model::dataplane::{Protocol, Service};
 use crate::model::{AssocId, NetworkId, NetworkKind, Scenario, SgId};
+
+/// What a DNS query is, for network ACLs and security groups.
+const DNS: Service = Service {
+    protocol: Protocol::Udp,
+    port: 53,
+};
 
 /// The client's LAN, as it bears on the destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +213,10 @@ pub struct Trace {
     pub path: Path,
     pub outcome: Outcome,
     pub cites: Vec<Cite>,
+    /// The protocol and port the verdict is for (`None`: ports not modelled).
+    pub service: Option<Service>,
+    /// The walk through the VPC data plane, when it is modelled and the endpoint delivered.
+    pub walk: Option<Walk>,
 }
 
 /// Intervals grouped by (outcome, cites), in order of first appearance.
@@ -245,8 +257,11 @@ pub struct Evaluator<'a> {
     scenario: &'a Scenario,
     tables: &'a RouteTables,
     authorizer: Authorizer<'a>,
-    /// Edges of the blocks that cut every network: rules, routes and the client CIDR.
+    /// Edges of the blocks that cut every network: rules, routes and the client CIDR (and every
+    /// block of the data plane when it is modelled).
     base_cuts: Cuts,
+    /// The data plane past the endpoint, when the scenario declares it.
+    data_plane: Option<Forwarder<'a>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -258,11 +273,19 @@ impl<'a> Evaluator<'a> {
             .collect();
         blocks.extend(tables.all_destinations());
         blocks.push(scenario.endpoint.client_cidr_block);
+        let data_plane = scenario
+            .data_plane
+            .is_modelled()
+            .then(|| Forwarder::new(scenario));
+        if let Some(f) = &data_plane {
+            blocks.extend(f.blocks());
+        }
         Evaluator {
             scenario,
             tables,
             authorizer: Authorizer::new(&scenario.authorization_rules),
             base_cuts: Cuts::new(&blocks),
+            data_plane,
         }
     }
 
@@ -274,12 +297,27 @@ impl<'a> Evaluator<'a> {
         self.tables
     }
 
-    /// The decision for traffic from `client`, landed on `assoc`, to the single address `x`.
+    /// The decision for traffic from `client`, landed on `assoc`, to the single address `x`
+    /// (with the protocol and port of its network, if it declares one).
     pub fn address(&self, client: &Client, assoc: AssocId, x: Ipv4Addr) -> Trace {
+        self.address_service(client, assoc, x, None)
+    }
+
+    /// [`address`](Self::address) for traffic with `service` (`None`: the network's own, if
+    /// any).
+    pub fn address_service(
+        &self,
+        client: &Client,
+        assoc: AssocId,
+        x: Ipv4Addr,
+        service: Option<Service>,
+    ) -> Trace {
         let network = self.network_of(x);
+        let service = service.or_else(|| network.and_then(|n| self.scenario.network(n).service));
         let sg = network.and_then(|n| self.scenario.network(n).security_group);
         let path = self.path(client, assoc, x, sg, self.address_is_public(network, x));
         let (outcome, cites) = path.outcome();
+        let (outcome, cites, walk) = self.past_endpoint(assoc, x, service, outcome, cites);
         Trace {
             client: client.clone(),
             association: assoc,
@@ -288,7 +326,48 @@ impl<'a> Evaluator<'a> {
             path,
             outcome,
             cites,
+            service,
+            walk,
         }
+    }
+
+    /// The second stage: when the endpoint delivers and the data plane is modelled, the walk
+    /// through it decides; its first drop replaces the verdict.
+    fn past_endpoint(
+        &self,
+        assoc: AssocId,
+        x: Ipv4Addr,
+        service: Option<Service>,
+        outcome: Outcome,
+        cites: Vec<Cite>,
+    ) -> (Outcome, Vec<Cite>, Option<Walk>) {
+        let Some(f) = &self.data_plane else {
+            return (outcome, cites, None);
+        };
+        if outcome != Outcome::Reachable {
+            return (outcome, cites, None);
+        }
+        let walk = f.forward(assoc, x, service);
+        match walk.drop {
+            Some((o, c)) => (o, vec![Cite::DataPlane(c)], Some(walk)),
+            None => (outcome, cites, Some(walk)),
+        }
+    }
+
+    /// The end-to-end outcome of a DNS query (`udp/53`) from `client` on `assoc` to server `x`,
+    /// and what decided it.
+    pub fn dns_server(&self, client: &Client, assoc: AssocId, x: Ipv4Addr) -> (Outcome, Vec<Cite>) {
+        let sg = self
+            .network_of(x)
+            .and_then(|n| self.scenario.network(n).security_group);
+        let (outcome, cites) = self.path(client, assoc, x, sg, false).outcome();
+        let (outcome, cites, _) = self.past_endpoint(assoc, x, Some(DNS), outcome, cites);
+        (outcome, cites)
+    }
+
+    /// The data plane, when the scenario models it.
+    pub fn forwarder(&self) -> Option<&Forwarder<'a>> {
+        self.data_plane.as_ref()
     }
 
     /// The exact verdict for every address of network `n`.
@@ -328,6 +407,7 @@ impl<'a> Evaluator<'a> {
                     path.route = self.route_step(a, x);
                 }
                 let (outcome, cites) = path.outcome();
+                let (outcome, cites, _) = self.past_endpoint(a, x, network.service, outcome, cites);
                 acc[k].add(outcome, cites, iv);
             }
         }
@@ -345,11 +425,8 @@ impl<'a> Evaluator<'a> {
         servers.sort();
         servers.dedup();
         for x in servers {
-            let sg = self
-                .network_of(x)
-                .and_then(|n| self.scenario.network(n).security_group);
             for (k, &a) in assocs.iter().enumerate() {
-                let (outcome, cites) = self.path(client, a, x, sg, false).outcome();
+                let (outcome, cites) = self.dns_server(client, a, x);
                 let (outcome, mut all) = if outcome.is_gap() {
                     (Outcome::DnsUnreachable, vec![Cite::DnsServer(x, outcome)])
                 } else {
@@ -393,6 +470,8 @@ impl<'a> Evaluator<'a> {
             .authorize(&client.groups, x, client_to_client);
         let route = self.route_step(assoc, x);
         let security_group = match sg {
+            // The data plane checks the destination's security group with its rules.
+            _ if self.data_plane.is_some() => SgStep::NotModelled,
             None => SgStep::NotModelled,
             Some(sg) if self.admits(sg) => SgStep::Admits(sg),
             Some(sg) => SgStep::Refuses(sg),
@@ -462,6 +541,10 @@ impl<'a> Evaluator<'a> {
             g.inbound_from
                 .iter()
                 .any(|src| s.endpoint.security_groups.contains(src))
+        }) || s.data_plane.security_group_rules.iter().any(|r| {
+            r.security_group == sg
+                && !r.egress
+                && matches!(r.source, crate::model::dataplane::SgSource::Group(g) if s.endpoint.security_groups.contains(&g))
         })
     }
 

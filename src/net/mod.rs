@@ -17,6 +17,7 @@
 pub mod addr;
 pub mod auth;
 pub mod client;
+pub mod dataplane;
 pub mod diff;
 pub mod eval;
 pub mod matrix;

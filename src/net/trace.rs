@@ -7,6 +7,7 @@ use std::fmt::Write;
 use super::addr::lan_private_ranges;
 use super::auth::AuthDecision;
 use super::client::Client;
+use super::dataplane::render::step_line;
 use super::eval::{LanStep, Path, RouteStep, SgStep, Trace, TunnelStep};
 use super::verdict::{cite_labels, sg_name, Cite};
 use crate::model::Scenario;
@@ -46,6 +47,28 @@ pub fn render(s: &Scenario, t: &Trace) -> String {
         );
         for more in lines {
             let _ = writeln!(out, "{:>3}  {:<15} {:<7} {}", "", "", "", more);
+        }
+    }
+    if let Some(w) = &t.walk {
+        let _ = writeln!(
+            out,
+            "   past the endpoint ({}):",
+            t.service
+                .map_or("ports not modelled".to_string(), |sv| sv.to_string())
+        );
+        for (k, st) in w.steps.iter().enumerate() {
+            let (stage, result, note) = step_line(s, st);
+            let _ = writeln!(
+                out,
+                "{:>3}  {:<15} {:<7} {}",
+                hops.len() + k + 1,
+                stage,
+                result,
+                note
+            );
+        }
+        if let Some((_, c)) = &w.drop {
+            let _ = writeln!(out, "   first drop: {}", c.label(s));
         }
     }
     let _ = writeln!(
@@ -196,6 +219,10 @@ fn route_hop(s: &Scenario, t: &Trace) -> Hop {
 
 fn sg_hop(s: &Scenario, p: &Path) -> Hop {
     match p.security_group {
+        SgStep::NotModelled if s.data_plane.is_modelled() => (
+            "pass",
+            "checked at the destination, past the endpoint".to_string(),
+        ),
         SgStep::NotModelled => (
             "pass",
             "no security group modelled for this destination".to_string(),

@@ -8,6 +8,7 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 
 use super::addr::AddrSet;
+use super::dataplane::DpCite;
 use super::route::{RouteOrigin, TableRoute};
 use crate::model::{AssocId, Grant, RouteTarget, Scenario, SgId};
 
@@ -37,14 +38,27 @@ pub enum Outcome {
     ShadowedByLongerPrefix,
     /// The landing association has no route to the address.
     NoRouteOnLandingSubnet,
-    /// The destination's security group does not admit the endpoint's security groups.
+    /// Past the endpoint, a VPC or transit gateway route table has no route to the address (or
+    /// the gateway it names cannot deliver it).
+    NoRouteInVpc,
+    /// The route that matches is a blackhole (its target is gone, or a transit gateway
+    /// blackhole route).
+    BlackholeRoute,
+    /// A network ACL of a subnet on the way denies the traffic.
+    NaclDenied,
+    /// The destination's security group does not admit the traffic (the endpoint's security
+    /// groups, or the source-NATed address, on its protocol and port).
     SecurityGroup,
+    /// A network ACL denies the return traffic (ephemeral ports).
+    NaclReturnDenied,
+    /// The destination has no route back to the source-NATed address the way the traffic came.
+    NoReturnRoute,
     /// An endpoint DNS server cannot be reached through the tunnel from the landing association.
     DnsUnreachable,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 10] = [
+    pub const ALL: [Outcome; 15] = [
         Outcome::Reachable,
         Outcome::BypassesVpn,
         Outcome::NotRoutedIntoTunnel,
@@ -53,7 +67,12 @@ impl Outcome {
         Outcome::NotAuthorized,
         Outcome::ShadowedByLongerPrefix,
         Outcome::NoRouteOnLandingSubnet,
+        Outcome::NoRouteInVpc,
+        Outcome::BlackholeRoute,
+        Outcome::NaclDenied,
         Outcome::SecurityGroup,
+        Outcome::NaclReturnDenied,
+        Outcome::NoReturnRoute,
         Outcome::DnsUnreachable,
     ];
 
@@ -68,6 +87,11 @@ impl Outcome {
             Outcome::NotAuthorized => "not-authorized",
             Outcome::ShadowedByLongerPrefix => "shadowed-by-longer-prefix",
             Outcome::NoRouteOnLandingSubnet => "no-route-on-landing-subnet",
+            Outcome::NoRouteInVpc => "no-route-in-vpc",
+            Outcome::BlackholeRoute => "blackhole-route",
+            Outcome::NaclDenied => "nacl-denied",
+            Outcome::NaclReturnDenied => "nacl-return-denied",
+            Outcome::NoReturnRoute => "no-return-route",
             Outcome::SecurityGroup => "security-group",
             Outcome::DnsUnreachable => "dns-unreachable",
         }
@@ -133,6 +157,8 @@ pub enum Cite {
     SecurityGroup(SgId),
     /// An endpoint DNS server, and why it is not reached.
     DnsServer(Ipv4Addr, Outcome),
+    /// A decision of the VPC data plane past the endpoint.
+    DataPlane(DpCite),
 }
 
 impl Cite {
@@ -169,6 +195,7 @@ impl Cite {
                 )
             }
             Cite::SecurityGroup(sg) => format!("security group {}", sg_name(s, sg)),
+            Cite::DataPlane(c) => c.label(s),
         }
     }
 }

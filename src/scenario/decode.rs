@@ -272,6 +272,16 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         );
     }
 
+    let data_plane = super::dataplane::decode(
+        &mut top,
+        &super::dataplane::Refs {
+            vpcs: vpc_ids.as_ref(),
+            subnets: subnet_ids.as_ref(),
+            sgs: &sg_ids,
+        },
+        cx,
+    );
+
     let mut ev_spans = Vec::new();
     let events = list(
         top.opt("event"),
@@ -316,6 +326,7 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         events: events?,
         output: output?,
         pricing: pricing?,
+        data_plane: data_plane?,
     };
     // Stable sort: equal times keep file order.
     let mut order: Vec<usize> = (0..s.events.len()).collect();
@@ -1386,6 +1397,21 @@ fn network(n: &Node, p: &str, sg_ids: &BTreeMap<String, SgId>, cx: &mut Cx) -> O
     let public = t
         .opt("public")
         .map_or(Some(false), |n| read::boolean(n, &join(p, "public"), cx));
+    let service = t.opt("port").map_or(Some(None), |n| {
+        let pp = join(p, "port");
+        let s = read::string(n, &pp, cx)?;
+        let v = dataplane::Service::parse(&s);
+        if v.is_none() {
+            cx.error(
+                "value",
+                &pp,
+                n.span.clone(),
+                format!("`{s}` is not a protocol and port"),
+                "write it like \"tcp/443\", \"udp/53\" or \"icmp\"",
+            );
+        }
+        v.map(Some)
+    });
     t.finish(cx);
     Some(Network {
         name: name?,
@@ -1393,6 +1419,7 @@ fn network(n: &Node, p: &str, sg_ids: &BTreeMap<String, SgId>, cx: &mut Cx) -> O
         kind: NetworkKind::Declared,
         security_group: sg?,
         public: public?,
+        service: service?,
     })
 }
 
@@ -1413,6 +1440,7 @@ fn need(
             kind: NetworkKind::Internet,
             security_group: None,
             public: true,
+            service: None,
         })
     } else if name == "clients" {
         Some(Network {
@@ -1421,6 +1449,7 @@ fn need(
             kind: NetworkKind::Clients,
             security_group: None,
             public: false,
+            service: None,
         })
     } else {
         vpcs?.iter().position(|v| v.id == name).map(|i| Network {
@@ -1429,6 +1458,7 @@ fn need(
             kind: NetworkKind::Vpc(VpcId(i as u32)),
             security_group: None,
             public: false,
+            service: None,
         })
     }?;
     networks.push(implicit);

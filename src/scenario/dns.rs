@@ -26,9 +26,7 @@ pub(super) fn check(s: &Scenario, server_spans: &[Range<usize>], cx: &mut Cx) {
             // (reason, first trace's cites, populations)
             let mut failures: Vec<(Outcome, Vec<Cite>, Vec<&str>)> = Vec::new();
             for c in &clients {
-                let network = eval.network_of(x);
-                let sg = network.and_then(|n| s.network(n).security_group);
-                let (outcome, cites) = eval.path(c, a, x, sg, false).outcome();
+                let (outcome, cites) = eval.dns_server(c, a, x);
                 if !outcome.is_gap() {
                     continue;
                 }
@@ -79,6 +77,14 @@ fn hint(s: &Scenario, x: std::net::Ipv4Addr, subnet: &str, why: Outcome, cites: 
         }
         Outcome::LanOverlap | Outcome::LanRedirected => format!(
             "the client LAN contains {x}: choose a DNS server outside the clients' LAN ranges"
+        ),
+        Outcome::NoRouteInVpc
+        | Outcome::BlackholeRoute
+        | Outcome::NaclDenied
+        | Outcome::NaclReturnDenied
+        | Outcome::NoReturnRoute => format!(
+            "past the endpoint: {} (see `cvpnsim reach --to {x}`)",
+            crate::net::verdict::cite_labels(s, cites)
         ),
         Outcome::Reachable | Outcome::BypassesVpn | Outcome::DnsUnreachable => {
             "check the route and authorization rule for the DNS server".to_string()

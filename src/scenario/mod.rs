@@ -5,6 +5,7 @@
 //! receive a [`Scenario`] that has already passed every rule of DESIGN §9.
 
 pub mod budget;
+pub mod dataplane;
 pub mod decode;
 pub mod diag;
 mod dns;

@@ -233,10 +233,14 @@ pub fn to_toml(s: &Scenario) -> String {
             if n.public {
                 t["public"] = value(true);
             }
+            if let Some(svc) = n.service {
+                t["port"] = value(svc.to_string());
+            }
             nets.push(t);
         }
         doc["network"] = Item::ArrayOfTables(nets);
     }
+    super::dataplane::write(s, &mut doc);
 
     let mut pops = ArrayOfTables::new();
     for p in &s.populations {

@@ -71,6 +71,7 @@ impl Builder {
                 connection_log: false,
             },
             pricing: Pricing::default(),
+            data_plane: Default::default(),
         };
         Builder { s }
     }
@@ -277,6 +278,7 @@ impl Builder {
             public: kind == NetworkKind::Internet,
             kind,
             security_group: None,
+            service: None,
         });
     }
 

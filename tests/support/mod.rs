@@ -77,6 +77,7 @@ pub fn endpoint(associations: usize) -> Scenario {
             connection_log: false,
         },
         pricing: Pricing::default(),
+        data_plane: Default::default(),
     }
 }
 

@@ -1,0 +1,224 @@
+//! Bandwidth on the path: connections routed over capacitated links of the data plane (a
+//! Site-to-Site VPN tunnel, a Direct Connect connection, a NAT gateway, …), each demanding at
+//! most the guide's per-connection figure ("A minimum bandwidth of 10 Mbps is supported per user
+//! connection", "Rules and best practices for using AWS Client VPN"), shared max-min fairly over
+//! every link it crosses (progressive filling). A connection allocated less than
+//! min(demand, floor) is below the floor; the link that froze it is its bottleneck, and the
+//! capacity that clears the link is the sum of the floors of the connections crossing it.
+//!
+//! This is a static allocation for one set of live connections; nothing here is driven by the
+//! engine's time line yet.
+
+use super::forward::{Arrival, Step, Walk};
+use super::graph::Node;
+use crate::model::dataplane::Gateway;
+
+/// A capacitated link, in Mbps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Link {
+    pub node: Node,
+    pub capacity_mbps: f64,
+}
+
+/// The published per-tunnel figure of a Site-to-Site VPN connection: "up to 1.25 Gbps" per
+/// tunnel (Site-to-Site VPN quotas). The default capacity of an on-premises network reached
+/// over Site-to-Site VPN.
+pub const VPN_TUNNEL_MBPS: f64 = 1_250.0;
+
+/// The capacitated nodes a walk crosses, in order: NAT gateways and the on-premises network it
+/// arrives at.
+pub fn nodes_on(walk: &Walk) -> Vec<Node> {
+    walk.steps
+        .iter()
+        .filter_map(|s| match *s {
+            Step::Cross(Gateway::Nat(n)) => Some(Node::NatGateway(n)),
+            Step::Arrive(Arrival::OnPremises(o)) => Some(Node::OnPremises(o)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// One connection: its demand (capped at the floor by the caller or not) and the links it
+/// crosses (indices into the link list).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Demand {
+    pub mbps: f64,
+    pub links: Vec<usize>,
+}
+
+/// Max-min fair rates: every connection's rate grows at the same pace until its demand is met or
+/// a link it crosses is full; then it is frozen. Returns each connection's rate and, for each
+/// connection frozen by a full link, that link.
+pub fn max_min_fair(links: &[Link], demands: &[Demand]) -> (Vec<f64>, Vec<Option<usize>>) {
+    let n = demands.len();
+    let mut rate = vec![0.0; n];
+    let mut frozen_by: Vec<Option<usize>> = vec![None; n];
+    let mut active: Vec<bool> = demands.iter().map(|d| d.mbps > 0.0).collect();
+    let mut left: Vec<f64> = links.iter().map(|l| l.capacity_mbps).collect();
+    const EPS: f64 = 1e-9;
+    while active.iter().any(|&a| a) {
+        // The largest equal increment every active connection can take.
+        let mut step = f64::INFINITY;
+        for (i, d) in demands.iter().enumerate() {
+            if active[i] {
+                step = step.min(d.mbps - rate[i]);
+            }
+        }
+        for (l, cap) in left.iter().enumerate() {
+            let users = (0..n)
+                .filter(|&i| active[i] && demands[i].links.contains(&l))
+                .count();
+            if users > 0 {
+                step = step.min(cap / users as f64);
+            }
+        }
+        let step = step.max(0.0);
+        for i in 0..n {
+            if active[i] {
+                rate[i] += step;
+                for &l in &demands[i].links {
+                    left[l] -= step;
+                }
+            }
+        }
+        for i in 0..n {
+            if !active[i] {
+                continue;
+            }
+            if let Some(&l) = demands[i].links.iter().find(|&&l| left[l] <= EPS) {
+                active[i] = false;
+                frozen_by[i] = Some(l);
+            } else if rate[i] >= demands[i].mbps - EPS {
+                active[i] = false;
+            }
+        }
+    }
+    (rate, frozen_by)
+}
+
+/// A link that holds connections below the floor: how many, and the capacity that would give
+/// every connection crossing it min(demand, floor).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bottleneck {
+    pub link: usize,
+    pub below_floor: usize,
+    /// How many of the connections crossing it could have the floor at its capacity.
+    pub fit_at_floor: usize,
+    pub clearing_capacity_mbps: f64,
+}
+
+/// The bottlenecks of an allocation, in link order.
+pub fn bottlenecks(
+    links: &[Link],
+    demands: &[Demand],
+    floor_mbps: f64,
+) -> (Vec<f64>, Vec<Bottleneck>) {
+    let (rate, frozen_by) = max_min_fair(links, demands);
+    let mut out = Vec::new();
+    for (l, link) in links.iter().enumerate() {
+        let below = (0..demands.len())
+            .filter(|&i| {
+                frozen_by[i] == Some(l) && rate[i] < demands[i].mbps.min(floor_mbps) - 1e-9
+            })
+            .count();
+        if below == 0 {
+            continue;
+        }
+        let crossing: Vec<f64> = demands
+            .iter()
+            .filter(|d| d.links.contains(&l))
+            .map(|d| d.mbps.min(floor_mbps))
+            .collect();
+        out.push(Bottleneck {
+            link: l,
+            below_floor: below,
+            fit_at_floor: (link.capacity_mbps / floor_mbps).floor() as usize,
+            clearing_capacity_mbps: crossing.iter().sum(),
+        });
+    }
+    (rate, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tunnel(capacity: f64) -> Link {
+        Link {
+            node: Node::OnPremises(0),
+            capacity_mbps: capacity,
+        }
+    }
+
+    /// 300 users demanding 10 Mbps through one Site-to-Site VPN tunnel of 1.25 Gbps: max-min
+    /// fair gives each 1250 / 300 = 4.1667 Mbps, all 300 are below the 10 Mbps floor, at most
+    /// 125 would fit at the floor, and 3,000 Mbps clears the tunnel.
+    #[test]
+    fn three_hundred_users_through_one_tunnel() {
+        let links = [tunnel(VPN_TUNNEL_MBPS)];
+        let demands = vec![
+            Demand {
+                mbps: 10.0,
+                links: vec![0]
+            };
+            300
+        ];
+        let (rate, b) = bottlenecks(&links, &demands, 10.0);
+        for r in &rate {
+            assert!((r - 1250.0 / 300.0).abs() < 1e-9, "{r}");
+        }
+        assert_eq!(
+            b,
+            vec![Bottleneck {
+                link: 0,
+                below_floor: 300,
+                fit_at_floor: 125,
+                clearing_capacity_mbps: 3000.0,
+            }]
+        );
+        // The suggested capacity, applied, clears it: every user at the floor.
+        let (rate, b) = bottlenecks(&[tunnel(3000.0)], &demands, 10.0);
+        assert!(b.is_empty());
+        assert!(rate.iter().all(|r| (r - 10.0).abs() < 1e-9));
+    }
+
+    /// Two links: 10 users cross a 50 Mbps link and a 1,000 Mbps one; 100 more only the
+    /// 1,000 Mbps one. The first ten are frozen at 5 Mbps by the small link; the others share
+    /// what is left, (1000 − 50) / 100 = 9.5 Mbps, frozen by the big one.
+    #[test]
+    fn each_connection_is_frozen_by_its_own_bottleneck() {
+        let links = [tunnel(50.0), tunnel(1000.0)];
+        let mut demands = vec![
+            Demand {
+                mbps: 10.0,
+                links: vec![0, 1]
+            };
+            10
+        ];
+        demands.extend(vec![
+            Demand {
+                mbps: 10.0,
+                links: vec![1]
+            };
+            100
+        ]);
+        let (rate, b) = bottlenecks(&links, &demands, 10.0);
+        assert!(rate[..10].iter().all(|r| (r - 5.0).abs() < 1e-9));
+        assert!(rate[10..].iter().all(|r| (r - 9.5).abs() < 1e-9));
+        assert_eq!(b.len(), 2);
+        assert_eq!((b[0].link, b[0].below_floor), (0, 10));
+        assert_eq!((b[1].link, b[1].below_floor), (1, 100));
+        assert_eq!(b[1].clearing_capacity_mbps, 1100.0);
+        // Demands below the floor that the links can carry are met exactly.
+        let small = vec![
+            Demand {
+                mbps: 2.0,
+                links: vec![0]
+            };
+            20
+        ];
+        let (rate, b) = bottlenecks(&links, &small, 10.0);
+        assert!(b.is_empty());
+        assert!(rate.iter().all(|r| (r - 2.0).abs() < 1e-9));
+    }
+}
