@@ -206,7 +206,10 @@ proptest! {
                 Arrivals::Poisson { .. } => prop_assert_eq!(present + e.departed, pop.users),
             }
         }
-        for row in r.samples.iter().chain(&r.metric_samples) {
+        for row in r.metric_rows() {
+            prop_assert!(row.active_total <= s.peak_concurrency);
+        }
+        for row in &r.samples {
             prop_assert!(row.active_total <= row.limit_total);
             prop_assert!(row.peak_active_total <= s.peak_concurrency);
             for (live, limit) in row.active.iter().zip(&row.limits) {

@@ -297,6 +297,9 @@ fixtures! {
     decreasing_connection_table: "limits.toml";
     // DESIGN §6: rates are probabilities.
     failure_rate_above_one: "probability.toml";
+    // guide: Amazon CloudWatch metrics for AWS Client VPN — metrics are published every five minutes; a
+    // CloudWatch period is a whole number of minutes.
+    metrics_period_not_whole_minutes: "metrics-period.toml";
 }
 
 #[test]

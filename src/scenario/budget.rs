@@ -21,8 +21,6 @@ const BYTES_PER_LOG_LINE: f64 = 620.0;
 /// Bytes of one sample row besides its per-association columns: the row itself and the two
 /// small allocations of its per-association vectors (a test checks it covers the row's size).
 const ROW_BYTES: f64 = 320.0;
-/// The engine's CloudWatch metric period.
-const METRIC_PERIOD: Millis = 5 * 60 * 1000;
 
 /// What a run is estimated to cost.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +70,8 @@ pub fn estimate(sc: &Scenario, connection_log: bool) -> Estimate {
         .min(3.0);
     let attempts = attempts * (1.0 + retries / 3.0);
     let interval = sc.sample_interval.max(1) as f64;
-    let rows = (duration / interval).ceil() + (duration / METRIC_PERIOD as f64).ceil();
+    let rows =
+        (duration / interval).ceil() + (duration / sc.output.metrics_period.max(1) as f64).ceil();
     let columns = (sc.associations.len() * 2 + 24) as f64;
     let row_bytes = ROW_BYTES + 8.0 * sc.associations.len() as f64;
     let memory = user_records * BYTES_PER_USER + rows * row_bytes;
@@ -146,7 +145,7 @@ pub fn check(sc: &Scenario, connection_log: bool) -> Vec<Diagnostic> {
                 "sample_interval",
                 0..0,
                 format!(
-                    "the run would record about {} sample rows (duration / sample_interval, plus 5-minute metrics), over the budget of {}",
+                    "the run would record about {} sample rows (duration / sample_interval, plus one metrics row per CloudWatch period), over the budget of {}",
                     show(e.sample_rows),
                     show(b.sample_rows as f64)
                 ),
