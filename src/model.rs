@@ -666,6 +666,12 @@ pub struct OutputOptions {
 pub const CLOUDWATCH_PERIOD: Millis = 5 * MINUTE;
 
 impl Scenario {
+    /// Whether `metrics.csv` is merged from the time series' rows: its CloudWatch period is a
+    /// whole number of sample intervals, so one sampler feeds both files.
+    pub fn metrics_merged(&self) -> bool {
+        self.output.metrics_period % self.sample_interval.max(1) == 0
+    }
+
     pub fn subnet_of(&self, a: AssocId) -> &Subnet {
         &self.subnets[self.associations[a.index()].subnet.index()]
     }

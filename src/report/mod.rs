@@ -80,42 +80,57 @@ pub fn standard_exporters(connection_log: bool) -> Vec<Box<dyn Exporter>> {
 }
 
 /// The run's charts (`charts/<name>.png` and `.svg`, from [`plots::plots`]) and the one-page
-/// `report.html` ([`html::render`]) that embeds them, as (path in the folder, bytes).
+/// `report.html` ([`html::render`]) that embeds them, as (path in the folder, bytes). `charts`
+/// writes the chart files, `page` the report (which embeds the SVG figures either way); with
+/// neither, nothing is plotted.
 pub fn charts_and_page(
     out: &RunOutput,
     matrix: &Matrix,
+    charts: bool,
+    page: bool,
 ) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     let mut files = Vec::new();
+    if !charts && !page {
+        return Ok(files);
+    }
     let mut figures = Vec::new();
     for (stem, plot) in plots::plots(out.scenario, out.result, matrix) {
         let (png, svg, title) = match &plot {
             Plot::Time(c) => (
-                chart::time_png(c, chart::SIZE)?,
+                charts
+                    .then(|| chart::time_png(c, chart::SIZE))
+                    .transpose()?,
                 chart::time_svg(c, chart::SIZE)?,
                 c.title.clone(),
             ),
             Plot::Heat(h) => (
-                chart::heatmap_png(h, chart::SIZE)?,
+                charts
+                    .then(|| chart::heatmap_png(h, chart::SIZE))
+                    .transpose()?,
                 chart::heatmap_svg(h, chart::SIZE)?,
                 h.title.clone(),
             ),
         };
-        files.push((format!("charts/{stem}.png"), png));
-        files.push((format!("charts/{stem}.svg"), svg.clone().into_bytes()));
+        if let Some(png) = png {
+            files.push((format!("charts/{stem}.png"), png));
+            files.push((format!("charts/{stem}.svg"), svg.clone().into_bytes()));
+        }
         figures.push(html::Figure {
             stem: stem.to_string(),
             title,
             svg,
         });
     }
-    let page = html::render(
-        out.scenario,
-        out.result,
-        out.gaps,
-        out.scenario_hash,
-        &figures,
-    );
-    files.push((REPORT_FILE.to_string(), page.into_bytes()));
+    if page {
+        let page = html::render(
+            out.scenario,
+            out.result,
+            out.gaps,
+            out.scenario_hash,
+            &figures,
+        );
+        files.push((REPORT_FILE.to_string(), page.into_bytes()));
+    }
     Ok(files)
 }
 

@@ -595,5 +595,5 @@ fn prefetch<T>(_value: &T) {}
 /// Whether `metrics.csv` merges the time series' rows: its period is a whole number of sample
 /// intervals, so one sampler feeds both files.
 pub fn metrics_merge(sc: &Scenario) -> bool {
-    sc.output.metrics_period % sc.sample_interval.max(1) == 0
+    sc.metrics_merged()
 }
