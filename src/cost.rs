@@ -68,6 +68,10 @@ pub fn association_lifetimes(sc: &Scenario) -> Vec<(Millis, Millis)> {
                 let l = &mut life[association.index()];
                 l.1 = l.1.min(e.at);
             }
+            EventKind::Associate { association } => {
+                let l = &mut life[association.index()];
+                l.0 = e.at;
+            }
             EventKind::AzOutage { .. }
             | EventKind::Modify { .. }
             | EventKind::SessionTimeout { .. } => {}

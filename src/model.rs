@@ -212,10 +212,10 @@ impl SessionTimeout {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CapacityModel {
-    /// Each healthy association holds total/n; a full association refuses even if another has
-    /// room (DESIGN §3 default).
+    /// A what-if the guide does not state: each healthy association holds total/n; a full
+    /// association refuses even if another has room.
     EvenShare,
-    /// Only the endpoint total counts.
+    /// The default: only the endpoint total counts (the guide publishes endpoint totals only).
     Pooled,
 }
 
@@ -403,6 +403,24 @@ pub struct Population {
     pub manual_reconnect_delay: Dist,
     /// Probability a user who must reconnect by hand does so (the rest stop for the day).
     pub manual_reconnect_probability: f64,
+    /// How long a client takes to notice that its path died (an AZ outage): its keepalive's
+    /// restart timeout less the time since the last packet it received.
+    pub outage_detection_delay: Dist,
+}
+
+/// The default `outage_detection_delay`: uniform between 50 s and 60 s. The guide's example
+/// client configuration ("Add the AWS Client VPN client certificate and key information for
+/// mutual authentication") sets no `ping`, `ping-restart` or `keepalive` (only `resolv-retry
+/// infinite` and `reneg-sec 0`), so the client takes what the server pushes, which the guide does
+/// not state. Assumed: OpenVPN's reference example `keepalive 10 60`,
+/// which gives the client `ping 10` and `ping-restart 60`. The client restarts 60 s after the
+/// last packet it received, and with a ping every 10 s that packet came 0–10 s before the path
+/// died.
+pub fn default_outage_detection_delay() -> Dist {
+    Dist::Uniform {
+        low: 50.0 * SECOND as f64,
+        high: 60.0 * SECOND as f64,
+    }
 }
 
 /// Quotas and published figures; defaults are this guide's, every one can be overridden.
@@ -563,6 +581,9 @@ pub enum EventKind {
     },
     /// The subnet is disassociated for good: its clients drop, its routes are removed.
     Disassociate { association: AssocId },
+    /// The subnet of `association` is associated now (scaling up); before this event it is not
+    /// associated: no landing, no capacity, no routes.
+    Associate { association: AssocId },
     /// Endpoint modification, taking effect after `propagation`.
     Modify {
         changes: Vec<Modification>,
@@ -573,6 +594,9 @@ pub enum EventKind {
         /// guide: "changing the disconnect on session timeout option applies the new setting to
         /// any currently open sessions".
         disconnect_on_session_timeout: Option<bool>,
+        /// When the change resets connections: each live connection is reset at an instant drawn
+        /// uniformly in this window from when the change takes effect (0: all at once).
+        reset_window: Millis,
     },
     /// New maximum session duration, taking effect after `propagation`.
     SessionTimeout {
@@ -680,20 +704,36 @@ impl Scenario {
         &self.networks[id.index()]
     }
 
+    /// Whether association `a` is added mid-run by an `associate` event (and so is not
+    /// associated at the start).
+    pub fn associated_later(&self, a: AssocId) -> bool {
+        self.events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Associate { association } if association == a))
+    }
+
+    /// Associations at the start of the run (live: not added later by an event).
+    pub fn associated_at_start(&self) -> Vec<bool> {
+        (0..self.associations.len())
+            .map(|a| !self.associated_later(AssocId(a as u32)))
+            .collect()
+    }
+
     /// Number of usable client addresses: half the client CIDR is reserved (DESIGN §4).
     pub fn usable_client_addresses(&self) -> u64 {
         (1u64 << (32 - self.endpoint.client_cidr_block.prefix_len())) / 2
     }
 
     /// The concurrent-connection limit for `healthy` healthy associations, honouring a raised
-    /// quota: a raised `max_connections` replaces the table's figure for the configured count
-    /// and scales with the table when associations fail.
+    /// quota: a raised `max_connections` replaces the table's figure for the count associated at
+    /// the start and scales with the table when associations fail or are added.
     pub fn connection_limit(&self, healthy: usize) -> u32 {
         let table = self.limits.endpoint_limit(healthy);
         match self.endpoint.max_connections {
             None => table,
             Some(raised) => {
-                let configured = self.limits.endpoint_limit(self.associations.len()).max(1);
+                let at_start = self.associated_at_start().iter().filter(|&&b| b).count();
+                let configured = self.limits.endpoint_limit(at_start).max(1);
                 ((raised as u64 * table as u64) / configured as u64) as u32
             }
         }

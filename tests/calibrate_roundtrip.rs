@@ -347,3 +347,56 @@ fn calibrating_five_working_days_writes_its_charts() {
     let png = std::fs::read(dir.path().join("fit/arrivals.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 }
+
+/// The client connect handler's rates are per invocation (guide: "Connection authorization in
+/// AWS Client VPN": the function is invoked after authentication; a throttled attempt never
+/// reaches it). A handler of concurrency 2 with a 2 s latency under 2,000 arrivals an hour for
+/// 12 h throttles over a third of the attempts (about 14,000 of 38,000); the fit must still
+/// recover `deny_rate = 0.01` and `error_rate = 0.002`, each within four binomial standard
+/// errors √(p(1−p)/n) over the n invocations the run made (n ≈ 24,000: ±0.0026 for
+/// `deny_rate`, ±0.0012 for `error_rate`; the test also requires each to be under ±0.003).
+/// Dividing by every attempt instead, throttled ones included, misses `deny_rate` by more than
+/// its tolerance.
+#[test]
+fn handler_rates_are_recovered_per_invocation() {
+    let text = format!(
+        "name = \"handler\"\nseed = 11\nduration = \"12h\"\n{ENDPOINT}\n\
+         [endpoint.client_connect_handler]\nfunction_name = \"AWSClientVPN-posture\"\n\
+         latency = \"2s\"\nconcurrency = 2\ndeny_rate = 0.01\nerror_rate = 0.002\n\n\
+         [[population]]\nname = \"staff\"\n\
+         arrivals = {{ per_hour = 2000, session = {{ exponential = {{ mean = \"30m\" }} }} }}\n"
+    );
+    let known = load(&text);
+    let first = run(&known);
+    let s = &first.summary;
+    let invocations = s.handler.as_ref().unwrap().invocations as f64;
+    let throttled = s.failures_by_reason.0[sim::FailureReason::HandlerThrottled.index()] as f64;
+    assert!(
+        throttled > 0.2 * s.attempts as f64,
+        "the case needs heavy throttling: {throttled} of {}",
+        s.attempts
+    );
+    let c = calibrate_from(&known, &first, ArrivalModel::Auto);
+    let rate = |k: &str| {
+        c.handler_rates
+            .iter()
+            .find(|(f, _)| *f == k)
+            .unwrap_or_else(|| panic!("no {k}: {:?}", c.handler_rates))
+            .1
+    };
+    for (field, truth) in [("deny_rate", 0.01), ("error_rate", 0.002)] {
+        let tol = 4.0 * (truth * (1.0 - truth) / invocations).sqrt();
+        assert!(tol < 0.003, "{field}: ±{tol} is too loose to mean anything");
+        let fitted = rate(field);
+        assert!(
+            (fitted - truth).abs() <= tol,
+            "{field}: {fitted} vs {truth} ± {tol} ({invocations} invocations)"
+        );
+    }
+    // Per attempt (throttled ones included, the old denominator) `deny_rate` would be off by
+    // more than its tolerance: about 0.0063.
+    let deny = rate("deny_rate");
+    let per_attempt = deny * invocations / (invocations + throttled);
+    let tol = 4.0 * (0.01f64 * 0.99 / invocations).sqrt();
+    assert!((per_attempt - 0.01).abs() > tol, "{per_attempt}");
+}

@@ -152,6 +152,7 @@ bundled! {
     json_example_passes_its_expectations: "json-example.json";
     midday_rule_change_passes_its_expectations: "midday-rule-change.toml";
     monday_login_storm_passes_its_expectations: "monday-login-storm.toml";
+    three_az_60k_passes_its_expectations: "three-az-60k.toml";
     two_az_workday_passes_its_expectations: "two-az-workday.toml";
 }
 
@@ -352,24 +353,25 @@ fn max_blocking_probability() {
 
 #[test]
 fn max_refusals() {
-    let expect = "[max_refusals]\nassociation-at-capacity = 0\nclient-cidr-exhausted = 0\n";
+    let expect = "[max_refusals]\nendpoint-at-capacity = 0\nclient-cidr-exhausted = 0\n";
     let pass = check_text(&Tiny { users: 20, ..TINY }.toml(), expect);
-    assert_passes(&pass, "max_refusals.association-at-capacity");
+    assert_passes(&pass, "max_refusals.endpoint-at-capacity");
     assert_passes(&pass, "max_refusals.client-cidr-exhausted");
-    // The ten users beyond the limit are refused by the association, not for want of addresses.
+    // The ten users beyond the limit are refused by the endpoint (pooled, the default model), not
+    // for want of addresses.
     let fail = check_text(&Tiny { users: 30, ..TINY }.toml(), expect);
-    assert_fails(&fail, "max_refusals.association-at-capacity");
+    assert_fails(&fail, "max_refusals.endpoint-at-capacity");
     assert_eq!(
-        line(&fail, "max_refusals.association-at-capacity"),
-        "FAIL max_refusals.association-at-capacity: measured 10, expected ≤ 0"
+        line(&fail, "max_refusals.endpoint-at-capacity"),
+        "FAIL max_refusals.endpoint-at-capacity: measured 10, expected ≤ 0"
     );
     assert!(line(&fail, "max_refusals.client-cidr-exhausted").starts_with("PASS"));
     // A limit at the measured count holds.
     let at = check_text(
         &Tiny { users: 30, ..TINY }.toml(),
-        "[max_refusals]\nassociation-at-capacity = 10\n",
+        "[max_refusals]\nendpoint-at-capacity = 10\n",
     );
-    assert_passes(&at, "max_refusals.association-at-capacity");
+    assert_passes(&at, "max_refusals.endpoint-at-capacity");
 }
 
 #[test]
@@ -634,7 +636,7 @@ fn junit_has_one_test_case_per_assertion_and_marks_failures() {
         r#"max_blocking_probability = 0.5
 min_address_headroom = 0.9
 [max_refusals]
-association-at-capacity = 5
+endpoint-at-capacity = 5
 [[reachable]]
 population = "ops"
 network = "vpc-1"
@@ -673,7 +675,7 @@ network = "vpc-1"
         vec![
             ("max_blocking_probability".to_string(), None),
             (
-                "max_refusals.association-at-capacity".to_string(),
+                "max_refusals.endpoint-at-capacity".to_string(),
                 Some("measured 10, expected ≤ 5".to_string())
             ),
             ("min_address_headroom".to_string(), None),

@@ -142,6 +142,19 @@ fn a_disassociated_subnet_stops_being_billed() {
 }
 
 #[test]
+fn a_subnet_associated_later_is_billed_from_its_association() {
+    // subnet-b is associated at 10:00: 24 + 14 association-hours.
+    let text = scenario(
+        "",
+        "\n[[event]]\nat = \"10:00\"\nassociate = \"subnet-b\"\n",
+        false,
+    )
+    .replace("[[association]]\nsubnet_id = \"subnet-b\"\n", "");
+    let (c, _) = run(&text);
+    assert!(close(c.amount_of("associations"), 38.0 * 0.10), "{c:?}");
+}
+
+#[test]
 fn public_addresses_and_connection_logs_are_charged_when_they_apply() {
     let text = scenario("", "\n[pricing]\nconnection_logging = true\n", true);
     let c = bill(&text);

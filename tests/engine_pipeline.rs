@@ -352,6 +352,7 @@ fn a_reset_makes_a_reconnect_storm_that_throttles_the_handler() {
         propagation: 0,
         resets: true,
         disconnect_on_session_timeout: None,
+        reset_window: 0,
     };
     sc.events.push(event(2 * HOUR, modify));
     let r = run_audited(&sc);

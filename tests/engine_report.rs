@@ -127,6 +127,43 @@ fn connection_log_entries_use_the_guides_keys() {
     assert_eq!(ended[0]["connection-duration-seconds"], "3599");
 }
 
+/// Guide, "Connection log entries": the example entry's `port` is "50096", the client's source
+/// port, not the endpoint's VPN port (443). Each connection gets a port of the dynamic range
+/// 49152–65535 from its id; its end entry repeats it; ports vary between connections and repeat
+/// exactly in a second run.
+#[test]
+fn connection_log_port_is_the_clients_source_port() {
+    let sc = small();
+    let r = result(&sc);
+    let text = render(&sc, &r, "connection-log.jsonl");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut by_id: std::collections::BTreeMap<String, Vec<u16>> = Default::default();
+    for l in &lines {
+        let port: u16 = l["port"].as_str().unwrap().parse().unwrap();
+        assert!((49152..=65535).contains(&port), "{port}");
+        assert_ne!(port, sc.endpoint.vpn_port);
+        by_id
+            .entry(l["connection-id"].as_str().unwrap().to_string())
+            .or_default()
+            .push(port);
+    }
+    assert!(
+        by_id.values().all(|p| p.iter().all(|&x| x == p[0])),
+        "one port per connection"
+    );
+    let distinct: std::collections::BTreeSet<u16> = by_id.values().map(|p| p[0]).collect();
+    assert!(
+        distinct.len() * 10 >= by_id.len() * 9,
+        "{} ports for {} connections",
+        distinct.len(),
+        by_id.len()
+    );
+    assert_eq!(render(&sc, &result(&sc), "connection-log.jsonl"), text);
+}
+
 /// Guide, "CloudWatch metrics": the metric names, one row per five-minute period.
 #[test]
 fn metrics_use_cloudwatch_names_per_five_minutes() {

@@ -108,6 +108,7 @@ fn turning_disconnect_on_timeout_on_applies_to_open_sessions() {
             propagation: 0,
             resets: false,
             disconnect_on_session_timeout: Some(true),
+            reset_window: 0,
         },
     ));
     let r = run_audited(&sc);
@@ -178,6 +179,7 @@ fn a_resetting_modification_drops_everyone_after_propagation() {
         propagation: 20 * MINUTE,
         resets: Modification::AuthorizationRules.resets_connections(false),
         disconnect_on_session_timeout: None,
+        reset_window: 0,
     };
     sc.events.push(event(2 * HOUR, modify));
     let r = run_audited(&sc);
@@ -227,6 +229,7 @@ fn non_resetting_modifications_leave_connections_alone() {
                 propagation: 0,
                 resets,
                 disconnect_on_session_timeout: None,
+                reset_window: 0,
             },
         ));
         let r = run_audited(&sc);
@@ -270,34 +273,126 @@ fn an_az_outage_moves_clients_to_the_surviving_association() {
     assert_eq!(a_time, u64::from(on_a) * HOUR);
 }
 
-/// DESIGN §3: "When an association fails, n drops and the limit follows the table for n−1", and
-/// live connections never exceed the limit: with a table of [15, 20] (shares 10 + 10), 20 users
-/// fill both; when subnet-a fails, subnet-b may take 15, so 5 of the 10 dropped users get in.
-/// When subnet-a recovers, subnet-b's share is 10 again and its 5 newest connections are shed.
-#[test]
-fn limits_follow_the_healthy_count_and_excess_is_shed() {
-    let mut sc = endpoint(2);
-    sc.limits.connections_by_associations = vec![15, 20];
-    let mut pop = crowd(20, 10 * HOUR);
-    pop.retry = RetryPolicy {
+fn patient() -> RetryPolicy {
+    RetryPolicy {
         initial: SECOND,
         multiplier: 1.0,
         max: SECOND,
         jitter: 0.0,
         give_up_after: 100_000,
-    };
+    }
+}
+
+/// Live connections the endpoint ended, over the run.
+fn dropped(r: &cvpnsim::sim::RunResult) -> u64 {
+    r.samples.iter().map(|s| s.counts.dropped).sum()
+}
+
+fn sample_at(r: &cvpnsim::sim::RunResult, at: Millis) -> &cvpnsim::sim::Sample {
+    r.samples.iter().find(|s| s.start == at).unwrap()
+}
+
+/// Guide, "Client VPN scaling considerations": the limit follows the table for the number of
+/// associations, and a limit never disconnects anyone (only the failed association's sessions
+/// are dropped: their path is gone). Even-share, table [15, 20] (shares 10 + 10): 20 users fill
+/// both. subnet-a fails at 1 h: its 10 drop; subnet-b may take 15, so 5 of them get in. When
+/// subnet-a recovers at 2 h the shares are 10 + 10 again, but subnet-b keeps its 15 (the old
+/// model shed 5 of them); the 5 still refused land on subnet-a: 5 + 15.
+#[test]
+fn even_share_recovery_sheds_nobody() {
+    let mut sc = endpoint(2);
+    sc.limits.connections_by_associations = vec![15, 20];
+    let mut pop = crowd(20, 10 * HOUR);
+    pop.retry = patient();
     sc.populations.push(pop);
     sc.events.push(outage(&sc, 0, HOUR, Some(HOUR)));
     let r = run_audited(&sc);
-    let during = r.samples.iter().find(|s| s.start == 90 * MINUTE).unwrap();
+    let during = sample_at(&r, 90 * MINUTE);
     assert_eq!(
         (during.active.clone(), during.limit_total),
         (vec![0, 15], 15)
     );
-    let after = r.samples.iter().find(|s| s.start == 3 * HOUR).unwrap();
-    assert_eq!(after.active, [10, 10]);
-    assert_eq!(r.summary.sessions.shed_by_limit, 5);
+    let after = sample_at(&r, 3 * HOUR);
+    assert_eq!(
+        (after.active.clone(), after.limits.clone()),
+        (vec![5, 15], vec![10, 10])
+    );
+    let ends = &r.summary.sessions;
+    assert_eq!(ends.dropped_by_association_failure, 10);
+    assert_eq!(r.summary.sessions.reset_by_modification, 0);
+    // Everyone is connected when work ends at 10 h: 20 sessions complete.
+    assert_eq!(ends.completed, 20);
+    assert_eq!(
+        dropped(&r),
+        10,
+        "nothing but subnet-a's sessions was dropped"
+    );
+}
+
+/// Guide, "Client VPN scaling considerations", even-share what-if on 3 associations with a
+/// table of [10, 12, 30] (shares 10 each): 30 users fill 10 + 10 + 10. Losing subnet-c brings
+/// the limit to 12 (shares 6 + 6) below the 20 live on the healthy two: nobody on them is
+/// dropped (the old model shed 4 on each); subnet-c's 10 are refused until it is back.
+#[test]
+fn even_share_az_loss_sheds_nobody_on_healthy_associations() {
+    let mut sc = endpoint(3);
+    sc.limits.connections_by_associations = vec![10, 12, 30];
+    let mut pop = crowd(30, 10 * HOUR);
+    pop.retry = patient();
+    sc.populations.push(pop);
+    sc.events.push(outage(&sc, 2, HOUR, Some(HOUR)));
+    let r = run_audited(&sc);
+    assert_eq!(sample_at(&r, 55 * MINUTE).active, [10, 10, 10]);
+    let during = sample_at(&r, 90 * MINUTE);
+    assert_eq!(
+        (during.active.clone(), during.limits.clone()),
+        (vec![10, 10, 0], vec![6, 6, 0])
+    );
     assert_eq!(r.summary.sessions.dropped_by_association_failure, 10);
+    assert_eq!(dropped(&r), 10, "nothing else was dropped");
+    assert!(failures(&r, cvpnsim::sim::FailureReason::AssociationAtCapacity) > 0);
+    assert_eq!(sample_at(&r, 3 * HOUR).active, [10, 10, 10]);
+}
+
+/// Guide, "Client VPN scaling considerations" (pooled, the default model: only the endpoint
+/// total counts), table [10, 12, 30]: 30 users spread by DNS over three associations. Losing
+/// subnet-c brings the limit to 12, below what subnet-a and subnet-b hold: they keep every
+/// connection, subnet-c's users are refused (`endpoint-at-capacity`) until it is back, then all
+/// 30 are connected again.
+#[test]
+fn pooled_az_loss_and_recovery_shed_nobody() {
+    let mut sc = endpoint(3);
+    sc.endpoint.capacity_model = CapacityModel::Pooled;
+    sc.limits.connections_by_associations = vec![10, 12, 30];
+    let mut pop = crowd(30, 10 * HOUR);
+    pop.retry = patient();
+    sc.populations.push(pop);
+    sc.events.push(outage(&sc, 2, HOUR, Some(HOUR)));
+    let r = run_audited(&sc);
+    let before = sample_at(&r, 55 * MINUTE).active.clone();
+    assert_eq!(before.iter().sum::<u32>(), 30);
+    assert!(
+        before[0] + before[1] > 12,
+        "the case needs more than the new limit: {before:?}"
+    );
+    let during = sample_at(&r, 90 * MINUTE);
+    assert_eq!(during.active, [before[0], before[1], 0]);
+    assert_eq!(during.limit_total, 12);
+    assert_eq!(
+        r.summary.sessions.dropped_by_association_failure,
+        u64::from(before[2])
+    );
+    assert_eq!(dropped(&r), u64::from(before[2]));
+    assert!(failures(&r, cvpnsim::sim::FailureReason::EndpointAtCapacity) > 0);
+    // No attempt succeeds while the count is above the limit.
+    assert!(r
+        .samples
+        .iter()
+        .filter(|s| s.start >= HOUR && s.end <= 2 * HOUR)
+        .all(|s| s.counts.successes == 0));
+    let after = sample_at(&r, 3 * HOUR);
+    assert_eq!(after.active.iter().sum::<u32>(), 30);
+    assert!(after.active[0] >= before[0] && after.active[1] >= before[1]);
 }
 
 /// Disassociation is for good: the association never comes back.
@@ -341,6 +436,7 @@ fn caching_clients_stick_to_their_landing_until_it_fails() {
             propagation: 0,
             resets: true,
             disconnect_on_session_timeout: None,
+            reset_window: 0,
         };
         sc.events.push(event(3 * HOUR, resets));
         sc

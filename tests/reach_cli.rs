@@ -418,3 +418,29 @@ fn reach_at_a_time_uses_the_route_tables_left_after_a_disassociation() {
         stderr(&o)
     );
 }
+
+#[test]
+fn reach_at_a_time_knows_subnets_associated_later() {
+    // A subnet associated by an event lands no client before it: `reach --at` shows subnet-b
+    // only from its association on (guide: "Associate a target network with an AWS Client VPN
+    // endpoint").
+    let f = Files::new();
+    let text = uneven().replace("[[association]]\nsubnet_id = \"subnet-b\"\n", "")
+        + "\n[[event]]\nat = \"12:00\"\nassociate = \"subnet-b\"\n";
+    let p = f.write("associate.toml", &text);
+    let p = p.to_str().unwrap();
+    let landings = |at: &str| {
+        let o = cvpnsim(&["reach", p, "--csv", "--at", at]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let mut subnets: Vec<String> = stdout(&o)
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').nth(2).map(str::to_string))
+            .collect();
+        subnets.sort();
+        subnets.dedup();
+        subnets
+    };
+    assert_eq!(landings("11:59"), ["subnet-a"]);
+    assert_eq!(landings("12:00"), ["subnet-a", "subnet-b"]);
+}

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use cvpnsim::model::{EventKind, Modification};
+use cvpnsim::model::{AssocId, EventKind, Modification};
 use cvpnsim::scenario::{load_file, load_str, write::to_toml};
 
 #[test]
@@ -187,4 +187,71 @@ needs = ["saas", "on-prem"]
     let err = load_str("bad.toml", &bad).unwrap_err().to_string();
     assert!(err.contains("bad.toml:22:10"), "{err}");
     assert!(err.contains("network[0].public"), "{err}");
+}
+
+/// The fields of drops and scaling round-trip: a subnet associated mid-run (written as its
+/// `associate` event, not as an `[[association]]`; associations added mid-run are numbered in
+/// time order, whatever the file's order), a reset window and a detection delay.
+#[test]
+fn associate_events_reset_windows_and_detection_delays_round_trip() {
+    let text = r#"name = "scale-up"
+duration = "2d"
+[endpoint]
+client_cidr_block = "10.100.0.0/22"
+authentication = ["mutual"]
+vpc_id = "vpc-1"
+split_tunnel = true
+[[vpc]]
+id = "vpc-1"
+cidr_blocks = ["172.31.0.0/16"]
+[[subnet]]
+id = "s1"
+vpc_id = "vpc-1"
+cidr_block = "172.31.0.0/24"
+availability_zone = "eu-west-1a"
+[[subnet]]
+id = "s2"
+vpc_id = "vpc-1"
+cidr_block = "172.31.1.0/24"
+availability_zone = "eu-west-1b"
+[[subnet]]
+id = "s3"
+vpc_id = "vpc-1"
+cidr_block = "172.31.2.0/24"
+availability_zone = "eu-west-1c"
+[[association]]
+subnet_id = "s1"
+[[population]]
+name = "ops"
+users = 10
+workday = { start = "09:00", length = "8h" }
+outage_detection_delay = { uniform = ["20s", "40s"] }
+[[event]]
+at = "1d 11:00"
+associate = "s3"
+[[event]]
+at = "1d 10:00"
+associate = "s2"
+[[event]]
+at = "1d 12:00"
+modify = ["authorization_rules"]
+reset_window = "10m"
+"#;
+    let a = load_str("a.toml", text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    assert_eq!(a.associated_at_start(), [true, false, false]);
+    assert_eq!(
+        a.subnet_of(AssocId(1)).id,
+        "s2",
+        "the earlier association comes first"
+    );
+    let written = to_toml(&a);
+    assert!(written.contains("associate = \"s2\""), "{written}");
+    assert!(written.contains("reset_window = \"10m\""), "{written}");
+    let b = load_str("written.toml", &written)
+        .unwrap_or_else(|e| panic!("{e}\n{written}"))
+        .scenario;
+    assert_eq!(a, b);
+    assert_eq!(written, to_toml(&b));
 }

@@ -293,6 +293,18 @@ fixtures! {
     // modification and for a new maximum session duration alike.
     propagation_beyond_4_hours: "propagation-delay.toml";
     session_timeout_propagation_beyond_4_hours: "propagation-delay-session-timeout.toml";
+    // guide: Connection authorization in AWS Client VPN — "The Lambda function times out after
+    // 30 seconds. This value cannot be changed": overriding it is a warning that says so.
+    handler_timeout_override: "handler-timeout.toml";
+    // guide: Rules and best practices — one association per Availability Zone, also for a
+    // subnet associated mid-run by an `associate` event.
+    associate_in_a_used_az: "associate-same-az.toml";
+    // An `associate` event names a subnet that is not associated yet.
+    associate_an_associated_subnet: "associate-associated.toml";
+    // A population's keepalive detection delay is a duration distribution.
+    detection_delay_not_a_duration: "outage-detection-delay.toml";
+    // `reset_window` spreads the reset of a modification, and belongs to nothing else.
+    reset_window_on_an_outage: "reset-window-outage.toml";
     // DESIGN §3: overridden limits are positive and the connection table does not decrease.
     decreasing_connection_table: "limits.toml";
     // DESIGN §6: rates are probabilities.
@@ -322,6 +334,7 @@ fn every_fixture_has_a_test_and_one_expectation() {
 
 /// Rules that only ever warn, and the adjustable quotas, which warn at their default.
 const WARNS: &[&str] = &[
+    "handler-timeout",
     "client-to-client-group-rule",
     "split-tunnel-default-route",
     "dns-reachable",
@@ -334,6 +347,7 @@ const WARNS: &[&str] = &[
 
 /// Rules that are never errors.
 const WARNING_ONLY: &[&str] = &[
+    "handler-timeout",
     "client-to-client-group-rule",
     "split-tunnel-default-route",
     "dns-reachable",
@@ -592,6 +606,7 @@ fn midday_rule_change_resets_every_connection_after_propagation() {
             propagation: 15 * MINUTE,
             resets: true,
             disconnect_on_session_timeout: None,
+            reset_window: 0,
         }
     );
 }

@@ -598,6 +598,7 @@ pub fn calibrate(conns: &[Connection], opts: &CalibrateOptions) -> Result<Calibr
         revoked_fraction,
         manual_reconnect_delay: manual_delay,
         manual_reconnect_probability: manual_p,
+        outage_detection_delay: crate::model::default_outage_detection_delay(),
     };
     let mut c = Calibration {
         population,
@@ -760,7 +761,13 @@ fn failures(conns: &[Connection], notes: &mut Vec<String>) -> FailureFit {
     } else {
         0.0
     };
-    let at_handler = at_auth.saturating_sub(auth_failed);
+    // The handler's outcome rates are per invocation that answered: a throttled attempt never
+    // invoked it, and a timed-out one never answered (the engine decides a timeout before the
+    // outcome draw, like the service, which stops waiting at 30 s).
+    let at_handler = at_auth
+        .saturating_sub(auth_failed)
+        .saturating_sub(count("client-connect-handler-throttled"))
+        .saturating_sub(count("client-connect-handler-timed-out"));
     let handler_rates: Vec<(&'static str, f64)> = [
         ("deny_rate", "client-connect-failed"),
         ("error_rate", "client-connect-handler-other-execution-error"),

@@ -192,14 +192,19 @@ impl RouteTables {
     }
 }
 
-/// Which associations are live at `at`: all, less those disassociated by an event at or before it.
+/// Which associations are live at `at`: those associated at the start, plus those associated by
+/// an event at or before it, less those disassociated by one (guide: "Disassociate a target
+/// network": its routes go with it).
 pub fn live_at(scenario: &Scenario, at: Millis) -> Vec<bool> {
-    let mut live = vec![true; scenario.associations.len()];
+    let mut live = scenario.associated_at_start();
     for e in scenario.events.iter().filter(|e| e.at <= at) {
-        if let EventKind::Disassociate { association } = e.kind {
-            if let Some(l) = live.get_mut(association.index()) {
-                *l = false;
-            }
+        let (association, now_live) = match e.kind {
+            EventKind::Disassociate { association } => (association, false),
+            EventKind::Associate { association } => (association, true),
+            _ => continue,
+        };
+        if let Some(l) = live.get_mut(association.index()) {
+            *l = now_live;
         }
     }
     live

@@ -94,7 +94,7 @@ fn line<'a>(sc: &'a Scenario, e: &LogEntry) -> Line<'a> {
         },
         device_type: "NA",
         device_ip: "NA",
-        port: sc.endpoint.vpn_port.to_string(),
+        port: e.client_port.to_string(),
         ingress_bytes: "0",
         egress_bytes: "0",
         ingress_packets: "0",

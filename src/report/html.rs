@@ -155,7 +155,7 @@ pub fn render(
         clock(s, sm.peak_concurrency_at_ms),
         match s.endpoint.capacity_model {
             crate::model::CapacityModel::EvenShare =>
-                "even-share (each association holds total ÷ n)",
+                "even-share what-if (each association holds total ÷ n)",
             crate::model::CapacityModel::Pooled => "pooled (only the endpoint total counts)",
         }
     );

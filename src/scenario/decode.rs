@@ -19,6 +19,9 @@ struct Spans {
     subnet_cidr: Vec<Range<usize>>,
     association: Vec<Range<usize>>,
     association_subnet: Vec<Range<usize>>,
+    /// Field path of each association's subnet: `association[i].subnet_id`, or
+    /// `event[j].associate` for a subnet associated mid-run.
+    association_path: Vec<String>,
     route: Vec<Range<usize>>,
     route_destination: Vec<Range<usize>>,
     route_target: Vec<Range<usize>>,
@@ -147,6 +150,46 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         |n, p, cx| association(n, p, subnet_ids.as_ref(), cx),
         &mut spans.association,
     );
+    spans.association_path = (0..spans.association_subnet.len())
+        .map(|i| format!("association[{i}].subnet_id"))
+        .collect();
+    // Subnets associated mid-run by an `associate` event come after the configured ones, so
+    // routes may target them and every association rule applies to them too.
+    let associations = associations.map(|mut list| {
+        if let Some(Value::Array(items)) = top.opt("event").map(|n| &n.value) {
+            // In time order (ties in file order), as the events are kept, so that a written
+            // scenario reads back with the same association indices.
+            let at = |item: &Node| match item.get("at").map(|n| &n.value) {
+                Some(Value::String(t)) => super::duration::parse(t).unwrap_or(Millis::MAX),
+                _ => Millis::MAX,
+            };
+            let mut order: Vec<usize> = (0..items.len()).collect();
+            order.sort_by_key(|&j| at(&items[j]));
+            for j in order {
+                let item = &items[j];
+                let Some(node) = item.get("associate") else {
+                    continue;
+                };
+                let (Value::String(id), Some(ids)) = (&node.value, subnet_ids.as_ref()) else {
+                    continue;
+                };
+                let Some(&sub) = ids.get(id) else { continue };
+                if list.iter().any(|a: &Association| a.subnet == sub) {
+                    continue; // reported with the event
+                }
+                list.push(Association { subnet: sub });
+                spans.association.push(node.span.clone());
+                spans.association_subnet.push(node.span.clone());
+                spans.association_path.push(format!("event[{j}].associate"));
+            }
+        }
+        list
+    });
+    let configured_associations = spans
+        .association_path
+        .iter()
+        .filter(|p| p.starts_with("association["))
+        .count();
 
     // Subnet id → association index, for routes.
     let assoc_of_subnet: Option<BTreeMap<SubnetId, AssocId>> = associations.as_ref().map(|a| {
@@ -240,6 +283,7 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
                 associations.as_deref(),
                 assoc_of_subnet.as_ref(),
                 subnet_ids.as_ref(),
+                configured_associations,
                 cx,
             )
         },
@@ -618,7 +662,23 @@ fn limits(n: &Node, cx: &mut Cx) -> Option<Limits> {
     }
     if let Some(n) = t.opt("handler_timeout") {
         match positive_duration(n, "limits.handler_timeout", cx) {
-            Some(v) => l.handler_timeout = v,
+            Some(v) => {
+                if v != Limits::default().handler_timeout {
+                    cx.warning(
+                        "handler-timeout",
+                        "limits.handler_timeout",
+                        n.span.clone(),
+                        format!(
+                            "the client connect handler times out after 30 seconds and the guide \
+                             says this value cannot be changed; {} is simulated as written, \
+                             as a what-if only",
+                            super::duration::format(v)
+                        ),
+                        "remove `handler_timeout` to use the guide's 30 s",
+                    );
+                }
+                l.handler_timeout = v
+            }
             None => ok = false,
         }
     }
@@ -896,7 +956,7 @@ fn endpoint_table(
     });
     let capacity = t
         .opt("capacity_model")
-        .map_or(Some(CapacityModel::EvenShare), |n| {
+        .map_or(Some(CapacityModel::Pooled), |n| {
             match read::string(n, "endpoint.capacity_model", cx)?.as_str() {
                 "even-share" => Some(CapacityModel::EvenShare),
                 "pooled" => Some(CapacityModel::Pooled),
@@ -906,7 +966,7 @@ fn endpoint_table(
                         "endpoint.capacity_model",
                         n.span.clone(),
                         format!("unknown capacity model `{other}`"),
-                        "use \"even-share\" (default) or \"pooled\"",
+                        "use \"pooled\" (default) or \"even-share\"",
                     );
                     None
                 }
@@ -1555,6 +1615,11 @@ fn population(
         .map_or(Some(1.0), |n| {
             read::probability(n, &join(p, "manual_reconnect_probability"), cx)
         });
+    let detection = t
+        .opt("outage_detection_delay")
+        .map_or(Some(crate::model::default_outage_detection_delay()), |n| {
+            read::dist(n, &join(p, "outage_detection_delay"), Unit::Duration, cx)
+        });
     t.finish(cx);
     Some(Population {
         name: name?,
@@ -1569,6 +1634,7 @@ fn population(
         revoked_fraction: revoked?,
         manual_reconnect_delay: manual?,
         manual_reconnect_probability: manual_p?,
+        outage_detection_delay: detection?,
     })
 }
 
@@ -1751,6 +1817,7 @@ fn event(
     assocs: Option<&[Association]>,
     assoc_of: Option<&BTreeMap<SubnetId, AssocId>>,
     subnet_ids: Option<&BTreeMap<String, SubnetId>>,
+    configured_associations: usize,
     cx: &mut Cx,
 ) -> Option<Event> {
     let mut t = Table::new(n, p, cx)?;
@@ -1776,12 +1843,14 @@ fn event(
         .and_then(|n| read::string(n, &join(p, "description"), cx));
     let outage = t.opt("az_outage");
     let disassociate = t.opt("disassociate");
+    let associate = t.opt("associate");
     let modify = t.opt("modify");
     let timeout = t.opt("session_timeout_hours");
     let propagation_node = t.opt("propagation");
     let kinds = [
         outage.is_some(),
         disassociate.is_some(),
+        associate.is_some(),
         modify.is_some(),
         timeout.is_some(),
     ]
@@ -1789,18 +1858,20 @@ fn event(
     .filter(|b| **b)
     .count();
     if kinds != 1 {
-        cx.error("value", p, n.span.clone(), "an event is exactly one of `az_outage`, `disassociate`, `modify`, `session_timeout_hours`", "split it into several [[event]] entries");
+        cx.error("value", p, n.span.clone(), "an event is exactly one of `az_outage`, `disassociate`, `associate`, `modify`, `session_timeout_hours`", "split it into several [[event]] entries");
         t.finish(cx);
         return None;
     }
     let propagation =
         propagation_node.map_or(Some(0), |n| read::duration(n, &join(p, "propagation"), cx));
-    if propagation_node.is_some() && (outage.is_some() || disassociate.is_some()) {
+    if propagation_node.is_some()
+        && (outage.is_some() || disassociate.is_some() || associate.is_some())
+    {
         cx.error(
             "value",
             &join(p, "propagation"),
             propagation_node.map_or(0..0, |n| n.span.clone()),
-            "`propagation` applies to modifications, not to outages or disassociations",
+            "`propagation` applies to modifications, not to outages or (dis)associations",
             "remove it",
         );
     } else if let (Some(d), Some(n)) = (propagation, propagation_node) {
@@ -1836,6 +1907,22 @@ fn event(
             None
         }
         None => Some(None),
+    };
+    // A reset spread over a window (modifications that reset connections).
+    let window_node = t.opt("reset_window");
+    let reset_window = match window_node {
+        None => Some(0),
+        Some(n) if modify.is_some() => read::duration(n, &join(p, "reset_window"), cx),
+        Some(n) => {
+            cx.error(
+                "value",
+                &join(p, "reset_window"),
+                n.span.clone(),
+                "`reset_window` spreads the reset of a `modify` event",
+                "remove it, or put it on the modification that resets connections",
+            );
+            None
+        }
     };
     let kind = if let Some(o) = outage {
         let op = join(p, "az_outage");
@@ -1885,6 +1972,24 @@ fn event(
                     d.span.clone(),
                     "that subnet is not associated with the endpoint",
                     "name a subnet that has an [[association]]",
+                );
+                return None;
+            }
+        }
+    } else if let Some(d) = associate {
+        let dp = join(p, "associate");
+        let sub = subnet_ref(d, &dp, subnet_ids, cx)?;
+        match assoc_of?.get(&sub) {
+            Some(a) if a.index() >= configured_associations => {
+                EventKind::Associate { association: *a }
+            }
+            _ => {
+                cx.error(
+                    "value",
+                    &dp,
+                    d.span.clone(),
+                    "that subnet is already associated with the endpoint",
+                    "name a [[subnet]] that has no [[association]] and no earlier `associate` event",
                 );
                 return None;
             }
@@ -1965,6 +2070,7 @@ fn event(
             propagation: propagation?,
             resets: false,
             disconnect_on_session_timeout: dost,
+            reset_window: reset_window?,
         }
     } else {
         let tp = join(p, "session_timeout_hours");
@@ -2019,7 +2125,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
         if overlap(&client, &sub.cidr_block) {
             cx.error(
                 "client-cidr-overlap",
-                &format!("association[{i}].subnet_id"),
+                &spans.association_path[i],
                 spans.association_subnet[i].clone(),
                 format!(
                     "subnet {} ({}) overlaps the client CIDR {client}",
@@ -2091,7 +2197,11 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
     if s.associations.len() > max_assoc {
         cx.error(
             "association-count",
-            &format!("association[{max_assoc}]"),
+            &if spans.association_path[max_assoc].starts_with("association[") {
+                format!("association[{max_assoc}]")
+            } else {
+                spans.association_path[max_assoc].clone()
+            },
             spans.association[max_assoc].clone(),
             format!(
                 "{} associations, the connection table has {max_assoc} rows",
@@ -2100,6 +2210,33 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
             "remove associations, or extend limits.connections_by_associations",
         );
     }
+    // Association events in time order: an `associate` names a subnet not associated then, a
+    // `disassociate` one that is.
+    let mut associated = s.associated_at_start();
+    for e in &s.events {
+        match e.kind {
+            EventKind::Associate { association: a } if associated[a.index()] => cx.error(
+                "value",
+                &spans.association_path[a.index()],
+                spans.association[a.index()].clone(),
+                format!("subnet {} is associated twice by events", s.subnet_of(a).id),
+                "associate a subnet once",
+            ),
+            EventKind::Associate { association: a } => associated[a.index()] = true,
+            EventKind::Disassociate { association: a } if !associated[a.index()] => cx.error(
+                "value",
+                &spans.association_path[a.index()],
+                spans.association[a.index()].clone(),
+                format!(
+                    "subnet {} is disassociated before its `associate` event",
+                    s.subnet_of(a).id
+                ),
+                "move the `associate` event earlier, or the disassociation later",
+            ),
+            EventKind::Disassociate { association: a } => associated[a.index()] = false,
+            _ => {}
+        }
+    }
     let mut seen_az: BTreeMap<&str, usize> = BTreeMap::new();
     let mut seen_subnet: BTreeMap<SubnetId, usize> = BTreeMap::new();
     for (i, a) in s.associations.iter().enumerate() {
@@ -2107,7 +2244,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
         if let Some(j) = seen_subnet.insert(a.subnet, i) {
             cx.error(
                 "duplicate-id",
-                &format!("association[{i}].subnet_id"),
+                &spans.association_path[i],
                 spans.association_subnet[i].clone(),
                 format!(
                     "subnet {} is associated twice (also association[{j}])",
@@ -2120,7 +2257,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
         if let Some(j) = seen_az.insert(&sub.availability_zone, i) {
             cx.error(
                 "one-association-per-az",
-                &format!("association[{i}].subnet_id"),
+                &spans.association_path[i],
                 spans.association_subnet[i].clone(),
                 format!(
                     "subnet {} is in {}, like association[{j}]",
@@ -2132,7 +2269,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
         if sub.vpc != ep.vpc {
             cx.error(
                 "same-vpc",
-                &format!("association[{i}].subnet_id"),
+                &spans.association_path[i],
                 spans.association_subnet[i].clone(),
                 format!(
                     "subnet {} is in VPC {}, the endpoint is in {}",
@@ -2146,7 +2283,7 @@ fn cross_checks(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
         if s.vpcs[sub.vpc.index()].dedicated_tenancy {
             cx.error(
                 "dedicated-tenancy",
-                &format!("association[{i}].subnet_id"),
+                &spans.association_path[i],
                 spans.association_subnet[i].clone(),
                 format!("subnet {} is in a dedicated-tenancy VPC", sub.id),
                 "use a subnet of a default-tenancy VPC",

@@ -37,6 +37,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: "mutual-group-rule", statement: "if your Client VPN endpoint is configured for mutual authentication, you cannot configure user groups; when you create an authorization rule, you must grant access to all users", source: "guide: Restrict access based on user groups" },
     Rule { id: "client-to-client-group-rule", statement: "network-based authorization rules using Active Directory groups or SAML-based IdP groups are not supported for client-to-client access: a group rule for the client CIDR grants nothing", source: "guide: Client-to-client access using Client VPN" },
     Rule { id: "handler-name", statement: "the name of the client connect handler Lambda function must begin with the AWSClientVPN- prefix", source: "guide: Connection authorization — Requirements and considerations" },
+    Rule { id: "handler-timeout", statement: "the Lambda function times out after 30 seconds. This value cannot be changed", source: "guide: Connection authorization in AWS Client VPN — Requirements and considerations" },
     Rule { id: "route-target", statement: "a route targets an associated subnet, or `local` for the client CIDR", source: "guide: AWS Client VPN routes" },
     Rule { id: "authorization-rule-quota", statement: "authorization rules per Client VPN endpoint: 50 (adjustable)", source: "guide: AWS Client VPN quotas" },
     Rule { id: "route-quota", statement: "routes per Client VPN endpoint: 10 (adjustable)", source: "guide: AWS Client VPN quotas" },

@@ -166,7 +166,12 @@ pub fn to_toml(s: &Scenario) -> String {
     doc["subnet"] = Item::ArrayOfTables(subnets);
 
     let mut assocs = ArrayOfTables::new();
-    for a in &s.associations {
+    // A subnet associated mid-run is written as its `associate` event only.
+    let at_start = s.associated_at_start();
+    for (i, a) in s.associations.iter().enumerate() {
+        if !at_start[i] {
+            continue;
+        }
         let mut t = Table::new();
         t["subnet_id"] = value(s.subnets[a.subnet.index()].id.as_str());
         assocs.push(t);
@@ -416,6 +421,7 @@ fn population(s: &Scenario, p: &Population) -> Table {
     t["revoked_fraction"] = Item::Value(float(p.revoked_fraction));
     t["manual_reconnect_delay"] = Item::Value(dist(&p.manual_reconnect_delay, true));
     t["manual_reconnect_probability"] = Item::Value(float(p.manual_reconnect_probability));
+    t["outage_detection_delay"] = Item::Value(dist(&p.outage_detection_delay, true));
     t
 }
 
@@ -440,10 +446,14 @@ fn event(s: &Scenario, e: &Event) -> Table {
         EventKind::Disassociate { association } => {
             t["disassociate"] = value(s.subnet_of(*association).id.as_str());
         }
+        EventKind::Associate { association } => {
+            t["associate"] = value(s.subnet_of(*association).id.as_str());
+        }
         EventKind::Modify {
             changes,
             propagation,
             disconnect_on_session_timeout,
+            reset_window,
             ..
         } => {
             t["modify"] = Item::Value(strings(changes.iter().map(|m| m.name())));
@@ -452,6 +462,9 @@ fn event(s: &Scenario, e: &Event) -> Table {
                 t["disconnect_on_session_timeout"] = value(*d);
             }
             t["propagation"] = Item::Value(dur(*propagation));
+            if *reset_window > 0 {
+                t["reset_window"] = Item::Value(dur(*reset_window));
+            }
         }
         EventKind::SessionTimeout {
             timeout,

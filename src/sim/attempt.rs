@@ -258,9 +258,11 @@ impl Engine<'_> {
 
     pub(crate) fn attempt_entry(&self, u: u32, failure: Option<FailureReason>) -> LogEntry {
         let user = &self.users[u as usize];
+        let connection_id = self.connection_id(u);
         LogEntry {
             at: self.now,
-            connection_id: self.connection_id(u),
+            connection_id,
+            client_port: crate::sim::log::client_port(self.sc.seed, self.replica, connection_id),
             failure,
             start: user.since,
             end: None,

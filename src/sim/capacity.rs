@@ -1,11 +1,12 @@
-//! Connection capacity (DESIGN §3; guide: "Client VPN scaling considerations", "Client VPN
-//! quotas"): the endpoint limit for the current number of healthy associations and, under the
-//! `even-share` model, each healthy association's share of it.
+//! Connection capacity (guide: "Client VPN scaling considerations", "Client VPN quotas"): the
+//! endpoint limit for the current number of healthy associations (`pooled`, the default: the
+//! guide publishes endpoint totals only) and, under the `even-share` what-if, each healthy
+//! association's share of it. A limit only gates admissions; it never ends a live connection.
 //!
 //! Rounding: the share is `total / n` rounded down, and the remainder `total % n` goes one each to
 //! the first healthy associations in scenario order, so the shares always add up to the total.
 
-use crate::model::{CapacityModel, Scenario};
+use crate::model::{AssocId, CapacityModel, Scenario};
 use crate::sim::reason::FailureReason;
 
 #[derive(Debug, Clone)]
@@ -18,12 +19,14 @@ pub struct Capacity {
 }
 
 impl Capacity {
-    /// Capacity with every association healthy.
+    /// Capacity with every association healthy, except those associated later by an event.
     pub fn new(scenario: &Scenario) -> Capacity {
         let n = scenario.associations.len();
         let mut c = Capacity {
             model: scenario.endpoint.capacity_model,
-            healthy: vec![true; n],
+            healthy: (0..n)
+                .map(|a| !scenario.associated_later(AssocId(a as u32)))
+                .collect(),
             healthy_count: n,
             total: 0,
             shares: vec![0; n],

@@ -105,16 +105,19 @@ pub(crate) enum EvKind {
     SessionEnd,
     /// Scenario event `id` happens (`tag` 0) or takes effect / ends (`tag` 1).
     Scenario,
+    /// A reset spread over a window reaches user `id`'s connection (cancelled by generation).
+    Reset,
 }
 
 impl EvKind {
-    const ALL: [EvKind; 6] = [
+    const ALL: [EvKind; 7] = [
         EvKind::WorkStart,
         EvKind::Arrival,
         EvKind::Attempt,
         EvKind::HandlerDone,
         EvKind::SessionEnd,
         EvKind::Scenario,
+        EvKind::Reset,
     ];
 }
 
@@ -153,6 +156,7 @@ pub(crate) struct Rngs {
     pub bandwidth: ChaCha8Rng,
     pub retry: ChaCha8Rng,
     pub reconnect: ChaCha8Rng,
+    pub drops: ChaCha8Rng,
 }
 
 impl Rngs {
@@ -167,6 +171,7 @@ impl Rngs {
             bandwidth: s(Stream::Bandwidth),
             retry: s(Stream::Retry),
             reconnect: s(Stream::Reconnect),
+            drops: s(Stream::Drops),
         }
     }
 }
@@ -243,6 +248,8 @@ pub(crate) struct Engine<'s> {
     pub events: u64,
     pub stale: u64,
     pub audit: Option<Vec<String>>,
+    /// Live counts per association then in total after the previous audited event.
+    pub audit_live: Vec<u32>,
 }
 
 impl<'s> Engine<'s> {
@@ -281,8 +288,13 @@ impl<'s> Engine<'s> {
             timeout: sc.endpoint.session_timeout.millis(),
             disconnect_on_timeout: sc.endpoint.disconnect_on_session_timeout,
             outage_depth: vec![0; n],
-            disassociated: vec![false; n],
-            healthy: (0..n.min(NO_ASSOC as usize)).map(|a| a as u8).collect(),
+            disassociated: (0..n)
+                .map(|a| sc.associated_later(AssocId(a as u32)))
+                .collect(),
+            healthy: (0..n.min(NO_ASSOC as usize))
+                .filter(|&a| !sc.associated_later(AssocId(a as u32)))
+                .map(|a| a as u8)
+                .collect(),
             rng: Rngs::new(sc.seed, opts.replica),
             counts: Counters::default(),
             ends: SessionEnds::default(),
@@ -307,6 +319,7 @@ impl<'s> Engine<'s> {
             events: 0,
             stale: 0,
             audit: opts.audit.then(Vec::new),
+            audit_live: Vec::new(),
         }
     }
 
@@ -422,7 +435,7 @@ impl<'s> Engine<'s> {
     fn dispatch(&mut self, ev: Ev) {
         let (kind, id) = (ev.kind(), ev.id());
         let live = match kind {
-            EvKind::Attempt | EvKind::HandlerDone => {
+            EvKind::Attempt | EvKind::HandlerDone | EvKind::Reset => {
                 self.users[id as usize].gen & TAG_MASK == ev.tag()
             }
             EvKind::SessionEnd => self.session_timer_fires(id),
@@ -441,6 +454,7 @@ impl<'s> Engine<'s> {
             EvKind::SessionEnd => self.session_end(id),
             EvKind::Scenario if ev.tag() == 0 => self.scenario_event(id as usize),
             EvKind::Scenario => self.scenario_event_effective(id as usize),
+            EvKind::Reset => self.reset_one(id),
         }
     }
 

@@ -1,7 +1,8 @@
 //! The deterministic discrete-event engine (DESIGN §2–§7): users arrive, land on an association
 //! by DNS round-robin, authenticate, pass the client connect handler, take an address and a unit
 //! of capacity, and hold a session until work ends, the maximum duration, a reset, an outage or a
-//! limit drop ends it; failed attempts retry with back-off.
+//! disassociation ends it (a connection limit only refuses new attempts); failed attempts retry
+//! with back-off, and dropped clients come back by their authentication method.
 //!
 //! The engine does no I/O and never reads the clock: [`simulate`] is a pure function of the
 //! scenario and the options, and the same inputs give the same [`RunResult`] on every machine

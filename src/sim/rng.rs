@@ -24,6 +24,8 @@ pub enum Stream {
     Retry = 7,
     /// Manual reconnections: whether and when a user reconnects by hand.
     Reconnect = 8,
+    /// Drops: when a client notices a dead path (keepalive), when a spread reset reaches it.
+    Drops = 9,
 }
 
 /// The generator for `stream` of replica `replica` of a scenario seeded with `seed`.

@@ -1,6 +1,8 @@
 //! Sessions and what ends them (DESIGN §7): the maximum VPN session duration with and without
 //! disconnect-on-timeout, a lowered maximum, endpoint modifications that reset every connection,
-//! AZ outages and disassociations, and connection limits that fall below the live count.
+//! AZ outages, associations added and removed, and how clients come back after each drop. A
+//! limit that falls below the live count disconnects nobody: new attempts are refused until the
+//! count is below it (guide: "Client VPN scaling considerations" publishes endpoint totals only).
 
 use crate::dist;
 use crate::model::{EventKind, Millis, HOUR};
@@ -16,7 +18,16 @@ pub(crate) enum EndCause {
     CutByTimeoutChange,
     Reset,
     AssociationFailed,
-    Shed,
+}
+
+/// How a dropped client learns that its connection is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Noticed {
+    /// The endpoint ended the connection (a reset, a disassociation): at once.
+    AtOnce,
+    /// The path died (an AZ outage): only when the client's keepalive gives up, after the
+    /// population's `outage_detection_delay`.
+    ByKeepalive,
 }
 
 impl Engine<'_> {
@@ -59,6 +70,11 @@ impl Engine<'_> {
 
     /// The user reconnects by hand after a delay, with the population's probability.
     fn manual_reconnect(&mut self, u: u32) {
+        self.manual_reconnect_from(u, self.now)
+    }
+
+    /// As [`Self::manual_reconnect`], counting the delay from `from` (when the user noticed).
+    fn manual_reconnect_from(&mut self, u: u32, from: Millis) {
         let pop = &self.sc.populations[self.users[u as usize].pop as usize];
         let p = pop.manual_reconnect_probability;
         let comes_back = p >= 1.0 || (p > 0.0 && dist::unit(&mut self.rng.reconnect) < p);
@@ -70,7 +86,7 @@ impl Engine<'_> {
             .sample_millis(&mut self.rng.reconnect);
         self.users[u as usize].attempt = 0;
         self.users[u as usize].state = State::Waiting;
-        self.push_user(self.now.saturating_add(delay), EvKind::Attempt, u);
+        self.push_user(from.saturating_add(delay), EvKind::Attempt, u);
     }
 
     /// Tears down user `u`'s live connection: frees its address and capacity, records its
@@ -98,7 +114,6 @@ impl Engine<'_> {
             EndCause::CutByTimeoutChange => &mut ends.cut_by_timeout_change,
             EndCause::Reset => &mut ends.reset_by_modification,
             EndCause::AssociationFailed => &mut ends.dropped_by_association_failure,
-            EndCause::Shed => &mut ends.shed_by_limit,
         };
         *counter += 1;
         if !matches!(cause, EndCause::Completed | EndCause::TimedOut) {
@@ -110,16 +125,37 @@ impl Engine<'_> {
         user.gen = user.gen.wrapping_add(1);
     }
 
-    /// The endpoint ended the connection: the client reconnects by itself, first after its retry
-    /// policy's initial delay (with jitter), then with back-off (DESIGN §7).
-    fn drop_and_reconnect(&mut self, u: u32, cause: EndCause) {
+    /// The connection is gone. Once the client notices (at once, or through its keepalive), it
+    /// comes back by its authentication method: mutual and Active Directory clients reconnect by
+    /// themselves, first after the retry policy's initial delay (with jitter); SAML users must
+    /// log in again in a browser, so they come back after the population's manual reconnect
+    /// delay, with its probability. Mixed methods follow the strictest (the SAML rule).
+    pub(crate) fn drop_and_reconnect(&mut self, u: u32, cause: EndCause, noticed: Noticed) {
         self.end_session(u, cause);
-        let retry = &self.sc.populations[self.users[u as usize].pop as usize].retry;
-        let delay = retry_delay(retry, 1, &mut self.rng.retry);
+        let pop = &self.sc.populations[self.users[u as usize].pop as usize];
+        let notice = match noticed {
+            Noticed::AtOnce => 0,
+            Noticed::ByKeepalive => pop
+                .outage_detection_delay
+                .sample_millis(&mut self.rng.drops),
+        };
+        let at = self.now.saturating_add(notice);
+        if !self.sc.endpoint.authentication.reconnects_automatically() {
+            return self.manual_reconnect_from(u, at);
+        }
+        let delay = retry_delay(&pop.retry, 1, &mut self.rng.retry);
         let user = &mut self.users[u as usize];
         user.attempt = 0;
         user.state = State::Waiting;
-        self.push_user(self.now + delay, EvKind::Attempt, u);
+        self.push_user(at.saturating_add(delay), EvKind::Attempt, u);
+    }
+
+    /// A reset spread over a window: the connection of user `u` (still the one that was live
+    /// when the change took effect, as its generation `tag` says) is reset now.
+    pub(crate) fn reset_one(&mut self, u: u32) {
+        if self.users[u as usize].state == State::Connected {
+            self.drop_and_reconnect(u, EndCause::Reset, Noticed::AtOnce);
+        }
     }
 
     fn connected_users(&self, on: Option<usize>) -> Vec<u32> {
@@ -147,7 +183,7 @@ impl Engine<'_> {
                 for a in associations {
                     self.outage_depth[a.index()] += 1;
                 }
-                self.health_changed();
+                self.health_changed(Noticed::ByKeepalive);
                 if let Some(d) = duration {
                     self.push(self.now.saturating_add(*d), EvKind::Scenario, i as u32, 1);
                 }
@@ -156,7 +192,15 @@ impl Engine<'_> {
                 let subnet = &sc.subnet_of(*association).id;
                 self.mark(MarkKind::Disassociation, format!("disassociated: {subnet}"));
                 self.disassociated[association.index()] = true;
-                self.health_changed();
+                self.health_changed(Noticed::AtOnce);
+                self.route_table_changed();
+            }
+            EventKind::Associate { association } => {
+                let subnet = &sc.subnet_of(*association).id;
+                self.mark(MarkKind::Association, format!("associated: {subnet}"));
+                self.disassociated[association.index()] = false;
+                self.health_changed(Noticed::AtOnce);
+                self.route_table_changed();
             }
             EventKind::Modify {
                 changes,
@@ -209,12 +253,13 @@ impl Engine<'_> {
                 for a in associations {
                     self.outage_depth[a.index()] -= 1;
                 }
-                self.health_changed();
+                self.health_changed(Noticed::ByKeepalive);
             }
             EventKind::Modify {
                 changes,
                 resets,
                 disconnect_on_session_timeout,
+                reset_window,
                 ..
             } => {
                 if let Some(v) = disconnect_on_session_timeout {
@@ -231,9 +276,7 @@ impl Engine<'_> {
                     format!("modification effective ({what}): {}", names.join(", ")),
                 );
                 if *resets {
-                    for u in self.connected_users(None) {
-                        self.drop_and_reconnect(u, EndCause::Reset);
-                    }
+                    self.reset_all(*reset_window);
                 }
             }
             EventKind::SessionTimeout { timeout, .. } => {
@@ -243,7 +286,35 @@ impl Engine<'_> {
                 );
                 self.set_session_timeout(timeout.millis());
             }
-            EventKind::Disassociate { .. } => {}
+            EventKind::Disassociate { .. } | EventKind::Associate { .. } => {}
+        }
+    }
+
+    /// Resets every live connection: all at once (`window` 0), or each at an instant drawn
+    /// uniformly in `[now, now + window)`. Only the connections live now are reset; a client
+    /// that connects during the window already has the new configuration.
+    fn reset_all(&mut self, window: Millis) {
+        for u in self.connected_users(None) {
+            if window == 0 {
+                self.drop_and_reconnect(u, EndCause::Reset, Noticed::AtOnce);
+            } else {
+                let offset = (dist::unit(&mut self.rng.drops) * window as f64) as Millis;
+                self.push_user(self.now + offset.min(window - 1), EvKind::Reset, u);
+            }
+        }
+    }
+
+    /// Guide, "Split-tunnel on Client VPN endpoints": "any modification to the Client VPN
+    /// endpoint route table will result in all client connections being reset". Associating a
+    /// subnet adds its VPC route and disassociating one deletes its routes (guide: "Disassociate
+    /// a target network"), so under split tunnel both reset every connection.
+    fn route_table_changed(&mut self) {
+        if self.sc.endpoint.split_tunnel {
+            self.mark(
+                MarkKind::ModificationEffective,
+                "route table changed under split tunnel: resets every connection".to_string(),
+            );
+            self.reset_all(0);
         }
     }
 
@@ -262,9 +333,11 @@ impl Engine<'_> {
         }
     }
 
-    /// Applies outage and disassociation state: failed associations drop their clients, DNS
-    /// stops returning them, and the limits follow the table for the healthy count (§3, §7).
-    fn health_changed(&mut self) {
+    /// Applies outage and (dis)association state: failed associations drop their clients (who
+    /// notice as `noticed` says), DNS stops returning them, and the limits follow the table for
+    /// the healthy count. Nobody on a healthy association is dropped, even when the limit is now
+    /// below the live count: new attempts are refused until the count falls below it.
+    fn health_changed(&mut self, noticed: Noticed) {
         let n = self.live.len();
         for a in 0..n {
             let healthy = self.outage_depth[a] == 0 && !self.disassociated[a];
@@ -274,7 +347,7 @@ impl Engine<'_> {
             self.cap.set_healthy(self.sc, a, healthy);
             if !healthy {
                 for u in self.connected_users(Some(a)) {
-                    self.drop_and_reconnect(u, EndCause::AssociationFailed);
+                    self.drop_and_reconnect(u, EndCause::AssociationFailed, noticed);
                 }
             }
         }
@@ -282,31 +355,6 @@ impl Engine<'_> {
             .filter(|&a| self.cap.is_healthy(a))
             .map(|a| a as u8)
             .collect();
-        self.shed_over_limit();
-    }
-
-    /// Drops the newest connections wherever a limit is now below the live count, so that live
-    /// connections never exceed the current limit.
-    fn shed_over_limit(&mut self) {
-        for a in 0..self.live.len() {
-            let excess = self.live[a].saturating_sub(self.cap.limit_of(a));
-            if excess > 0 {
-                let users = self.connected_users(Some(a));
-                self.shed_newest(users, excess);
-            }
-        }
-        let excess = self.live_total.saturating_sub(self.cap.total());
-        if excess > 0 {
-            let users = self.connected_users(None);
-            self.shed_newest(users, excess);
-        }
-    }
-
-    fn shed_newest(&mut self, mut users: Vec<u32>, count: u32) {
-        users.sort_by_key(|&u| std::cmp::Reverse((self.users[u as usize].since, u)));
-        for &u in users.iter().take(count as usize) {
-            self.drop_and_reconnect(u, EndCause::Shed);
-        }
     }
 
     fn mark(&mut self, kind: MarkKind, label: String) {

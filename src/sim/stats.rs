@@ -20,7 +20,7 @@ pub struct Counters {
     pub retries: u64,
     /// Users who stopped trying after `give_up_after` failed attempts.
     pub gave_up: u64,
-    /// Live connections ended by the endpoint (reset, outage, limit drop, shorter timeout).
+    /// Live connections ended by the endpoint (reset, outage, disassociation, shorter timeout).
     pub dropped: u64,
 }
 
@@ -255,6 +255,8 @@ pub enum MarkKind {
     AzOutageStart,
     AzOutageEnd,
     Disassociation,
+    /// A subnet associated mid-run.
+    Association,
     ModificationAccepted,
     ModificationEffective,
     SessionTimeoutAccepted,
@@ -281,8 +283,6 @@ pub struct SessionEnds {
     pub reset_by_modification: u64,
     /// The association failed (AZ outage) or was disassociated.
     pub dropped_by_association_failure: u64,
-    /// The connection limit fell below the live count; the newest connections were dropped.
-    pub shed_by_limit: u64,
     /// Still connected when the run ended.
     pub open_at_end: u64,
 }

@@ -262,6 +262,7 @@ impl Builder {
             revoked_fraction: 0.0,
             manual_reconnect_delay: Dist::Fixed(MINUTE as f64),
             manual_reconnect_probability: 1.0,
+            outage_detection_delay: Dist::Fixed(0.0),
         });
         self
     }

@@ -112,6 +112,7 @@ fn population(name: &str, arrivals: Arrivals) -> Population {
         revoked_fraction: 0.0,
         manual_reconnect_delay: Dist::Fixed((10 * MINUTE) as f64),
         manual_reconnect_probability: 1.0,
+        outage_detection_delay: Dist::Fixed(0.0),
     }
 }
 
