@@ -7,6 +7,13 @@ use std::io::{self, Write};
 
 use crate::model::{Millis, Scenario, DAY, HOUR, MINUTE, SECOND};
 
+/// "00" to "99", two bytes each.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// Bytes buffered before a write to the file.
 const BLOCK: usize = 1 << 16;
 
@@ -40,19 +47,29 @@ impl<'w> RowWriter<'w> {
     /// An unsigned integer cell followed by a comma.
     #[inline]
     pub fn uint(&mut self, v: u64) {
-        let mut tmp = [0u8; 20];
-        let mut i = tmp.len();
+        if v < 10 {
+            // Most cells of a quiet interval: one digit.
+            self.buf.extend_from_slice(&[b'0' + v as u8, b',']);
+            return;
+        }
+        let mut tmp = [0u8; 21];
+        tmp[20] = b',';
+        let mut i = 20;
         let mut n = v;
-        loop {
+        while n >= 100 {
+            let d = (n % 100) as usize * 2;
+            n /= 100;
+            i -= 2;
+            tmp[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+        }
+        if n >= 10 {
+            i -= 2;
+            tmp[i..i + 2].copy_from_slice(&PAIRS[n as usize * 2..n as usize * 2 + 2]);
+        } else {
             i -= 1;
-            tmp[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
+            tmp[i] = b'0' + n as u8;
         }
         self.buf.extend_from_slice(&tmp[i..]);
-        self.buf.push(b',');
     }
 
     /// Simulated time as `YYYY-MM-DD HH:MM:SS` ([`super::timestamp`]) followed by a comma.
@@ -132,6 +149,10 @@ mod tests {
             w.uint(0);
             w.uint(u64::MAX);
             w.uint(1_234_567);
+            w.uint(9);
+            w.uint(10);
+            w.uint(99);
+            w.uint(100);
             w.end().unwrap();
         }
         w.finish().unwrap();
@@ -139,7 +160,7 @@ mod tests {
             .iter()
             .map(|&t| {
                 format!(
-                    "{},0,{},1234567\n",
+                    "{},0,{},1234567,9,10,99,100\n",
                     super::super::timestamp(&sc.scenario, t),
                     u64::MAX
                 )

@@ -299,11 +299,11 @@ impl<'s> Engine<'s> {
             counts: Counters::default(),
             ends: SessionEnds::default(),
             samplers: if metrics_merge(sc) {
-                vec![Sampler::new(sc.sample_interval)]
+                vec![Sampler::new(sc.sample_interval, sc.duration)]
             } else {
                 vec![
-                    Sampler::new(sc.sample_interval),
-                    Sampler::new(sc.output.metrics_period),
+                    Sampler::new(sc.sample_interval, sc.duration),
+                    Sampler::new(sc.output.metrics_period, sc.duration),
                 ]
             },
             live_integral: 0,

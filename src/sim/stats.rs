@@ -201,7 +201,9 @@ pub(crate) struct Sampler {
 }
 
 impl Sampler {
-    pub fn new(interval: Millis) -> Sampler {
+    /// A sampler of `interval` over a run of `duration`: its rows are reserved at once (one per
+    /// interval, the last one cut by the run's end), so they are never copied as they grow.
+    pub fn new(interval: Millis, duration: Millis) -> Sampler {
         let interval = interval.max(1);
         Sampler {
             interval,
@@ -209,7 +211,7 @@ impl Sampler {
             prev: Counters::default(),
             peak_total: 0,
             peak_in_flight: 0,
-            rows: Vec::new(),
+            rows: Vec::with_capacity(duration.div_ceil(interval).min(1 << 24) as usize),
         }
     }
 
