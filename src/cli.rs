@@ -361,6 +361,16 @@ pub struct RunArgs {
     /// budgets ([limits] max_events, max_sample_rows, max_memory_mb, max_output_mb).
     #[arg(long)]
     pub allow_large: bool,
+    /// Do not write charts/ (report.html still embeds its figures).
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Do not write report.html.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Write only summary.json: no time series, metrics, reachability, charts, report or
+    /// connection log.
+    #[arg(long, conflicts_with_all = ["no_charts", "no_report", "connection_log"])]
+    pub summary_only: bool,
 }
 
 #[derive(Debug, clap::Args)]

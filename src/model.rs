@@ -686,9 +686,23 @@ impl Default for Pricing {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputOptions {
     pub connection_log: bool,
+    /// The CloudWatch period of `metrics.csv` (default five minutes, the period at which Client
+    /// VPN publishes its metrics; guide: "Amazon CloudWatch metrics for AWS Client VPN"). A whole number
+    /// of minutes.
+    pub metrics_period: Millis,
 }
 
+/// The period at which Client VPN publishes its CloudWatch metrics (guide: "Monitoring with
+/// Amazon CloudWatch": "every five minutes").
+pub const CLOUDWATCH_PERIOD: Millis = 5 * MINUTE;
+
 impl Scenario {
+    /// Whether `metrics.csv` is merged from the time series' rows: its CloudWatch period is a
+    /// whole number of sample intervals, so one sampler feeds both files.
+    pub fn metrics_merged(&self) -> bool {
+        self.output.metrics_period % self.sample_interval.max(1) == 0
+    }
+
     pub fn subnet_of(&self, a: AssocId) -> &Subnet {
         &self.subnets[self.associations[a.index()].subnet.index()]
     }

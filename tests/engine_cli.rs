@@ -214,3 +214,86 @@ needs = ["on-prem"]
     let csv = fs::read_to_string(dir.join("results/gap/reachability.csv")).unwrap();
     assert_eq!(csv.lines().count(), 2, "{csv}");
 }
+
+/// Every file under `dir`, relative and sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.file_type().unwrap().is_dir() {
+            v.extend(
+                listing(&e.path())
+                    .into_iter()
+                    .map(|n| format!("{name}/{n}")),
+            );
+        } else {
+            v.push(name);
+        }
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn users_choose_the_outputs_and_the_files_written_stay_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("s.toml"), SCENARIO).unwrap();
+    let run = |out: &str, flags: &[&str]| {
+        let mut args = vec!["run", "s.toml", "-q", "--out", out];
+        args.extend(flags);
+        let o = cvpnsim(&args, dir);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        listing(&dir.join(out))
+    };
+    let all = run("all", &[]);
+    assert!(all.contains(&"report.html".to_string()));
+    assert!(all.contains(&"charts/connections.png".to_string()));
+
+    let no_charts = run("no-charts", &["--no-charts"]);
+    assert!(no_charts.iter().all(|f| !f.starts_with("charts/")));
+    assert!(no_charts.contains(&"report.html".to_string()));
+    assert_eq!(
+        fs::read(dir.join("no-charts/report.html")).unwrap(),
+        fs::read(dir.join("all/report.html")).unwrap(),
+        "the report embeds the same figures"
+    );
+
+    let no_report = run("no-report", &["--no-report"]);
+    assert!(!no_report.contains(&"report.html".to_string()));
+    assert!(no_report.contains(&"charts/connections.svg".to_string()));
+
+    let neither = run("neither", &["--no-charts", "--no-report"]);
+    assert_eq!(
+        neither,
+        [
+            ".cvpnsim-results",
+            "metrics.csv",
+            "reachability.csv",
+            "summary.json",
+            "timeseries.csv"
+        ]
+    );
+    let summary = run("summary", &["--summary-only"]);
+    assert_eq!(summary, [".cvpnsim-results", "summary.json"]);
+    // What is written is the same bytes whichever outputs were chosen.
+    for (folder, name) in [
+        ("neither", "timeseries.csv"),
+        ("neither", "metrics.csv"),
+        ("summary", "summary.json"),
+        ("no-report", "charts/connections.svg"),
+    ] {
+        assert_eq!(
+            fs::read(dir.join(folder).join(name)).unwrap(),
+            fs::read(dir.join("all").join(name)).unwrap(),
+            "{folder}/{name}"
+        );
+    }
+    // --summary-only and --connection-log ask for opposite things.
+    let o = cvpnsim(
+        &["run", "s.toml", "-q", "--summary-only", "--connection-log"],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -211,7 +211,11 @@ proptest! {
         // than its limit; the audit checks after every event that such a count never grows. The
         // rows can only be held to the largest limit the table gives.
         let most = sc.connection_limit(sc.associations.len());
-        for row in r.samples.iter().chain(&r.metric_samples) {
+        for row in r.metric_rows() {
+            prop_assert!(row.active_total <= most);
+            prop_assert!(row.active_total <= s.peak_concurrency);
+        }
+        for row in &r.samples {
             prop_assert!(row.active_total <= most);
             prop_assert!(row.peak_active_total <= s.peak_concurrency);
             prop_assert_eq!(row.addresses_used, row.active_total);

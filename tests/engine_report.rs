@@ -186,8 +186,7 @@ fn metrics_use_cloudwatch_names_per_five_minutes() {
         "the time series follows sample_interval"
     );
     let throttled: u64 = r
-        .metric_samples
-        .iter()
+        .metric_rows()
         .map(|s| s.counts.failures_of(sim::FailureReason::HandlerThrottled))
         .sum();
     assert_eq!(
@@ -326,4 +325,44 @@ fn writer_refuses_a_folder_of_other_files() {
         fs::read_to_string(tmp.path().join("notes.txt")).unwrap(),
         "mine"
     );
+}
+
+/// One sampler feeds both files: metric rows merged from 1-minute samples are the rows a
+/// separate five-minute sampler records (a 7-minute time series cannot be merged into
+/// five-minute periods, so that run keeps its own metrics sampler).
+#[test]
+fn merged_metric_rows_equal_a_separate_samplers_rows() {
+    let mut merged = small();
+    merged.sample_interval = MINUTE;
+    let mut separate = small();
+    separate.sample_interval = 7 * MINUTE;
+    assert!(sim::metrics_merge(&merged) && !sim::metrics_merge(&separate));
+    let a: Vec<_> = result(&merged).metric_rows().collect();
+    let b: Vec<_> = result(&separate).metric_rows().collect();
+    assert_eq!(a.len(), 24, "2 h in 5-minute periods");
+    assert_eq!(a, b);
+    assert!(
+        a.iter().map(|r| r.counts.attempts).sum::<u64>() > 0,
+        "the runs did something"
+    );
+}
+
+/// `[output] metrics_period` sets the CloudWatch period of `metrics.csv`.
+#[test]
+fn metrics_follow_the_period_set() {
+    let mut sc = small();
+    sc.output.metrics_period = 20 * MINUTE;
+    let r = result(&sc);
+    let text = render(&sc, &r, "metrics.csv");
+    let starts: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        ["0", "1200000", "2400000", "3600000", "4800000", "6000000"]
+    );
+    let attempts: u64 = r.metric_rows().map(|m| m.counts.attempts).sum();
+    assert_eq!(attempts, r.summary.attempts);
 }

@@ -319,6 +319,9 @@ fixtures! {
     two_main_route_tables: "route-table.toml";
     // Amazon VPC network ACLs: rule numbers are unique within a direction.
     network_acl_rule_number_twice: "network-acl.toml";
+    // guide: Amazon CloudWatch metrics for AWS Client VPN — metrics are published every five minutes; a
+    // CloudWatch period is a whole number of minutes.
+    metrics_period_not_whole_minutes: "metrics-period.toml";
 }
 
 #[test]

@@ -32,7 +32,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
     if let Some(seed) = args.seed {
         sc.seed = seed;
     }
-    let connection_log = args.connection_log || sc.output.connection_log;
+    let connection_log = (args.connection_log || sc.output.connection_log) && !args.summary_only;
     super::within_budget(&loaded.source, &sc, connection_log, args.allow_large)?;
     let hash = scenario::fingerprint(&sc);
     let dir = args
@@ -65,8 +65,17 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
         scenario_hash: &hash,
         gaps: &gaps,
     };
-    let exporters = report::standard_exporters(false);
-    let charts = report::charts_and_page(&out, &matrix).map_err(|e| AppError {
+    let mut exporters = report::standard_exporters(false);
+    if args.summary_only {
+        exporters.retain(|e| e.file_name() == report::summary::FILE_NAME);
+    }
+    let charts = report::charts_and_page(
+        &out,
+        &matrix,
+        !(args.no_charts || args.summary_only),
+        !(args.no_report || args.summary_only),
+    )
+    .map_err(|e| AppError {
         message: e.to_string(),
         code: 3,
     })?;

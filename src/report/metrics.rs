@@ -1,18 +1,22 @@
 //! `metrics.csv` (DESIGN §10; guide: "CloudWatch metrics"): the endpoint's CloudWatch metric
-//! names, one row per five-minute period (the period at which Client VPN publishes them).
+//! names, one row per CloudWatch period: five minutes by default (the period at which Client VPN
+//! publishes them), `[output] metrics_period` otherwise.
 //! `ActiveConnectionsCount` is the value at the end of the period; the others are counts during
 //! it. Bytes and packets are not modelled and are not written.
 
+use std::io::{self, Write};
+
+use crate::report::rows::RowWriter;
 use crate::report::timeseries::csv_bytes;
-use crate::report::{timestamp, Exporter, RunOutput};
-use crate::sim::{FailureReason, Sample};
+use crate::report::{Exporter, RunOutput};
+use crate::sim::{FailureReason, MetricRow};
 
 pub const FILE_NAME: &str = "metrics.csv";
 
 pub struct Metrics;
 
 /// Reads one metric from a five-minute sample.
-type Reading = fn(&Sample) -> u64;
+type Reading = fn(&MetricRow) -> u64;
 
 /// Metric names and how each is read.
 const METRICS: [(&str, Reading); 8] = [
@@ -47,13 +51,25 @@ impl Exporter for Metrics {
     }
 
     fn render(&self, out: &RunOutput) -> Vec<u8> {
+        let mut v = Vec::new();
+        // Writing to memory cannot fail.
+        let _ = self.write_to(out, &mut v);
+        v
+    }
+
+    fn write_to(&self, out: &RunOutput, w: &mut dyn Write) -> io::Result<()> {
         let mut header = vec!["Timestamp".to_string(), "period_start_ms".to_string()];
         header.extend(METRICS.iter().map(|m| m.0.to_string()));
-        let rows = out.result.metric_samples.iter().map(|s| {
-            let mut r = vec![timestamp(out.scenario, s.start), s.start.to_string()];
-            r.extend(METRICS.iter().map(|m| m.1(s).to_string()));
-            r
-        });
-        csv_bytes(header, rows)
+        let mut rows = RowWriter::new(out.scenario, w);
+        rows.raw(&csv_bytes(header, std::iter::empty()))?;
+        for s in out.result.metric_rows() {
+            rows.time(s.start);
+            rows.uint(s.start);
+            for m in &METRICS {
+                rows.uint(m.1(&s));
+            }
+            rows.end()?;
+        }
+        rows.finish()
     }
 }

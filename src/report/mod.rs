@@ -14,6 +14,7 @@ pub mod html;
 pub mod metrics;
 pub mod plots;
 pub mod reachability;
+pub mod rows;
 pub mod summary;
 pub mod timeseries;
 
@@ -41,6 +42,11 @@ pub struct RunOutput<'a> {
 pub trait Exporter {
     fn file_name(&self) -> &'static str;
     fn render(&self, out: &RunOutput) -> Vec<u8>;
+    /// Streams the file to `w`; the same bytes as [`Exporter::render`]. Large files override it
+    /// to write as they go instead of holding the whole file in memory.
+    fn write_to(&self, out: &RunOutput, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        w.write_all(&self.render(out))
+    }
 }
 
 /// `reachability.csv`: the gaps weighted by client time ([`reachability::gaps_csv`]).
@@ -74,42 +80,57 @@ pub fn standard_exporters(connection_log: bool) -> Vec<Box<dyn Exporter>> {
 }
 
 /// The run's charts (`charts/<name>.png` and `.svg`, from [`plots::plots`]) and the one-page
-/// `report.html` ([`html::render`]) that embeds them, as (path in the folder, bytes).
+/// `report.html` ([`html::render`]) that embeds them, as (path in the folder, bytes). `charts`
+/// writes the chart files, `page` the report (which embeds the SVG figures either way); with
+/// neither, nothing is plotted.
 pub fn charts_and_page(
     out: &RunOutput,
     matrix: &Matrix,
+    charts: bool,
+    page: bool,
 ) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     let mut files = Vec::new();
+    if !charts && !page {
+        return Ok(files);
+    }
     let mut figures = Vec::new();
     for (stem, plot) in plots::plots(out.scenario, out.result, matrix) {
         let (png, svg, title) = match &plot {
             Plot::Time(c) => (
-                chart::time_png(c, chart::SIZE)?,
+                charts
+                    .then(|| chart::time_png(c, chart::SIZE))
+                    .transpose()?,
                 chart::time_svg(c, chart::SIZE)?,
                 c.title.clone(),
             ),
             Plot::Heat(h) => (
-                chart::heatmap_png(h, chart::SIZE)?,
+                charts
+                    .then(|| chart::heatmap_png(h, chart::SIZE))
+                    .transpose()?,
                 chart::heatmap_svg(h, chart::SIZE)?,
                 h.title.clone(),
             ),
         };
-        files.push((format!("charts/{stem}.png"), png));
-        files.push((format!("charts/{stem}.svg"), svg.clone().into_bytes()));
+        if let Some(png) = png {
+            files.push((format!("charts/{stem}.png"), png));
+            files.push((format!("charts/{stem}.svg"), svg.clone().into_bytes()));
+        }
         figures.push(html::Figure {
             stem: stem.to_string(),
             title,
             svg,
         });
     }
-    let page = html::render(
-        out.scenario,
-        out.result,
-        out.gaps,
-        out.scenario_hash,
-        &figures,
-    );
-    files.push((REPORT_FILE.to_string(), page.into_bytes()));
+    if page {
+        let page = html::render(
+            out.scenario,
+            out.result,
+            out.gaps,
+            out.scenario_hash,
+            &figures,
+        );
+        files.push((REPORT_FILE.to_string(), page.into_bytes()));
+    }
     Ok(files)
 }
 
@@ -128,7 +149,11 @@ pub fn write_results(
         .iter()
         .partition(|e| e.file_name() == summary::FILE_NAME);
     for e in &first {
-        folder.write(e.file_name(), &e.render(out))?;
+        let name = e.file_name();
+        let mut w = folder.create(name)?;
+        e.write_to(out, &mut w)
+            .map_err(|err| OutputError::Io(folder.path.join(name), err))?;
+        folder.finish(name, w)?;
     }
     for (name, bytes) in extra {
         folder.write(name, bytes)?;
@@ -164,7 +189,7 @@ pub fn run_identity(scenario: &Scenario, scenario_hash: &str) -> String {
 /// weekday; the simulator has no calendar beyond that.
 pub fn timestamp(scenario: &Scenario, t: Millis) -> String {
     let day = t / crate::model::DAY;
-    let (y, m, d) = civil_date(19_723 + scenario.start_weekday.index() as i64 + day as i64);
+    let (y, m, d) = civil_date(EPOCH_DAY + scenario.start_weekday.index() as i64 + day as i64);
     let s = t % crate::model::DAY;
     format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
@@ -173,6 +198,9 @@ pub fn timestamp(scenario: &Scenario, t: Millis) -> String {
         s % MINUTE / SECOND
     )
 }
+
+/// 2024-01-01, a Monday, in days since 1970-01-01.
+const EPOCH_DAY: i64 = 19_723;
 
 /// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
 fn civil_date(days: i64) -> (i64, u32, u32) {

@@ -3,7 +3,10 @@
 //! reason, retries, handler in-flight, below-floor count. Gauges are the values at the end of the
 //! interval; `peak_*` columns are the highest within it; counts are what happened during it.
 
-use crate::report::{timestamp, Exporter, RunOutput};
+use std::io::{self, Write};
+
+use crate::report::rows::RowWriter;
+use crate::report::{Exporter, RunOutput};
 use crate::sim::{FailureReason, Sample};
 
 pub const FILE_NAME: &str = "timeseries.csv";
@@ -46,35 +49,41 @@ fn header(out: &RunOutput) -> Vec<String> {
     h
 }
 
-fn row(out: &RunOutput, s: &Sample) -> Vec<String> {
+/// Writes one sample's row.
+fn row(w: &mut RowWriter, s: &Sample) -> io::Result<()> {
     let c = &s.counts;
-    let mut r = vec![
-        timestamp(out.scenario, s.start),
-        s.start.to_string(),
-        s.end.to_string(),
-        s.active_total.to_string(),
-        s.peak_active_total.to_string(),
-        s.limit_total.to_string(),
-    ];
-    r.extend(s.active.iter().map(u32::to_string));
-    r.extend(s.limits.iter().map(u32::to_string));
-    let counts = [
+    w.time(s.start);
+    for v in [
+        s.start,
+        s.end,
+        s.active_total.into(),
+        s.peak_active_total.into(),
+        s.limit_total.into(),
+    ] {
+        w.uint(v);
+    }
+    for &v in s.active.iter().chain(&s.limits) {
+        w.uint(v.into());
+    }
+    for v in [
         s.addresses_used.into(),
         s.addresses_usable.into(),
         c.attempts,
         c.successes,
         c.failed(),
         c.retries,
-    ];
-    r.extend(counts.iter().map(u64::to_string));
-    r.extend([c.gave_up, c.dropped].iter().map(u64::to_string));
-    r.extend(c.failures.iter().map(u64::to_string));
-    r.extend(
-        [s.handler_in_flight, s.handler_peak_in_flight, s.below_floor]
-            .iter()
-            .map(u32::to_string),
-    );
-    r
+        c.gave_up,
+        c.dropped,
+    ] {
+        w.uint(v);
+    }
+    for &v in &c.failures {
+        w.uint(v);
+    }
+    for v in [s.handler_in_flight, s.handler_peak_in_flight, s.below_floor] {
+        w.uint(v.into());
+    }
+    w.end()
 }
 
 /// Renders rows with a header as CSV.
@@ -104,6 +113,18 @@ impl Exporter for Timeseries {
     }
 
     fn render(&self, out: &RunOutput) -> Vec<u8> {
-        csv_bytes(header(out), out.result.samples.iter().map(|s| row(out, s)))
+        let mut v = Vec::new();
+        // Writing to memory cannot fail.
+        let _ = self.write_to(out, &mut v);
+        v
+    }
+
+    fn write_to(&self, out: &RunOutput, w: &mut dyn Write) -> io::Result<()> {
+        let mut rows = RowWriter::new(out.scenario, w);
+        rows.raw(&csv_bytes(header(out), std::iter::empty()))?;
+        for s in &out.result.samples {
+            row(&mut rows, s)?;
+        }
+        rows.finish()
     }
 }

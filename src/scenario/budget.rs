@@ -21,15 +21,14 @@ const BYTES_PER_LOG_LINE: f64 = 620.0;
 /// Bytes of one sample row besides its per-association columns: the row itself and the two
 /// small allocations of its per-association vectors (a test checks it covers the row's size).
 const ROW_BYTES: f64 = 320.0;
-/// The engine's CloudWatch metric period.
-const METRIC_PERIOD: Millis = 5 * 60 * 1000;
 
 /// What a run is estimated to cost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Estimate {
     pub attempts: f64,
     pub events: f64,
-    /// Time-series rows plus CloudWatch metric rows.
+    /// Sample rows held in memory: the time series' rows, plus the CloudWatch metric rows when
+    /// they cannot be merged from them.
     pub sample_rows: f64,
     pub memory_bytes: f64,
     pub output_bytes: f64,
@@ -72,7 +71,15 @@ pub fn estimate(sc: &Scenario, connection_log: bool) -> Estimate {
         .min(3.0);
     let attempts = attempts * (1.0 + retries / 3.0);
     let interval = sc.sample_interval.max(1) as f64;
-    let rows = (duration / interval).ceil() + (duration / METRIC_PERIOD as f64).ceil();
+    let series_rows = (duration / interval).ceil();
+    let metric_rows = (duration / sc.output.metrics_period.max(1) as f64).ceil();
+    // Rows held in memory: the metric rows are merged from the time series' when they can be.
+    let rows = series_rows
+        + if sc.metrics_merged() {
+            0.0
+        } else {
+            metric_rows
+        };
     let columns = (sc.associations.len() * 2 + 24) as f64;
     let row_bytes = ROW_BYTES + 8.0 * sc.associations.len() as f64;
     let memory = user_records * BYTES_PER_USER + rows * row_bytes;
@@ -86,7 +93,7 @@ pub fn estimate(sc: &Scenario, connection_log: bool) -> Estimate {
         events: attempts * EVENTS_PER_ATTEMPT + rows + sc.events.len() as f64,
         sample_rows: rows,
         memory_bytes: memory,
-        output_bytes: rows * columns * 12.0 + log,
+        output_bytes: (series_rows + metric_rows) * columns * 12.0 + log,
     }
 }
 
@@ -146,7 +153,7 @@ pub fn check(sc: &Scenario, connection_log: bool) -> Vec<Diagnostic> {
                 "sample_interval",
                 0..0,
                 format!(
-                    "the run would record about {} sample rows (duration / sample_interval, plus 5-minute metrics), over the budget of {}",
+                    "the run would hold about {} sample rows (duration / sample_interval), over the budget of {}",
                     show(e.sample_rows),
                     show(b.sample_rows as f64)
                 ),
@@ -270,14 +277,14 @@ retry = { initial = "5s", multiplier = 2.0, max = "1m", jitter = 0.0, give_up_af
         let e = estimate(&load(BASE), false);
         // 600 users × 1 day, doubled for up to three retries: 1,200 attempts.
         assert_eq!(e.attempts, 1_200.0);
-        // 288 five-minute samples and 288 metric periods in a day.
-        assert_eq!(e.sample_rows, 576.0);
-        assert_eq!(e.events, 3.0 * 1_200.0 + 576.0);
-        // 600 records of 200 bytes and 576 rows of 328 bytes (one association).
-        assert_eq!(e.memory_bytes, 600.0 * 200.0 + 576.0 * 328.0);
+        // 288 five-minute samples in a day; the five-minute metric periods are merged from them.
+        assert_eq!(e.sample_rows, 288.0);
+        assert_eq!(e.events, 3.0 * 1_200.0 + 288.0);
+        // 600 records of 200 bytes and 288 rows of 328 bytes (one association).
+        assert_eq!(e.memory_bytes, 600.0 * 200.0 + 288.0 * 328.0);
         // The row estimate covers a sample row and two minimal heap blocks.
         assert!(ROW_BYTES >= (std::mem::size_of::<crate::sim::Sample>() + 2 * 32) as f64);
-        // 576 rows × 26 columns × 12 bytes; with the log, 1.5 lines per attempt of 620 bytes.
+        // 288 + 288 rows written × 26 columns × 12 bytes; with the log, 1.5 lines per attempt of 620 bytes.
         assert_eq!(e.output_bytes, 576.0 * 26.0 * 12.0);
         let with_log = estimate(&load(BASE), true);
         assert_eq!(

@@ -61,6 +61,7 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     let output = top.opt("output").map_or(
         Some(OutputOptions {
             connection_log: false,
+            metrics_period: CLOUDWATCH_PERIOD,
         }),
         |n| output(n, cx),
     );
@@ -496,9 +497,26 @@ fn output(n: &Node, cx: &mut Cx) -> Option<OutputOptions> {
     let connection_log = t.opt("connection_log").map_or(Some(false), |n| {
         read::boolean(n, "output.connection_log", cx)
     });
+    let metrics_period = t
+        .opt("metrics_period")
+        .map_or(Some(CLOUDWATCH_PERIOD), |n| {
+            let d = positive_duration(n, "output.metrics_period", cx)?;
+            if d % MINUTE != 0 {
+                cx.error(
+                    "value",
+                    "output.metrics_period",
+                    n.span.clone(),
+                    "`output.metrics_period` must be a whole number of minutes: CloudWatch periods are multiples of 60 seconds".to_string(),
+                    "use \"1m\", \"5m\" (what Client VPN publishes) or \"1h\"",
+                );
+                return None;
+            }
+            Some(d)
+        });
     t.finish(cx);
     Some(OutputOptions {
         connection_log: connection_log?,
+        metrics_period: metrics_period?,
     })
 }
 

@@ -294,7 +294,7 @@ pub const SECTIONS: &[Section] = &[
         path: "output",
         reader: "output",
         description: "Optional outputs of `cvpnsim run`.",
-        fields: &[f("connection_log", Bool)],
+        fields: &[f("connection_log", Bool), f("metrics_period", Duration)],
     },
     Section {
         path: "limits",

@@ -104,6 +104,9 @@ pub fn to_toml(s: &Scenario) -> String {
     doc["start_weekday"] = value(s.start_weekday.name());
     let mut out = Table::new();
     out["connection_log"] = value(s.output.connection_log);
+    if s.output.metrics_period != crate::model::CLOUDWATCH_PERIOD {
+        out["metrics_period"] = Item::Value(dur(s.output.metrics_period));
+    }
     doc["output"] = Item::Table(out);
     doc["endpoint"] = Item::Table(endpoint(s));
     doc["limits"] = Item::Table(limits(&s.limits));

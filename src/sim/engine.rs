@@ -6,7 +6,7 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::model::{Arrivals, AssocId, Millis, PopId, Scenario, MINUTE};
+use crate::model::{Arrivals, AssocId, Millis, PopId, Scenario};
 use crate::sim::arrivals::{next_working_day, PoissonProfile};
 use crate::sim::bandwidth::FairShare;
 use crate::sim::capacity::Capacity;
@@ -15,9 +15,6 @@ use crate::sim::pool::{AddressPool, Slot};
 use crate::sim::rng::{self, Stream};
 use crate::sim::stats::{Counters, Gauges, Mark, Sampler, SessionEnds};
 use crate::sim::{Progress, SimOptions};
-
-/// CloudWatch publishes Client VPN metrics every five minutes (guide: "CloudWatch metrics").
-pub const METRIC_PERIOD: Millis = 5 * MINUTE;
 
 /// "No association" / "no address" markers in the compact user record.
 pub(crate) const NO_ASSOC: u8 = u8::MAX;
@@ -231,7 +228,9 @@ pub(crate) struct Engine<'s> {
     pub rng: Rngs,
     pub counts: Counters,
     pub ends: SessionEnds,
-    pub samplers: [Sampler; 2],
+    /// The time series' sampler, then the metrics' own sampler when the CloudWatch period is not
+    /// a multiple of the sample interval (otherwise the metrics merge the time series' rows).
+    pub samplers: Vec<Sampler>,
     /// ∫ live connections dt and ∫ below-floor connections dt, connection-milliseconds.
     pub live_integral: u128,
     pub below_integral: u128,
@@ -299,10 +298,14 @@ impl<'s> Engine<'s> {
             rng: Rngs::new(sc.seed, opts.replica),
             counts: Counters::default(),
             ends: SessionEnds::default(),
-            samplers: [
-                Sampler::new(sc.sample_interval),
-                Sampler::new(METRIC_PERIOD),
-            ],
+            samplers: if metrics_merge(sc) {
+                vec![Sampler::new(sc.sample_interval, sc.duration)]
+            } else {
+                vec![
+                    Sampler::new(sc.sample_interval, sc.duration),
+                    Sampler::new(sc.output.metrics_period, sc.duration),
+                ]
+            },
             live_integral: 0,
             below_integral: 0,
             integrated_to: 0,
@@ -480,7 +483,7 @@ impl<'s> Engine<'s> {
             while self.samplers[i].next <= t && self.samplers[i].next <= self.sc.duration {
                 let g = self.gauges();
                 let end = self.samplers[i].next;
-                self.samplers[i].close(end, &g, &self.counts);
+                self.samplers[i].close(end, g, &self.counts);
             }
         }
         self.now = t;
@@ -492,7 +495,7 @@ impl<'s> Engine<'s> {
         for i in 0..self.samplers.len() {
             if self.samplers[i].open_start() < duration {
                 let g = self.gauges();
-                self.samplers[i].close(duration, &g, &self.counts);
+                self.samplers[i].close(duration, g, &self.counts);
             }
         }
     }
@@ -602,3 +605,9 @@ fn prefetch<T>(value: &T) {
 
 #[cfg(not(target_arch = "x86_64"))]
 fn prefetch<T>(_value: &T) {}
+
+/// Whether `metrics.csv` merges the time series' rows: its period is a whole number of sample
+/// intervals, so one sampler feeds both files.
+pub fn metrics_merge(sc: &Scenario) -> bool {
+    sc.metrics_merged()
+}

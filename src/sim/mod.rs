@@ -23,12 +23,12 @@ mod session;
 pub mod stats;
 
 pub use arrivals::{next_working_day, PoissonProfile};
-pub use engine::METRIC_PERIOD;
+pub use engine::metrics_merge;
 pub use log::LogEntry;
 pub use reason::FailureReason;
 pub use stats::{
-    AssociationSummary, ByReason, Counters, EngineStats, HandlerSummary, Mark, MarkKind,
-    PopulationSummary, Sample, SessionEnds, Summary, Usage, UserStates,
+    AssociationSummary, ByReason, Counters, EngineStats, HandlerSummary, Mark, MarkKind, MetricRow,
+    MetricRows, PopulationSummary, Sample, SessionEnds, Summary, Usage, UserStates,
 };
 
 use crate::model::{Arrivals, Millis, Scenario, HOUR, MINUTE};
@@ -77,8 +77,12 @@ pub struct RunResult {
     pub summary: Summary,
     /// One row per `sample_interval`.
     pub samples: Vec<Sample>,
-    /// One row per five-minute CloudWatch period.
-    pub metric_samples: Vec<Sample>,
+    /// The CloudWatch period of the metric rows ([`RunResult::metric_rows`]).
+    pub metric_period: Millis,
+    /// Rows of the metrics' own sampler, when the period is not a multiple of the sample
+    /// interval; empty when the metric rows merge `samples`.
+    metric_samples: Vec<Sample>,
+    metrics_merged: bool,
     /// Connection log entries in time order (empty unless asked for).
     pub connection_log: Vec<LogEntry>,
     /// Client time by population then association (`client_ms[pop][assoc]`), to weight
@@ -88,6 +92,17 @@ pub struct RunResult {
     pub stats: EngineStats,
     /// Invariant violations found when `audit` was on (empty means none).
     pub audit: Vec<String>,
+}
+
+impl RunResult {
+    /// One row per CloudWatch period (`metrics.csv`).
+    pub fn metric_rows(&self) -> MetricRows<'_> {
+        if self.metrics_merged {
+            MetricRows::new(&self.samples, self.metric_period, true)
+        } else {
+            MetricRows::new(&self.metric_samples, self.metric_period, false)
+        }
+    }
 }
 
 /// Runs one replica of `scenario`.
@@ -124,11 +139,15 @@ impl Engine<'_> {
             peak_queue_len: self.queue.peak_len(),
             state_bytes: self.state_bytes(),
         };
-        let [timeseries, metrics] = self.samplers;
+        let mut samplers = self.samplers.into_iter();
+        let timeseries = samplers.next().map(|s| s.rows).unwrap_or_default();
+        let metrics = samplers.next().map(|s| s.rows).unwrap_or_default();
         RunResult {
             summary,
-            samples: timeseries.rows,
-            metric_samples: metrics.rows,
+            samples: timeseries,
+            metric_period: self.sc.output.metrics_period,
+            metric_samples: metrics,
+            metrics_merged: metrics_merge(self.sc),
             connection_log: self.log.unwrap_or_default(),
             client_ms,
             marks: self.marks,

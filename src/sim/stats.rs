@@ -29,6 +29,18 @@ impl Counters {
         self.failures.iter().sum()
     }
 
+    /// Adds the counts of another interval.
+    pub fn add(&mut self, o: &Counters) {
+        self.attempts += o.attempts;
+        self.successes += o.successes;
+        for (a, b) in self.failures.iter_mut().zip(&o.failures) {
+            *a += b;
+        }
+        self.retries += o.retries;
+        self.gave_up += o.gave_up;
+        self.dropped += o.dropped;
+    }
+
     pub fn failures_of(&self, r: FailureReason) -> u64 {
         self.failures[r.index()]
     }
@@ -96,6 +108,73 @@ pub struct Sample {
     pub counts: Counters,
 }
 
+/// One CloudWatch period of `metrics.csv`: the live connections at its end and the counts of
+/// what happened during it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricRow {
+    pub start: Millis,
+    pub end: Millis,
+    pub active_total: u32,
+    pub counts: Counters,
+}
+
+impl MetricRow {
+    fn of(s: &Sample) -> MetricRow {
+        MetricRow {
+            start: s.start,
+            end: s.end,
+            active_total: s.active_total,
+            counts: s.counts,
+        }
+    }
+}
+
+/// The metric rows of a run: samples of a period that is a multiple of the sample interval are
+/// merged (the gauge at the end of the period, the counts summed); otherwise they come from the
+/// run's own metrics sampler.
+pub struct MetricRows<'a> {
+    samples: std::slice::Iter<'a, Sample>,
+    /// Samples per period when merging; 1 when the rows are a sampler's own.
+    per_period: Millis,
+    period: Millis,
+}
+
+impl<'a> MetricRows<'a> {
+    pub(crate) fn new(samples: &'a [Sample], period: Millis, merged: bool) -> MetricRows<'a> {
+        MetricRows {
+            samples: samples.iter(),
+            per_period: if merged { 0 } else { 1 },
+            period: period.max(1),
+        }
+    }
+}
+
+impl Iterator for MetricRows<'_> {
+    type Item = MetricRow;
+
+    fn next(&mut self) -> Option<MetricRow> {
+        let first = self.samples.next()?;
+        let mut row = MetricRow::of(first);
+        if self.per_period == 1 {
+            return Some(row);
+        }
+        let period_end = (first.start / self.period + 1) * self.period;
+        while row.end < period_end {
+            let rest = self.samples.as_slice();
+            match rest.first() {
+                Some(s) if s.start < period_end => {
+                    row.end = s.end;
+                    row.active_total = s.active_total;
+                    row.counts.add(&s.counts);
+                    self.samples.next();
+                }
+                _ => break,
+            }
+        }
+        Some(row)
+    }
+}
+
 /// The instantaneous values a sample records.
 #[derive(Debug, Clone)]
 pub(crate) struct Gauges {
@@ -122,7 +201,9 @@ pub(crate) struct Sampler {
 }
 
 impl Sampler {
-    pub fn new(interval: Millis) -> Sampler {
+    /// A sampler of `interval` over a run of `duration`: its rows are reserved at once (one per
+    /// interval, the last one cut by the run's end), so they are never copied as they grow.
+    pub fn new(interval: Millis, duration: Millis) -> Sampler {
         let interval = interval.max(1);
         Sampler {
             interval,
@@ -130,7 +211,7 @@ impl Sampler {
             prev: Counters::default(),
             peak_total: 0,
             peak_in_flight: 0,
-            rows: Vec::new(),
+            rows: Vec::with_capacity(duration.div_ceil(interval).min(1 << 24) as usize),
         }
     }
 
@@ -145,13 +226,13 @@ impl Sampler {
     }
 
     /// Closes the open interval at `end` (its nominal end, or the run's end if earlier).
-    pub fn close(&mut self, end: Millis, g: &Gauges, counts: &Counters) {
+    pub fn close(&mut self, end: Millis, g: Gauges, counts: &Counters) {
         let start = self.open_start();
         self.rows.push(Sample {
             start,
             end,
-            active: g.active.clone(),
-            limits: g.limits.clone(),
+            active: g.active,
+            limits: g.limits,
             active_total: g.active_total,
             limit_total: g.limit_total,
             peak_active_total: self.peak_total.max(g.active_total),

@@ -69,6 +69,7 @@ impl Builder {
             events: vec![],
             output: OutputOptions {
                 connection_log: false,
+                metrics_period: cvpnsim::model::CLOUDWATCH_PERIOD,
             },
             pricing: Pricing::default(),
             data_plane: Default::default(),

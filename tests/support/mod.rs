@@ -75,6 +75,7 @@ pub fn endpoint(associations: usize) -> Scenario {
         events: vec![],
         output: OutputOptions {
             connection_log: false,
+            metrics_period: cvpnsim::model::CLOUDWATCH_PERIOD,
         },
         pricing: Pricing::default(),
         data_plane: Default::default(),
