@@ -107,6 +107,11 @@ impl Weekday {
         ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][self as usize]
     }
 
+    /// `Mon` … `Sun`, for times written for people.
+    pub fn name_short(self) -> &'static str {
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][self as usize]
+    }
+
     /// The weekday `days` after this one.
     pub fn plus(self, days: u64) -> Weekday {
         Weekday::ALL[((self as u64 + days) % 7) as usize]
@@ -679,6 +684,18 @@ impl Default for Pricing {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputOptions {
     pub connection_log: bool,
+    /// Share of each limit (client addresses, connections) that should stay free at the peak;
+    /// below it the run reports a finding (default 0.2).
+    pub headroom_margin: f64,
+}
+
+impl Default for OutputOptions {
+    fn default() -> Self {
+        OutputOptions {
+            connection_log: false,
+            headroom_margin: 0.2,
+        }
+    }
 }
 
 impl Scenario {

@@ -58,12 +58,9 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     let start_weekday = top
         .opt("start_weekday")
         .map_or(Some(Weekday::Mon), |n| weekday(n, "start_weekday", cx));
-    let output = top.opt("output").map_or(
-        Some(OutputOptions {
-            connection_log: false,
-        }),
-        |n| output(n, cx),
-    );
+    let output = top
+        .opt("output")
+        .map_or(Some(OutputOptions::default()), |n| output(n, cx));
     let limits = top
         .opt("limits")
         .map_or(Some(Limits::default()), |n| limits(n, cx));
@@ -485,9 +482,13 @@ fn output(n: &Node, cx: &mut Cx) -> Option<OutputOptions> {
     let connection_log = t.opt("connection_log").map_or(Some(false), |n| {
         read::boolean(n, "output.connection_log", cx)
     });
+    let headroom_margin = t.opt("headroom_margin").map_or(Some(0.2), |n| {
+        read::number(n, "output.headroom_margin", 0.0, true, 0.95, cx)
+    });
     t.finish(cx);
     Some(OutputOptions {
         connection_log: connection_log?,
+        headroom_margin: headroom_margin?,
     })
 }
 

@@ -104,6 +104,9 @@ pub fn to_toml(s: &Scenario) -> String {
     doc["start_weekday"] = value(s.start_weekday.name());
     let mut out = Table::new();
     out["connection_log"] = value(s.output.connection_log);
+    if s.output.headroom_margin != crate::model::OutputOptions::default().headroom_margin {
+        out["headroom_margin"] = value(s.output.headroom_margin);
+    }
     doc["output"] = Item::Table(out);
     doc["endpoint"] = Item::Table(endpoint(s));
     doc["limits"] = Item::Table(limits(&s.limits));

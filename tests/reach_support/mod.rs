@@ -69,6 +69,7 @@ impl Builder {
             events: vec![],
             output: OutputOptions {
                 connection_log: false,
+                headroom_margin: 0.2,
             },
             pricing: Pricing::default(),
         };

@@ -75,6 +75,7 @@ pub fn endpoint(associations: usize) -> Scenario {
         events: vec![],
         output: OutputOptions {
             connection_log: false,
+            headroom_margin: 0.2,
         },
         pricing: Pricing::default(),
     }
