@@ -3,7 +3,7 @@
 //! reason, retries, handler in-flight, below-floor count. Gauges are the values at the end of the
 //! interval; `peak_*` columns are the highest within it; counts are what happened during it.
 
-use crate::report::{timestamp, Exporter, RunOutput};
+use crate::report::{Exporter, RunOutput};
 use crate::sim::{FailureReason, Sample};
 
 pub const FILE_NAME: &str = "timeseries.csv";
@@ -49,7 +49,7 @@ fn header(out: &RunOutput) -> Vec<String> {
 fn row(out: &RunOutput, s: &Sample) -> Vec<String> {
     let c = &s.counts;
     let mut r = vec![
-        timestamp(out.scenario, s.start),
+        crate::timefmt::clock(out.scenario, s.start),
         s.start.to_string(),
         s.end.to_string(),
         s.active_total.to_string(),
