@@ -444,7 +444,7 @@ fn handler(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>) {
             "Connect handler throttling delayed logins".into()
         },
         measured: format!(
-            "logins throttled between {} and {}: users waited for their retries and {} gave up; {} throttled attempts at a concurrency of {}; busiest interval (from {}) {:.1} attempts/s, and {} users starting to log in within it served within {RECONNECT_TARGET_S:.0} s; × mean latency {:.2} s = {:.0} invocations in flight by Little's law",
+            "logins throttled between {} and {}: users waited for their retries ({} gave up in the whole run); {} throttled attempts at a concurrency of {}; busiest interval (from {}) {:.1} attempts/s, and {} users starting to log in within it served within {RECONNECT_TARGET_S:.0} s; × mean latency {:.2} s = {:.0} invocations in flight by Little's law",
             crate::timefmt::clock(sc, from),
             crate::timefmt::clock(sc, to),
             n(gave_up),

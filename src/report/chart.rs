@@ -390,15 +390,31 @@ fn axis_top(data_top: f64, limit_top: f64) -> f64 {
     }
 }
 
-/// The runs of consecutive points within the time range and at most `y_max`.
+/// The runs of consecutive points within the time range and at most `y_max`. The series are
+/// steps and constant limits, so the value in force at each edge of the range is carried to the
+/// edge: a limit given at 0 and at the end of the run still crosses a zoomed window.
 fn visible_runs(
     points: &[(Millis, f64)],
     from: Millis,
     to: Millis,
     y_max: f64,
 ) -> Vec<Vec<(Millis, f64)>> {
+    let mut clipped: Vec<(Millis, f64)> = Vec::new();
+    if !points.iter().any(|p| p.0 == from) {
+        if let Some(&(_, v)) = points.iter().rev().find(|p| p.0 < from) {
+            clipped.push((from, v));
+        }
+    }
+    clipped.extend(points.iter().filter(|p| p.0 >= from && p.0 <= to));
+    if points.iter().any(|p| p.0 > to) {
+        if let Some(&(t, v)) = clipped.last() {
+            if t < to {
+                clipped.push((to, v));
+            }
+        }
+    }
     let mut runs = vec![Vec::new()];
-    for &p in points.iter().filter(|p| p.0 >= from && p.0 <= to) {
+    for &p in &clipped {
         if p.1 <= y_max {
             if let Some(r) = runs.last_mut() {
                 r.push(p);
@@ -671,6 +687,25 @@ mod tests {
         assert_eq!(
             visible_runs(&pts, 2, 3, 100.0),
             vec![vec![(2, 50.0), (3, 5.0)]]
+        );
+    }
+
+    #[test]
+    fn a_limit_crosses_a_zoomed_window() {
+        let pts = [(0, 100.0), (1000, 100.0)];
+        assert_eq!(
+            visible_runs(&pts, 200, 800, 150.0),
+            vec![vec![(200, 100.0), (800, 100.0)]]
+        );
+        // Points inside are kept; the edges carry the value in force.
+        let steps = [(0, 1.0), (300, 2.0), (600, 3.0), (900, 4.0)];
+        assert_eq!(
+            visible_runs(&steps, 200, 800, 10.0),
+            vec![vec![(200, 1.0), (300, 2.0), (600, 3.0), (800, 3.0)]]
+        );
+        assert!(
+            visible_runs(&pts, 200, 800, 50.0).is_empty(),
+            "above the axis"
         );
     }
 

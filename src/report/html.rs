@@ -174,7 +174,7 @@ pub fn render(
     if s.endpoint.association_throughput_mbps.is_none() {
         let _ = writeln!(h, "<p>Bandwidth below the {} Mbps floor: not modelled (the scenario gives no <code>association_throughput_mbps</code>, so nothing is shared).</p>", s.limits.per_connection_mbps);
     } else if sm.below_floor_connection_minutes > 0.0 {
-        let _ = writeln!(h, "<p>{:.0} connection-minutes below min(demand, {} Mbps); at most {} connections at once.</p>", sm.below_floor_connection_minutes, s.limits.per_connection_mbps, sm.below_floor_peak);
+        let _ = writeln!(h, "<p>{} connection-minutes below min(demand, {} Mbps); at most {} connections at once.</p>", q(sm.below_floor_connection_minutes.round() as u64), s.limits.per_connection_mbps, q(sm.below_floor_peak as u64));
     } else {
         let _ = writeln!(
             h,
