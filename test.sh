@@ -31,7 +31,7 @@ echo "--- container image"
 .ci/docker.sh
 passed=$((passed + 1))
 runs=$(mktemp -d)
-"$cvpnsim" run scenarios/two-az-workday.toml --out "$runs/a" --quiet
+"$cvpnsim" run scenarios/two-az-workday.toml --out "$runs/a" --quiet --connection-log
 "$cvpnsim" run scenarios/two-az-workday.toml --seed 7 --out "$runs/b" --quiet
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

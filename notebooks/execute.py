@@ -1,7 +1,9 @@
-"""Executes a notebook headlessly, cell by cell; exits non-zero if any cell fails.
+"""Executes a notebook headlessly, cell by cell; exits non-zero if any cell fails or if it
+produced no figure (an image/png output).
 
     CVPNSIM_RUN=results/two-az-workday python notebooks/execute.py notebooks/analysis.ipynb
 """
+import os
 import sys
 
 import nbformat
@@ -10,6 +12,9 @@ from nbclient.exceptions import CellExecutionError
 
 
 def main(path: str) -> int:
+    # The kernel draws with the inline backend, which renders each figure as a PNG output
+    # without a display; a non-interactive backend such as Agg would record no figure at all.
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": "."}})
     try:
@@ -18,7 +23,13 @@ def main(path: str) -> int:
         print(f"{path}: a cell failed:\n{e}", file=sys.stderr)
         return 1
     cells = [c for c in nb.cells if c.cell_type == "code"]
-    print(f"{path}: {len(cells)} code cells executed")
+    figures = sum(
+        1 for c in cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})
+    )
+    print(f"{path}: {len(cells)} code cells executed, {figures} figures")
+    if figures == 0:
+        print(f"{path}: no figure was produced (is a plot hidden?)", file=sys.stderr)
+        return 1
     return 0
 
 

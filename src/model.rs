@@ -111,6 +111,11 @@ impl Weekday {
         ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][self as usize]
     }
 
+    /// `Mon` … `Sun`, for times written for people.
+    pub fn name_short(self) -> &'static str {
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][self as usize]
+    }
+
     /// The weekday `days` after this one.
     pub fn plus(self, days: u64) -> Weekday {
         Weekday::ALL[((self as u64 + days) % 7) as usize]
@@ -690,6 +695,19 @@ pub struct OutputOptions {
     /// VPN publishes its metrics; guide: "Amazon CloudWatch metrics for AWS Client VPN"). A whole number
     /// of minutes.
     pub metrics_period: Millis,
+    /// Share of each limit (client addresses, connections) that should stay free at the peak;
+    /// below it the run reports a finding (default 0.2).
+    pub headroom_margin: f64,
+}
+
+impl Default for OutputOptions {
+    fn default() -> Self {
+        OutputOptions {
+            connection_log: false,
+            metrics_period: CLOUDWATCH_PERIOD,
+            headroom_margin: 0.2,
+        }
+    }
 }
 
 /// The period at which Client VPN publishes its CloudWatch metrics (guide: "Monitoring with

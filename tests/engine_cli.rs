@@ -193,8 +193,15 @@ needs = ["on-prem"]
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("gap: staff cannot fully reach on-prem from subnet-b"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("[critical] staff cannot reach on-prem"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("landed on subnet-b (no-route-on-landing-subnet)"),
+        "{stdout}"
+    );
     let summary: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.join("results/gap/summary.json")).unwrap()).unwrap();
     let gaps = summary["reachability_gaps"].as_array().unwrap();

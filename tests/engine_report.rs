@@ -220,7 +220,7 @@ fn timeseries_has_a_column_per_association_and_reason() {
     assert!(rows.iter().all(|r| r.len() == header.len()));
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
     assert_eq!(rows[0][col("limit_subnet-a")], "18250");
-    assert_eq!(rows[0][col("time")], "2024-01-01 00:00:00");
+    assert_eq!(rows[0][col("time")], "d0 Mon 00:00:00");
 }
 
 #[test]

@@ -198,9 +198,25 @@ fn every_chart_changes_when_its_data_changes() {
 fn the_report_answers_first_and_embeds_every_chart() {
     let (charts, page) = render(&scenario(400, 5, false));
     assert!(page.starts_with("<!DOCTYPE html>"));
-    let refused = page.find("Was anyone refused?").unwrap();
+    // The page opens with the verdict and the findings; the attempt-level figure comes later,
+    // named for what it is.
+    let verdict = page.find("<div class=\"verdict").unwrap();
+    let finding = page.find("<div class=\"finding").unwrap();
+    let users = page.find("<h2>Users</h2>").unwrap();
+    let attempts = page.find("Attempt failure rate").unwrap();
     let charts_at = page.find("<h2>Charts</h2>").unwrap();
-    assert!(refused < charts_at, "the questions come before the charts");
+    assert!(
+        verdict < finding && finding < users,
+        "verdict, then findings"
+    );
+    assert!(
+        users < attempts && attempts < charts_at,
+        "attempts come after the users, before the charts"
+    );
+    assert!(
+        !page[..users].contains("attempt failure rate"),
+        "never the headline"
+    );
     assert!(
         page.contains("client-connect-handler-throttled"),
         "the reasons are listed"

@@ -134,52 +134,43 @@ fn simulate(
 
 fn print_summary(sc: &Scenario, r: &RunResult, gaps: &[WeightedGap], dir: &Path) {
     let s = &r.summary;
+    let found = crate::findings::findings(sc, r, gaps);
+    println!("{}: {}", sc.name, crate::findings::verdict(&found));
+    for (i, f) in found.iter().enumerate() {
+        println!("  {}. [{}] {}", i + 1, f.severity.name(), f.title);
+        println!("     measured: {}", f.measured);
+        println!("     fix: {}", f.fix_text);
+    }
+    let q = |x: u64| crate::cost::quantity(x as f64);
     println!(
-        "{}: {} users, {} attempts, {} connected, {} failed",
-        sc.name, s.users, s.attempts, s.successes, s.failures
+        "  {} users; {} gave up; peak {} connections at {}, mean {:.1}",
+        q(s.users),
+        q(s.gave_up),
+        q(s.peak_concurrency as u64),
+        crate::timefmt::clock(sc, s.peak_concurrency_at_ms),
+        s.mean_concurrency
     );
     println!(
-        "  peak concurrency {} at {}; mean {:.1}; blocking probability {:.4}",
-        s.peak_concurrency,
-        report::timestamp(sc, s.peak_concurrency_at_ms),
-        s.mean_concurrency,
-        s.blocking_probability
+        "  client addresses: peak {} of {} usable{}",
+        q(s.addresses_peak as u64),
+        q(s.addresses_usable as u64),
+        s.time_to_address_exhaustion_ms
+            .map_or(String::new(), |t| format!(
+                "; exhausted first at {}",
+                crate::timefmt::clock(sc, t)
+            ))
+    );
+    println!(
+        "  attempt failure rate {:.2} % ({} of {} finished attempts, retries included)",
+        100.0 * s.blocking_probability,
+        q(s.failures),
+        q(s.successes + s.failures)
     );
     for reason in FailureReason::ALL {
         let n = s.failures_by_reason.0[reason.index()];
         if n > 0 {
-            println!("  {:44} {n}", reason.name());
+            println!("    {:44} {}", reason.name(), q(n));
         }
-    }
-    if let Some(t) = s.time_to_address_exhaustion_ms {
-        println!(
-            "  client CIDR exhausted at {} ({:.1} h in)",
-            report::timestamp(sc, t),
-            t as f64 / HOUR as f64
-        );
-    }
-    for g in gaps {
-        let failing: Vec<&str> = g
-            .failing
-            .iter()
-            .map(|&a| sc.subnet_of(a).id.as_str())
-            .collect();
-        println!(
-            "  gap: {} cannot fully reach {} from {} ({}): {:.1} % of its client time; lost {} ({:.4} % of its addresses)",
-            sc.populations[g.population.index()].name,
-            g.target.name(sc),
-            failing.join(", "),
-            g.reason.name(),
-            100.0 * g.share(),
-            g.lost,
-            100.0 * g.address_share
-        );
-    }
-    if s.below_floor_connection_minutes > 0.0 {
-        println!(
-            "  below the bandwidth floor: {:.0} connection-minutes",
-            s.below_floor_connection_minutes
-        );
     }
     let cost = crate::cost::of_run(sc, &s.usage);
     println!(

@@ -1422,6 +1422,7 @@ pub fn arrivals_chart(c: &Calibration) -> TimeChart {
         y_label: "arrivals per hour".into(),
         from: 0,
         duration: c.period,
+        start_weekday: crate::model::Weekday::Mon,
         series,
         marks,
     }

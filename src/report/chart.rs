@@ -62,6 +62,8 @@ pub struct TimeChart {
     /// The time axis runs from `from` to `duration` (both from the scenario start).
     pub from: Millis,
     pub duration: Millis,
+    /// Weekday of the run's first day (for the time axis, `crate::timefmt`).
+    pub start_weekday: crate::model::Weekday,
     pub series: Vec<Series>,
     pub marks: Vec<Mark>,
 }
@@ -117,16 +119,9 @@ pub fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-/// Formats a time axis tick: `d1 09:00` for multi-day charts, `09:00` within a day.
-fn time_label(ms: Millis, multi_day: bool) -> String {
-    let day = ms / DAY;
-    let h = (ms % DAY) / HOUR;
-    let m = (ms % HOUR) / 60_000;
-    if multi_day {
-        format!("d{day} {h:02}:{m:02}")
-    } else {
-        format!("{h:02}:{m:02}")
-    }
+/// Formats a time axis tick the one way simulated times are written: `d1 Tue 09:00`.
+fn time_label(ms: Millis, start: crate::model::Weekday) -> String {
+    crate::timefmt::tick_from(start, ms)
 }
 
 /// Renders with `draw` into an RGB buffer and encodes it as PNG.
@@ -266,7 +261,6 @@ where
     let unit = if span <= 3 * DAY { HOUR } else { DAY };
     let x_of = |ms: Millis| ms as f64 / unit as f64;
     let (x_min, x_max) = (x_of(c.from), x_of(c.from + span));
-    let multi_day = c.duration > DAY;
 
     let mut chart = ChartBuilder::on(&main)
         .caption(&c.title, (FONT, 22).into_font().style(FontStyle::Bold))
@@ -277,15 +271,11 @@ where
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_desc(if multi_day {
-            "simulated time (day hh:mm)"
-        } else {
-            "simulated time (hh:mm)"
-        })
+        .x_desc("simulated time (day, weekday, hh:mm)")
         .y_desc(&c.y_label)
-        .x_labels(12)
+        .x_labels(8)
         .y_labels(8)
-        .x_label_formatter(&|x| time_label((x * unit as f64).round() as Millis, multi_day))
+        .x_label_formatter(&|x| time_label((x * unit as f64).round() as Millis, c.start_weekday))
         .y_label_formatter(&|y| thousands(*y))
         .label_style((FONT, 13))
         .axis_desc_style((FONT, 15))
@@ -400,15 +390,31 @@ fn axis_top(data_top: f64, limit_top: f64) -> f64 {
     }
 }
 
-/// The runs of consecutive points within the time range and at most `y_max`.
+/// The runs of consecutive points within the time range and at most `y_max`. The series are
+/// steps and constant limits, so the value in force at each edge of the range is carried to the
+/// edge: a limit given at 0 and at the end of the run still crosses a zoomed window.
 fn visible_runs(
     points: &[(Millis, f64)],
     from: Millis,
     to: Millis,
     y_max: f64,
 ) -> Vec<Vec<(Millis, f64)>> {
+    let mut clipped: Vec<(Millis, f64)> = Vec::new();
+    if !points.iter().any(|p| p.0 == from) {
+        if let Some(&(_, v)) = points.iter().rev().find(|p| p.0 < from) {
+            clipped.push((from, v));
+        }
+    }
+    clipped.extend(points.iter().filter(|p| p.0 >= from && p.0 <= to));
+    if points.iter().any(|p| p.0 > to) {
+        if let Some(&(t, v)) = clipped.last() {
+            if t < to {
+                clipped.push((to, v));
+            }
+        }
+    }
     let mut runs = vec![Vec::new()];
-    for &p in points.iter().filter(|p| p.0 >= from && p.0 <= to) {
+    for &p in &clipped {
         if p.1 <= y_max {
             if let Some(r) = runs.last_mut() {
                 r.push(p);
@@ -490,12 +496,16 @@ where
         y += 22;
     }
     let red = RGBColor(200, 0, 0);
-    let multi_day = c.duration > DAY;
     for (i, m) in c.marks.iter().enumerate() {
         if y as u32 > height.saturating_sub(20) {
             break;
         }
-        let text = format!("{} {}  {}", i + 1, time_label(m.at, multi_day), m.label);
+        let text = format!(
+            "{} {}  {}",
+            i + 1,
+            time_label(m.at, c.start_weekday),
+            m.label
+        );
         // Long labels wrap once at a word boundary.
         let (first, rest) = wrap(&text, 44);
         area.draw(&Text::new(
@@ -680,12 +690,32 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_limit_crosses_a_zoomed_window() {
+        let pts = [(0, 100.0), (1000, 100.0)];
+        assert_eq!(
+            visible_runs(&pts, 200, 800, 150.0),
+            vec![vec![(200, 100.0), (800, 100.0)]]
+        );
+        // Points inside are kept; the edges carry the value in force.
+        let steps = [(0, 1.0), (300, 2.0), (600, 3.0), (900, 4.0)];
+        assert_eq!(
+            visible_runs(&steps, 200, 800, 10.0),
+            vec![vec![(200, 1.0), (300, 2.0), (600, 3.0), (800, 3.0)]]
+        );
+        assert!(
+            visible_runs(&pts, 200, 800, 50.0).is_empty(),
+            "above the axis"
+        );
+    }
+
     fn sample(limit: f64) -> TimeChart {
         TimeChart {
             title: "Live connections".into(),
             y_label: "connections".into(),
             from: 0,
             duration: 2 * DAY,
+            start_weekday: crate::model::Weekday::Mon,
             series: vec![
                 Series {
                     name: "subnet-a".into(),

@@ -5,7 +5,8 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{AssocId, Scenario, HOUR};
+use crate::findings::Severity;
+use crate::model::{AssocId, Scenario};
 use crate::net::WeightedGap;
 use crate::sim::{FailureReason, RunResult};
 
@@ -23,6 +24,10 @@ pub fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+fn q(x: u64) -> String {
+    crate::cost::quantity(x as f64)
+}
+
 fn pct(x: f64) -> String {
     if x == 0.0 {
         "0 %".into()
@@ -34,21 +39,11 @@ fn pct(x: f64) -> String {
 }
 
 fn clock(s: &Scenario, ms: u64) -> String {
-    let day = ms / (24 * HOUR);
-    let wd = s.start_weekday.plus(day).name();
-    format!(
-        "day {day} ({wd}) {:02}:{:02}",
-        (ms % (24 * HOUR)) / HOUR,
-        (ms % HOUR) / 60_000
-    )
+    crate::timefmt::clock(s, ms)
 }
 
-const STYLE: &str = "body{font-family:-apple-system,Segoe UI,DejaVu Sans,Arial,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222}\
-h1{font-size:26px;margin-bottom:4px}h2{font-size:19px;margin-top:30px;border-bottom:1px solid #ddd;padding-bottom:4px}\
-.verdict{padding:12px 16px;border-radius:6px;font-size:17px;margin:14px 0}.ok{background:#e6f4ea;border:1px solid #9ccc9c}\
-.bad{background:#fdecea;border:1px solid #e7a39b}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:4px 10px;text-align:left;font-size:14px}\
-th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}figure{margin:18px 0}figcaption{font-weight:bold;margin-bottom:4px}\
-svg{max-width:100%;height:auto}.muted{color:#666;font-size:13px}code{background:#f4f4f4;padding:1px 4px}";
+/// The page's styles (a template file, included at compile time).
+const STYLE: &str = include_str!("report.css");
 
 /// Renders the page.
 pub fn render(
@@ -71,50 +66,52 @@ pub fn render(
     }
     let _ = writeln!(h, "<p class=\"muted\">seed {} · replica {} · {} simulated · scenario sha256 <code>{}</code></p>", s.seed, sm.replica, crate::scenario::duration::format(s.duration), &hash[..hash.len().min(16)]);
 
-    // 1. Was anyone refused, when, why?
-    h.push_str("<h2>Was anyone refused?</h2>\n");
-    if sm.failures == 0 {
-        let _ = writeln!(h, "<div class=\"verdict ok\">No connection attempt was refused: {} attempts, all connected.</div>", sm.attempts);
+    // 1. The verdict and the findings, most severe first.
+    let found = crate::findings::findings(s, r, gaps);
+    let verdict = crate::findings::verdict(&found);
+    let class = if found.iter().any(|f| f.severity == Severity::Critical) {
+        "bad"
+    } else if found.iter().any(|f| f.severity == Severity::Warning) {
+        "warn"
     } else {
+        "ok"
+    };
+    let _ = writeln!(
+        h,
+        "<div class=\"verdict {class}\"><strong>{}</strong></div>",
+        escape(&verdict)
+    );
+    for (i, f) in found.iter().enumerate() {
+        let cls = match f.severity {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
         let _ = writeln!(
             h,
-            "<div class=\"verdict bad\">{} of {} finished attempts were refused (blocking probability {}); {} users gave up.</div>",
-            sm.failures,
-            sm.successes + sm.failures,
-            pct(sm.blocking_probability),
-            sm.gave_up
+            "<div class=\"finding {cls}\"><h3><span class=\"sev\">{}</span>{}. {}</h3><p>Measured: {}.</p><p><strong>Fix:</strong> {}.</p></div>",
+            f.severity.name(),
+            i + 1,
+            escape(&f.title),
+            escape(&f.measured),
+            escape(&f.fix_text)
         );
-        let first = r.samples.iter().find(|x| x.counts.failed() > 0);
-        let worst = r
-            .samples
-            .iter()
-            .max_by_key(|x| (x.counts.failed(), std::cmp::Reverse(x.start)));
-        if let (Some(f), Some(w)) = (first, worst) {
-            let _ = writeln!(
-                h,
-                "<p>First refusals in the interval starting {}; the most ({}) in the interval starting {}.</p>",
-                clock(s, f.start),
-                w.counts.failed(),
-                clock(s, w.start)
-            );
-        }
-        h.push_str("<table><tr><th>reason (connection log)</th><th>attempts</th><th>share of failures</th></tr>\n");
-        let mut reasons: Vec<(FailureReason, u64)> = FailureReason::ALL
-            .iter()
-            .map(|&x| (x, sm.failures_by_reason.0[x.index()]))
-            .filter(|x| x.1 > 0)
-            .collect();
-        reasons.sort_by_key(|x| std::cmp::Reverse(x.1));
-        for (reason, n) in reasons {
-            let _ = writeln!(
-                h,
-                "<tr><td><code>{}</code></td><td class=\"n\">{n}</td><td class=\"n\">{}</td></tr>",
-                reason.name(),
-                pct(n as f64 / sm.failures as f64)
-            );
-        }
-        h.push_str("</table>\n");
     }
+
+    // Who was affected: users, not attempts.
+    h.push_str("<h2>Users</h2>\n<table><tr><th>population</th><th>users</th><th>gave up</th><th>connected hours</th><th>waiting to retry at the end</th></tr>\n");
+    for p in &sm.populations {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(&p.name),
+            q(p.users),
+            q(p.gave_up),
+            q(p.connected_hours.round() as u64),
+            q(p.at_end.waiting_to_retry)
+        );
+    }
+    h.push_str("</table>\n");
 
     // 2. Peak concurrency against each limit, headroom.
     h.push_str("<h2>Peak concurrency and headroom</h2>\n<table><tr><th>association</th><th>Availability Zone</th><th>peak live</th><th>limit (all healthy)</th><th>headroom</th></tr>\n");
@@ -136,22 +133,22 @@ pub fn render(
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             escape(&s.subnet_of(AssocId(a as u32)).id),
             escape(&asum.availability_zone),
-            asum.peak_concurrency,
-            limit,
+            q(asum.peak_concurrency as u64),
+            q(limit as u64),
             pct(head)
         );
     }
     let _ = writeln!(
         h,
         "<tr><th>endpoint</th><th></th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr></table>",
-        sm.peak_concurrency,
-        total_limit,
+        q(sm.peak_concurrency as u64),
+        q(total_limit as u64),
         pct(if total_limit > 0 { 1.0 - sm.peak_concurrency as f64 / total_limit as f64 } else { 0.0 })
     );
     let _ = writeln!(
         h,
         "<p>Peak of {} live connections at {}; {} model.</p>",
-        sm.peak_concurrency,
+        q(sm.peak_concurrency as u64),
         clock(s, sm.peak_concurrency_at_ms),
         match s.endpoint.capacity_model {
             crate::model::CapacityModel::EvenShare =>
@@ -167,17 +164,17 @@ pub fn render(
     let _ = writeln!(
         h,
         "<p>Client addresses: peak {} of {} usable ({} of {}: half the block is reserved) — headroom {}{}.</p>",
-        sm.addresses_peak,
-        sm.addresses_usable,
+        q(sm.addresses_peak as u64),
+        q(sm.addresses_usable as u64),
         s.endpoint.client_cidr_block,
-        1u64 << (32 - s.endpoint.client_cidr_block.prefix_len()),
+        q(1u64 << (32 - s.endpoint.client_cidr_block.prefix_len())),
         pct(addr_head),
         sm.time_to_address_exhaustion_ms.map_or(String::new(), |t| format!("; exhausted first at {}", clock(s, t)))
     );
     if s.endpoint.association_throughput_mbps.is_none() {
         let _ = writeln!(h, "<p>Bandwidth below the {} Mbps floor: not modelled (the scenario gives no <code>association_throughput_mbps</code>, so nothing is shared).</p>", s.limits.per_connection_mbps);
     } else if sm.below_floor_connection_minutes > 0.0 {
-        let _ = writeln!(h, "<p>{:.0} connection-minutes below min(demand, {} Mbps); at most {} connections at once.</p>", sm.below_floor_connection_minutes, s.limits.per_connection_mbps, sm.below_floor_peak);
+        let _ = writeln!(h, "<p>{} connection-minutes below min(demand, {} Mbps); at most {} connections at once.</p>", q(sm.below_floor_connection_minutes.round() as u64), s.limits.per_connection_mbps, q(sm.below_floor_peak as u64));
     } else {
         let _ = writeln!(
             h,
@@ -237,6 +234,55 @@ pub fn render(
         );
     }
     h.push_str("</table>\n<p class=\"muted\">Prices from the scenario's <code>[pricing]</code> (defaults: AWS's published us-east-1 prices). Data transfer out to the internet is not modelled.</p>\n");
+
+    // Attempts: the attempt-level figure, named for what it is.
+    h.push_str("<h2>Attempts</h2>\n");
+    if sm.failures == 0 {
+        let _ = writeln!(
+            h,
+            "<p>No connection attempt was refused: {} attempts, all connected.</p>",
+            q(sm.attempts)
+        );
+    } else {
+        let _ = writeln!(
+            h,
+            "<p>Attempt failure rate {}: {} of {} finished attempts were refused, retries included (a user who retries until connected counts every refused try; the findings and the users table above say who was affected).</p>",
+            pct(sm.blocking_probability),
+            q(sm.failures),
+            q(sm.successes + sm.failures)
+        );
+        let first = r.samples.iter().find(|x| x.counts.failed() > 0);
+        let worst = r
+            .samples
+            .iter()
+            .max_by_key(|x| (x.counts.failed(), std::cmp::Reverse(x.start)));
+        if let (Some(f), Some(w)) = (first, worst) {
+            let _ = writeln!(
+                h,
+                "<p>First refusals in the interval starting {}; the most ({}) in the interval starting {}.</p>",
+                clock(s, f.start),
+                q(w.counts.failed()),
+                clock(s, w.start)
+            );
+        }
+        h.push_str("<table><tr><th>reason (connection log)</th><th>attempts</th><th>share of failures</th></tr>\n");
+        let mut reasons: Vec<(FailureReason, u64)> = FailureReason::ALL
+            .iter()
+            .map(|&x| (x, sm.failures_by_reason.0[x.index()]))
+            .filter(|x| x.1 > 0)
+            .collect();
+        reasons.sort_by_key(|x| std::cmp::Reverse(x.1));
+        for (reason, n) in reasons {
+            let _ = writeln!(
+                h,
+                "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                reason.name(),
+                q(n),
+                pct(n as f64 / sm.failures as f64)
+            );
+        }
+        h.push_str("</table>\n");
+    }
 
     // 5. Charts.
     h.push_str("<h2>Charts</h2>\n");

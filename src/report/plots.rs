@@ -137,6 +137,7 @@ pub fn connections(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart
         colour: None,
     });
     TimeChart {
+        start_weekday: s.start_weekday,
         title: "Live connections per association and their limits".into(),
         y_label: "connections".into(),
         from: 0,
@@ -148,6 +149,7 @@ pub fn connections(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart
 
 pub fn addresses(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
     TimeChart {
+        start_weekday: s.start_weekday,
         title: format!(
             "Client addresses ({}: half the block is reserved)",
             s.endpoint.client_cidr_block
@@ -208,6 +210,7 @@ pub fn refusals(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
         })
         .collect();
     TimeChart {
+        start_weekday: s.start_weekday,
         title: "Failed connection attempts by reason".into(),
         y_label: "failed attempts per minute".into(),
         from: 0,
@@ -240,6 +243,7 @@ pub fn handler(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
         None => "Client connect handler: none configured".to_string(),
     };
     TimeChart {
+        start_weekday: s.start_weekday,
         title,
         y_label: "invocations in flight".into(),
         from: 0,
@@ -252,6 +256,7 @@ pub fn handler(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
 pub fn retries(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
     let per_min = |x: &Sample, n: u64| n as f64 * 60_000.0 / (x.end - x.start).max(1) as f64;
     TimeChart {
+        start_weekday: s.start_weekday,
         title: "Retries and users who gave up".into(),
         y_label: "per minute".into(),
         from: 0,
@@ -276,6 +281,7 @@ pub fn retries(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
 
 pub fn below_floor(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
     TimeChart {
+        start_weekday: s.start_weekday,
         title: format!(
             "Connections below min(demand, {} Mbps)",
             s.limits.per_connection_mbps

@@ -25,6 +25,10 @@ pub struct RowWriter<'w> {
     /// The day whose date `date` holds.
     day: Option<u64>,
     date: [u8; 11],
+    /// The simulated day whose `d1 Tue ` prefix `clock_prefix` holds.
+    clock_day: Option<u64>,
+    clock_prefix: Vec<u8>,
+    start_weekday: crate::model::Weekday,
 }
 
 impl<'w> RowWriter<'w> {
@@ -35,7 +39,28 @@ impl<'w> RowWriter<'w> {
             epoch_day: super::EPOCH_DAY + scenario.start_weekday.index() as i64,
             day: None,
             date: *b"0000-00-00 ",
+            clock_day: None,
+            clock_prefix: Vec::new(),
+            start_weekday: scenario.start_weekday,
         }
+    }
+
+    /// A simulated time as every human-facing output writes it (`d1 Tue 10:53:07`,
+    /// [`crate::timefmt::clock`]), then a comma.
+    pub fn clock(&mut self, t: Millis) {
+        let day = t / DAY;
+        if self.clock_day != Some(day) {
+            self.clock_prefix =
+                format!("d{day} {} ", self.start_weekday.plus(day).name_short()).into_bytes();
+            self.clock_day = Some(day);
+        }
+        self.buf.extend_from_slice(&self.clock_prefix);
+        let s = t % DAY;
+        let mut hms = *b"00:00:00,";
+        two(&mut hms[0..2], s / HOUR);
+        two(&mut hms[3..5], s % HOUR / MINUTE);
+        two(&mut hms[6..8], s % MINUTE / SECOND);
+        self.buf.extend_from_slice(&hms);
     }
 
     /// Raw bytes (a header rendered elsewhere).

@@ -52,7 +52,7 @@ fn header(out: &RunOutput) -> Vec<String> {
 /// Writes one sample's row.
 fn row(w: &mut RowWriter, s: &Sample) -> io::Result<()> {
     let c = &s.counts;
-    w.time(s.start);
+    w.clock(s.start);
     for v in [
         s.start,
         s.end,

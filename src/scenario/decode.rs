@@ -58,13 +58,9 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     let start_weekday = top
         .opt("start_weekday")
         .map_or(Some(Weekday::Mon), |n| weekday(n, "start_weekday", cx));
-    let output = top.opt("output").map_or(
-        Some(OutputOptions {
-            connection_log: false,
-            metrics_period: CLOUDWATCH_PERIOD,
-        }),
-        |n| output(n, cx),
-    );
+    let output = top
+        .opt("output")
+        .map_or(Some(OutputOptions::default()), |n| output(n, cx));
     let limits = top
         .opt("limits")
         .map_or(Some(Limits::default()), |n| limits(n, cx));
@@ -513,10 +509,14 @@ fn output(n: &Node, cx: &mut Cx) -> Option<OutputOptions> {
             }
             Some(d)
         });
+    let headroom_margin = t.opt("headroom_margin").map_or(Some(0.2), |n| {
+        read::number(n, "output.headroom_margin", 0.0, true, 0.95, cx)
+    });
     t.finish(cx);
     Some(OutputOptions {
         connection_log: connection_log?,
         metrics_period: metrics_period?,
+        headroom_margin: headroom_margin?,
     })
 }
 

@@ -294,7 +294,11 @@ pub const SECTIONS: &[Section] = &[
         path: "output",
         reader: "output",
         description: "Optional outputs of `cvpnsim run`.",
-        fields: &[f("connection_log", Bool), f("metrics_period", Duration)],
+        fields: &[
+            f("connection_log", Bool),
+            f("metrics_period", Duration),
+            f("headroom_margin", Number),
+        ],
     },
     Section {
         path: "limits",

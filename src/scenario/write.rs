@@ -107,6 +107,9 @@ pub fn to_toml(s: &Scenario) -> String {
     if s.output.metrics_period != crate::model::CLOUDWATCH_PERIOD {
         out["metrics_period"] = Item::Value(dur(s.output.metrics_period));
     }
+    if s.output.headroom_margin != crate::model::OutputOptions::default().headroom_margin {
+        out["headroom_margin"] = value(s.output.headroom_margin);
+    }
     doc["output"] = Item::Table(out);
     doc["endpoint"] = Item::Table(endpoint(s));
     doc["limits"] = Item::Table(limits(&s.limits));

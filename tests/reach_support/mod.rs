@@ -70,6 +70,7 @@ impl Builder {
             output: OutputOptions {
                 connection_log: false,
                 metrics_period: cvpnsim::model::CLOUDWATCH_PERIOD,
+                headroom_margin: 0.2,
             },
             pricing: Pricing::default(),
             data_plane: Default::default(),

@@ -76,6 +76,7 @@ pub fn endpoint(associations: usize) -> Scenario {
         output: OutputOptions {
             connection_log: false,
             metrics_period: cvpnsim::model::CLOUDWATCH_PERIOD,
+            headroom_margin: 0.2,
         },
         pricing: Pricing::default(),
         data_plane: Default::default(),
