@@ -679,6 +679,20 @@ impl Default for Pricing {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputOptions {
     pub connection_log: bool,
+    /// Waits the user-level outcomes count users against ("not connected within T"), ascending.
+    pub outcome_thresholds: Vec<Millis>,
+}
+
+/// Default `[output] outcome_thresholds`: 1, 5 and 15 minutes.
+pub const DEFAULT_OUTCOME_THRESHOLDS: [Millis; 3] = [MINUTE, 5 * MINUTE, 15 * MINUTE];
+
+impl Default for OutputOptions {
+    fn default() -> OutputOptions {
+        OutputOptions {
+            connection_log: false,
+            outcome_thresholds: DEFAULT_OUTCOME_THRESHOLDS.to_vec(),
+        }
+    }
 }
 
 impl Scenario {

@@ -313,6 +313,8 @@ fixtures! {
     decreasing_connection_table: "limits.toml";
     // DESIGN §6: rates are probabilities.
     failure_rate_above_one: "probability.toml";
+    // `[output] outcome_thresholds` lists the waits users are counted against, ascending.
+    outcome_thresholds_out_of_order: "outcome-thresholds.toml";
 }
 
 #[test]

@@ -180,13 +180,13 @@ fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
                             &without_zone(sc, z, loss.at.min(sc.duration.saturating_sub(1))),
                             &opts,
                         );
-                        (z.clone(), lost.summary.blocking_probability)
+                        (z.clone(), lost.summary.attempt_failure_rate)
                     })
                     .collect(),
             };
             Observation {
                 replica,
-                blocking_probability: s.blocking_probability,
+                blocking_probability: s.attempt_failure_rate,
                 refusals: FailureReason::ALL
                     .iter()
                     .map(|r| (r.name().to_string(), s.failures_by_reason.0[r.index()]))

@@ -130,11 +130,11 @@ fn print_summary(sc: &Scenario, r: &RunResult, gaps: &[WeightedGap], dir: &Path)
         sc.name, s.users, s.attempts, s.successes, s.failures
     );
     println!(
-        "  peak concurrency {} at {}; mean {:.1}; blocking probability {:.4}",
+        "  peak concurrency {} at {}; mean {:.1}; attempt failure rate {:.4}",
         s.peak_concurrency,
         report::timestamp(sc, s.peak_concurrency_at_ms),
         s.mean_concurrency,
-        s.blocking_probability
+        s.attempt_failure_rate
     );
     for reason in FailureReason::ALL {
         let n = s.failures_by_reason.0[reason.index()];

@@ -78,10 +78,10 @@ pub fn render(
     } else {
         let _ = writeln!(
             h,
-            "<div class=\"verdict bad\">{} of {} finished attempts were refused (blocking probability {}); {} users gave up.</div>",
+            "<div class=\"verdict bad\">{} of {} finished attempts were refused (attempt failure rate {}); {} users gave up.</div>",
             sm.failures,
             sm.successes + sm.failures,
-            pct(sm.blocking_probability),
+            pct(sm.attempt_failure_rate),
             sm.gave_up
         );
         let first = r.samples.iter().find(|x| x.counts.failed() > 0);

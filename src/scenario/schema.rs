@@ -102,7 +102,7 @@ pub const SECTIONS: &[Section] = &[
         path: "output",
         reader: "output",
         description: "Optional outputs of `cvpnsim run`.",
-        fields: &[f("connection_log", Bool)],
+        fields: &[f("connection_log", Bool), f("outcome_thresholds", StrList)],
     },
     Section {
         path: "limits",

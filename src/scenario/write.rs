@@ -104,6 +104,11 @@ pub fn to_toml(s: &Scenario) -> String {
     doc["start_weekday"] = value(s.start_weekday.name());
     let mut out = Table::new();
     out["connection_log"] = value(s.output.connection_log);
+    let mut thresholds = Array::new();
+    for &t in &s.output.outcome_thresholds {
+        thresholds.push(dur(t));
+    }
+    out["outcome_thresholds"] = value(thresholds);
     doc["output"] = Item::Table(out);
     doc["endpoint"] = Item::Table(endpoint(s));
     doc["limits"] = Item::Table(limits(&s.limits));

@@ -11,6 +11,7 @@ use crate::sim::arrivals::{next_working_day, PoissonProfile};
 use crate::sim::bandwidth::FairShare;
 use crate::sim::capacity::Capacity;
 use crate::sim::log::LogEntry;
+use crate::sim::outcomes::{Episodes, Recovery};
 use crate::sim::pool::{AddressPool, Slot};
 use crate::sim::rng::{self, Stream};
 use crate::sim::stats::{Counters, Gauges, Mark, Sampler, SessionEnds};
@@ -37,7 +38,7 @@ pub(crate) enum State {
     Connected,
 }
 
-/// One user (DESIGN §2: flat per-user state indexed by user slot). 56 bytes of fields aligned to
+/// One user (DESIGN §2: flat per-user state indexed by user slot). 64 bytes of fields aligned to
 /// a 64-byte cache line, so that handling an event costs at most one cache miss on its user.
 #[derive(Debug, Clone, Copy)]
 #[repr(align(64))]
@@ -67,9 +68,15 @@ pub(crate) struct User {
     /// Verdict of the handler invocation in flight: 0 allow, r + 1 failure reason index r.
     pub verdict: u8,
     pub revoked: bool,
+    /// Start of the current connection episode (the first attempt of a user wanting the VPN),
+    /// [`NO_TIMER`] when the user is connected or does not want the VPN.
+    pub want_since: Millis,
 }
 
 pub(crate) const NO_TIMER: Millis = Millis::MAX;
+
+/// "No scenario event" marker for drop attribution.
+pub(crate) const NO_EVENT: u16 = u16::MAX;
 
 impl User {
     pub fn new(pop: u32, serial: u32, gen: u32) -> User {
@@ -88,6 +95,7 @@ impl User {
             assoc: NO_ASSOC,
             verdict: 0,
             revoked: false,
+            want_since: NO_TIMER,
         }
     }
 
@@ -188,6 +196,7 @@ pub(crate) struct PopRun {
     pub users: u64,
     pub departed: u64,
     pub counts: Counters,
+    pub episodes: Episodes,
 }
 
 pub(crate) struct Engine<'s> {
@@ -230,6 +239,20 @@ pub(crate) struct Engine<'s> {
     pub healthy: Vec<u8>,
     pub rng: Rngs,
     pub counts: Counters,
+    pub episodes: Episodes,
+    /// Per scenario event (scenario order): how the users it dropped came back.
+    pub recoveries: Vec<Recovery>,
+    /// Scenario events whose dropped users are not all back or lost yet.
+    pub recovering: Vec<u16>,
+    /// Per user slot: the scenario event that dropped the user's last connection, while the
+    /// user is still coming back from it ([`NO_EVENT`] otherwise).
+    pub drop_event: Vec<u16>,
+    /// The scenario event being handled, to which drops are attributed ([`NO_EVENT`]: none).
+    pub cause_event: u16,
+    /// The last event whose reset is spread over a window (drops by `EvKind::Reset` are its).
+    pub reset_event: u16,
+    /// The current whole second and the attempts started in it.
+    pub attempt_second: (Millis, u64),
     pub ends: SessionEnds,
     pub samplers: [Sampler; 2],
     /// ∫ live connections dt and ∫ below-floor connections dt, connection-milliseconds.
@@ -298,6 +321,13 @@ impl<'s> Engine<'s> {
                 .collect(),
             rng: Rngs::new(sc.seed, opts.replica),
             counts: Counters::default(),
+            episodes: Episodes::default(),
+            recoveries: vec![Recovery::default(); sc.events.len()],
+            recovering: Vec::new(),
+            drop_event: Vec::new(),
+            cause_event: NO_EVENT,
+            reset_event: NO_EVENT,
+            attempt_second: (0, 0),
             ends: SessionEnds::default(),
             samplers: [
                 Sampler::new(sc.sample_interval),
@@ -390,6 +420,7 @@ impl<'s> Engine<'s> {
             if self.log.is_some() {
                 self.connection_ids.push(0);
             }
+            self.drop_event.push(NO_EVENT);
             self.schedule_workday(u, 0);
         }
     }
@@ -449,8 +480,15 @@ impl<'s> Engine<'s> {
             EvKind::Attempt => self.attempt(id),
             EvKind::HandlerDone => self.handler_done(id),
             EvKind::SessionEnd => self.session_end(id),
-            EvKind::Scenario if ev.tag() == 0 => self.scenario_event(id as usize),
-            EvKind::Scenario => self.scenario_event_effective(id as usize),
+            EvKind::Scenario => {
+                self.begin_cause(id as usize);
+                if ev.tag() == 0 {
+                    self.scenario_event(id as usize);
+                } else {
+                    self.scenario_event_effective(id as usize);
+                }
+                self.end_cause();
+            }
             EvKind::Reset => self.reset_one(id),
         }
     }
@@ -572,6 +610,7 @@ impl<'s> Engine<'s> {
         self.users.capacity() * std::mem::size_of::<User>()
             + self.free.capacity() * 4
             + self.connection_ids.capacity() * 8
+            + self.drop_event.capacity() * 2
             + self.queue.reserved_bytes()
             + self.pool.reserved_bytes()
             + self.fair.iter().map(|f| f.reserved_bytes()).sum::<usize>()
@@ -602,3 +641,143 @@ fn prefetch<T>(value: &T) {
 
 #[cfg(not(target_arch = "x86_64"))]
 fn prefetch<T>(_value: &T) {}
+
+/// User-level outcome bookkeeping (see `outcomes.rs`): a few counter updates per attempt.
+impl Engine<'_> {
+    /// An attempt starts now: opens the user's episode if none is open and counts the attempt
+    /// in its second, for the recovery's peak attempt rate.
+    pub(crate) fn outcome_attempt(&mut self, u: u32) {
+        let user = &mut self.users[u as usize];
+        if user.want_since == NO_TIMER {
+            user.want_since = self.now;
+            self.episodes.started += 1;
+            self.pops[user.pop as usize].episodes.started += 1;
+        }
+        let second = self.now / crate::model::SECOND;
+        if self.attempt_second.0 != second {
+            self.attempt_second = (second, 0);
+        }
+        self.attempt_second.1 += 1;
+        for &k in &self.recovering {
+            let r = &mut self.recoveries[k as usize];
+            r.peak_attempts_per_second = r.peak_attempts_per_second.max(self.attempt_second.1);
+        }
+    }
+
+    /// An attempt failed with `reason`: counted against every recovery in progress.
+    pub(crate) fn outcome_failure(&mut self, reason: crate::sim::FailureReason) {
+        for &k in &self.recovering {
+            self.recoveries[k as usize].failures[reason.index()] += 1;
+        }
+    }
+
+    /// User `u` is connected now: its episode ends, and it is back from the event that dropped it.
+    pub(crate) fn outcome_connected(&mut self, u: u32) {
+        let thresholds = &self.sc.output.outcome_thresholds;
+        let user = &mut self.users[u as usize];
+        if user.want_since != NO_TIMER {
+            let waited = self.now - user.want_since;
+            user.want_since = NO_TIMER;
+            let p = user.pop as usize;
+            for e in [&mut self.episodes, &mut self.pops[p].episodes] {
+                e.connected += 1;
+                e.end(waited, true, thresholds);
+            }
+        }
+        let k = std::mem::replace(&mut self.drop_event[u as usize], NO_EVENT);
+        if k != NO_EVENT {
+            let r = &mut self.recoveries[k as usize];
+            r.back += 1;
+            r.back_after.record(self.now - r.at);
+            self.settled(k);
+        }
+    }
+
+    /// User `u` stops trying (gave up) or stops wanting the VPN: its episode ends unconnected,
+    /// and it is lost to the event that dropped it.
+    pub(crate) fn outcome_stopped(&mut self, u: u32, gave_up: bool) {
+        let thresholds = &self.sc.output.outcome_thresholds;
+        let user = &mut self.users[u as usize];
+        if user.want_since != NO_TIMER {
+            let waited = self.now - user.want_since;
+            user.want_since = NO_TIMER;
+            let p = user.pop as usize;
+            for e in [&mut self.episodes, &mut self.pops[p].episodes] {
+                if gave_up {
+                    e.gave_up += 1;
+                } else {
+                    e.stopped_wanting += 1;
+                }
+                e.end(waited, false, thresholds);
+            }
+        }
+        let k = std::mem::replace(&mut self.drop_event[u as usize], NO_EVENT);
+        if k != NO_EVENT {
+            self.recoveries[k as usize].lost += 1;
+            self.settled(k);
+        }
+    }
+
+    /// One of event `k`'s dropped users is back or lost.
+    fn settled(&mut self, k: u16) {
+        let r = &mut self.recoveries[k as usize];
+        r.outstanding -= 1;
+        if r.outstanding == 0 {
+            self.recovering.retain(|&x| x != k);
+        }
+    }
+
+    /// User `u`'s connection was just ended by the scenario event being handled (or, for a
+    /// reset spread over a window, by the event that spread it).
+    pub(crate) fn outcome_dropped(&mut self, u: u32) {
+        let k = if self.cause_event != NO_EVENT {
+            self.cause_event
+        } else {
+            self.reset_event
+        };
+        if k == NO_EVENT {
+            return;
+        }
+        let r = &mut self.recoveries[k as usize];
+        if r.description.is_empty() {
+            r.description = self
+                .marks
+                .last()
+                .map(|m| m.label.clone())
+                .unwrap_or_default();
+        }
+        r.dropped += 1;
+        r.outstanding += 1;
+        if r.outstanding == 1 {
+            self.recovering.push(k);
+        }
+        self.drop_event[u as usize] = k;
+    }
+
+    /// Scenario event `i` is being handled now: drops are its until [`Self::end_cause`].
+    pub(crate) fn begin_cause(&mut self, i: usize) {
+        self.cause_event = u16::try_from(i).unwrap_or(NO_EVENT);
+        if let Some(r) = self.recoveries.get_mut(i).filter(|r| r.dropped == 0) {
+            r.at = self.now;
+        }
+    }
+
+    pub(crate) fn end_cause(&mut self) {
+        self.cause_event = NO_EVENT;
+    }
+
+    /// Episodes still open at the end of the run.
+    pub(crate) fn censor_episodes(&mut self) {
+        let thresholds = &self.sc.output.outcome_thresholds;
+        let end = self.sc.duration;
+        for user in &self.users {
+            if user.want_since != NO_TIMER {
+                let waited = end.saturating_sub(user.want_since);
+                self.episodes.censor(waited, thresholds);
+                self.pops[user.pop as usize]
+                    .episodes
+                    .censor(waited, thresholds);
+            }
+        }
+    }
+}

@@ -5,6 +5,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use crate::model::Millis;
+use crate::sim::outcomes::{OutcomeSummary, RecoverySummary};
 use crate::sim::reason::FailureReason;
 
 /// Cumulative counts. A sample's counts are the difference of two snapshots.
@@ -228,6 +229,7 @@ pub struct PopulationSummary {
     pub connected_hours: f64,
     /// Where the users were at the end of the run.
     pub at_end: UserStates,
+    pub outcomes: OutcomeSummary,
 }
 
 /// Users by state. Closed: the sum is the configured users; open: arrivals minus departures.
@@ -265,8 +267,17 @@ pub struct Summary {
     pub gave_up: u64,
     /// Attempts still waiting for the client connect handler when the run ended.
     pub attempts_in_progress_at_end: u64,
-    /// Failed attempts / finished attempts.
-    pub blocking_probability: f64,
+    /// Failed attempts / finished attempts, retries included: an attempt-level figure, not the
+    /// share of users refused (see `outcomes` for that).
+    pub attempt_failure_rate: f64,
+    /// Only in the Erlang loss case (open populations, no retries, no events), where it equals
+    /// `attempt_failure_rate` and is the share of arrivals refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocking_probability: Option<f64>,
+    /// User-level outcomes per connection episode.
+    pub outcomes: OutcomeSummary,
+    /// Per scenario event that dropped connections: how the dropped users came back.
+    pub recovery: Vec<RecoverySummary>,
     pub peak_concurrency: u32,
     pub peak_concurrency_at_ms: Millis,
     /// Time-weighted mean of live connections over the run.

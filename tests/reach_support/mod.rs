@@ -67,9 +67,7 @@ impl Builder {
             populations: vec![],
             limits: Limits::default(),
             events: vec![],
-            output: OutputOptions {
-                connection_log: false,
-            },
+            output: OutputOptions::default(),
             pricing: Pricing::default(),
         };
         Builder { s }

@@ -73,9 +73,7 @@ pub fn endpoint(associations: usize) -> Scenario {
         populations: vec![],
         limits: Limits::default(),
         events: vec![],
-        output: OutputOptions {
-            connection_log: false,
-        },
+        output: OutputOptions::default(),
         pricing: Pricing::default(),
     }
 }
