@@ -272,6 +272,10 @@ impl Recovery {
             .then(|| nearest_rank(0.95, self.dropped))
             .filter(|&r| r <= self.back)
             .and_then(|r| self.back_after.rank(r));
+        let p99 = (self.dropped > 0)
+            .then(|| nearest_rank(0.99, self.dropped))
+            .filter(|&r| r <= self.back)
+            .and_then(|r| self.back_after.rank(r));
         let all = (self.dropped > 0 && self.back == self.dropped)
             .then(|| self.back_after.max())
             .flatten();
@@ -283,6 +287,7 @@ impl Recovery {
             users_lost: self.lost,
             users_still_out_at_end: self.outstanding,
             time_to_95_percent_back_s: secs(p95),
+            time_to_99_percent_back_s: secs(p99),
             time_to_all_back_s: secs(all),
             peak_attempts_per_second: self.peak_attempts_per_second,
             failed_attempts: self.failures.iter().sum(),
@@ -302,6 +307,8 @@ pub struct RecoverySummary {
     pub users_still_out_at_end: u64,
     /// From the event until 95 % of the dropped users were connected again (null: never).
     pub time_to_95_percent_back_s: Option<f64>,
+    /// From the event until 99 % of the dropped users were connected again (null: never).
+    pub time_to_99_percent_back_s: Option<f64>,
     /// From the event until every dropped user was connected again (null: never).
     pub time_to_all_back_s: Option<f64>,
     /// Most attempts (by anyone) in one second while some dropped users were still out.
