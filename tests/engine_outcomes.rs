@@ -226,3 +226,37 @@ fn users_who_do_not_come_back_leave_the_recovery_unfinished() {
     assert_eq!(rec.time_to_95_percent_back_s, None);
     assert_eq!(rec.time_to_all_back_s, None);
 }
+
+/// Sampling must not hide a storm: for 30 minutes after the reset the run keeps 10-second
+/// samples. The reset's 55 attempts (10 at 2 h + 10 s, then 9, 8, … 1 every 10 s) fall in the
+/// fine rows one second-group at a time; the 5-minute time series has them all in one row.
+#[test]
+fn ten_second_samples_follow_each_event_for_half_an_hour() {
+    let mut sc = handler_queue(100);
+    sc.events.push(event(
+        2 * HOUR,
+        EventKind::Modify {
+            changes: vec![Modification::AuthorizationRules],
+            propagation: 0,
+            resets: true,
+            disconnect_on_session_timeout: None,
+            reset_window: 0,
+        },
+    ));
+    let r = run(&sc);
+    let fine = &r.event_samples;
+    assert_eq!(fine.len(), 180);
+    assert_eq!(fine[0].start, 2 * HOUR);
+    assert_eq!(fine[179].end, 2 * HOUR + 30 * MINUTE);
+    assert!(fine.windows(2).all(|w| w[0].end == w[1].start));
+    let attempts: Vec<u64> = fine[..12].iter().map(|s| s.counts.attempts).collect();
+    assert_eq!(attempts, [0, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    assert_eq!(fine[1].counts.failed(), 9);
+    assert_eq!(fine[1].handler_peak_in_flight, 1);
+    assert_eq!(fine.iter().map(|s| s.counts.attempts).sum::<u64>(), 55);
+    // The 5-minute row holding the reset has all of it.
+    let coarse = r.samples.iter().find(|s| s.start == 2 * HOUR).unwrap();
+    assert_eq!(coarse.counts.attempts, 55);
+    // Without events, no fine rows.
+    assert!(run(&handler_queue(100)).event_samples.is_empty());
+}

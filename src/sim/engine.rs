@@ -20,6 +20,13 @@ use crate::sim::{Progress, SimOptions};
 /// CloudWatch publishes Client VPN metrics every five minutes (guide: "CloudWatch metrics").
 pub const METRIC_PERIOD: Millis = 5 * MINUTE;
 
+/// Interval of the fine samples kept around events, so that a reconnect storm a few minutes
+/// wide is visible (five-minute samples average it away).
+pub const EVENT_SAMPLE_INTERVAL: Millis = 10 * crate::model::SECOND;
+
+/// How long after each event (and after its second phase) fine samples are kept.
+pub const EVENT_SAMPLE_WINDOW: Millis = 30 * MINUTE;
+
 /// "No association" / "no address" markers in the compact user record.
 pub(crate) const NO_ASSOC: u8 = u8::MAX;
 pub(crate) const NO_SLOT: Slot = Slot::MAX;
@@ -254,7 +261,11 @@ pub(crate) struct Engine<'s> {
     /// The current whole second and the attempts started in it.
     pub attempt_second: (Millis, u64),
     pub ends: SessionEnds,
-    pub samplers: [Sampler; 2],
+    /// The time series, the five-minute metrics, and the fine samples around events (kept only
+    /// within `event_windows`).
+    pub samplers: [Sampler; 3],
+    /// Sorted, disjoint `[start, end)` windows after events, on the fine sampler's grid.
+    pub event_windows: Vec<(Millis, Millis)>,
     /// ∫ live connections dt and ∫ below-floor connections dt, connection-milliseconds.
     pub live_integral: u128,
     pub below_integral: u128,
@@ -332,7 +343,9 @@ impl<'s> Engine<'s> {
             samplers: [
                 Sampler::new(sc.sample_interval),
                 Sampler::new(METRIC_PERIOD),
+                Sampler::new(EVENT_SAMPLE_INTERVAL),
             ],
+            event_windows: event_windows(sc),
             live_integral: 0,
             below_integral: 0,
             integrated_to: 0,
@@ -516,6 +529,18 @@ impl<'s> Engine<'s> {
         }
         for i in 0..self.samplers.len() {
             while self.samplers[i].next <= t && self.samplers[i].next <= self.sc.duration {
+                if i == FINE && self.samplers[i].skipping {
+                    // A window starts at `next`: every event before it has been handled and
+                    // none after it, so the counts now are the counts at its start.
+                    let (live, in_flight) = (self.live_total, self.in_flight);
+                    self.samplers[i].resume(&self.counts, live, in_flight);
+                    continue;
+                }
+                if i == FINE && !self.in_event_window(self.samplers[i].open_start()) {
+                    let start = self.next_window_start(self.samplers[i].open_start());
+                    self.samplers[i].skip_to(start);
+                    continue;
+                }
                 let g = self.gauges();
                 let end = self.samplers[i].next;
                 self.samplers[i].close(end, &g, &self.counts);
@@ -528,7 +553,9 @@ impl<'s> Engine<'s> {
     fn close_last_intervals(&mut self) {
         let duration = self.sc.duration;
         for i in 0..self.samplers.len() {
-            if self.samplers[i].open_start() < duration {
+            let start = self.samplers[i].open_start();
+            let fine_ok = !self.samplers[i].skipping && self.in_event_window(start);
+            if start < duration && (i != FINE || fine_ok) {
                 let g = self.gauges();
                 self.samplers[i].close(duration, &g, &self.counts);
             }
@@ -780,4 +807,53 @@ impl Engine<'_> {
             }
         }
     }
+}
+
+/// Index of the fine sampler in `Engine::samplers`.
+const FINE: usize = 2;
+
+impl Engine<'_> {
+    fn in_event_window(&self, t: Millis) -> bool {
+        self.event_windows.iter().any(|&(a, b)| a <= t && t < b)
+    }
+
+    /// Start of the first window that starts after `t` (the end of time when none).
+    fn next_window_start(&self, t: Millis) -> Millis {
+        self.event_windows
+            .iter()
+            .map(|w| w.0)
+            .find(|&a| a > t)
+            .unwrap_or(Millis::MAX / 2)
+    }
+}
+
+/// The windows after each event's first and second phase (an outage's end, a change taking
+/// effect), aligned to the fine sampler's grid, merged.
+fn event_windows(sc: &Scenario) -> Vec<(Millis, Millis)> {
+    use crate::model::EventKind;
+    let mut starts: Vec<Millis> = Vec::new();
+    for e in &sc.events {
+        starts.push(e.at);
+        match &e.kind {
+            EventKind::AzOutage {
+                duration: Some(d), ..
+            } => starts.push(e.at.saturating_add(*d)),
+            EventKind::Modify { propagation, .. }
+            | EventKind::SessionTimeout { propagation, .. } => {
+                starts.push(e.at.saturating_add(*propagation))
+            }
+            _ => {}
+        }
+    }
+    starts.sort_unstable();
+    let mut out: Vec<(Millis, Millis)> = Vec::new();
+    for s in starts {
+        let a = s / EVENT_SAMPLE_INTERVAL * EVENT_SAMPLE_INTERVAL;
+        let b = s.saturating_add(EVENT_SAMPLE_WINDOW);
+        match out.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
 }

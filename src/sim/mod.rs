@@ -80,6 +80,9 @@ pub struct RunResult {
     pub samples: Vec<Sample>,
     /// One row per five-minute CloudWatch period.
     pub metric_samples: Vec<Sample>,
+    /// Ten-second rows for the 30 minutes after each event and after its second phase (an
+    /// outage's end, a change taking effect), in time order: where a storm is.
+    pub event_samples: Vec<Sample>,
     /// Connection log entries in time order (empty unless asked for).
     pub connection_log: Vec<LogEntry>,
     /// Client time by population then association (`client_ms[pop][assoc]`), to weight
@@ -126,11 +129,12 @@ impl Engine<'_> {
             peak_queue_len: self.queue.peak_len(),
             state_bytes: self.state_bytes(),
         };
-        let [timeseries, metrics] = self.samplers;
+        let [timeseries, metrics, fine] = self.samplers;
         RunResult {
             summary,
             samples: timeseries.rows,
             metric_samples: metrics.rows,
+            event_samples: fine.rows,
             connection_log: self.log.unwrap_or_default(),
             client_ms,
             marks: self.marks,

@@ -119,6 +119,8 @@ pub(crate) struct Sampler {
     prev: Counters,
     peak_total: u32,
     peak_in_flight: u32,
+    /// Between [`Self::skip_to`] and [`Self::resume`]: `next` is the end of a skipped span.
+    pub skipping: bool,
     pub rows: Vec<Sample>,
 }
 
@@ -131,6 +133,7 @@ impl Sampler {
             prev: Counters::default(),
             peak_total: 0,
             peak_in_flight: 0,
+            skipping: false,
             rows: Vec::new(),
         }
     }
@@ -138,6 +141,23 @@ impl Sampler {
     pub fn observe(&mut self, live_total: u32, in_flight: u32) {
         self.peak_total = self.peak_total.max(live_total);
         self.peak_in_flight = self.peak_in_flight.max(in_flight);
+    }
+
+    /// Drops the open interval and skips to `start` (on the grid): nothing is recorded until
+    /// then. The skipped span ends like an interval, at `start`, so that [`Self::resume`] sees
+    /// the counts as they stand at `start`.
+    pub fn skip_to(&mut self, start: Millis) {
+        self.next = start;
+        self.skipping = true;
+    }
+
+    /// Ends a skipped span at `next`: the interval `[next, next + interval)` opens.
+    pub fn resume(&mut self, counts: &Counters, live: u32, in_flight: u32) {
+        self.prev = *counts;
+        self.peak_total = live;
+        self.peak_in_flight = in_flight;
+        self.next += self.interval;
+        self.skipping = false;
     }
 
     /// Start of the interval not yet closed.
