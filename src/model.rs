@@ -698,7 +698,12 @@ pub struct OutputOptions {
     /// Share of each limit (client addresses, connections) that should stay free at the peak;
     /// below it the run reports a finding (default 0.2).
     pub headroom_margin: f64,
+    /// Waits the user-level outcomes count users against ("not connected within T"), ascending.
+    pub outcome_thresholds: Vec<Millis>,
 }
+
+/// Default `[output] outcome_thresholds`: 1, 5 and 15 minutes.
+pub const DEFAULT_OUTCOME_THRESHOLDS: [Millis; 3] = [MINUTE, 5 * MINUTE, 15 * MINUTE];
 
 impl Default for OutputOptions {
     fn default() -> Self {
@@ -706,6 +711,7 @@ impl Default for OutputOptions {
             connection_log: false,
             metrics_period: CLOUDWATCH_PERIOD,
             headroom_margin: 0.2,
+            outcome_thresholds: DEFAULT_OUTCOME_THRESHOLDS.to_vec(),
         }
     }
 }

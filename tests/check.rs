@@ -58,7 +58,7 @@ fn line<'a>(out: &'a Out, name: &str) -> &'a str {
 fn measured(line: &str) -> f64 {
     let rest = &line[line.find("measured ").expect("measured") + "measured ".len()..];
     let number: String = rest
-        .trim_start_matches("blocking ")
+        .trim_start_matches("attempt failure rate ")
         .chars()
         .take_while(|c| c.is_ascii_digit() || *c == '.')
         .collect();
@@ -330,6 +330,110 @@ retry = {{ initial = "2s", multiplier = 2.0, max = "1m", jitter = 0.0, give_up_a
     }
 }
 
+/// 30 users want the VPN at 09:00 and do not retry (`give_up_after = 1`); the limit is 20, so
+/// 10 of the 30 episodes end unconnected: 33.3333 % not connected within 5 minutes. With 20
+/// users everyone connects at the first attempt.
+#[test]
+fn max_share_not_connected_within() {
+    let expect = "max_share_not_connected_within = { within = \"5m\", share = 0.01 }\n";
+    let pass = check_text(&Tiny { users: 20, ..TINY }.toml(), expect);
+    assert_passes(&pass, "max_share_not_connected_within.5m");
+    assert!(line(&pass, "max_share_not_connected_within.5m").contains("measured 0.0000 %"));
+    let fail = check_text(&Tiny { users: 30, ..TINY }.toml(), expect);
+    assert_fails(&fail, "max_share_not_connected_within.5m");
+    assert_eq!(
+        line(&fail, "max_share_not_connected_within.5m"),
+        "FAIL max_share_not_connected_within.5m: measured 33.3333 %, expected ≤ 1.0000 % of users not connected within 5.0 min"
+    );
+    assert!(
+        fail.stdout.contains("  reproduce: cvpnsim run ") && fail.stdout.contains(" --seed "),
+        "{}",
+        fail.stdout
+    );
+    // A wait the scenario does not count by default is counted for the check.
+    let other = check_text(
+        &Tiny { users: 30, ..TINY }.toml(),
+        "max_share_not_connected_within = [{ within = \"90s\", share = 0.4 }]\n",
+    );
+    assert_passes(&other, "max_share_not_connected_within.90s");
+    assert!(line(&other, "max_share_not_connected_within.90s").contains("measured 33.3333 %"));
+}
+
+/// Everyone who connects does so at the first attempt: the 99th percentile is 0 s.
+#[test]
+fn max_time_to_connect_p99() {
+    let out = check_text(
+        &Tiny { users: 20, ..TINY }.toml(),
+        "max_time_to_connect_p99 = \"1s\"\n",
+    );
+    assert_passes(&out, "max_time_to_connect_p99");
+    assert!(line(&out, "max_time_to_connect_p99").contains("measured 0.0 s"));
+}
+
+/// Guide, "Endpoint modification": editing the authorization rules resets every connection. The
+/// 10 mutual-authentication users, reset at 12:00, come back by themselves after the retry
+/// policy's first delay (2 s, no jitter) and all connect: 99 % and all of them are back 2 s
+/// after the reset.
+#[test]
+fn max_reconnect_p99_and_max_recovery_time() {
+    let reset =
+        "\n[[event]]\nat = \"12:00\"\nmodify = [\"authorization_rules\"]\npropagation = \"0s\"\n";
+    let sc = Tiny {
+        tail: reset,
+        ..TINY
+    }
+    .toml();
+    let pass = check_text(
+        &sc,
+        "max_reconnect_p99 = \"2s\"\nmax_recovery_time = \"2s\"\n",
+    );
+    assert_passes(&pass, "max_reconnect_p99");
+    assert_passes(&pass, "max_recovery_time");
+    assert!(line(&pass, "max_recovery_time").contains("measured 2.0 s"));
+    let fail = check_text(
+        &sc,
+        "max_reconnect_p99 = \"1s\"\nmax_recovery_time = \"1s\"\n",
+    );
+    assert_fails(&fail, "max_reconnect_p99");
+    assert_fails(&fail, "max_recovery_time");
+    assert_eq!(
+        line(&fail, "max_reconnect_p99"),
+        "FAIL max_reconnect_p99: measured 2.0 s, expected ≤ 1.0 s until 99 % of the users an event dropped are back"
+    );
+    // Without an event nobody is dropped: the assertion holds and says so.
+    let calm = check_text(&TINY.toml(), "max_recovery_time = \"1s\"\n");
+    assert_passes(&calm, "max_recovery_time");
+    assert!(line(&calm, "max_recovery_time").contains("no event dropped a connection"));
+}
+
+/// The monthly cost at the run's rate (see tests/cost.rs for the bill itself) against a ceiling.
+#[test]
+fn max_cost_per_month() {
+    let pass = check_text(&TINY.toml(), "max_cost_per_month = 1000000\n");
+    assert_passes(&pass, "max_cost_per_month");
+    let fail = check_text(&TINY.toml(), "max_cost_per_month = 1\n");
+    assert_fails(&fail, "max_cost_per_month");
+    assert!(line(&fail, "max_cost_per_month").contains("measured $"));
+}
+
+/// `max_attempt_failure_rate` is the attempt-level figure's name; `max_blocking_probability` is
+/// its older name, accepted alone but not together with it.
+#[test]
+fn max_attempt_failure_rate_and_its_older_name() {
+    let fail = check_text(
+        &Tiny { users: 30, ..TINY }.toml(),
+        "max_attempt_failure_rate = 0.01\n",
+    );
+    assert_fails(&fail, "max_attempt_failure_rate");
+    assert!(line(&fail, "max_attempt_failure_rate").contains("measured 33.3333 %"));
+    let both = check_text(
+        &TINY.toml(),
+        "max_attempt_failure_rate = 0.01\nmax_blocking_probability = 0.01\n",
+    );
+    assert_eq!(both.code, 2, "{}{}", both.stdout, both.stderr);
+    assert!(both.stderr.contains("older name"), "{}", both.stderr);
+}
+
 #[test]
 fn max_blocking_probability() {
     let expect = "max_blocking_probability = 0.01\n";
@@ -583,7 +687,7 @@ fn survive_az_loss() {
     for zone in ["eu-west-1a", "eu-west-1b"] {
         let l = line(&pass, &format!("survive_az_loss.{zone}"));
         assert!(
-            l.starts_with("PASS") && l.contains("measured blocking 0.0000 %"),
+            l.starts_with("PASS") && l.contains("measured attempt failure rate 0.0000 %"),
             "{l}"
         );
     }
@@ -663,10 +767,13 @@ network = "vpc-1"
         .map(|c| {
             assert_eq!(c.tag_name().name(), "testcase");
             assert_eq!(c.attribute("classname"), Some("tiny"));
-            let failure = c
-                .children()
-                .find(|n| n.has_tag_name("failure"))
-                .map(|f| f.attribute("message").unwrap().to_string());
+            let failure = c.children().find(|n| n.has_tag_name("failure")).map(|f| {
+                // The message ends with the command that runs the failed replica again.
+                let m = f.attribute("message").unwrap();
+                let (what, again) = m.split_once("; reproduce: cvpnsim run ").unwrap();
+                assert!(again.ends_with("s.toml --seed 1 --replica 0"), "{m}");
+                what.to_string()
+            });
             (c.attribute("name").unwrap().to_string(), failure)
         })
         .collect();
@@ -676,7 +783,7 @@ network = "vpc-1"
             ("max_blocking_probability".to_string(), None),
             (
                 "max_refusals.endpoint-at-capacity".to_string(),
-                Some("measured 10, expected ≤ 5".to_string())
+                Some("measured 10 in replica 0, expected ≤ 5".to_string())
             ),
             ("min_address_headroom".to_string(), None),
             ("reachable.ops.vpc-1".to_string(), None),

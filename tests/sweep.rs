@@ -128,7 +128,7 @@ fn output_is_identical_with_one_and_many_threads() {
     let head: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
     let col = head
         .iter()
-        .position(|h| *h == "blocking_probability_mean")
+        .position(|h| *h == "attempt_failure_rate_mean")
         .unwrap();
     let blocking: Vec<f64> = summary
         .lines()

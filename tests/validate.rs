@@ -322,6 +322,8 @@ fixtures! {
     // guide: Amazon CloudWatch metrics for AWS Client VPN — metrics are published every five minutes; a
     // CloudWatch period is a whole number of minutes.
     metrics_period_not_whole_minutes: "metrics-period.toml";
+    // `[output] outcome_thresholds` lists the waits users are counted against, ascending.
+    outcome_thresholds_out_of_order: "outcome-thresholds.toml";
 }
 
 #[test]

@@ -29,6 +29,10 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     check_names(&sc, &exp, &args.expect.display().to_string())?;
 
     let observations = observe(&sc, &exp);
+    let reproduce = verdict::Reproduce {
+        scenario: args.file.display().to_string(),
+        seed: sc.seed,
+    };
     let outcomes = verdict::evaluate(&exp, &observations);
     if outcomes.is_empty() {
         return Err(AppError::usage(format!(
@@ -43,7 +47,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
         output::sarif::check(&source, tree.as_ref(), &outcomes)
     };
     match args.format {
-        ReportFormat::Text => print!("{}", verdict::text(&outcomes)),
+        ReportFormat::Text => print!("{}", verdict::text(&outcomes, &reproduce)),
         ReportFormat::Json => print!(
             "{}",
             output::to_text(&output::json::check(&sc.name, &outcomes))
@@ -54,7 +58,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
         super::write_output(path, &output::to_text(&sarif_log()), args.force)?;
     }
     if let Some(path) = &args.junit {
-        let xml = verdict::junit(&sc.name, &outcomes);
+        let xml = verdict::junit(&sc.name, &outcomes, &reproduce);
         crate::report::files::write_file(path, xml.as_bytes(), args.force)
             .map_err(super::run::out_err)?;
     }
@@ -120,6 +124,18 @@ fn without_zone(sc: &Scenario, zone: &str, at: u64) -> Scenario {
 }
 
 fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
+    // Count users against every wait the expectations name, besides the scenario's own.
+    let mut with_thresholds;
+    let sc = if e.max_share_not_connected_within.is_empty() {
+        sc
+    } else {
+        with_thresholds = sc.clone();
+        let t = &mut with_thresholds.output.outcome_thresholds;
+        t.extend(e.max_share_not_connected_within.iter().map(|x| x.0));
+        t.sort_unstable();
+        t.dedup();
+        &with_thresholds
+    };
     let matrix = Matrix::all_live(sc);
     // The status of each pair without a gap, in the words of every other output.
     let mut statuses: Vec<(String, String, String)> = Vec::new();
@@ -180,13 +196,13 @@ fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
                             &without_zone(sc, z, loss.at.min(sc.duration.saturating_sub(1))),
                             &opts,
                         );
-                        (z.clone(), lost.summary.blocking_probability)
+                        (z.clone(), lost.summary.attempt_failure_rate)
                     })
                     .collect(),
             };
             Observation {
                 replica,
-                blocking_probability: s.blocking_probability,
+                blocking_probability: s.attempt_failure_rate,
                 refusals: FailureReason::ALL
                     .iter()
                     .map(|r| (r.name().to_string(), s.failures_by_reason.0[r.index()]))
@@ -197,7 +213,38 @@ fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
                 gaps,
                 az_loss,
                 statuses: statuses.clone(),
+                share_not_within: s
+                    .outcomes
+                    .not_connected_within
+                    .iter()
+                    .map(|n| {
+                        (
+                            libm::round(n.within_s * 1000.0) as crate::model::Millis,
+                            n.share,
+                        )
+                    })
+                    .collect(),
+                time_to_connect_p99_s: match s.outcomes.time_to_connect.p99_s {
+                    Some(v) => v,
+                    None if s.outcomes.episodes == 0 => 0.0,
+                    None => f64::INFINITY,
+                },
+                reconnect_p99_s: worst_event(s, |r| r.time_to_99_percent_back_s),
+                recovery_s: worst_event(s, |r| r.time_to_all_back_s),
+                cost_per_month: crate::cost::of_run(sc, &s.usage).per_month,
             }
         })
         .collect()
+}
+
+/// The worst over the run's recoveries of `f` (a missing time is "never", infinite); `None`
+/// when no event dropped a connection.
+fn worst_event(
+    s: &crate::sim::Summary,
+    f: fn(&crate::sim::outcomes::RecoverySummary) -> Option<f64>,
+) -> Option<f64> {
+    s.recovery
+        .iter()
+        .map(|r| f(r).unwrap_or(f64::INFINITY))
+        .reduce(f64::max)
 }

@@ -111,10 +111,10 @@ impl Confirmation {
         );
         let line = |s: &Summary| {
             format!(
-                "peak {} connections, {} capacity refusals, blocking {:.4} %",
+                "peak {} connections, {} capacity refusals, attempt failure rate {:.4} %",
                 s.peak_concurrency,
                 capacity_refusals(s),
-                s.blocking_probability * 100.0
+                s.attempt_failure_rate * 100.0
             )
         };
         out.push_str(&format!("  as planned:      {}\n", line(&self.planned)));
@@ -275,7 +275,7 @@ fn to_json(p: &Plan, c: Option<&Confirmation>) -> String {
         serde_json::json!({
             "peak_concurrency": s.peak_concurrency,
             "capacity_refusals": capacity_refusals(s),
-            "blocking_probability": s.blocking_probability,
+            "attempt_failure_rate": s.attempt_failure_rate,
         })
     };
     let doc = serde_json::json!({

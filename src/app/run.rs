@@ -162,7 +162,7 @@ fn print_summary(sc: &Scenario, r: &RunResult, gaps: &[WeightedGap], dir: &Path)
     );
     println!(
         "  attempt failure rate {:.2} % ({} of {} finished attempts, retries included)",
-        100.0 * s.blocking_probability,
+        100.0 * s.attempt_failure_rate,
         q(s.failures),
         q(s.successes + s.failures)
     );

@@ -112,7 +112,7 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, AppError> {
                 .map(|v| v.settings.iter().map(|(_, x)| show(x)).collect())
                 .collect(),
             replicas: args.replicas,
-            figures: figure_names(),
+            figures: figure_names(&base.scenario.output.outcome_thresholds),
             shard,
         },
         rows,

@@ -2,7 +2,12 @@
 //! with the same machinery as scenarios, so mistakes get file:line:col, the field and a hint.
 //!
 //! ```toml
-//! max_blocking_probability = 0.001     # refused attempts / finished attempts
+//! max_share_not_connected_within = { within = "5m", share = 0.01 }  # user-level
+//! max_time_to_connect_p99 = "1m"       # 99th percentile of episodes' time to connect
+//! max_reconnect_p99 = "3m"             # after any event, until 99 % of its dropped users are back
+//! max_recovery_time = "10m"            # after any event, until all its dropped users are back
+//! max_cost_per_month = 1500            # USD, at the run's rate (see `[pricing]`)
+//! max_attempt_failure_rate = 0.05      # failed attempts / finished attempts, retries included
 //! min_address_headroom = 0.25          # share of usable client addresses still free at peak
 //! max_below_floor_minutes = 0          # connection-minutes below min(demand, 10 Mbps)
 //! replicas = 3                         # every replica must pass
@@ -33,7 +38,17 @@ use crate::scenario::{parse_tree, LoadError};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Expectations {
+    /// Maximum failed / finished attempts (`max_attempt_failure_rate`, or its older name
+    /// `max_blocking_probability`).
     pub max_blocking_probability: Option<f64>,
+    /// The key the file used for it, named so in the outcome.
+    pub attempt_rate_key: &'static str,
+    /// (within, maximum share of episodes not connected within it).
+    pub max_share_not_connected_within: Vec<(Millis, f64)>,
+    pub max_time_to_connect_p99: Option<Millis>,
+    pub max_reconnect_p99: Option<Millis>,
+    pub max_recovery_time: Option<Millis>,
+    pub max_cost_per_month: Option<f64>,
     pub min_address_headroom: Option<f64>,
     pub max_below_floor_minutes: Option<f64>,
     /// (reason name, maximum count).
@@ -104,9 +119,68 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
             Some(n) => read::probability(n, key, cx).map(Some),
         }
     };
-    match prob(&mut t, "max_blocking_probability", cx) {
+    e.attempt_rate_key = "max_attempt_failure_rate";
+    match prob(&mut t, "max_attempt_failure_rate", cx) {
         Some(v) => e.max_blocking_probability = v,
         None => ok = false,
+    }
+    if let Some(n) = t.opt("max_blocking_probability") {
+        match read::probability(n, "max_blocking_probability", cx) {
+            Some(v) if e.max_blocking_probability.is_none() => {
+                e.max_blocking_probability = Some(v);
+                e.attempt_rate_key = "max_blocking_probability";
+            }
+            Some(_) => {
+                cx.error(
+                    "value",
+                    "max_blocking_probability",
+                    n.span.clone(),
+                    "`max_blocking_probability` is the older name of `max_attempt_failure_rate`; give one of them",
+                    "keep `max_attempt_failure_rate`",
+                );
+                ok = false;
+            }
+            None => ok = false,
+        }
+    }
+    let wait = |t: &mut Table, key: &'static str, cx: &mut Cx| -> Option<Option<Millis>> {
+        match t.opt(key) {
+            None => Some(None),
+            Some(n) => read::duration(n, key, cx).map(Some),
+        }
+    };
+    for (key, slot) in [
+        ("max_time_to_connect_p99", &mut e.max_time_to_connect_p99),
+        ("max_reconnect_p99", &mut e.max_reconnect_p99),
+        ("max_recovery_time", &mut e.max_recovery_time),
+    ] {
+        match wait(&mut t, key, cx) {
+            Some(v) => *slot = v,
+            None => ok = false,
+        }
+    }
+    if let Some(n) = t.opt("max_cost_per_month") {
+        match read::number(n, "max_cost_per_month", 0.0, true, f64::INFINITY, cx) {
+            Some(v) => e.max_cost_per_month = Some(v),
+            None => ok = false,
+        }
+    }
+    if let Some(n) = t.opt("max_share_not_connected_within") {
+        let key = "max_share_not_connected_within";
+        let items: Vec<(&Node, String)> = match &n.value {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| (it, format!("{key}[{i}]")))
+                .collect(),
+            _ => vec![(n, key.to_string())],
+        };
+        for (item, p) in items {
+            match share_within(item, &p, cx) {
+                Some(v) => e.max_share_not_connected_within.push(v),
+                None => ok = false,
+            }
+        }
     }
     match prob(&mut t, "min_address_headroom", cx) {
         Some(v) => e.min_address_headroom = v,
@@ -231,6 +305,31 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
     }
     t.finish(cx);
     ok.then_some(e)
+}
+
+/// `{ within = "5m", share = 0.01 }`.
+fn share_within(item: &Node, p: &str, cx: &mut Cx) -> Option<(Millis, f64)> {
+    let mut it = Table::new(item, p, cx)?;
+    let within = it.req(cx, "within", "\"5m\"").and_then(|n| {
+        let path = join(p, "within");
+        let d = read::duration(n, &path, cx)?;
+        if d == 0 {
+            cx.error(
+                "value",
+                &path,
+                n.span.clone(),
+                format!("`{path}` must be longer than 0"),
+                "write e.g. within = \"5m\"",
+            );
+            return None;
+        }
+        Some(d)
+    });
+    let share = it
+        .req(cx, "share", "0.01")
+        .and_then(|n| read::probability(n, &join(p, "share"), cx));
+    it.finish(cx);
+    Some((within?, share?))
 }
 
 fn accepted_gap(item: &Node, p: &str, cx: &mut Cx) -> Option<AcceptedGap> {

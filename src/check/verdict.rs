@@ -2,6 +2,7 @@
 //! a concise text report and JUnit XML for CI systems.
 
 use super::expect::Expectations;
+use crate::model::{Millis, SECOND};
 
 /// What one replica of a run measured, as far as the expectations need.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -18,8 +19,19 @@ pub struct Observation {
     /// The status word of each (population, network) pair without a gap: `reachable`, or
     /// `bypasses-vpn` when some of it is reached without the tunnel.
     pub statuses: Vec<(String, String, String)>,
-    /// Blocking probability with each Availability Zone lost: (zone, blocking).
+    /// Attempt failure rate with each Availability Zone lost: (zone, rate).
     pub az_loss: Vec<(String, f64)>,
+    /// (within, share of episodes not connected within it), for every threshold asserted on.
+    pub share_not_within: Vec<(Millis, f64)>,
+    /// 99th percentile of the episodes' time to connect, seconds (infinite: fewer than 99 % of
+    /// the episodes connected; 0 without episodes).
+    pub time_to_connect_p99_s: f64,
+    /// The worst over events of the time until 99 % of its dropped users were back, seconds
+    /// (infinite: never; `None`: no event dropped anyone).
+    pub reconnect_p99_s: Option<f64>,
+    /// The worst over events of the time until all its dropped users were back, as above.
+    pub recovery_s: Option<f64>,
+    pub cost_per_month: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +53,52 @@ pub struct Outcome {
     pub passed: bool,
     pub expected: String,
     pub measured: String,
+    /// The replica whose figure is the one measured (the worst), when one replica decides it.
+    pub replica: Option<u32>,
+}
+
+/// How to run a failed case again, for the failure message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reproduce {
+    /// The scenario file as the check was given it.
+    pub scenario: String,
+    pub seed: u64,
+}
+
+impl Reproduce {
+    pub fn command(&self, replica: u32) -> String {
+        format!(
+            "cvpnsim run {} --seed {} --replica {replica}",
+            self.scenario, self.seed
+        )
+    }
+}
+
+/// The largest `f` over the runs and the replica that has it (the first on ties).
+fn worst_run(runs: &[Observation], f: &dyn Fn(&Observation) -> f64) -> (f64, Option<u32>) {
+    let mut best: (f64, Option<u32>) = (f64::NEG_INFINITY, None);
+    for o in runs {
+        let v = f(o);
+        if best.1.is_none() || v > best.0 {
+            best = (v, Some(o.replica));
+        }
+    }
+    best
+}
+
+/// A wait in seconds as the outputs write it: `42.5 s`, `3.2 min`, or `never`.
+fn wait(s: f64) -> String {
+    if s.is_infinite() {
+        "never".to_string()
+    } else if s < 120.0 {
+        format!("{s:.1} s")
+    } else {
+        format!("{:.1} min", s / 60.0)
+    }
+}
+
+fn wait_ms(ms: Millis) -> String {
+    wait(ms as f64 / SECOND as f64)
 }
 
 fn pct(x: f64) -> String {
@@ -50,33 +108,108 @@ fn pct(x: f64) -> String {
 /// Evaluates every assertion on every replica; an assertion passes only if it holds in all.
 pub fn evaluate(e: &Expectations, runs: &[Observation]) -> Vec<Outcome> {
     let mut out = Vec::new();
-    let worst =
-        |f: &dyn Fn(&Observation) -> f64| runs.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
-    if let Some(max) = e.max_blocking_probability {
-        let m = worst(&|o| o.blocking_probability);
+    for &(within, max) in &e.max_share_not_connected_within {
+        let (m, replica) = worst_run(runs, &|o| {
+            o.share_not_within
+                .iter()
+                .find(|x| x.0 == within)
+                .map_or(f64::INFINITY, |x| x.1)
+        });
         out.push(Outcome {
-            name: "max_blocking_probability".into(),
+            name: format!(
+                "max_share_not_connected_within.{}",
+                crate::sweep::stats::short_duration(within)
+            ),
+            passed: m <= max,
+            expected: format!(
+                "≤ {} of users not connected within {}",
+                pct(max),
+                wait_ms(within)
+            ),
+            measured: pct(m),
+            replica,
+        });
+    }
+    if let Some(max) = e.max_time_to_connect_p99 {
+        let (m, replica) = worst_run(runs, &|o| o.time_to_connect_p99_s);
+        out.push(Outcome {
+            name: "max_time_to_connect_p99".into(),
+            passed: m <= max as f64 / SECOND as f64,
+            expected: format!("≤ {}", wait_ms(max)),
+            measured: wait(m),
+            replica,
+        });
+    }
+    let events = |f: fn(&Observation) -> Option<f64>| {
+        let (m, replica) = worst_run(runs, &|o| f(o).unwrap_or(f64::NEG_INFINITY));
+        (m > f64::NEG_INFINITY).then_some((m, replica))
+    };
+    for (name, max, got, what) in [
+        (
+            "max_reconnect_p99",
+            e.max_reconnect_p99,
+            events(|o| o.reconnect_p99_s),
+            "until 99 % of the users an event dropped are back",
+        ),
+        (
+            "max_recovery_time",
+            e.max_recovery_time,
+            events(|o| o.recovery_s),
+            "until every user an event dropped is back",
+        ),
+    ] {
+        let Some(max) = max else { continue };
+        let (measured, passed, replica) = match got {
+            None => ("no event dropped a connection".to_string(), true, None),
+            Some((m, r)) => (wait(m), m <= max as f64 / SECOND as f64, r),
+        };
+        out.push(Outcome {
+            name: name.into(),
+            passed,
+            expected: format!("≤ {} {what}", wait_ms(max)),
+            measured,
+            replica,
+        });
+    }
+    if let Some(max) = e.max_cost_per_month {
+        let (m, replica) = worst_run(runs, &|o| o.cost_per_month);
+        out.push(Outcome {
+            name: "max_cost_per_month".into(),
+            passed: m <= max,
+            expected: format!("≤ {}", crate::cost::money(max)),
+            measured: crate::cost::money(m),
+            replica,
+        });
+    }
+    if let Some(max) = e.max_blocking_probability {
+        let (m, replica) = worst_run(runs, &|o| o.blocking_probability);
+        let name = if e.attempt_rate_key.is_empty() {
+            "max_attempt_failure_rate"
+        } else {
+            e.attempt_rate_key
+        };
+        out.push(Outcome {
+            name: name.into(),
             passed: m <= max,
             expected: format!("≤ {}", pct(max)),
             measured: pct(m),
+            replica,
         });
     }
     for (reason, max) in &e.max_refusals {
-        let m = runs
-            .iter()
-            .map(|o| {
-                o.refusals
-                    .iter()
-                    .find(|r| &r.0 == reason)
-                    .map_or(0, |r| r.1)
-            })
-            .max()
-            .unwrap_or(0);
+        let (m, replica) = worst_run(runs, &|o| {
+            o.refusals
+                .iter()
+                .find(|r| &r.0 == reason)
+                .map_or(0, |r| r.1) as f64
+        });
+        let m = m.max(0.0) as u64;
         out.push(Outcome {
             name: format!("max_refusals.{reason}"),
             passed: m <= *max,
             expected: format!("≤ {max}"),
             measured: m.to_string(),
+            replica,
         });
     }
     if let Some(min) = e.min_address_headroom {
@@ -87,22 +220,24 @@ pub fn evaluate(e: &Expectations, runs: &[Observation]) -> Vec<Outcome> {
                 1.0 - o.peak_addresses_used as f64 / o.usable_addresses as f64
             }
         };
-        let m = runs.iter().map(headroom).fold(f64::INFINITY, f64::min);
-        let m = if m.is_finite() { m } else { 0.0 };
+        let (m, replica) = worst_run(runs, &|o| -headroom(o));
+        let m = if m.is_finite() { -m } else { 0.0 };
         out.push(Outcome {
             name: "min_address_headroom".into(),
             passed: m >= min,
             expected: format!("≥ {:.1} % free at peak", min * 100.0),
             measured: format!("{:.1} % free at peak", m * 100.0),
+            replica,
         });
     }
     if let Some(max) = e.max_below_floor_minutes {
-        let m = worst(&|o| o.below_floor_minutes);
+        let (m, replica) = worst_run(runs, &|o| o.below_floor_minutes);
         out.push(Outcome {
             name: "max_below_floor_minutes".into(),
             passed: m <= max,
             expected: format!("≤ {max}"),
             measured: format!("{m:.1}"),
+            replica,
         });
     }
     for (pop, net) in &e.reachable {
@@ -130,6 +265,7 @@ pub fn evaluate(e: &Expectations, runs: &[Observation]) -> Vec<Outcome> {
             passed: gaps.is_empty(),
             expected: "no gap".into(),
             measured,
+            replica: None,
         });
     }
     for a in &e.accepted_gaps {
@@ -166,6 +302,7 @@ pub fn evaluate(e: &Expectations, runs: &[Observation]) -> Vec<Outcome> {
                 && a.max_client_time_share.is_none_or(|m| time <= m),
             expected: format!("no gap, or at most {expected}"),
             measured,
+            replica: None,
         });
     }
     if let Some(az) = &e.survive_az_loss {
@@ -182,16 +319,21 @@ pub fn evaluate(e: &Expectations, runs: &[Observation]) -> Vec<Outcome> {
             out.push(Outcome {
                 name: format!("survive_az_loss.{z}"),
                 passed: b <= az.max_blocking_probability,
-                expected: format!("blocking ≤ {}", pct(az.max_blocking_probability)),
-                measured: format!("blocking {}", pct(b)),
+                expected: format!(
+                    "attempt failure rate ≤ {}",
+                    pct(az.max_blocking_probability)
+                ),
+                measured: format!("attempt failure rate {}", pct(b)),
+                replica: None,
             });
         }
     }
     out
 }
 
-/// `PASS`/`FAIL` lines, failures first, and a tally.
-pub fn text(outcomes: &[Outcome]) -> String {
+/// `PASS`/`FAIL` lines, failures first, and a tally; under each failure, the command that runs
+/// the replica that failed again.
+pub fn text(outcomes: &[Outcome], reproduce: &Reproduce) -> String {
     let mut s = String::new();
     let mut sorted: Vec<&Outcome> = outcomes.iter().collect();
     sorted.sort_by_key(|o| o.passed);
@@ -203,6 +345,12 @@ pub fn text(outcomes: &[Outcome]) -> String {
             o.measured,
             o.expected
         ));
+        if !o.passed {
+            s.push_str(&format!(
+                "  reproduce: {}\n",
+                reproduce.command(o.replica.unwrap_or(0))
+            ));
+        }
     }
     let failed = outcomes.iter().filter(|o| !o.passed).count();
     s.push_str(&format!(
@@ -220,8 +368,9 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// JUnit XML: one test case per assertion.
-pub fn junit(suite: &str, outcomes: &[Outcome]) -> String {
+/// JUnit XML: one test case per assertion, with the measured value and the replica that
+/// measured it as properties; a failure's message says how to run that replica again.
+pub fn junit(suite: &str, outcomes: &[Outcome], reproduce: &Reproduce) -> String {
     let failed = outcomes.iter().filter(|o| !o.passed).count();
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     s.push_str(&format!(
@@ -231,20 +380,35 @@ pub fn junit(suite: &str, outcomes: &[Outcome]) -> String {
         outcomes.len()
     ));
     for o in outcomes {
-        let name = xml_escape(&o.name);
-        if o.passed {
+        s.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"{}\">\n      <properties>\n        <property name=\"measured\" value=\"{}\"/>\n        <property name=\"expected\" value=\"{}\"/>\n",
+            xml_escape(suite),
+            xml_escape(&o.name),
+            xml_escape(&o.measured),
+            xml_escape(&o.expected)
+        ));
+        if let Some(r) = o.replica {
             s.push_str(&format!(
-                "    <testcase classname=\"{}\" name=\"{name}\"/>\n",
-                xml_escape(suite)
-            ));
-        } else {
-            s.push_str(&format!(
-                "    <testcase classname=\"{}\" name=\"{name}\">\n      <failure message=\"measured {}, expected {}\"/>\n    </testcase>\n",
-                xml_escape(suite),
-                xml_escape(&o.measured),
-                xml_escape(&o.expected)
+                "        <property name=\"replica\" value=\"{r}\"/>\n"
             ));
         }
+        s.push_str("      </properties>\n");
+        if !o.passed {
+            let again = match o.replica {
+                Some(r) => format!("; reproduce: {}", reproduce.command(r)),
+                None => format!("; reproduce: {}", reproduce.command(0)),
+            };
+            let replica = o
+                .replica
+                .map_or(String::new(), |r| format!(" in replica {r}"));
+            s.push_str(&format!(
+                "      <failure message=\"measured {}{replica}, expected {}{}\"/>\n",
+                xml_escape(&o.measured),
+                xml_escape(&o.expected),
+                xml_escape(&again)
+            ));
+        }
+        s.push_str("    </testcase>\n");
     }
     s.push_str("  </testsuite>\n</testsuites>\n");
     s
@@ -273,6 +437,18 @@ mod tests {
             }],
             az_loss: vec![("us-east-1a".into(), 0.2), ("us-east-1b".into(), 0.0)],
             statuses: vec![("eng".into(), "vpc".into(), "reachable".into())],
+            share_not_within: vec![(5 * crate::model::MINUTE, 0.01)],
+            time_to_connect_p99_s: 40.0,
+            reconnect_p99_s: Some(150.0),
+            recovery_s: Some(f64::INFINITY),
+            cost_per_month: 1200.0,
+        }
+    }
+
+    fn again() -> Reproduce {
+        Reproduce {
+            scenario: "scenarios/x.toml".into(),
+            seed: 42,
         }
     }
 
@@ -280,6 +456,10 @@ mod tests {
     fn each_assertion_passes_and_fails_on_its_threshold() {
         let o = obs();
         let pass = Expectations {
+            max_share_not_connected_within: vec![(5 * crate::model::MINUTE, 0.01)],
+            max_time_to_connect_p99: Some(40 * SECOND),
+            max_reconnect_p99: Some(150 * SECOND),
+            max_cost_per_month: Some(1200.0),
             max_blocking_probability: Some(0.002),
             min_address_headroom: Some(0.25),
             max_below_floor_minutes: Some(12.0),
@@ -297,11 +477,17 @@ mod tests {
                 max_blocking_probability: 0.2,
             }),
             replicas: 1,
+            ..Default::default()
         };
         let r = evaluate(&pass, std::slice::from_ref(&o));
-        assert_eq!(r.len(), 8);
+        assert_eq!(r.len(), 12);
         assert!(r.iter().all(|x| x.passed), "{r:#?}");
         let fail = Expectations {
+            max_share_not_connected_within: vec![(5 * crate::model::MINUTE, 0.009)],
+            max_time_to_connect_p99: Some(39 * SECOND),
+            max_reconnect_p99: Some(149 * SECOND),
+            max_recovery_time: Some(crate::model::HOUR),
+            max_cost_per_month: Some(1199.0),
             max_blocking_probability: Some(0.001),
             min_address_headroom: Some(0.3),
             max_below_floor_minutes: Some(11.9),
@@ -319,6 +505,7 @@ mod tests {
                 max_blocking_probability: 0.1,
             }),
             replicas: 1,
+            ..Default::default()
         };
         let r = evaluate(&fail, &[o]);
         let failed: Vec<&str> = r
@@ -329,7 +516,12 @@ mod tests {
         assert_eq!(
             failed,
             [
-                "max_blocking_probability",
+                "max_share_not_connected_within.5m",
+                "max_time_to_connect_p99",
+                "max_reconnect_p99",
+                "max_recovery_time",
+                "max_cost_per_month",
+                "max_attempt_failure_rate",
                 "max_refusals.association-at-capacity",
                 "min_address_headroom",
                 "max_below_floor_minutes",
@@ -338,25 +530,33 @@ mod tests {
                 "survive_az_loss.us-east-1a"
             ]
         );
-        let t = text(&r);
+        let t = text(&r, &again());
         assert!(
-            t.starts_with("FAIL max_blocking_probability: measured 0.2000 %"),
+            t.starts_with(
+                "FAIL max_share_not_connected_within.5m: measured 1.0000 %, expected ≤ 0.9000 % of users not connected within 5.0 min\n  reproduce: cvpnsim run scenarios/x.toml --seed 42 --replica 0\n"
+            ),
             "{t}"
         );
-        assert!(t.ends_with("1 passed, 7 failed\n"));
+        assert!(t.contains("FAIL max_recovery_time: measured never, expected ≤ 60.0 min until every user an event dropped is back\n"), "{t}");
+        assert!(t.ends_with("1 passed, 12 failed\n"));
     }
 
     #[test]
     fn worst_replica_decides() {
         let mut a = obs();
         a.blocking_probability = 0.0;
-        let b = obs();
+        let mut b = obs();
+        b.replica = 1;
         let e = Expectations {
             max_blocking_probability: Some(0.001),
             replicas: 2,
             ..Default::default()
         };
-        assert!(!evaluate(&e, &[a, b])[0].passed);
+        let r = evaluate(&e, &[a, b]);
+        assert!(!r[0].passed);
+        assert_eq!(r[0].replica, Some(1));
+        assert!(text(&r, &again())
+            .contains("reproduce: cvpnsim run scenarios/x.toml --seed 42 --replica 1\n"));
     }
 
     #[test]
@@ -368,9 +568,17 @@ mod tests {
             },
             &[obs()],
         );
-        let x = junit("a<b", &r);
+        let x = junit("a<b", &r, &again());
         assert!(x.contains("tests=\"1\" failures=\"1\""));
-        assert!(x.contains("name=\"a&lt;b\""));
-        assert!(x.contains("<failure message=\"measured 0.2000 %, expected ≤ 0.1000 %\"/>"));
+        assert!(x.contains("classname=\"a&lt;b\""));
+        assert!(
+            x.contains("<property name=\"measured\" value=\"0.2000 %\"/>"),
+            "{x}"
+        );
+        assert!(
+            x.contains("<property name=\"replica\" value=\"0\"/>"),
+            "{x}"
+        );
+        assert!(x.contains("<failure message=\"measured 0.2000 % in replica 0, expected ≤ 0.1000 %; reproduce: cvpnsim run scenarios/x.toml --seed 42 --replica 0\"/>"), "{x}");
     }
 }

@@ -247,7 +247,7 @@ pub fn render(
         let _ = writeln!(
             h,
             "<p>Attempt failure rate {}: {} of {} finished attempts were refused, retries included (a user who retries until connected counts every refused try; the findings and the users table above say who was affected).</p>",
-            pct(sm.blocking_probability),
+            pct(sm.attempt_failure_rate),
             q(sm.failures),
             q(sm.successes + sm.failures)
         );

@@ -38,12 +38,7 @@ pub fn plots(s: &Scenario, r: &RunResult, matrix: &Matrix) -> Vec<(&'static str,
             c.duration = to;
             c
         };
-        let window: Vec<Sample> = r
-            .samples
-            .iter()
-            .filter(|x| x.end > from && x.start < to)
-            .cloned()
-            .collect();
+        let window = window_samples(r, from, to);
         v.push((
             "refusals-busiest",
             Plot::Time(zoom(refusals(s, r, &window))),
@@ -75,6 +70,25 @@ pub fn busiest_window(s: &Scenario, r: &RunResult) -> Option<(u64, u64)> {
     let from = worst.start.saturating_sub(hour);
     let to = (from + 2 * hour).min(s.duration);
     Some((to.saturating_sub(2 * hour), to))
+}
+
+/// The samples of `[from, to)` at the finest resolution the run kept: the ten-second samples
+/// after events where there are some, the time series' samples elsewhere (those overlapping a
+/// fine sample are left out, so that nothing counts twice). Rates are per minute, so rows of
+/// different lengths draw on one axis.
+pub fn window_samples(r: &RunResult, from: u64, to: u64) -> Vec<Sample> {
+    let within = |x: &&Sample| x.end > from && x.start < to;
+    let fine: Vec<&Sample> = r.event_samples.iter().filter(within).collect();
+    let mut v: Vec<Sample> = r
+        .samples
+        .iter()
+        .filter(within)
+        .filter(|x| !fine.iter().any(|f| f.end > x.start && f.start < x.end))
+        .chain(fine.iter().copied())
+        .cloned()
+        .collect();
+    v.sort_by_key(|x| x.start);
+    v
 }
 
 /// Most event marks a chart draws: beyond what a person can read, a mark only adds bytes (each

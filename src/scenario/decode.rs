@@ -512,12 +512,53 @@ fn output(n: &Node, cx: &mut Cx) -> Option<OutputOptions> {
     let headroom_margin = t.opt("headroom_margin").map_or(Some(0.2), |n| {
         read::number(n, "output.headroom_margin", 0.0, true, 0.95, cx)
     });
+    let thresholds = t.opt("outcome_thresholds").map_or(
+        Some(crate::model::DEFAULT_OUTCOME_THRESHOLDS.to_vec()),
+        |n| outcome_thresholds(n, cx),
+    );
     t.finish(cx);
     Some(OutputOptions {
         connection_log: connection_log?,
         metrics_period: metrics_period?,
         headroom_margin: headroom_margin?,
+        outcome_thresholds: thresholds?,
     })
+}
+
+/// `[output] outcome_thresholds`: one to eight positive durations, strictly ascending.
+fn outcome_thresholds(n: &Node, cx: &mut Cx) -> Option<Vec<Millis>> {
+    let path = "output.outcome_thresholds";
+    let items = read::array(n, path, cx)?;
+    if items.is_empty() || items.len() > 8 {
+        cx.error(
+            "outcome-thresholds",
+            path,
+            n.span.clone(),
+            format!(
+                "`{path}` has {} entries; it needs one to eight",
+                items.len()
+            ),
+            "write e.g. outcome_thresholds = [\"1m\", \"5m\", \"15m\"]",
+        );
+        return None;
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        let ms = positive_duration(item, &at, cx)?;
+        if out.last().is_some_and(|&prev| ms <= prev) {
+            cx.error(
+                "outcome-thresholds",
+                &at,
+                item.span.clone(),
+                format!("`{at}` is not longer than the threshold before it"),
+                "list the thresholds in ascending order without repeats, e.g. [\"1m\", \"5m\", \"15m\"]",
+            );
+            return None;
+        }
+        out.push(ms);
+    }
+    Some(out)
 }
 
 /// `[pricing]`: every price overridable, none negative (guide: "Pricing for Client VPN").

@@ -59,6 +59,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: "budget-sample-rows", statement: "duration / sample_interval fits the sample-row budget (limits.max_sample_rows)", source: "cvpnsim resource budget" },
     Rule { id: "budget-memory", statement: "the run's estimated memory fits the memory budget (limits.max_memory_mb)", source: "cvpnsim resource budget" },
     Rule { id: "budget-output", statement: "the run's estimated output files fit the output budget (limits.max_output_mb)", source: "cvpnsim resource budget" },
+    Rule { id: "outcome-thresholds", statement: "[output] outcome_thresholds lists one to eight positive waits in ascending order", source: "cvpnsim outputs" },
     Rule { id: "limits", statement: "overridden limits are positive; the connection table is non-decreasing", source: "DESIGN §3" },
     Rule { id: "probability", statement: "rates and fractions are probabilities between 0 and 1", source: "DESIGN §6" },
 ];

@@ -298,6 +298,7 @@ pub const SECTIONS: &[Section] = &[
             f("connection_log", Bool),
             f("metrics_period", Duration),
             f("headroom_margin", Number),
+            f("outcome_thresholds", StrList),
         ],
     },
     Section {

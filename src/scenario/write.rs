@@ -110,6 +110,11 @@ pub fn to_toml(s: &Scenario) -> String {
     if s.output.headroom_margin != crate::model::OutputOptions::default().headroom_margin {
         out["headroom_margin"] = value(s.output.headroom_margin);
     }
+    let mut thresholds = Array::new();
+    for &t in &s.output.outcome_thresholds {
+        thresholds.push(dur(t));
+    }
+    out["outcome_thresholds"] = value(thresholds);
     doc["output"] = Item::Table(out);
     doc["endpoint"] = Item::Table(endpoint(s));
     doc["limits"] = Item::Table(limits(&s.limits));

@@ -42,6 +42,7 @@ impl Engine<'_> {
                 if self.log.is_some() {
                     self.connection_ids.push(0);
                 }
+                self.drop_event.push(crate::sim::engine::NO_EVENT);
                 (self.users.len() - 1) as u32
             }
         };
@@ -65,6 +66,7 @@ impl Engine<'_> {
             self.go_idle(u);
             return;
         }
+        self.outcome_attempt(u);
         let p = self.users[i].pop as usize;
         self.users[i].attempt += 1;
         self.users[i].since = self.now;
@@ -213,6 +215,7 @@ impl Engine<'_> {
         let p = user.pop as usize;
         self.counts.successes += 1;
         self.pops[p].counts.successes += 1;
+        self.outcome_connected(u);
         self.observe_live(a);
         self.log_entries += 1;
         if self.log.is_some() {
@@ -227,6 +230,7 @@ impl Engine<'_> {
         let p = self.users[u as usize].pop as usize;
         self.counts.failures[reason.index()] += 1;
         self.pops[p].counts.failures[reason.index()] += 1;
+        self.outcome_failure(reason);
         let logged = self.is_logged_failure(reason);
         self.log_entries += u64::from(logged);
         if self.log.is_some() && logged {
@@ -238,6 +242,7 @@ impl Engine<'_> {
         if made >= retry.give_up_after {
             self.counts.gave_up += 1;
             self.pops[p].counts.gave_up += 1;
+            self.outcome_stopped(u, true);
             return self.go_idle(u);
         }
         let delay = retry_delay(retry, made, &mut self.rng.retry);
@@ -276,6 +281,7 @@ impl Engine<'_> {
     /// The user stops wanting the VPN for now: a closed population's user waits for its next
     /// working day; an open population's user leaves for good.
     pub(crate) fn go_idle(&mut self, u: u32) {
+        self.outcome_stopped(u, false);
         let user = &mut self.users[u as usize];
         user.state = State::Idle;
         user.gen = user.gen.wrapping_add(1);

@@ -11,10 +11,18 @@ use crate::sim::arrivals::{next_working_day, PoissonProfile};
 use crate::sim::bandwidth::FairShare;
 use crate::sim::capacity::Capacity;
 use crate::sim::log::LogEntry;
+use crate::sim::outcomes::{Episodes, Recovery};
 use crate::sim::pool::{AddressPool, Slot};
 use crate::sim::rng::{self, Stream};
 use crate::sim::stats::{Counters, Gauges, Mark, Sampler, SessionEnds};
 use crate::sim::{Progress, SimOptions};
+
+/// Interval of the fine samples kept around events, so that a reconnect storm a few minutes
+/// wide is visible (five-minute samples average it away).
+pub const EVENT_SAMPLE_INTERVAL: Millis = 10 * crate::model::SECOND;
+
+/// How long after each event (and after its second phase) fine samples are kept.
+pub const EVENT_SAMPLE_WINDOW: Millis = 30 * crate::model::MINUTE;
 
 /// "No association" / "no address" markers in the compact user record.
 pub(crate) const NO_ASSOC: u8 = u8::MAX;
@@ -34,7 +42,7 @@ pub(crate) enum State {
     Connected,
 }
 
-/// One user (DESIGN §2: flat per-user state indexed by user slot). 56 bytes of fields aligned to
+/// One user (DESIGN §2: flat per-user state indexed by user slot). 64 bytes of fields aligned to
 /// a 64-byte cache line, so that handling an event costs at most one cache miss on its user.
 #[derive(Debug, Clone, Copy)]
 #[repr(align(64))]
@@ -64,9 +72,15 @@ pub(crate) struct User {
     /// Verdict of the handler invocation in flight: 0 allow, r + 1 failure reason index r.
     pub verdict: u8,
     pub revoked: bool,
+    /// Start of the current connection episode (the first attempt of a user wanting the VPN),
+    /// [`NO_TIMER`] when the user is connected or does not want the VPN.
+    pub want_since: Millis,
 }
 
 pub(crate) const NO_TIMER: Millis = Millis::MAX;
+
+/// "No scenario event" marker for drop attribution.
+pub(crate) const NO_EVENT: u16 = u16::MAX;
 
 impl User {
     pub fn new(pop: u32, serial: u32, gen: u32) -> User {
@@ -85,6 +99,7 @@ impl User {
             assoc: NO_ASSOC,
             verdict: 0,
             revoked: false,
+            want_since: NO_TIMER,
         }
     }
 
@@ -185,6 +200,7 @@ pub(crate) struct PopRun {
     pub users: u64,
     pub departed: u64,
     pub counts: Counters,
+    pub episodes: Episodes,
 }
 
 pub(crate) struct Engine<'s> {
@@ -227,10 +243,27 @@ pub(crate) struct Engine<'s> {
     pub healthy: Vec<u8>,
     pub rng: Rngs,
     pub counts: Counters,
+    pub episodes: Episodes,
+    /// Per scenario event (scenario order): how the users it dropped came back.
+    pub recoveries: Vec<Recovery>,
+    /// Scenario events whose dropped users are not all back or lost yet.
+    pub recovering: Vec<u16>,
+    /// Per user slot: the scenario event that dropped the user's last connection, while the
+    /// user is still coming back from it ([`NO_EVENT`] otherwise).
+    pub drop_event: Vec<u16>,
+    /// The scenario event being handled, to which drops are attributed ([`NO_EVENT`]: none).
+    pub cause_event: u16,
+    /// The last event whose reset is spread over a window (drops by `EvKind::Reset` are its).
+    pub reset_event: u16,
+    /// The current whole second and the attempts started in it.
+    pub attempt_second: (Millis, u64),
     pub ends: SessionEnds,
     /// The time series' sampler, then the metrics' own sampler when the CloudWatch period is not
-    /// a multiple of the sample interval (otherwise the metrics merge the time series' rows).
+    /// a multiple of the sample interval (otherwise the metrics merge the time series' rows),
+    /// and last the fine samples around events (kept only within `event_windows`).
     pub samplers: Vec<Sampler>,
+    /// Sorted, disjoint `[start, end)` windows after events, on the fine sampler's grid.
+    pub event_windows: Vec<(Millis, Millis)>,
     /// ∫ live connections dt and ∫ below-floor connections dt, connection-milliseconds.
     pub live_integral: u128,
     pub below_integral: u128,
@@ -297,15 +330,24 @@ impl<'s> Engine<'s> {
                 .collect(),
             rng: Rngs::new(sc.seed, opts.replica),
             counts: Counters::default(),
+            episodes: Episodes::default(),
+            recoveries: vec![Recovery::default(); sc.events.len()],
+            recovering: Vec::new(),
+            drop_event: Vec::new(),
+            cause_event: NO_EVENT,
+            reset_event: NO_EVENT,
+            attempt_second: (0, 0),
             ends: SessionEnds::default(),
-            samplers: if metrics_merge(sc) {
-                vec![Sampler::new(sc.sample_interval, sc.duration)]
-            } else {
-                vec![
-                    Sampler::new(sc.sample_interval, sc.duration),
-                    Sampler::new(sc.output.metrics_period, sc.duration),
-                ]
+            samplers: {
+                let mut v = vec![Sampler::new(sc.sample_interval, sc.duration)];
+                if !metrics_merge(sc) {
+                    v.push(Sampler::new(sc.output.metrics_period, sc.duration));
+                }
+                // The fine sampler keeps rows only inside the event windows: no reservation.
+                v.push(Sampler::new(EVENT_SAMPLE_INTERVAL, 0));
+                v
             },
+            event_windows: event_windows(sc),
             live_integral: 0,
             below_integral: 0,
             integrated_to: 0,
@@ -393,6 +435,7 @@ impl<'s> Engine<'s> {
             if self.log.is_some() {
                 self.connection_ids.push(0);
             }
+            self.drop_event.push(NO_EVENT);
             self.schedule_workday(u, 0);
         }
     }
@@ -452,8 +495,15 @@ impl<'s> Engine<'s> {
             EvKind::Attempt => self.attempt(id),
             EvKind::HandlerDone => self.handler_done(id),
             EvKind::SessionEnd => self.session_end(id),
-            EvKind::Scenario if ev.tag() == 0 => self.scenario_event(id as usize),
-            EvKind::Scenario => self.scenario_event_effective(id as usize),
+            EvKind::Scenario => {
+                self.begin_cause(id as usize);
+                if ev.tag() == 0 {
+                    self.scenario_event(id as usize);
+                } else {
+                    self.scenario_event_effective(id as usize);
+                }
+                self.end_cause();
+            }
             EvKind::Reset => self.reset_one(id),
         }
     }
@@ -481,6 +531,20 @@ impl<'s> Engine<'s> {
         }
         for i in 0..self.samplers.len() {
             while self.samplers[i].next <= t && self.samplers[i].next <= self.sc.duration {
+                if i == self.samplers.len() - 1 && self.samplers[i].skipping {
+                    // A window starts at `next`: every event before it has been handled and
+                    // none after it, so the counts now are the counts at its start.
+                    let (live, in_flight) = (self.live_total, self.in_flight);
+                    self.samplers[i].resume(&self.counts, live, in_flight);
+                    continue;
+                }
+                if i == self.samplers.len() - 1
+                    && !self.in_event_window(self.samplers[i].open_start())
+                {
+                    let start = self.next_window_start(self.samplers[i].open_start());
+                    self.samplers[i].skip_to(start);
+                    continue;
+                }
                 let g = self.gauges();
                 let end = self.samplers[i].next;
                 self.samplers[i].close(end, g, &self.counts);
@@ -493,7 +557,9 @@ impl<'s> Engine<'s> {
     fn close_last_intervals(&mut self) {
         let duration = self.sc.duration;
         for i in 0..self.samplers.len() {
-            if self.samplers[i].open_start() < duration {
+            let start = self.samplers[i].open_start();
+            let fine_ok = !self.samplers[i].skipping && self.in_event_window(start);
+            if start < duration && (i != self.samplers.len() - 1 || fine_ok) {
                 let g = self.gauges();
                 self.samplers[i].close(duration, g, &self.counts);
             }
@@ -575,6 +641,7 @@ impl<'s> Engine<'s> {
         self.users.capacity() * std::mem::size_of::<User>()
             + self.free.capacity() * 4
             + self.connection_ids.capacity() * 8
+            + self.drop_event.capacity() * 2
             + self.queue.reserved_bytes()
             + self.pool.reserved_bytes()
             + self.fair.iter().map(|f| f.reserved_bytes()).sum::<usize>()
@@ -610,4 +677,190 @@ fn prefetch<T>(_value: &T) {}
 /// intervals, so one sampler feeds both files.
 pub fn metrics_merge(sc: &Scenario) -> bool {
     sc.metrics_merged()
+}
+
+/// User-level outcome bookkeeping (see `outcomes.rs`): a few counter updates per attempt.
+impl Engine<'_> {
+    /// An attempt starts now: opens the user's episode if none is open and counts the attempt
+    /// in its second, for the recovery's peak attempt rate.
+    pub(crate) fn outcome_attempt(&mut self, u: u32) {
+        let user = &mut self.users[u as usize];
+        if user.want_since == NO_TIMER {
+            user.want_since = self.now;
+            self.episodes.started += 1;
+            self.pops[user.pop as usize].episodes.started += 1;
+        }
+        let second = self.now / crate::model::SECOND;
+        if self.attempt_second.0 != second {
+            self.attempt_second = (second, 0);
+        }
+        self.attempt_second.1 += 1;
+        for &k in &self.recovering {
+            let r = &mut self.recoveries[k as usize];
+            r.peak_attempts_per_second = r.peak_attempts_per_second.max(self.attempt_second.1);
+        }
+    }
+
+    /// An attempt failed with `reason`: counted against every recovery in progress.
+    pub(crate) fn outcome_failure(&mut self, reason: crate::sim::FailureReason) {
+        for &k in &self.recovering {
+            self.recoveries[k as usize].failures[reason.index()] += 1;
+        }
+    }
+
+    /// User `u` is connected now: its episode ends, and it is back from the event that dropped it.
+    pub(crate) fn outcome_connected(&mut self, u: u32) {
+        let thresholds = &self.sc.output.outcome_thresholds;
+        let user = &mut self.users[u as usize];
+        if user.want_since != NO_TIMER {
+            let waited = self.now - user.want_since;
+            user.want_since = NO_TIMER;
+            let p = user.pop as usize;
+            for e in [&mut self.episodes, &mut self.pops[p].episodes] {
+                e.connected += 1;
+                e.end(waited, true, thresholds);
+            }
+        }
+        let k = std::mem::replace(&mut self.drop_event[u as usize], NO_EVENT);
+        if k != NO_EVENT {
+            let r = &mut self.recoveries[k as usize];
+            r.back += 1;
+            r.back_after.record(self.now - r.at);
+            self.settled(k);
+        }
+    }
+
+    /// User `u` stops trying (gave up) or stops wanting the VPN: its episode ends unconnected,
+    /// and it is lost to the event that dropped it.
+    pub(crate) fn outcome_stopped(&mut self, u: u32, gave_up: bool) {
+        let thresholds = &self.sc.output.outcome_thresholds;
+        let user = &mut self.users[u as usize];
+        if user.want_since != NO_TIMER {
+            let waited = self.now - user.want_since;
+            user.want_since = NO_TIMER;
+            let p = user.pop as usize;
+            for e in [&mut self.episodes, &mut self.pops[p].episodes] {
+                if gave_up {
+                    e.gave_up += 1;
+                } else {
+                    e.stopped_wanting += 1;
+                }
+                e.end(waited, false, thresholds);
+            }
+        }
+        let k = std::mem::replace(&mut self.drop_event[u as usize], NO_EVENT);
+        if k != NO_EVENT {
+            self.recoveries[k as usize].lost += 1;
+            self.settled(k);
+        }
+    }
+
+    /// One of event `k`'s dropped users is back or lost.
+    fn settled(&mut self, k: u16) {
+        let r = &mut self.recoveries[k as usize];
+        r.outstanding -= 1;
+        if r.outstanding == 0 {
+            self.recovering.retain(|&x| x != k);
+        }
+    }
+
+    /// User `u`'s connection was just ended by the scenario event being handled (or, for a
+    /// reset spread over a window, by the event that spread it).
+    pub(crate) fn outcome_dropped(&mut self, u: u32) {
+        let k = if self.cause_event != NO_EVENT {
+            self.cause_event
+        } else {
+            self.reset_event
+        };
+        if k == NO_EVENT {
+            return;
+        }
+        let r = &mut self.recoveries[k as usize];
+        if r.description.is_empty() {
+            r.description = self
+                .marks
+                .last()
+                .map(|m| m.label.clone())
+                .unwrap_or_default();
+        }
+        r.dropped += 1;
+        r.outstanding += 1;
+        if r.outstanding == 1 {
+            self.recovering.push(k);
+        }
+        self.drop_event[u as usize] = k;
+    }
+
+    /// Scenario event `i` is being handled now: drops are its until [`Self::end_cause`].
+    pub(crate) fn begin_cause(&mut self, i: usize) {
+        self.cause_event = u16::try_from(i).unwrap_or(NO_EVENT);
+        if let Some(r) = self.recoveries.get_mut(i).filter(|r| r.dropped == 0) {
+            r.at = self.now;
+        }
+    }
+
+    pub(crate) fn end_cause(&mut self) {
+        self.cause_event = NO_EVENT;
+    }
+
+    /// Episodes still open at the end of the run.
+    pub(crate) fn censor_episodes(&mut self) {
+        let thresholds = &self.sc.output.outcome_thresholds;
+        let end = self.sc.duration;
+        for user in &self.users {
+            if user.want_since != NO_TIMER {
+                let waited = end.saturating_sub(user.want_since);
+                self.episodes.censor(waited, thresholds);
+                self.pops[user.pop as usize]
+                    .episodes
+                    .censor(waited, thresholds);
+            }
+        }
+    }
+}
+
+impl Engine<'_> {
+    fn in_event_window(&self, t: Millis) -> bool {
+        self.event_windows.iter().any(|&(a, b)| a <= t && t < b)
+    }
+
+    /// Start of the first window that starts after `t` (the end of time when none).
+    fn next_window_start(&self, t: Millis) -> Millis {
+        self.event_windows
+            .iter()
+            .map(|w| w.0)
+            .find(|&a| a > t)
+            .unwrap_or(Millis::MAX / 2)
+    }
+}
+
+/// The windows after each event's first and second phase (an outage's end, a change taking
+/// effect), aligned to the fine sampler's grid, merged.
+fn event_windows(sc: &Scenario) -> Vec<(Millis, Millis)> {
+    use crate::model::EventKind;
+    let mut starts: Vec<Millis> = Vec::new();
+    for e in &sc.events {
+        starts.push(e.at);
+        match &e.kind {
+            EventKind::AzOutage {
+                duration: Some(d), ..
+            } => starts.push(e.at.saturating_add(*d)),
+            EventKind::Modify { propagation, .. }
+            | EventKind::SessionTimeout { propagation, .. } => {
+                starts.push(e.at.saturating_add(*propagation))
+            }
+            _ => {}
+        }
+    }
+    starts.sort_unstable();
+    let mut out: Vec<(Millis, Millis)> = Vec::new();
+    for s in starts {
+        let a = s / EVENT_SAMPLE_INTERVAL * EVENT_SAMPLE_INTERVAL;
+        let b = s.saturating_add(EVENT_SAMPLE_WINDOW);
+        match out.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
 }

@@ -15,6 +15,7 @@ pub mod bandwidth;
 pub mod capacity;
 mod engine;
 pub mod log;
+pub mod outcomes;
 pub mod pool;
 pub mod queue;
 pub mod reason;
@@ -83,6 +84,9 @@ pub struct RunResult {
     /// interval; empty when the metric rows merge `samples`.
     metric_samples: Vec<Sample>,
     metrics_merged: bool,
+    /// Ten-second rows for the 30 minutes after each event and after its second phase (an
+    /// outage's end, a change taking effect), in time order: where a storm is.
+    pub event_samples: Vec<Sample>,
     /// Connection log entries in time order (empty unless asked for).
     pub connection_log: Vec<LogEntry>,
     /// Client time by population then association (`client_ms[pop][assoc]`), to weight
@@ -126,6 +130,7 @@ impl Engine<'_> {
                 self.ends.open_at_end += 1;
             }
         }
+        self.censor_episodes();
         let summary = self.summary();
         let client_ms = self
             .client_ms
@@ -139,7 +144,9 @@ impl Engine<'_> {
             peak_queue_len: self.queue.peak_len(),
             state_bytes: self.state_bytes(),
         };
-        let mut samplers = self.samplers.into_iter();
+        let mut samplers = self.samplers.into_iter().collect::<Vec<_>>();
+        let fine = samplers.pop().map(|s| s.rows).unwrap_or_default();
+        let mut samplers = samplers.into_iter();
         let timeseries = samplers.next().map(|s| s.rows).unwrap_or_default();
         let metrics = samplers.next().map(|s| s.rows).unwrap_or_default();
         RunResult {
@@ -148,6 +155,7 @@ impl Engine<'_> {
             metric_period: self.sc.output.metrics_period,
             metric_samples: metrics,
             metrics_merged: metrics_merge(self.sc),
+            event_samples: fine,
             connection_log: self.log.unwrap_or_default(),
             client_ms,
             marks: self.marks,
@@ -162,6 +170,11 @@ impl Engine<'_> {
         let c = &self.counts;
         let finished = c.successes + c.failed();
         let duration = sc.duration.max(1) as f64;
+        let failure_rate = if finished == 0 {
+            0.0
+        } else {
+            c.failed() as f64 / finished as f64
+        };
         let associations = (0..n)
             .map(|a| {
                 let subnet = sc.subnet_of(crate::model::AssocId(a as u32));
@@ -189,11 +202,15 @@ impl Engine<'_> {
             retries: c.retries,
             gave_up: c.gave_up,
             attempts_in_progress_at_end: c.attempts - finished,
-            blocking_probability: if finished == 0 {
-                0.0
-            } else {
-                c.failed() as f64 / finished as f64
-            },
+            attempt_failure_rate: failure_rate,
+            blocking_probability: self.is_erlang_loss().then_some(failure_rate),
+            outcomes: self.episodes.summary(&sc.output.outcome_thresholds),
+            recovery: self
+                .recoveries
+                .iter()
+                .filter(|r| r.dropped > 0)
+                .map(|r| r.summary())
+                .collect(),
             peak_concurrency: self.peak_total.0,
             peak_concurrency_at_ms: self.peak_total.1,
             mean_concurrency: self.live_integral as f64 / duration,
@@ -259,6 +276,17 @@ impl Engine<'_> {
             gave_up: run.counts.gave_up,
             connected_hours: ms as f64 / HOUR as f64,
             at_end,
+            outcomes: run.episodes.summary(&self.sc.output.outcome_thresholds),
         }
+    }
+
+    /// The Erlang loss case: every population open, no retry after a failed attempt and nothing
+    /// that drops live connections, so each arrival makes exactly one attempt and the attempt
+    /// failure rate is the share of arrivals refused (the blocking probability).
+    fn is_erlang_loss(&self) -> bool {
+        self.sc.events.is_empty()
+            && self.sc.populations.iter().all(|p| {
+                matches!(p.arrivals, Arrivals::Poisson { .. }) && p.retry.give_up_after <= 1
+            })
     }
 }

@@ -132,6 +132,7 @@ impl Engine<'_> {
     /// delay, with its probability. Mixed methods follow the strictest (the SAML rule).
     pub(crate) fn drop_and_reconnect(&mut self, u: u32, cause: EndCause, noticed: Noticed) {
         self.end_session(u, cause);
+        self.outcome_dropped(u);
         let pop = &self.sc.populations[self.users[u as usize].pop as usize];
         let notice = match noticed {
             Noticed::AtOnce => 0,
@@ -294,6 +295,13 @@ impl Engine<'_> {
     /// uniformly in `[now, now + window)`. Only the connections live now are reset; a client
     /// that connects during the window already has the new configuration.
     fn reset_all(&mut self, window: Millis) {
+        if window > 0 {
+            self.reset_event = self.cause_event;
+            let label = self.marks.last().map(|m| m.label.clone());
+            if let Some(r) = self.recoveries.get_mut(self.cause_event as usize) {
+                r.description = label.unwrap_or_default();
+            }
+        }
         for u in self.connected_users(None) {
             if window == 0 {
                 self.drop_and_reconnect(u, EndCause::Reset, Noticed::AtOnce);
@@ -326,6 +334,7 @@ impl Engine<'_> {
             let user = &mut self.users[u as usize];
             if self.now - user.since >= timeout {
                 self.end_session(u, EndCause::CutByTimeoutChange);
+                self.outcome_dropped(u);
                 self.after_timeout(u);
             } else {
                 self.schedule_session_end(u);

@@ -5,6 +5,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use crate::model::Millis;
+use crate::sim::outcomes::{OutcomeSummary, RecoverySummary};
 use crate::sim::reason::FailureReason;
 
 /// Cumulative counts. A sample's counts are the difference of two snapshots.
@@ -197,6 +198,8 @@ pub(crate) struct Sampler {
     prev: Counters,
     peak_total: u32,
     peak_in_flight: u32,
+    /// Between [`Self::skip_to`] and [`Self::resume`]: `next` is the end of a skipped span.
+    pub skipping: bool,
     pub rows: Vec<Sample>,
 }
 
@@ -211,6 +214,7 @@ impl Sampler {
             prev: Counters::default(),
             peak_total: 0,
             peak_in_flight: 0,
+            skipping: false,
             rows: Vec::with_capacity(duration.div_ceil(interval).min(1 << 24) as usize),
         }
     }
@@ -218,6 +222,23 @@ impl Sampler {
     pub fn observe(&mut self, live_total: u32, in_flight: u32) {
         self.peak_total = self.peak_total.max(live_total);
         self.peak_in_flight = self.peak_in_flight.max(in_flight);
+    }
+
+    /// Drops the open interval and skips to `start` (on the grid): nothing is recorded until
+    /// then. The skipped span ends like an interval, at `start`, so that [`Self::resume`] sees
+    /// the counts as they stand at `start`.
+    pub fn skip_to(&mut self, start: Millis) {
+        self.next = start;
+        self.skipping = true;
+    }
+
+    /// Ends a skipped span at `next`: the interval `[next, next + interval)` opens.
+    pub fn resume(&mut self, counts: &Counters, live: u32, in_flight: u32) {
+        self.prev = *counts;
+        self.peak_total = live;
+        self.peak_in_flight = in_flight;
+        self.next += self.interval;
+        self.skipping = false;
     }
 
     /// Start of the interval not yet closed.
@@ -309,6 +330,7 @@ pub struct PopulationSummary {
     pub connected_hours: f64,
     /// Where the users were at the end of the run.
     pub at_end: UserStates,
+    pub outcomes: OutcomeSummary,
 }
 
 /// Users by state. Closed: the sum is the configured users; open: arrivals minus departures.
@@ -346,8 +368,17 @@ pub struct Summary {
     pub gave_up: u64,
     /// Attempts still waiting for the client connect handler when the run ended.
     pub attempts_in_progress_at_end: u64,
-    /// Failed attempts / finished attempts.
-    pub blocking_probability: f64,
+    /// Failed attempts / finished attempts, retries included: an attempt-level figure, not the
+    /// share of users refused (see `outcomes` for that).
+    pub attempt_failure_rate: f64,
+    /// Only in the Erlang loss case (open populations, no retries, no events), where it equals
+    /// `attempt_failure_rate` and is the share of arrivals refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocking_probability: Option<f64>,
+    /// User-level outcomes per connection episode.
+    pub outcomes: OutcomeSummary,
+    /// Per scenario event that dropped connections: how the dropped users came back.
+    pub recovery: Vec<RecoverySummary>,
     pub peak_concurrency: u32,
     pub peak_concurrency_at_ms: Millis,
     /// Time-weighted mean of live connections over the run.

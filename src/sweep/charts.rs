@@ -5,10 +5,14 @@ use super::table::Table;
 use crate::report::chart::{CategoryChart, CategorySeries};
 
 /// Figures charted against every key, with their axis labels.
-pub const CHARTED: [(&str, &str); 7] = [
+pub const CHARTED: [(&str, &str); 8] = [
     (
-        "blocking_probability",
-        "blocking probability (refused / finished attempts)",
+        "time_to_connect_p99_s",
+        "time to connect, 99th percentile of episodes (s)",
+    ),
+    (
+        "attempt_failure_rate",
+        "attempt failure rate (failed / finished attempts, retries included)",
     ),
     ("peak_concurrency", "peak concurrent connections"),
     ("failures", "failed attempts"),

@@ -5,15 +5,23 @@ use crate::model::Scenario;
 use crate::sim::{FailureReason, Summary};
 
 /// Names of the figures, in column order.
-pub fn figure_names() -> Vec<String> {
+pub fn figure_names(thresholds: &[crate::model::Millis]) -> Vec<String> {
     let mut v: Vec<String> = [
         "users",
         "attempts",
         "successes",
         "failures",
-        "blocking_probability",
+        "attempt_failure_rate",
         "retries",
         "gave_up",
+        "episodes",
+        "time_to_connect_p50_s",
+        "time_to_connect_p95_s",
+        "time_to_connect_p99_s",
+        "time_to_connect_max_s",
+        "user_minutes_without_service",
+        "recovery_time_95_percent_s",
+        "recovery_time_all_s",
         "peak_concurrency",
         "mean_concurrency",
         "addresses_peak",
@@ -29,11 +37,44 @@ pub fn figure_names() -> Vec<String> {
     .map(|s| s.to_string())
     .collect();
     v.extend(
+        thresholds
+            .iter()
+            .map(|&t| format!("share_not_connected_within_{}", short_duration(t))),
+    );
+    v.extend(
         FailureReason::ALL
             .iter()
             .map(|r| format!("failures.{}", r.name())),
     );
     v
+}
+
+/// A threshold in a figure's name: `90s`, `5m`, `2h` (the largest whole unit), else `1500ms`.
+pub fn short_duration(ms: crate::model::Millis) -> String {
+    use crate::model::{HOUR, MINUTE, SECOND};
+    match ms {
+        0 => "0s".to_string(),
+        _ if ms % HOUR == 0 => format!("{}h", ms / HOUR),
+        _ if ms % MINUTE == 0 => format!("{}m", ms / MINUTE),
+        _ if ms % SECOND == 0 => format!("{}s", ms / SECOND),
+        _ => format!("{ms}ms"),
+    }
+}
+
+/// The slowest recovery of the run (seconds): the largest time to 95 % (or to all) of an event's
+/// dropped users back; infinite when some event's users never got there; NaN without events.
+fn slowest_recovery(s: &Summary, all: bool) -> f64 {
+    s.recovery
+        .iter()
+        .map(|r| {
+            let t = if all {
+                r.time_to_all_back_s
+            } else {
+                r.time_to_95_percent_back_s
+            };
+            t.unwrap_or(f64::INFINITY)
+        })
+        .fold(f64::NAN, f64::max)
 }
 
 /// The figures of one run, in the order of [`figure_names`]; NaN where a figure does not apply
@@ -50,9 +91,17 @@ pub fn figures(sc: &Scenario, s: &Summary) -> Vec<f64> {
         s.attempts as f64,
         s.successes as f64,
         s.failures as f64,
-        s.blocking_probability,
+        s.attempt_failure_rate,
         s.retries as f64,
         s.gave_up as f64,
+        s.outcomes.episodes as f64,
+        s.outcomes.time_to_connect.p50_s.unwrap_or(f64::NAN),
+        s.outcomes.time_to_connect.p95_s.unwrap_or(f64::NAN),
+        s.outcomes.time_to_connect.p99_s.unwrap_or(f64::NAN),
+        s.outcomes.time_to_connect.max_s.unwrap_or(f64::NAN),
+        s.outcomes.user_minutes_without_service,
+        slowest_recovery(s, false),
+        slowest_recovery(s, true),
         s.peak_concurrency as f64,
         s.mean_concurrency,
         s.addresses_peak as f64,
@@ -65,6 +114,7 @@ pub fn figures(sc: &Scenario, s: &Summary) -> Vec<f64> {
         cost.total,
         cost.per_month,
     ];
+    v.extend(s.outcomes.not_connected_within.iter().map(|n| n.share));
     v.extend(
         FailureReason::ALL
             .iter()

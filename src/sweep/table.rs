@@ -316,8 +316,11 @@ pub fn text_summary(t: &Table) -> String {
             .map(|(k, x)| format!("{k}={x}"))
             .collect();
         let _ = write!(s, "variant {v:>3}  {:<50}", label.join(" "));
-        if let Some(i) = idx("blocking_probability") {
-            let _ = write!(s, "  blocking {:.4} %", e[i].mean * 100.0);
+        if let Some(i) = idx("time_to_connect_p99_s") {
+            let _ = write!(s, "  connect p99 {:.1} s", e[i].mean);
+        }
+        if let Some(i) = idx("attempt_failure_rate") {
+            let _ = write!(s, "  attempt failures {:.4} %", e[i].mean * 100.0);
         }
         if let Some(i) = idx("peak_concurrency") {
             let _ = write!(s, "  peak {:.0}", e[i].mean);

@@ -73,11 +73,7 @@ pub fn endpoint(associations: usize) -> Scenario {
         populations: vec![],
         limits: Limits::default(),
         events: vec![],
-        output: OutputOptions {
-            connection_log: false,
-            metrics_period: cvpnsim::model::CLOUDWATCH_PERIOD,
-            headroom_margin: 0.2,
-        },
+        output: OutputOptions::default(),
         pricing: Pricing::default(),
         data_plane: Default::default(),
     }
