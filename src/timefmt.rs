@@ -49,3 +49,29 @@ mod tests {
         assert_eq!(tick(&s, 7 * DAY + HOUR), "d7 Sun 01:00");
     }
 }
+
+/// A length of time in the largest whole unit: `90 s`, `5 min`, `2 h`.
+pub fn span(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    if s > 0 && s % 3600 == 0 {
+        format!("{} h", s / 3600)
+    } else if s > 0 && s % 60 == 0 {
+        format!("{} min", s / 60)
+    } else {
+        format!("{s} s")
+    }
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::span;
+
+    #[test]
+    fn spans_use_the_largest_whole_unit() {
+        assert_eq!(span(60.0), "1 min");
+        assert_eq!(span(900.0), "15 min");
+        assert_eq!(span(7200.0), "2 h");
+        assert_eq!(span(90.0), "90 s");
+        assert_eq!(span(0.0), "0 s");
+    }
+}

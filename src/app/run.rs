@@ -150,6 +150,39 @@ fn print_summary(sc: &Scenario, r: &RunResult, gaps: &[WeightedGap], dir: &Path)
         crate::timefmt::clock(sc, s.peak_concurrency_at_ms),
         s.mean_concurrency
     );
+    // What users lived through: time to connect, waits past each threshold, recovery per event.
+    let o = &s.outcomes;
+    let secs = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1} s"));
+    let waits: Vec<String> = o
+        .not_connected_within
+        .iter()
+        .map(|n| {
+            format!(
+                "{} within {} ({:.2} %)",
+                q(n.users),
+                crate::timefmt::span(n.within_s),
+                100.0 * n.share
+            )
+        })
+        .collect();
+    println!(
+        "  time to connect: median {}, p99 {}, longest {}; not connected: {}; {} user-minutes without service",
+        secs(o.time_to_connect.p50_s),
+        secs(o.time_to_connect.p99_s),
+        secs(o.time_to_connect.max_s),
+        waits.join(", "),
+        crate::cost::quantity(o.user_minutes_without_service.round())
+    );
+    for r in &s.recovery {
+        println!(
+            "  after {} at {}: {} users dropped, 99 % back in {}, all in {}",
+            r.description,
+            crate::timefmt::clock(sc, r.at_ms),
+            q(r.users_dropped),
+            secs(r.time_to_99_percent_back_s),
+            secs(r.time_to_all_back_s)
+        );
+    }
     println!(
         "  client addresses: peak {} of {} usable{}",
         q(s.addresses_peak as u64),
