@@ -1,7 +1,7 @@
 //! The checked scenario: what the engine and the network layer consume.
 //!
 //! A [`Scenario`] can only be built by [`crate::scenario::load`] (or the decoder behind it),
-//! which has already enforced every rule of DESIGN §9. After that point:
+//! which has already enforced every rule of docs/model.md §9. After that point:
 //! - addresses and CIDRs are parsed (`Ipv4Net`, `Ipv4Addr`), never strings;
 //! - references are indices into the owning vectors (`SubnetId`, `AssocId`, `NetworkId`, …),
 //!   always in range;
@@ -750,7 +750,7 @@ impl Scenario {
             .collect()
     }
 
-    /// Number of usable client addresses: half the client CIDR is reserved (DESIGN §4).
+    /// Number of usable client addresses: half the client CIDR is reserved (docs/model.md §4).
     pub fn usable_client_addresses(&self) -> u64 {
         (1u64 << (32 - self.endpoint.client_cidr_block.prefix_len())) / 2
     }

@@ -130,7 +130,7 @@ fn run_reports_invalid_and_unreadable_scenarios() {
     );
 }
 
-/// DESIGN §5 and §8: a route that only one landing subnet has makes the network intermittently
+/// docs/model.md §5 and §8: a route that only one landing subnet has makes the network intermittently
 /// unreachable; `run` weighs the gap by the client time spent on the other subnet.
 #[test]
 fn run_weighs_reachability_gaps_by_client_time() {

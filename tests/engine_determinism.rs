@@ -1,4 +1,4 @@
-//! Determinism (DESIGN §2): the same scenario and seed give byte-identical output files, run
+//! Determinism (docs/model.md §2): the same scenario and seed give byte-identical output files, run
 //! after run and whatever the thread count; different replicas or seeds give different runs.
 
 use cvpnsim::report::{self, RunOutput};

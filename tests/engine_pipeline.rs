@@ -1,4 +1,4 @@
-//! The attempt pipeline (DESIGN §6): one small scenario per failure reason, with the answer worked
+//! The attempt pipeline (docs/model.md §6): one small scenario per failure reason, with the answer worked
 //! out by hand.
 
 mod support;
@@ -24,7 +24,7 @@ fn everyone_connects_when_nothing_is_short() {
     assert_eq!(r.client_ms[0][0], 30 * 2 * HOUR);
 }
 
-/// DESIGN §5: with the only association down, DNS returns nothing: each attempt fails with
+/// docs/model.md §5: with the only association down, DNS returns nothing: each attempt fails with
 /// `no-healthy-association`, and the user gives up after `give_up_after` attempts.
 #[test]
 fn no_healthy_association_when_every_association_is_down() {
@@ -42,7 +42,7 @@ fn no_healthy_association_when_every_association_is_down() {
     );
 }
 
-/// DESIGN §6: a population's authentication failure rate of 1 fails every attempt.
+/// docs/model.md §6: a population's authentication failure rate of 1 fails every attempt.
 #[test]
 fn authentication_failed_at_the_population_rate() {
     let mut sc = endpoint(1);
@@ -195,7 +195,7 @@ fn handler_rates_split_outcomes() {
     only_failures(&r, &[ClientConnectFailed, HandlerOtherExecutionError]);
 }
 
-/// DESIGN §4 and guide, "Client VPN scaling considerations": a /22 has 512 assignable addresses;
+/// docs/model.md §4 and guide, "Client VPN scaling considerations": a /22 has 512 assignable addresses;
 /// 600 simultaneous users → 512 connect, 88 are refused with `client-cidr-exhausted`, and the
 /// pool is exhausted at t = 0.
 #[test]
@@ -222,7 +222,7 @@ fn client_cidr_exhausted_beyond_half_the_block() {
     assert_eq!(ips[0], "10.100.2.0".parse::<std::net::Ipv4Addr>().unwrap());
 }
 
-/// DESIGN §3, even-share: two associations with a (tiny) total of 20 hold 10 each. 1,000 users
+/// docs/model.md §3, even-share: two associations with a (tiny) total of 20 hold 10 each. 1,000 users
 /// landing at random fill both, and the other 980 are refused at their association.
 /// `pooled`: the same 20 connect, but the refusals are endpoint-wide.
 #[test]
@@ -254,7 +254,7 @@ fn association_and_endpoint_at_capacity() {
     only_failures(&r, &[EndpointAtCapacity]);
 }
 
-/// DESIGN §3 landing imbalance: with even shares of 10, a user refused at a full association is
+/// docs/model.md §3 landing imbalance: with even shares of 10, a user refused at a full association is
 /// refused even though the other has room; retrying, it lands anew, so 18 users all connect
 /// (every failure on the way is `association-at-capacity`).
 #[test]
@@ -289,7 +289,7 @@ fn even_share_rounding_gives_the_remainder_to_the_first() {
     assert_eq!(r.samples[0].limit_total, 7);
 }
 
-/// Retry back-off (DESIGN §6): initial 1 s, ×2, no jitter: attempts at 0, 1, 3, 7 s.
+/// Retry back-off (docs/model.md §6): initial 1 s, ×2, no jitter: attempts at 0, 1, 3, 7 s.
 #[test]
 fn retries_follow_the_back_off() {
     let mut sc = endpoint(1);
@@ -304,7 +304,7 @@ fn retries_follow_the_back_off() {
     assert_eq!((r.summary.retries, r.summary.gave_up), (3, 1));
 }
 
-/// DESIGN §3 and guide, "Client VPN quotas" (the connection quota is adjustable): a raised
+/// docs/model.md §3 and guide, "Client VPN quotas" (the connection quota is adjustable): a raised
 /// `max_connections` replaces the table's figure for the configured associations, and scales
 /// with the table when one fails (table [10, 20] raised to 40: 20 + 20, then 40 × 10/20 = 20).
 #[test]
@@ -321,7 +321,7 @@ fn a_raised_quota_replaces_the_table_and_scales_with_it() {
     assert_eq!((after.limits.clone(), after.limit_total), (vec![20, 0], 20));
 }
 
-/// DESIGN §7: reconnect storms are not scripted, they emerge. 300 connected users are reset at
+/// docs/model.md §7: reconnect storms are not scripted, they emerge. 300 connected users are reset at
 /// once; their reconnections (1 s initial delay with jitter) hit a handler with 10 concurrent
 /// executions and a 2 s latency, so many are throttled and back off, and all get back in.
 #[test]

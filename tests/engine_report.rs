@@ -1,4 +1,4 @@
-//! Output files (DESIGN §10) and the results writer: formats as the guide names them, atomic
+//! Output files (docs/model.md §10) and the results writer: formats as the guide names them, atomic
 //! writes, and no silent overwrite of another scenario's results.
 
 mod support;

@@ -1,4 +1,4 @@
-//! Sessions, timeouts, resets and faults (DESIGN §7), on small scenarios worked out by hand.
+//! Sessions, timeouts, resets and faults (docs/model.md §7), on small scenarios worked out by hand.
 
 mod support;
 
@@ -245,7 +245,7 @@ fn non_resetting_modifications_leave_connections_alone() {
     }
 }
 
-/// DESIGN §7 (guide, "Client VPN scaling considerations": associations in several AZs for high
+/// docs/model.md §7 (guide, "Client VPN scaling considerations": associations in several AZs for high
 /// availability): an AZ outage drops the association's clients; DNS stops returning it, so they
 /// reconnect to the other one; after the outage both are offered again.
 #[test]
@@ -419,7 +419,7 @@ fn disassociation_is_permanent() {
         .all(|s| s.active[1] == 0));
 }
 
-/// DESIGN §5 (guide, "Troubleshooting: access is intermittent"; `remote-random-hostname`): clients
+/// docs/model.md §5 (guide, "Troubleshooting: access is intermittent"; `remote-random-hostname`): clients
 /// that cache the DNS answer stick to their landing until it fails. After an
 /// outage of subnet-a moves everyone to subnet-b, a reset makes them all reconnect, and caching
 /// clients all come back to subnet-b, while `remote-random-hostname` clients spread again.
@@ -479,7 +479,7 @@ fn workday_users_work_on_their_days() {
     assert_eq!(r.summary.peak_concurrency_at_ms, 2 * DAY + 9 * HOUR);
 }
 
-/// DESIGN §7 bandwidth (guide, "Rules and best practices": a minimum of 10 Mbps per connection;
+/// docs/model.md §7 bandwidth (guide, "Rules and best practices": a minimum of 10 Mbps per connection;
 /// "Troubleshooting: verify the bandwidth limit": a 10 Mbps limit per connection): three 10 Mbps demands sharing a 20 Mbps association are each cut to
 /// 6.67 Mbps, below their 10 Mbps floor, for the hour they are connected: 180 connection-minutes.
 /// Two such connections fit exactly and are never below the floor.

@@ -1,5 +1,5 @@
 //! Properties of authorization and of the exact verdicts, over random rule sets (guide: "Key
-//! points for understanding authorization rules"; DESIGN §8.3):
+//! points for understanding authorization rules"; docs/model.md §8.3):
 //! - adding an all-users `0.0.0.0/0` rule never removes access;
 //! - a rule for group A never grants group B;
 //! - verdicts do not depend on the order the rules are listed in;

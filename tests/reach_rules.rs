@@ -1,4 +1,4 @@
-//! The other steps of the decision (DESIGN §8): split tunnel, the client LAN rule, client-to-
+//! The other steps of the decision (docs/model.md §8): split tunnel, the client LAN rule, client-to-
 //! client traffic, security groups, groups that do not count, and the printed decision path.
 
 mod reach_support;
@@ -341,7 +341,7 @@ fn guide_groups_beyond_the_200th_are_ignored() {
         verdict(&s, "eng", "vpc-main").reason(),
         Outcome::NotAuthorized
     );
-    // A raised quota (limits are data, DESIGN §3) lets the 201st group count.
+    // A raised quota (limits are data, docs/model.md §3) lets the 201st group count.
     let mut raised = s.clone();
     raised.limits.groups_per_user = 201;
     assert_eq!(status(&raised, "eng", "vpc-main"), Status::Reachable);

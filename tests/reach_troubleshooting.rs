@@ -1,8 +1,8 @@
 //! The guide's troubleshooting cases where the landing subnet decides what a client can reach:
 //! "Traffic is not being split between subnets" and "Access to a peered VPC, Amazon S3, or the
 //! internet is intermittent". Per-association route sets produce the gap; identical route sets
-//! remove it. Also disassociation (DESIGN §7: it removes the routes that target the subnet) and
-//! the weighting of gaps by client-time (DESIGN §8).
+//! remove it. Also disassociation (docs/model.md §7: it removes the routes that target the subnet) and
+//! the weighting of gaps by client-time (docs/model.md §8).
 
 mod reach_support;
 
@@ -148,7 +148,7 @@ fn guide_intermittent_fixed_by_one_default_route_per_subnet() {
 
 #[test]
 fn gaps_weighted_by_client_time_on_failing_associations() {
-    // DESIGN §8: the weight of a gap is the client-time spent on the failing associations.
+    // docs/model.md §8: the weight of a gap is the client-time spent on the failing associations.
     let s = intermittent(&["subnet-a"]);
     let m = Matrix::all_live(&s);
     let client_ms = vec![vec![3 * HOUR, 2 * HOUR, HOUR]];
@@ -179,7 +179,7 @@ fn gaps_weighted_by_client_time_on_failing_associations() {
 
 #[test]
 fn disassociation_removes_the_routes_that_target_the_subnet() {
-    // DESIGN §7 / guide "Disassociate a target network": routes that target the subnet go.
+    // docs/model.md §7 / guide "Disassociate a target network": routes that target the subnet go.
     let s = intermittent(&["subnet-a", "subnet-b", "subnet-c"]);
     let live = RouteTables::build(&s, &[true, false, true]);
     assert!(!live.is_live(AssocId(1)));

@@ -1,4 +1,4 @@
-//! Validation of scenario files (DESIGN §9, §12): every rule has a fixture that breaks it in one
+//! Validation of scenario files (docs/model.md §9, §12): every rule has a fixture that breaks it in one
 //! way and the diagnostic names the rule, the line and column and the field path; every example
 //! scenario validates; several problems are reported in one run; `cvpnsim validate` exits 0, 1
 //! or 2; and no input, however mangled, makes the loader panic.
@@ -182,16 +182,16 @@ fixtures! {
     format_version_2: "format-version.toml";
     // docs/scenario-format.md: an included file must be readable.
     include_missing_file: "include.toml";
-    // DESIGN §12: the file must be TOML or JSON; the caret shows where the parser stopped.
+    // docs/model.md §12: the file must be TOML or JSON; the caret shows where the parser stopped.
     syntax_unterminated_string: "syntax.toml";
     syntax_unclosed_table_header: "syntax-table.toml";
     syntax_json_trailing_comma: "syntax.json";
     syntax_json_null: "syntax-null.json";
-    // DESIGN §9: unknown fields are errors (a typo must not fall back to a default).
+    // docs/model.md §9: unknown fields are errors (a typo must not fall back to a default).
     unknown_field_in_endpoint: "unknown-field.toml";
     unknown_field_at_top: "unknown-field-top.toml";
     unknown_field_in_json: "unknown-field.json";
-    // DESIGN §12: required fields, types, ranges, durations (§2).
+    // docs/model.md §12: required fields, types, ranges, durations (§2).
     missing_field_in_subnet: "missing-field.toml";
     missing_field_at_top: "missing-field-top.toml";
     type_of_users: "type.toml";
@@ -202,7 +202,7 @@ fixtures! {
     // guide: Rules and best practices — "Client VPN supports IPv4 traffic only".
     cidr_host_bits: "cidr.toml";
     cidr_ipv6: "cidr-ipv6.toml";
-    // DESIGN §12: identifiers are unique and references resolve.
+    // docs/model.md §12: identifiers are unique and references resolve.
     duplicate_subnet_id: "duplicate-id.toml";
     duplicate_security_group_id: "duplicate-id-security-group.toml";
     duplicate_association: "duplicate-id-association.toml";
@@ -284,7 +284,7 @@ fixtures! {
     association_routes_differ: "association-routes-differ.toml";
     // guide: AWS Client VPN target networks — without an associated subnet no client connects.
     no_association: "no-association.toml";
-    // DESIGN §12: events happen within the run.
+    // docs/model.md §12: events happen within the run.
     event_after_the_end: "event-time.toml";
     event_after_the_end_listed_first: "event-time-order.toml";
     // guide: Endpoint modification — the client CIDR cannot be modified after creation.
@@ -309,9 +309,9 @@ fixtures! {
     detection_delay_not_a_duration: "outage-detection-delay.toml";
     // `reset_window` spreads the reset of a modification, and belongs to nothing else.
     reset_window_on_an_outage: "reset-window-outage.toml";
-    // DESIGN §3: overridden limits are positive and the connection table does not decrease.
+    // docs/model.md §3: overridden limits are positive and the connection table does not decrease.
     decreasing_connection_table: "limits.toml";
-    // DESIGN §6: rates are probabilities.
+    // docs/model.md §6: rates are probabilities.
     failure_rate_above_one: "probability.toml";
     // Amazon VPC route tables: a route targets a gateway attached to the table's VPC.
     vpc_route_to_another_vpcs_gateway: "vpc-route-target.toml";
@@ -427,7 +427,7 @@ fn expectation_lines_parse() {
 
 #[test]
 fn unknown_fields_suggest_the_known_one() {
-    // DESIGN §9: a typo is an error with a "did you mean" hint, never a silent default.
+    // docs/model.md §9: a typo is an error with a "did you mean" hint, never a silent default.
     let (_, diags, _) = outcome(&fixture_dir().join("unknown-field.toml"));
     assert_eq!(diags[0].hint.as_deref(), Some("did you mean `vpn_port`?"));
     let (_, diags, _) = outcome(&fixture_dir().join("unknown-field-top.toml"));
@@ -438,7 +438,7 @@ fn unknown_fields_suggest_the_known_one() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Several problems in one run (DESIGN §9: "report every problem at once").
+// Several problems in one run (docs/model.md §9: "report every problem at once").
 
 #[test]
 fn field_problems_are_all_reported_in_one_run() {
@@ -543,7 +543,7 @@ fn json_example_is_the_access_a_vpc_scenario() {
 #[test]
 fn sizing_example_meets_the_guides_advice() {
     // guide: Client VPN scaling considerations — 8,000 connections need at least a /18
-    // (16,384 addresses) and 2 associations. DESIGN §4: half the block is usable: 8,192.
+    // (16,384 addresses) and 2 associations. docs/model.md §4: half the block is usable: 8,192.
     let s = scenario("guide-sizing-8000.toml").scenario;
     assert_eq!(s.endpoint.client_cidr_block.prefix_len(), 18);
     let usable = (1u64 << (32 - 18)) / 2;
@@ -567,7 +567,7 @@ fn login_storm_fits_the_endpoint_but_starts_in_half_an_hour() {
     // guide: Client VPN scaling considerations — 3 associations: 66,500 connections.
     let s = scenario("monday-login-storm.toml").scenario;
     assert_eq!(s.limits.endpoint_limit(s.associations.len()), 66_500);
-    // A /16 leaves 32,768 usable addresses (DESIGN §4) for 30,000 users.
+    // A /16 leaves 32,768 usable addresses (docs/model.md §4) for 30,000 users.
     assert_eq!(s.endpoint.client_cidr_block.prefix_len(), 16);
     match &s.populations[0].arrivals {
         cvpnsim::model::Arrivals::Workday { users, start, .. } => {
@@ -588,7 +588,7 @@ fn login_storm_fits_the_endpoint_but_starts_in_half_an_hour() {
 
 #[test]
 fn az_outage_takes_one_of_three_associations() {
-    // DESIGN §3 and §7: the outage stops the us-east-1b association (the second), so the limit
+    // docs/model.md §3 and §7: the outage stops the us-east-1b association (the second), so the limit
     // falls from 66,500 to the two-association row, 36,500, below the 40,000 users.
     let s = scenario("az-outage.toml").scenario;
     assert_eq!(s.events.len(), 1);
@@ -607,7 +607,7 @@ fn az_outage_takes_one_of_three_associations() {
 
 #[test]
 fn midday_rule_change_resets_every_connection_after_propagation() {
-    // guide: Endpoint modification — authorization rules can be modified; DESIGN §7: the change
+    // guide: Endpoint modification — authorization rules can be modified; docs/model.md §7: the change
     // resets every connection once it takes effect.
     let s = scenario("midday-rule-change.toml").scenario;
     assert_eq!(s.events[0].at, 2 * DAY + 12 * HOUR);

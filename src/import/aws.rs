@@ -5,7 +5,7 @@
 //!
 //! Routes and rules whose status is not `active`, and target networks not `associated`, are
 //! reported and left out. Routes AWS created when a subnet was associated (`Origin: associate`)
-//! are implicit in a scenario (DESIGN §8.4); they tell the VPC's CIDR when `describe-vpcs` was
+//! are implicit in a scenario (docs/model.md §8.4); they tell the VPC's CIDR when `describe-vpcs` was
 //! not given.
 
 use super::draft::{

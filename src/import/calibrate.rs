@@ -751,7 +751,7 @@ fn failures(conns: &[Connection], notes: &mut Vec<String>) -> FailureFit {
         .filter(|(k, _)| k.as_str() != "incomplete")
         .map(|(_, v)| v)
         .sum();
-    // Attempts that reached authentication (DESIGN §6: landing comes first).
+    // Attempts that reached authentication (docs/model.md §6: landing comes first).
     let at_auth = decided
         .saturating_sub(count("no-healthy-association"))
         .saturating_sub(count("certificate-revoked"));

@@ -1,5 +1,5 @@
 //! Authorization rules (guide: "AWS Client VPN authorization rules", "Key points for
-//! understanding authorization rules"; DESIGN §8.3).
+//! understanding authorization rules"; docs/model.md §8.3).
 //!
 //! - Default deny: a destination is reachable only if a rule grants it; rules never restrict.
 //! - Among the rules whose destination contains the address, excluding `0.0.0.0/0`, the longest

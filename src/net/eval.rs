@@ -1,5 +1,5 @@
 //! The decision path of one packet, from the client's routing table to the destination's
-//! security group (DESIGN §8, steps 1–5), and the exact verdict for a whole network.
+//! security group (docs/model.md §8, steps 1–5), and the exact verdict for a whole network.
 //!
 //! A [`Path`] records every step as data, whatever the outcome, so the same evaluation serves
 //! the verdict ([`Path::outcome`]) and the traceroute-like explanation (`net::trace`).
@@ -116,7 +116,7 @@ impl Path {
         matches!(self.lan, LanStep::KeptLocal(_)) || self.tunnel == TunnelStep::NotPushed
     }
 
-    /// The outcome and what decided it. Steps are checked in DESIGN §8 order; the first that
+    /// The outcome and what decided it. Steps are checked in docs/model.md §8 order; the first that
     /// stops the traffic decides.
     pub fn outcome(&self) -> (Outcome, Vec<Cite>) {
         if let LanStep::KeptLocal(lan) = self.lan {
@@ -487,7 +487,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// DESIGN §8 step 4: the route on the landing association (a `local` route for the client
+    /// docs/model.md §8 step 4: the route on the landing association (a `local` route for the client
     /// CIDR).
     fn route_step(&self, assoc: AssocId, x: Ipv4Addr) -> RouteStep {
         if self.scenario.endpoint.client_cidr_block.contains(&x) {
@@ -504,7 +504,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// DESIGN §8 steps 1–2: the client's routing table (its LAN route against the tunnel).
+    /// docs/model.md §8 steps 1–2: the client's routing table (its LAN route against the tunnel).
     fn client_side(&self, client: &Client, x: Ipv4Addr) -> (LanStep, TunnelStep) {
         let split = self.scenario.endpoint.split_tunnel;
         let pushed = if split {

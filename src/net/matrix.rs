@@ -1,5 +1,5 @@
 //! The static reachability matrix (population × needed network × landing association) and the
-//! gaps weighted by simulated client-time (DESIGN §8: "its weight is the simulated client-time
+//! gaps weighted by simulated client-time (docs/model.md §8: "its weight is the simulated client-time
 //! spent on the failing associations").
 //!
 //! Besides the networks a population needs, every population needs the endpoint's DNS servers

@@ -1,4 +1,4 @@
-//! Static network semantics of an endpoint (DESIGN §8): which clients can reach which addresses
+//! Static network semantics of an endpoint (docs/model.md §8): which clients can reach which addresses
 //! from which landing subnet, and why.
 //!
 //! - [`addr`]: exact address sets and the elementary intervals a verdict is computed on;
@@ -7,7 +7,7 @@
 //! - [`auth`]: authorization rules, longest prefix first and `0.0.0.0/0` last;
 //! - [`client`]: a population or a group as the network layer sees it;
 //! - [`eval`]: the decision path of a packet and the exact verdict for a network;
-//! - [`verdict`]: outcomes (DESIGN §8's reasons) and what decided them;
+//! - [`verdict`]: outcomes (docs/model.md §8's reasons) and what decided them;
 //! - [`matrix`]: population × needed network × association, and gaps weighted by client-time;
 //! - [`trace`]: the decision path printed like a traceroute;
 //! - [`diff`]: differential reachability between two versions of a configuration.

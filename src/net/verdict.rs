@@ -1,4 +1,4 @@
-//! Verdicts: what happens to traffic ([`Outcome`], DESIGN §8's reasons), what decided it
+//! Verdicts: what happens to traffic ([`Outcome`], docs/model.md §8's reasons), what decided it
 //! ([`Cite`]: a rule, a route or a client-side fact), and the verdict for a whole network
 //! ([`NetVerdict`]), kept exact as address sets.
 

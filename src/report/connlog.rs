@@ -1,4 +1,4 @@
-//! `connection-log.jsonl` (DESIGN §10; guide: "Connection log entries"): one JSON object per line
+//! `connection-log.jsonl` (docs/model.md §10; guide: "Connection log entries"): one JSON object per line
 //! with the guide's keys, in the guide's order, so users can test their own log tooling.
 //!
 //! Each attempt has one `connection-attempt` entry (`successful` or `failed` with the reason);

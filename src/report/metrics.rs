@@ -1,4 +1,4 @@
-//! `metrics.csv` (DESIGN §10; guide: "CloudWatch metrics"): the endpoint's CloudWatch metric
+//! `metrics.csv` (docs/model.md §10; guide: "CloudWatch metrics"): the endpoint's CloudWatch metric
 //! names, one row per CloudWatch period: five minutes by default (the period at which Client VPN
 //! publishes them), `[output] metrics_period` otherwise.
 //! `ActiveConnectionsCount` is the value at the end of the period; the others are counts during

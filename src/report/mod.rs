@@ -1,4 +1,4 @@
-//! Outputs (DESIGN §10): each format in its own file. A run's files are [`Exporter`]s that turn
+//! Outputs (docs/model.md §10): each format in its own file. A run's files are [`Exporter`]s that turn
 //! results into bytes, plus the charts and the one-page report ([`charts_and_page`]);
 //! [`write_results`] puts them in a results folder through [`files::ResultsWriter`], which locks
 //! the folder, stages the new set beside it and replaces the old set as a whole, and refuses a

@@ -1,4 +1,4 @@
-//! `summary.json` (DESIGN §10): the engine's summary with the scenario's fingerprint, the seed,
+//! `summary.json` (docs/model.md §10): the engine's summary with the scenario's fingerprint, the seed,
 //! the event marks and the reachability gaps weighted by client time.
 
 use serde::Serialize;
@@ -26,7 +26,7 @@ struct Document<'a> {
     cost: Cost,
 }
 
-/// A (population, needed network) pair that fails on some landing association (DESIGN §8).
+/// A (population, needed network) pair that fails on some landing association (docs/model.md §8).
 #[derive(Serialize)]
 struct Gap<'a> {
     population: &'a str,

@@ -1,4 +1,4 @@
-//! `timeseries.csv` (DESIGN §10): one row per sample interval: live connections per association
+//! `timeseries.csv` (docs/model.md §10): one row per sample interval: live connections per association
 //! (columns named by subnet id) and in total, limits, addresses, attempts, successes, failures by
 //! reason, retries, handler in-flight, below-floor count. Gauges are the values at the end of the
 //! interval; `peak_*` columns are the highest within it; counts are what happened during it.

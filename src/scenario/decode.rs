@@ -1,5 +1,5 @@
 //! From the [`Node`] tree to the checked [`Scenario`]: field by field, then the cross-checks of
-//! DESIGN §9 that need the whole file (references, overlaps, one association per AZ, quotas).
+//! docs/model.md §9 that need the whole file (references, overlaps, one association per AZ, quotas).
 //! Every problem is recorded; a scenario is returned only when there is no error.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn parses_design_examples() {
-        // DESIGN §2: `90s`, `5m`, `8h`, `7d`, `1d 09:30`.
+        // docs/model.md §2: `90s`, `5m`, `8h`, `7d`, `1d 09:30`.
         assert_eq!(parse("90s"), Ok(90 * SECOND));
         assert_eq!(parse("5m"), Ok(5 * MINUTE));
         assert_eq!(parse("8h"), Ok(8 * HOUR));

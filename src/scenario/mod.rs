@@ -2,7 +2,7 @@
 //! [`crate::model::Scenario`], with every problem reported at once as a [`diag::Diagnostic`].
 //!
 //! This is the only layer that sees the file's text. Below it, the engine and the network layer
-//! receive a [`Scenario`] that has already passed every rule of DESIGN §9.
+//! receive a [`Scenario`] that has already passed every rule of docs/model.md §9.
 
 pub mod budget;
 pub mod dataplane;

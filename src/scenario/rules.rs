@@ -6,22 +6,22 @@
 pub struct Rule {
     pub id: &'static str,
     pub statement: &'static str,
-    /// The guide section (or DESIGN § for simulator rules) the rule comes from.
+    /// The guide section (or docs/model.md § for simulator rules) the rule comes from.
     pub source: &'static str,
 }
 
 pub const RULES: &[Rule] = &[
-    Rule { id: "syntax", statement: "the file must be valid TOML or JSON", source: "DESIGN §12" },
+    Rule { id: "syntax", statement: "the file must be valid TOML or JSON", source: "docs/model.md §12" },
     Rule { id: "format-version", statement: "the scenario format version (`format_version`) must be one this cvpnsim reads; absent means the current one", source: "docs/scenario-format.md" },
     Rule { id: "include", statement: "an `include` lists readable scenario files, relative to the including file; included files do not include others", source: "docs/scenario-format.md" },
-    Rule { id: "unknown-field", statement: "every field must be one the format defines; a typo must not fall back to a default", source: "DESIGN §9" },
-    Rule { id: "missing-field", statement: "required fields must be present", source: "DESIGN §12" },
-    Rule { id: "type", statement: "each field must have the documented type", source: "DESIGN §12" },
-    Rule { id: "value", statement: "each field must be within its documented range", source: "DESIGN §12" },
-    Rule { id: "duration", statement: "durations are written like `90s`, `5m`, `8h`, `7d`, `1d 09:30`, `300ms`", source: "DESIGN §2" },
+    Rule { id: "unknown-field", statement: "every field must be one the format defines; a typo must not fall back to a default", source: "docs/model.md §9" },
+    Rule { id: "missing-field", statement: "required fields must be present", source: "docs/model.md §12" },
+    Rule { id: "type", statement: "each field must have the documented type", source: "docs/model.md §12" },
+    Rule { id: "value", statement: "each field must be within its documented range", source: "docs/model.md §12" },
+    Rule { id: "duration", statement: "durations are written like `90s`, `5m`, `8h`, `7d`, `1d 09:30`, `300ms`", source: "docs/model.md §2" },
     Rule { id: "cidr", statement: "CIDR blocks are IPv4 in a.b.c.d/n form with no host bits set", source: "guide: Client VPN supports IPv4 traffic only" },
-    Rule { id: "duplicate-id", statement: "identifiers and names must be unique", source: "DESIGN §12" },
-    Rule { id: "unknown-reference", statement: "a reference must name something declared in the file", source: "DESIGN §12" },
+    Rule { id: "duplicate-id", statement: "identifiers and names must be unique", source: "docs/model.md §12" },
+    Rule { id: "unknown-reference", statement: "a reference must name something declared in the file", source: "docs/model.md §12" },
     Rule { id: "client-cidr-size", statement: "client CIDR ranges must have a block size of at least /22 and must not be greater than /12", source: "guide: Rules and best practices for using AWS Client VPN" },
     Rule { id: "client-cidr-overlap", statement: "client CIDR ranges cannot overlap with the local CIDR of the VPC in which the associated subnet is located, or any routes manually added to the endpoint's route table", source: "guide: Rules and best practices for using AWS Client VPN" },
     Rule { id: "subnet-size", statement: "the subnet must have a CIDR block with at least a /27 bitmask and at least 20 available IP addresses at all times", source: "guide: Client VPN target network requirements" },
@@ -52,7 +52,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: "association-routes-differ", statement: "each associated subnet should have an identical set of routes", source: "guide: AWS Client VPN routes; Troubleshooting: access is intermittent" },
     Rule { id: "dns-reachable", statement: "the endpoint's DNS servers must be reachable through the tunnel from every associated subnet: \"verify that the DNS server is accessible from the VPC\"", source: "guide: Troubleshooting AWS Client VPN: Clients can't access a peered VPC, Amazon S3, or the internet (step 2)" },
     Rule { id: "no-association", statement: "an endpoint must have at least one target network to enable clients to connect", source: "guide: AWS Client VPN target networks" },
-    Rule { id: "event-time", statement: "events happen within the simulated duration", source: "DESIGN §12" },
+    Rule { id: "event-time", statement: "events happen within the simulated duration", source: "docs/model.md §12" },
     Rule { id: "modification", statement: "modifications are the guide's list; the client CIDR, authentication options and transport protocol cannot be modified after creation; a new disconnect-on-session-timeout setting goes with that modification", source: "guide: Endpoint modification" },
     Rule { id: "propagation-delay", statement: "modifications to Client VPN endpoints will take effect up to 4 hours after a request is accepted by the Client VPN service", source: "guide: Endpoint modification" },
     Rule { id: "budget-events", statement: "the run's estimated events fit the events budget (limits.max_events)", source: "cvpnsim resource budget" },
@@ -60,8 +60,8 @@ pub const RULES: &[Rule] = &[
     Rule { id: "budget-memory", statement: "the run's estimated memory fits the memory budget (limits.max_memory_mb)", source: "cvpnsim resource budget" },
     Rule { id: "budget-output", statement: "the run's estimated output files fit the output budget (limits.max_output_mb)", source: "cvpnsim resource budget" },
     Rule { id: "outcome-thresholds", statement: "[output] outcome_thresholds lists one to eight positive waits in ascending order", source: "cvpnsim outputs" },
-    Rule { id: "limits", statement: "overridden limits are positive; the connection table is non-decreasing", source: "DESIGN §3" },
-    Rule { id: "probability", statement: "rates and fractions are probabilities between 0 and 1", source: "DESIGN §6" },
+    Rule { id: "limits", statement: "overridden limits are positive; the connection table is non-decreasing", source: "docs/model.md §3" },
+    Rule { id: "probability", statement: "rates and fractions are probabilities between 0 and 1", source: "docs/model.md §6" },
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -1,5 +1,5 @@
 //! When users want the VPN: working days of closed populations and the piecewise-constant-rate
-//! Poisson process of open populations (DESIGN §1, §12).
+//! Poisson process of open populations (docs/model.md §1, §12).
 
 use rand::RngCore;
 

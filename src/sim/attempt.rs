@@ -1,4 +1,4 @@
-//! The connection attempt pipeline (DESIGN §6): DNS landing → authentication → client connect
+//! The connection attempt pipeline (docs/model.md §6): DNS landing → authentication → client connect
 //! handler → address and capacity check → connected; a failure ends the attempt with exactly one
 //! reason and the client retries with its population's back-off, or gives up.
 
@@ -92,7 +92,7 @@ impl Engine<'_> {
         }
     }
 
-    /// DNS round-robin over healthy associations (DESIGN §5). With `remote-random-hostname`
+    /// DNS round-robin over healthy associations (docs/model.md §5). With `remote-random-hostname`
     /// every attempt resolves afresh; caching clients keep their last landing while it is healthy.
     fn land(&mut self, u: u32) -> Option<u8> {
         let n = self.healthy.len();
@@ -322,7 +322,7 @@ mod tests {
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
-    /// DESIGN §6: back-off grows by the multiplier up to the cap; jitter only shortens it.
+    /// docs/model.md §6: back-off grows by the multiplier up to the cap; jitter only shortens it.
     #[test]
     fn back_off_grows_to_the_cap() {
         let r = RetryPolicy {

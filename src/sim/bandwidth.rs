@@ -1,4 +1,4 @@
-//! Per-connection bandwidth (DESIGN §7; guide: "Rules and best practices" and "Troubleshooting:
+//! Per-connection bandwidth (docs/model.md §7; guide: "Rules and best practices" and "Troubleshooting:
 //! Verify the bandwidth limit"): each connection is allocated min(demand, per-connection limit,
 //! fair share), the fair share being max-min fair over the association's aggregate throughput.
 //! A connection whose allocation is below min(demand, limit) is "below the floor".
@@ -151,7 +151,7 @@ mod tests {
         below as u32
     }
 
-    /// DESIGN §7: 10 Mbps per connection; three 10 Mbps demands over a 25 Mbps aggregate are all
+    /// docs/model.md §7: 10 Mbps per connection; three 10 Mbps demands over a 25 Mbps aggregate are all
     /// cut to 8.33 Mbps; one 2 Mbps and two 10 Mbps demands over 18 Mbps: the small one gets 2,
     /// the two large ones 8 each (below their floor).
     #[test]

@@ -42,7 +42,7 @@ pub(crate) enum State {
     Connected,
 }
 
-/// One user (DESIGN §2: flat per-user state indexed by user slot). 64 bytes of fields aligned to
+/// One user (docs/model.md §2: flat per-user state indexed by user slot). 64 bytes of fields aligned to
 /// a 64-byte cache line, so that handling an event costs at most one cache miss on its user.
 #[derive(Debug, Clone, Copy)]
 #[repr(align(64))]

@@ -1,4 +1,4 @@
-//! The deterministic discrete-event engine (DESIGN §2–§7): users arrive, land on an association
+//! The deterministic discrete-event engine (docs/model.md §2–§7): users arrive, land on an association
 //! by DNS round-robin, authenticate, pass the client connect handler, take an address and a unit
 //! of capacity, and hold a session until work ends, the maximum duration, a reset, an outage or a
 //! disassociation ends it (a connection limit only refuses new attempts); failed attempts retry

@@ -1,4 +1,4 @@
-//! The client CIDR address pool (DESIGN §4; guide: "Client VPN scaling considerations").
+//! The client CIDR address pool (docs/model.md §4; guide: "Client VPN scaling considerations").
 //!
 //! Half of the client CIDR block supports the endpoint's availability model and is never assigned;
 //! this model reserves the lower half and assigns from the upper half. Every live connection holds
@@ -133,7 +133,7 @@ mod tests {
         assert_eq!(p.allocate(), Some(2));
     }
 
-    /// DESIGN §4: an attempt that finds no free address is refused (`client-cidr-exhausted`).
+    /// docs/model.md §4: an attempt that finds no free address is refused (`client-cidr-exhausted`).
     #[test]
     fn exhausts_after_the_usable_half() {
         let mut p = pool("10.0.0.0/22");

@@ -8,7 +8,7 @@
 //! below, relative to its minimum. An entry thus moves at most once per level (a few times for
 //! times within weeks), and occupancy bitmaps find the next slot in a few word tests.
 //!
-//! Events pop in (time, insertion order), as DESIGN §2 requires, without a sequence number: all
+//! Events pop in (time, insertion order), as docs/model.md §2 requires, without a sequence number: all
 //! entries with the same time always share one slot (the slot is a function of the time and the
 //! last popped time, and spreading a slot never moves entries past one another), and every slot
 //! is a first-in first-out list.

@@ -16,7 +16,7 @@ pub enum FailureReason {
     HandlerInvalidResponse,
     /// There was a service-side error during the connection attempt.
     HandlerServiceError,
-    /// Simulator: no free address in the usable half of the client CIDR (DESIGN §4).
+    /// Simulator: no free address in the usable half of the client CIDR (docs/model.md §4).
     ClientCidrExhausted,
     /// Simulator: the landing association holds its even share of the connection limit (§3).
     AssociationAtCapacity,

@@ -1,5 +1,5 @@
 //! Random streams: one `rand_chacha` generator per concern, derived from (scenario seed, replica
-//! index, stream id) so that enabling a feature never reshuffles the draws of another (DESIGN §2).
+//! index, stream id) so that enabling a feature never reshuffles the draws of another (docs/model.md §2).
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

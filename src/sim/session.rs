@@ -1,4 +1,4 @@
-//! Sessions and what ends them (DESIGN §7): the maximum VPN session duration with and without
+//! Sessions and what ends them (docs/model.md §7): the maximum VPN session duration with and without
 //! disconnect-on-timeout, a lowered maximum, endpoint modifications that reset every connection,
 //! AZ outages, associations added and removed, and how clients come back after each drop. A
 //! limit that falls below the live count disconnects nobody: new attempts are refused until the
