@@ -1,7 +1,7 @@
 //! Byte-identity guard: every file `cvpnsim run` writes for every bundled scenario (default
 //! seed) is hashed and compared with `tests/fixtures/digests.txt`. An optimisation must leave
 //! every byte as it was; a change meant to alter outputs regenerates the digests with
-//! `CVPNSIM_UPDATE_DIGESTS=1 cargo test --test digests` and says why in its commit.
+//! `CVPNSIM_UPDATE_DIGESTS=1 cargo test --test tests digests` and says why in its commit.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -116,7 +116,7 @@ fn every_output_of_every_bundled_scenario_is_byte_identical_to_its_digest() {
     }
     assert!(
         problems.is_empty(),
-        "outputs differ from {FIXTURE}:\n  {}\n\nIf this change is intended, regenerate the digests with\n  CVPNSIM_UPDATE_DIGESTS=1 cargo test --test digests\nand say in the commit why the outputs changed.",
+        "outputs differ from {FIXTURE}:\n  {}\n\nIf this change is intended, regenerate the digests with\n  CVPNSIM_UPDATE_DIGESTS=1 cargo test --test tests digests\nand say in the commit why the outputs changed.",
         problems.join("\n  ")
     );
 }

@@ -3,12 +3,10 @@
 //! removed mid-run (with their route-table consequences under split tunnel). Small scenarios
 //! worked out by hand.
 
-mod support;
-
+use crate::support::*;
 use cvpnsim::dist::Dist;
 use cvpnsim::model::*;
 use cvpnsim::sim::{FailureReason, RunResult};
-use support::*;
 
 fn resets_at(at: Millis, window: Millis) -> Event {
     event(

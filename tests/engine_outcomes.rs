@@ -6,13 +6,11 @@
 //! Events at equal times are handled in the order they were scheduled, so the handler's verdict
 //! at 10 k s comes before the retries at 10 k s: user k (0-based) connects at 10 (k + 1) s.
 
-mod support;
-
+use crate::support::*;
 use cvpnsim::dist::Dist;
 use cvpnsim::model::*;
 use cvpnsim::sim::outcomes::OutcomeSummary;
 use cvpnsim::sim::{FailureReason, RunResult};
-use support::*;
 
 fn every_ten_seconds(give_up_after: u32) -> RetryPolicy {
     RetryPolicy {

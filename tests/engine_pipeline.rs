@@ -1,12 +1,10 @@
 //! The attempt pipeline (docs/model.md §6): one small scenario per failure reason, with the answer worked
 //! out by hand.
 
-mod support;
-
+use crate::support::*;
 use cvpnsim::dist::Dist;
 use cvpnsim::model::*;
 use cvpnsim::sim::FailureReason::*;
-use support::*;
 
 /// Guide, "Client VPN scaling considerations": the endpoint holds 20,000 connections with one
 /// association, so 30 users all connect; attempts = successes, nothing fails.

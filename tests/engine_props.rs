@@ -7,13 +7,11 @@
 //!
 //! The end-of-run summary must tell the same story.
 
-mod support;
-
+use crate::support::*;
 use cvpnsim::dist::Dist;
 use cvpnsim::model::*;
 use cvpnsim::sim::{self, SimOptions};
 use proptest::prelude::*;
-use support::*;
 
 fn auth_strategy() -> impl Strategy<Value = Authentication> {
     prop_oneof![

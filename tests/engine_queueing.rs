@@ -7,12 +7,10 @@
 //! Fixed seeds; tolerances are stated per test and are several standard errors wide (each run
 //! covers hundreds of thousands of arrivals).
 
-mod support;
-
+use crate::support::*;
 use cvpnsim::dist::Dist;
 use cvpnsim::model::*;
 use cvpnsim::sim::FailureReason;
-use support::*;
 
 /// Erlang B by the stable recurrence B(a, 0) = 1, B(a, k) = a·B / (k + a·B).
 fn erlang_b(a: f64, c: u32) -> f64 {

@@ -1,17 +1,15 @@
 //! Output files (docs/model.md §10) and the results writer: formats as the guide names them, atomic
 //! writes, and no silent overwrite of another scenario's results.
 
-mod support;
-
 use std::fs;
 
+use crate::support::*;
 use cvpnsim::dist::Dist;
 use cvpnsim::model::*;
 use cvpnsim::report::files::OutputError;
 use cvpnsim::report::{self, RunOutput};
 use cvpnsim::scenario::fingerprint;
 use cvpnsim::sim::{self, RunResult, SimOptions};
-use support::*;
 
 fn small() -> Scenario {
     let mut sc = endpoint(2);

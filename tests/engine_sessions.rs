@@ -1,11 +1,9 @@
 //! Sessions, timeouts, resets and faults (docs/model.md §7), on small scenarios worked out by hand.
 
-mod support;
-
+use crate::support::*;
 use cvpnsim::dist::Dist;
 use cvpnsim::model::*;
 use cvpnsim::sim::MarkKind;
-use support::*;
 
 fn one_user(work: Millis, timeout_h: u64, auth: Authentication, disconnect: bool) -> Scenario {
     let mut sc = endpoint(1);

@@ -7,11 +7,9 @@
 //! VPC (10.0.0.0/16), an on-premises network (172.16.0.0/24) and the internet, all routed from
 //! the associated subnet, so only the authorization rules decide.
 
-mod reach_support;
-
+use crate::reach_support::*;
 use cvpnsim::model::Scenario;
 use cvpnsim::net::{AddrSet, Outcome, Status};
-use reach_support::*;
 
 const ENG: &str = "S-xxxxx14";
 const DEV: &str = "S-xxxxx15";

@@ -6,13 +6,11 @@
 //! - a network verdict agrees with the single-address decision at every address tried;
 //! - the indexed lookups (rules, routes) agree with a plain scan.
 
-mod reach_support;
-
+use crate::reach_support::*;
 use cvpnsim::model::{AssocId, AuthorizationRule, Grant, Scenario};
 use cvpnsim::net::auth::{authorize, Authorizer, Groups};
 use cvpnsim::net::{Client, Evaluator, Matrix, Outcome, RouteTables};
 use proptest::prelude::*;
-use reach_support::*;
 
 /// Destinations chosen to nest and overlap: the guide's networks and a few more.
 const DESTS: [&str; 10] = [

@@ -1,14 +1,12 @@
 //! The other steps of the decision (docs/model.md §8): split tunnel, the client LAN rule, client-to-
 //! client traffic, security groups, groups that do not count, and the printed decision path.
 
-mod reach_support;
-
+use crate::reach_support::*;
 use cvpnsim::model::HOUR;
 use cvpnsim::model::{Authentication, Scenario, UserAuth};
 use cvpnsim::net::{
     trace, weighted_gaps, AddrSet, Cite, Client, Evaluator, Matrix, Outcome, RouteTables, Status,
 };
-use reach_support::*;
 
 fn set(cidrs: &[&str]) -> AddrSet {
     AddrSet::from_cidrs(&cidrs.iter().map(|c| cidr(c)).collect::<Vec<_>>())

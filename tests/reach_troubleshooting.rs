@@ -4,11 +4,9 @@
 //! remove it. Also disassociation (docs/model.md §7: it removes the routes that target the subnet) and
 //! the weighting of gaps by client-time (docs/model.md §8).
 
-mod reach_support;
-
+use crate::reach_support::*;
 use cvpnsim::model::{AssocId, Scenario, HOUR};
 use cvpnsim::net::{weighted_gaps, Cite, Client, Evaluator, Matrix, Outcome, RouteTables, Status};
-use reach_support::*;
 
 /// Guide, "Traffic is not being split between subnets": Subnet-A (us-east-1a) and Subnet-B
 /// (us-east-1b); Route 1: 10.0.0.0/16 to Subnet-A; Route 2: 172.31.0.0/16 to Subnet-B.
