@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use cvpnsim::scenario::load_str;
-use cvpnsim::sweep::run::{jobs, run};
+use cvpnsim::study::run::{jobs, run};
 
 const SCENARIO: &str = r#"
 name = "bench-sweep"

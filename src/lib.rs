@@ -15,6 +15,7 @@
 //! - [`app`] and [`cli`]: the command line (arguments, dispatch, exit codes).
 
 pub mod app;
+pub mod calibrate;
 pub mod check;
 pub mod cli;
 pub mod cost;
@@ -28,5 +29,5 @@ pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod sim;
-pub mod sweep;
+pub mod study;
 pub mod timefmt;

@@ -12,9 +12,9 @@ use std::sync::OnceLock;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use cvpnsim::calibrate::{self, ArrivalModel, CalibrateOptions, Calibration};
 use cvpnsim::dist::{unit, Dist};
 use cvpnsim::import::aws::Text;
-use cvpnsim::import::calibrate::{self, ArrivalModel, CalibrateOptions, Calibration};
 use cvpnsim::import::logs::{self, days_from_civil, format_time};
 use cvpnsim::model::*;
 

@@ -4,9 +4,9 @@
 //! scenario are compared with the known ones within the tolerances stated in each test. The last
 //! test does the same through the command line: `run`, `calibrate --base`, `run`.
 
+use cvpnsim::calibrate::{self, ArrivalModel, CalibrateOptions, Calibration};
 use cvpnsim::dist::Dist;
 use cvpnsim::import::aws::Text;
-use cvpnsim::import::calibrate::{self, ArrivalModel, CalibrateOptions, Calibration};
 use cvpnsim::import::logs;
 use cvpnsim::model::*;
 use cvpnsim::report::connlog::ConnectionLog;

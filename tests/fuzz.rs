@@ -11,8 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
+use cvpnsim::calibrate::{self, CalibrateOptions};
 use cvpnsim::import::aws::{self, AwsInputs, AwsOptions, Text};
-use cvpnsim::import::calibrate::{self, CalibrateOptions};
 use cvpnsim::import::logs;
 use cvpnsim::import::terraform::{self, TerraformOptions};
 use cvpnsim::scenario::{budget, diag, load_str, rules, LoadError};

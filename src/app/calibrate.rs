@@ -8,9 +8,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::AppError;
+use crate::calibrate::{self, ArrivalModel, CalibrateOptions, Calibration};
 use crate::cli::{CalibrateArgs, CalibrateModel};
 use crate::import::aws::Text;
-use crate::import::calibrate::{self, ArrivalModel, CalibrateOptions, Calibration};
 use crate::import::logs;
 use crate::model::Scenario;
 use crate::report::chart;

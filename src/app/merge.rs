@@ -7,7 +7,7 @@ use super::run::out_err;
 use super::AppError;
 use crate::cli::MergeArgs;
 use crate::report::files::ResultsWriter;
-use crate::sweep::table::{text_summary, Table};
+use crate::study::table::{text_summary, Table};
 
 pub fn run(args: &MergeArgs) -> Result<ExitCode, AppError> {
     let mut parts = Vec::new();

@@ -70,23 +70,24 @@ pub(crate) fn within_budget(
     connection_log: bool,
     allow_large: bool,
 ) -> Result<(), AppError> {
-    if allow_large {
-        return Ok(());
+    crate::study::within_budget(source, scenario, connection_log, allow_large).map_err(study_err)
+}
+
+/// A study's error: a variant over budget prints its diagnostics and exits 1, as for an invalid
+/// scenario; anything else is bad input (exit 2).
+pub(crate) fn study_err(e: crate::study::StudyError) -> AppError {
+    if let crate::study::StudyError::OverBudget {
+        source,
+        diagnostics,
+    } = &e
+    {
+        eprint!("{}", crate::scenario::diag::render(source, diagnostics));
+        return AppError {
+            message: e.to_string(),
+            code: 1,
+        };
     }
-    let mut over = crate::scenario::budget::check(scenario, connection_log);
-    if over.is_empty() {
-        return Ok(());
-    }
-    crate::scenario::budget::locate(&mut over, source);
-    eprint!("{}", crate::scenario::diag::render(source, &over));
-    Err(AppError {
-        message: format!(
-            "{}: over budget ({}): nothing was simulated",
-            source.name,
-            crate::scenario::diag::tally(&over)
-        ),
-        code: 1,
-    })
+    AppError::usage(e.to_string())
 }
 
 /// Runs one command.

@@ -4,16 +4,13 @@
 
 use std::process::ExitCode;
 
-use rayon::prelude::*;
-
 use super::AppError;
 use crate::cli::PlanArgs;
 use crate::cost;
-use crate::model::{AssocId, Event, EventKind, Limits, Pricing, Scenario};
+use crate::model::{Limits, Pricing};
 use crate::plan::{plan, Plan, PlanRequest};
-use crate::scenario::{self, diag::Source, node::Value};
-use crate::sim::{simulate, FailureReason, SimOptions, Summary};
-use crate::sweep::grid;
+use crate::study::confirm::{confirm, Confirmation};
+use crate::study::Base;
 
 pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
     let base = match &args.from {
@@ -22,11 +19,12 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
     };
     let limits = base
         .as_ref()
-        .map_or_else(Limits::default, |(s, _)| s.limits.clone());
+        .map_or_else(Limits::default, |b| b.scenario().limits.clone());
     let pricing = base
         .as_ref()
-        .map_or_else(Pricing::default, |(s, _)| s.pricing.clone());
-    let public_ipv4 = base.as_ref().is_some_and(|(s, _)| {
+        .map_or_else(Pricing::default, |b| b.scenario().pricing.clone());
+    let public_ipv4 = base.as_ref().is_some_and(|b| {
+        let s = b.scenario();
         s.vpcs
             .get(s.endpoint.vpc.index())
             .is_some_and(|v| v.internet_gateway)
@@ -43,9 +41,9 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
         message: e.to_string(),
         code: 1,
     })?;
-    let confirmation = match base {
+    let confirmation = match &base {
         None => None,
-        Some((_, path)) => Some(confirm(&p, &path)?),
+        Some(b) => Some(confirm(b, &p).map_err(AppError::usage)?),
     };
     if args.json || args.format == crate::cli::Format::Json {
         print!("{}", to_json(&p, confirmation.as_ref()));
@@ -61,161 +59,10 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
     Ok(ExitCode::from(if ok { 0 } else { 1 }))
 }
 
-fn load_planned(
-    path: &std::path::Path,
-    allow_large: bool,
-) -> Result<(Scenario, std::path::PathBuf), AppError> {
-    let loaded = scenario::load_file(path).map_err(|e| AppError::usage(e.to_string()))?;
-    super::within_budget(&loaded.source, &loaded.scenario, false, allow_large)?;
-    Ok((loaded.scenario, path.to_path_buf()))
-}
-
-/// What the simulation of the planned endpoint showed.
-pub struct Confirmation {
-    pub scenario: String,
-    pub planned: Summary,
-    /// The planned run's bill.
-    pub cost: cost::Cost,
-    /// (zone lost, summary of that run).
-    pub zone_lost: Vec<(String, Summary)>,
-    pub capacity_reasons: Vec<&'static str>,
-}
-
-fn capacity_refusals(s: &Summary) -> u64 {
-    [
-        FailureReason::AssociationAtCapacity,
-        FailureReason::EndpointAtCapacity,
-        FailureReason::ClientCidrExhausted,
-        FailureReason::NoHealthyAssociation,
-    ]
-    .iter()
-    .map(|r| s.failures_by_reason.0[r.index()])
-    .sum()
-}
-
-impl Confirmation {
-    fn holds(&self, survive: bool) -> bool {
-        capacity_refusals(&self.planned) == 0
-            && (!survive
-                || self
-                    .zone_lost
-                    .iter()
-                    .all(|(_, s)| capacity_refusals(s) == 0))
-    }
-
-    fn text(&self) -> String {
-        let mut out = format!(
-            "simulated confirmation ({}; capacity refusals = {}):\n",
-            self.scenario,
-            self.capacity_reasons.join(" + ")
-        );
-        let line = |s: &Summary| {
-            format!(
-                "peak {} connections, {} capacity refusals, attempt failure rate {:.4} %",
-                s.peak_concurrency,
-                capacity_refusals(s),
-                s.attempt_failure_rate * 100.0
-            )
-        };
-        out.push_str(&format!("  as planned:      {}\n", line(&self.planned)));
-        out.push_str(&format!(
-            "  cost as planned: {} for the simulated {:.0} h, about {} a month\n",
-            cost::money(self.cost.total),
-            self.cost.run_hours,
-            cost::money(self.cost.per_month)
-        ));
-        for (z, s) in &self.zone_lost {
-            out.push_str(&format!("  {z} lost at peak: {}\n", line(s)));
-        }
-        out
-    }
-}
-
-/// Simulates the scenario resized to the plan, then once per zone lost at the planned run's peak.
-fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
-    let (mut tree, source) =
-        scenario::read_tree(path).map_err(|e| AppError::usage(e.to_string()))?;
-    let name = source.name.clone();
-    let declared = scenario::load_tree(&tree, source.clone())
-        .map_err(|e| AppError::usage(e.to_string()))?
-        .scenario
-        .associations
-        .len();
-    if declared < p.associations {
-        return Err(AppError::usage(format!(
-            "{name} declares {declared} association(s); the plan needs {}: add subnets in more Availability Zones to confirm it",
-            p.associations
-        )));
-    }
-    grid::set(
-        &mut tree,
-        "associations",
-        &Value::Integer(p.associations as i64),
-    )
-    .map_err(|e| AppError::usage(e.to_string()))?;
-    grid::set(
-        &mut tree,
-        "endpoint.client_cidr_prefix",
-        &Value::Integer(p.client_prefix as i64),
-    )
-    .map_err(|e| AppError::usage(e.to_string()))?;
-    let planned = scenario::load_tree(
-        &tree,
-        Source {
-            name: format!("{name} (as planned)"),
-            ..source
-        },
-    )
-    .map_err(|e| {
-        AppError::usage(format!(
-            "the planned endpoint is not a valid scenario:\n{e}"
-        ))
-    })?
-    .scenario;
-    let opts = SimOptions::default();
-    let run = simulate(&planned, &opts).summary;
-    let bill = cost::of_run(&planned, &run.usage);
-    let peak_at = run.peak_concurrency_at_ms;
-    let mut zones: Vec<String> = Vec::new();
-    for a in 0..planned.associations.len() {
-        let z = &planned.subnet_of(AssocId(a as u32)).availability_zone;
-        if !zones.contains(z) {
-            zones.push(z.clone());
-        }
-    }
-    let zone_lost = zones
-        .par_iter()
-        .map(|z| {
-            let mut s = planned.clone();
-            let associations = (0..s.associations.len())
-                .filter(|&a| &s.subnet_of(AssocId(a as u32)).availability_zone == z)
-                .map(|a| AssocId(a as u32))
-                .collect();
-            s.events.push(Event {
-                at: peak_at,
-                kind: EventKind::AzOutage {
-                    availability_zone: z.clone(),
-                    associations,
-                    duration: None,
-                },
-                description: Some(format!("{z} lost at the peak (plan)")),
-            });
-            s.events.sort_by_key(|e| e.at);
-            (z.clone(), simulate(&s, &opts).summary)
-        })
-        .collect();
-    Ok(Confirmation {
-        scenario: planned.name.clone(),
-        planned: run,
-        cost: bill,
-        zone_lost,
-        capacity_reasons: vec![
-            "association-at-capacity",
-            "endpoint-at-capacity",
-            "client-cidr-exhausted",
-            "no-healthy-association",
-        ],
-    })
+fn load_planned(path: &std::path::Path, allow_large: bool) -> Result<Base, AppError> {
+    let base = Base::read(path).map_err(|e| AppError::usage(e.to_string()))?;
+    super::within_budget(base.source(), base.scenario(), false, allow_large)?;
+    Ok(base)
 }
 
 /// A whole number with thousands separators.
@@ -271,13 +118,6 @@ fn to_text(p: &Plan) -> String {
 }
 
 fn to_json(p: &Plan, c: Option<&Confirmation>) -> String {
-    let summary = |s: &Summary| {
-        serde_json::json!({
-            "peak_concurrency": s.peak_concurrency,
-            "capacity_refusals": capacity_refusals(s),
-            "attempt_failure_rate": s.attempt_failure_rate,
-        })
-    };
     let doc = serde_json::json!({
         "peak_connections": p.peak,
         "client_cidr_prefix": p.client_prefix,
@@ -299,12 +139,7 @@ fn to_json(p: &Plan, c: Option<&Confirmation>) -> String {
         })).collect::<Vec<_>>(),
         "steps": p.steps,
         "notes": p.notes,
-        "simulated": c.map(|c| serde_json::json!({
-            "scenario": c.scenario,
-            "as_planned": summary(&c.planned),
-            "cost": c.cost,
-            "zone_lost": c.zone_lost.iter().map(|(z, s)| serde_json::json!({"availability_zone": z, "run": summary(s)})).collect::<Vec<_>>(),
-        })),
+        "simulated": c.map(Confirmation::json),
     });
     crate::output::to_text(&crate::output::json::document("plan", doc))
 }

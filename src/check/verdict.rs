@@ -118,7 +118,7 @@ pub fn evaluate(e: &Expectations, runs: &[Observation]) -> Vec<Outcome> {
         out.push(Outcome {
             name: format!(
                 "max_share_not_connected_within.{}",
-                crate::sweep::stats::short_duration(within)
+                crate::study::stats::short_duration(within)
             ),
             passed: m <= max,
             expected: format!(

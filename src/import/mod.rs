@@ -13,7 +13,7 @@
 //! reads the inputs and writes the outputs.
 
 pub mod aws;
-pub mod calibrate;
+
 pub mod draft;
 pub mod json;
 pub mod logs;

@@ -11,7 +11,7 @@ use crate::net::eval::Trace;
 use crate::net::matrix::Matrix;
 use crate::net::verdict::cite_labels;
 use crate::scenario::diag::{Diagnostic, Severity, Source};
-use crate::sweep::table::Table;
+use crate::study::table::Table;
 
 /// `{ "format_version": 1, "command": …, …fields }`.
 pub fn document(command: &str, fields: Value) -> Value {

@@ -336,7 +336,7 @@ pub fn text_summary(t: &Table) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sweep::run::jobs;
+    use crate::study::run::jobs;
 
     fn table(shard: Option<Shard>) -> Table {
         let manifest = Manifest {

@@ -6,6 +6,9 @@
 //! (an element of an array of tables chosen by its `name` or `id`), `population[0].users`, or one
 //! of the derived keys `associations` (keep the first N associations) and
 //! `endpoint.client_cidr_prefix` (the client CIDR with another prefix length).
+//!
+//! The other studies edit the tree here too: [`lose_zone`] (an Availability Zone lost for good)
+//! and [`outcome_thresholds`] (the waits users are counted against).
 
 use std::fmt;
 
@@ -126,13 +129,12 @@ pub fn expand(axes: &[Axis]) -> Vec<Variant> {
     out
 }
 
-/// Applies a variant's settings to a copy of the tree.
-pub fn apply(root: &Node, variant: &Variant) -> Result<Node, GridError> {
-    let mut tree = root.clone();
+/// Applies a variant's settings to the tree.
+pub fn apply(tree: &mut Node, variant: &Variant) -> Result<(), GridError> {
     for (key, value) in &variant.settings {
-        set(&mut tree, key, value)?;
+        set(tree, key, value)?;
     }
-    Ok(tree)
+    Ok(())
 }
 
 /// Sets one key.
@@ -244,6 +246,59 @@ fn set_path(node: &mut Node, path: &[Segment], key: &str, value: &Value) -> Resu
             v.kind()
         ))),
     }
+}
+
+/// Appends an `[[event]]` that loses every association in Availability Zone `zone` at `at`,
+/// for the rest of the run (an `az_outage` without a duration).
+pub fn lose_zone(
+    root: &mut Node,
+    zone: &str,
+    at: crate::model::Millis,
+    description: &str,
+) -> Result<(), GridError> {
+    let text = |s: &str| Node::synthetic(Value::String(s.to_string()));
+    let entry = |key: &str, node: Node| Entry {
+        key: key.to_string(),
+        key_span: 0..0,
+        node,
+    };
+    let event = Node::synthetic(Value::Table(vec![
+        entry("at", text(&crate::scenario::duration::format(at))),
+        entry("description", text(description)),
+        entry(
+            "az_outage",
+            Node::synthetic(Value::Table(vec![entry("availability_zone", text(zone))])),
+        ),
+    ]));
+    let Value::Table(entries) = &mut root.value else {
+        return Err(GridError("the scenario is not a table".into()));
+    };
+    if !entries.iter().any(|e| e.key == "event") {
+        entries.push(entry("event", Node::synthetic(Value::Array(Vec::new()))));
+    }
+    match entries
+        .iter_mut()
+        .find(|e| e.key == "event")
+        .map(|e| &mut e.node.value)
+    {
+        Some(Value::Array(items)) => {
+            items.push(event);
+            Ok(())
+        }
+        _ => Err(GridError("`event` is not an array of tables".into())),
+    }
+}
+
+/// Sets `[output] outcome_thresholds` to `waits` (milliseconds, written as durations).
+pub fn outcome_thresholds(
+    root: &mut Node,
+    waits: &[crate::model::Millis],
+) -> Result<(), GridError> {
+    let items = waits
+        .iter()
+        .map(|&w| Node::synthetic(Value::String(crate::scenario::duration::format(w))))
+        .collect();
+    set(root, "output.outcome_thresholds", &Value::Array(items))
 }
 
 fn keep_associations(root: &mut Node, value: &Value) -> Result<(), GridError> {
@@ -373,6 +428,12 @@ mod tests {
         assert!(parse_axis("k=1,,2").is_err());
     }
 
+    fn applied(root: &Node, v: &Variant) -> Result<Node, GridError> {
+        let mut tree = root.clone();
+        apply(&mut tree, v)?;
+        Ok(tree)
+    }
+
     fn load(tree: &Node) -> crate::model::Scenario {
         load_tree(tree, Source::new("variant", BASE))
             .unwrap_or_else(|e| panic!("{e}"))
@@ -391,7 +452,7 @@ mod tests {
             parse_axis("endpoint.max_connections=50000").unwrap(),
         ];
         let v = &expand(&axes)[0];
-        let tree = apply(&root, v).unwrap();
+        let tree = applied(&root, v).unwrap();
         // Routes to subnet-b went with its association.
         let s = load(&tree);
         assert!(s
@@ -419,16 +480,16 @@ mod tests {
     #[test]
     fn bad_keys_say_what_is_wrong() {
         let root = parse_toml(BASE).unwrap();
-        let e = apply(
+        let e = applied(
             &root,
             &expand(&[parse_axis("population.nobody.users=1").unwrap()])[0],
         )
         .unwrap_err();
         assert!(e.0.contains("no element named `nobody`"), "{e}");
-        let e = apply(&root, &expand(&[parse_axis("associations=9").unwrap()])[0]).unwrap_err();
+        let e = applied(&root, &expand(&[parse_axis("associations=9").unwrap()])[0]).unwrap_err();
         assert!(e.0.contains("declares 2"), "{e}");
         // A typo in a field name is caught by the loader as an unknown field.
-        let tree = apply(
+        let tree = applied(
             &root,
             &expand(&[parse_axis("endpoint.sesion_timeout_hours=8").unwrap()])[0],
         )

@@ -1,0 +1,113 @@
+//! `sweep`'s study: a grid of `--vary` axes expanded into variants, every variant applied to
+//! the scenario's tree and checked (and held to the resource budget) before anything runs, then
+//! `variants × replicas` jobs (or one shard of them) simulated into a [`Table`].
+
+use super::grid::{self, show, Axis, Variant};
+use super::run::{self, Job, Shard};
+use super::stats::figure_names;
+use super::table::{Manifest, Table};
+use super::{within_budget, Base, StudyError};
+use crate::model::Scenario;
+use crate::scenario;
+
+/// Most runs one sweep may hold without `allow_large`.
+pub const MAX_JOBS: usize = 1_000_000;
+
+/// A sweep ready to run: every variant checked, the jobs listed.
+pub struct Sweep {
+    base: Base,
+    axes: Vec<Axis>,
+    variants: Vec<Variant>,
+    scenarios: Vec<Scenario>,
+    replicas: u32,
+    shard: Option<Shard>,
+    jobs: Vec<Job>,
+}
+
+/// Expands the grid and checks every variant; `allow_large` lifts the job count's and the
+/// resource budget's limits.
+pub fn prepare(
+    base: Base,
+    axes: Vec<Axis>,
+    replicas: u32,
+    shard: Option<Shard>,
+    allow_large: bool,
+) -> Result<Sweep, StudyError> {
+    let variants = grid::expand(&axes);
+    // Checked before the job list is allocated: `--replicas 4294967295` is refused, not tried.
+    let jobs_total = variants.len().checked_mul(replicas as usize);
+    if jobs_total.is_none_or(|n| n > MAX_JOBS && !allow_large) {
+        return Err(format!(
+            "{} variants × {} replicas is more than {MAX_JOBS} runs: use fewer values or replicas, or split the sweep with --shard (--allow-large to run it anyway)",
+            variants.len(),
+            replicas
+        )
+        .into());
+    }
+    let name = &base.source().name;
+    let mut scenarios: Vec<Scenario> = Vec::with_capacity(variants.len());
+    for v in &variants {
+        let checked = base
+            .variant(format!("{name} [{}]", v.label()), |t| grid::apply(t, v))
+            .map_err(|e| match e {
+                super::VariantError::Edit(e) => {
+                    format!("variant {} ({}): {e}", v.index, v.label())
+                }
+                e => format!(
+                    "variant {} ({}) is not a valid scenario:\n{e}",
+                    v.index,
+                    v.label()
+                ),
+            })?;
+        within_budget(checked.source(), checked.scenario(), false, allow_large)?;
+        scenarios.push(checked.loaded.scenario);
+    }
+    let jobs = run::jobs(variants.len(), replicas, shard);
+    Ok(Sweep {
+        base,
+        axes,
+        variants,
+        scenarios,
+        replicas,
+        shard,
+        jobs,
+    })
+}
+
+impl Sweep {
+    /// The scenario the grid varies.
+    pub fn base(&self) -> &Scenario {
+        self.base.scenario()
+    }
+
+    pub fn variants(&self) -> usize {
+        self.variants.len()
+    }
+
+    /// The jobs this sweep (or shard) runs.
+    pub fn jobs(&self) -> usize {
+        self.jobs.len()
+    }
+
+    /// Runs the jobs on the current rayon pool; `done` as in [`run::run`].
+    pub fn run(&self, done: Option<&(dyn Fn(usize) + Sync)>) -> Table {
+        let rows = run::run(&self.scenarios, &self.jobs, done);
+        let base = self.base();
+        Table {
+            manifest: Manifest {
+                scenario: base.name.clone(),
+                scenario_sha256: scenario::fingerprint(base),
+                keys: self.axes.iter().map(|a| a.key.clone()).collect(),
+                variants: self
+                    .variants
+                    .iter()
+                    .map(|v| v.settings.iter().map(|(_, x)| show(x)).collect())
+                    .collect(),
+                replicas: self.replicas,
+                figures: figure_names(&base.output.outcome_thresholds),
+                shard: self.shard,
+            },
+            rows,
+        }
+    }
+}
