@@ -168,6 +168,7 @@ fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
         .map(|replica| {
             let opts = SimOptions {
                 replica,
+                sample_sink: Some(&crate::sim::discard_rows),
                 ..SimOptions::default()
             };
             let r = simulate(sc, &opts);
