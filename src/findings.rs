@@ -247,35 +247,11 @@ fn connections(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>
     let full = sc.connection_limit(at_start);
     let refused = s.failures_by_reason.0[FailureReason::EndpointAtCapacity.index()]
         + s.failures_by_reason.0[FailureReason::AssociationAtCapacity.index()];
-    // Each interval's peak against the limit in force during it: the higher of the limits at
-    // its start and its end (the peak may fall on either side of a change).
-    let mut prev = full;
-    let mut worst: Option<(f64, u32, u32, u64)> = None;
-    for x in &r.samples {
-        let in_force = prev.max(x.limit_total);
-        prev = x.limit_total;
-        if in_force == 0 {
-            continue;
-        }
-        let mut head = 1.0 - x.peak_active_total as f64 / in_force as f64;
-        let mut peak = x.peak_active_total;
-        let mut limit = in_force;
-        if sc.endpoint.capacity_model == CapacityModel::EvenShare {
-            for (a, &l) in x.limits.iter().enumerate() {
-                if l > 0 {
-                    let h = 1.0 - x.active[a] as f64 / l as f64;
-                    if h < head {
-                        head = h;
-                        peak = x.active[a];
-                        limit = l;
-                    }
-                }
-            }
-        }
-        if worst.is_none_or(|w| head < w.0) {
-            worst = Some((head, peak, limit, x.start));
-        }
-    }
+    // Each interval's peak against the limit in force during it (the digest's headroom).
+    let worst = r
+        .digest
+        .headroom
+        .map(|h| (h.headroom, h.peak, h.limit, h.at));
     let demand = if refused > 0 {
         demand_bound(r).max(s.peak_concurrency as u64)
     } else {
@@ -389,47 +365,15 @@ fn handler(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>) {
         return;
     }
     // Little's law: in-flight invocations = attempt rate × mean latency.
-    let throttled_in =
-        |x: &crate::sim::Sample| x.counts.failures_of(FailureReason::HandlerThrottled);
-    let (rate, at) = r
-        .samples
-        .iter()
-        .filter(|x| x.end > x.start)
-        .map(|x| {
-            (
-                x.counts.attempts as f64 / ((x.end - x.start) as f64 / SECOND as f64),
-                x.start,
-            )
-        })
-        .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a });
+    let (rate, at) = r.digest.peak_attempt_rate;
     // The throttled stretch around the busiest interval, in the users' terms: how long logins
     // were throttled, and whether anyone gave up.
-    let worst = r
-        .samples
-        .iter()
-        .enumerate()
-        .max_by_key(|(_, x)| (throttled_in(x), std::cmp::Reverse(x.start)))
-        .map_or(0, |(i, _)| i);
-    let mut first = worst;
-    while first > 0 && throttled_in(&r.samples[first - 1]) > 0 {
-        first -= 1;
-    }
-    let mut last = worst;
-    while last + 1 < r.samples.len() && throttled_in(&r.samples[last + 1]) > 0 {
-        last += 1;
-    }
-    let (from, to) = r
-        .samples
-        .get(first)
-        .zip(r.samples.get(last))
-        .map_or((0, 0), |(a, b)| (a.start, b.end));
+    let stretch = r.digest.throttled.unwrap_or_default();
+    let (from, to) = (stretch.from, stretch.to);
     let gave_up = r.summary.gave_up;
     let latency_s = h.latency.mean() / SECOND as f64;
     // The storm's users (first attempts in the worst interval), served within the target.
-    let storm = r
-        .samples
-        .get(worst)
-        .map_or(0, |x| x.counts.attempts.saturating_sub(x.counts.retries));
+    let storm = stretch.first_attempts;
     let little = (rate * latency_s).max(storm as f64 / RECONNECT_TARGET_S * latency_s);
     let needed = ((little / (1.0 - margin)).ceil() as u32).max(h.concurrency.saturating_mul(2));
     out.push(Finding {

@@ -15,6 +15,7 @@
 //! - [`app`] and [`cli`]: the command line (arguments, dispatch, exit codes).
 
 pub mod app;
+pub mod calendar;
 pub mod calibrate;
 pub mod check;
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod cost;
 pub mod dist;
 pub mod findings;
 pub mod import;
+pub mod markup;
 pub mod model;
 pub mod net;
 pub mod output;
@@ -29,5 +31,6 @@ pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod source;
 pub mod study;
 pub mod timefmt;

@@ -65,7 +65,7 @@ impl std::fmt::Display for AppError {
 /// ([`crate::scenario::budget::check`]) before anything is simulated: the diagnostics are
 /// printed and the command exits 1, as for an invalid scenario. `allow_large` skips the check.
 pub(crate) fn within_budget(
-    source: &crate::scenario::diag::Source,
+    source: &crate::source::diag::Source,
     scenario: &crate::model::Scenario,
     connection_log: bool,
     allow_large: bool,
@@ -81,7 +81,7 @@ pub(crate) fn study_err(e: crate::study::StudyError) -> AppError {
         diagnostics,
     } = &e
     {
-        eprint!("{}", crate::scenario::diag::render(source, diagnostics));
+        eprint!("{}", crate::source::diag::render(source, diagnostics));
         return AppError {
             message: e.to_string(),
             code: 1,

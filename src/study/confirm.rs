@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::{grid, zones, Base};
 use crate::cost;
 use crate::plan::Plan;
-use crate::scenario::node::Value;
+use crate::source::tree::Value;
 use crate::sim::{simulate, FailureReason, SimOptions, Summary};
 
 /// The refusals a plan must avoid: every reason that means capacity ran out.
@@ -117,7 +117,10 @@ pub fn confirm(base: &Base, p: &Plan) -> Result<Confirmation, String> {
             super::VariantError::Edit(e) => e.to_string(),
             e => format!("the planned endpoint is not a valid scenario:\n{e}"),
         })?;
-    let opts = SimOptions::default();
+    let opts = SimOptions {
+        sample_sink: Some(&crate::sim::discard_rows),
+        ..SimOptions::default()
+    };
     let run = simulate(planned.scenario(), &opts).summary;
     let bill = cost::of_run(planned.scenario(), &run.usage);
     // A zone lost at the end of the run would be no event at all: at worst, the last millisecond.

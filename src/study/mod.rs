@@ -20,8 +20,8 @@ use std::fmt;
 use std::path::Path;
 
 use crate::model::{AssocId, Scenario};
-use crate::scenario::diag::{Diagnostic, Source};
-use crate::scenario::node::Node;
+use crate::source::diag::{Diagnostic, Source};
+use crate::source::tree::Node;
 use crate::scenario::{self, LoadError, Loaded};
 use grid::GridError;
 
@@ -79,7 +79,7 @@ impl fmt::Display for StudyError {
                 f,
                 "{}: over budget ({}): nothing was simulated",
                 source.name,
-                scenario::diag::tally(diagnostics)
+                crate::source::diag::tally(diagnostics)
             ),
         }
     }

@@ -90,6 +90,7 @@ pub fn observe(base: &Base, e: &Expectations) -> Result<Vec<Observation>, StudyE
         .map(|replica| {
             let opts = SimOptions {
                 replica,
+                sample_sink: Some(&crate::sim::discard_rows),
                 ..SimOptions::default()
             };
             let r = simulate(sc, &opts);
