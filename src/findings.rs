@@ -97,6 +97,15 @@ pub fn verdict(findings: &[Finding]) -> String {
     }
 }
 
+/// Critical when anyone was refused, else a warning (headroom below the margin).
+fn severity(refused: u64) -> Severity {
+    if refused > 0 {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -194,11 +203,7 @@ fn addresses(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>) 
         ),
     };
     out.push(Finding {
-        severity: if refused > 0 {
-            Severity::Critical
-        } else {
-            Severity::Warning
-        },
+        severity: severity(refused),
         title: if refused > 0 {
             "Client addresses ran out".into()
         } else {
@@ -263,11 +268,7 @@ fn connections(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>
             let reduced = limit < full && sc.endpoint.capacity_model == CapacityModel::Pooled;
             let (fix, fix_text) = association_fix(sc, demand, reduced, margin);
             out.push(Finding {
-                severity: if refused > 0 {
-                    Severity::Critical
-                } else {
-                    Severity::Warning
-                },
+                severity: severity(refused),
                 title: if refused > 0 {
                     "Connection limit reached".into()
                 } else {

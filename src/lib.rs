@@ -8,10 +8,13 @@
 //! - [`sim`]: the discrete-event engine that plays a scenario out;
 //! - [`net`]: reachability: route tables, authorization, explained verdicts;
 //! - [`report`]: results rendered into files (charts included);
-//! - [`plan`], [`sweep`], [`check`]: capacity planning, what-if grids, regression checks;
+//! - [`plan`] and [`check`]: capacity planning by the guide's rules, expectations and verdicts;
+//! - [`study`]: the multi-run studies (what-if grids, a plan confirmed by simulation, a
+//!   check's replicas and zone losses), every variant an edit of the scenario's tree;
 //! - [`cost`]: what a run costs by the published prices;
-//! - [`import`]: scenarios from AWS CLI output and Terraform plans, populations from connection
-//!   logs;
+//! - [`import`]: scenarios from AWS CLI output and Terraform plans, connection logs read;
+//! - [`calibrate`]: a population fitted to connection logs;
+//! - [`timefmt`]: the one way times are written;
 //! - [`app`] and [`cli`]: the command line (arguments, dispatch, exit codes).
 
 pub mod app;

@@ -111,27 +111,14 @@ fn with_margin(peak: u64, margin: f64) -> u64 {
     (peak as f64 / (1.0 - margin)).ceil() as u64
 }
 
-pub fn plan(req: &PlanRequest) -> Result<Plan, PlanError> {
-    if req.peak == 0 {
-        return Err(PlanError::ZeroPeak);
-    }
-    if !(0.0..1.0).contains(&req.margin) {
-        return Err(PlanError::Margin(req.margin));
-    }
-    let mut steps = Vec::new();
-    let mut notes = Vec::new();
-    // The largest peak any figure here can hold is far below u64 overflow; refuse absurd ones
-    // before multiplying.
-    const MAX_PEAK: u64 = 1 << 40;
-    if req.peak > MAX_PEAK {
-        return Err(PlanError::TooManyAddresses {
-            peak: req.peak,
-            max_usable: (1u64 << 20) / 2,
-        });
-    }
-    let target = with_margin(req.peak, req.margin);
+/// The client CIDR's prefix length and address count for `target` connections (the peak with
+/// the margin kept free), with the step that explains it.
+fn client_cidr(
+    req: &PlanRequest,
+    target: u64,
+    steps: &mut Vec<String>,
+) -> Result<(u8, u64), PlanError> {
     let margin_pct = req.margin * 100.0;
-
     // Addresses: twice the (margined) peak (guide: a portion of the block supports the
     // availability model; we recommend twice the number of addresses), within /12–/22.
     let too_many = PlanError::TooManyAddresses {
@@ -157,6 +144,56 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, PlanError> {
         addresses / 2,
         if exact > 22 { "; /22 is the smallest block allowed" } else { "" }
     ));
+    Ok((prefix, addresses))
+}
+
+/// Every number of associations the table allows, with its limits, cost, and whether it meets
+/// the request (`target`: the peak with the margin kept free).
+fn options(req: &PlanRequest, target: u64) -> Vec<PlanOption> {
+    let table = &req.limits.connections_by_associations;
+    let limit = |n: usize| req.limits.endpoint_limit(n) as u64;
+    (1..=table.len())
+        .map(|k| {
+            let meets =
+                k >= 2 && limit(k) >= target && (!req.survive_az_loss || limit(k - 1) >= target);
+            PlanOption {
+                associations: k,
+                connection_limit: limit(k) as u32,
+                limit_after_az_loss: (k >= 2).then(|| req.limits.endpoint_limit(k - 1)),
+                meets,
+                monthly_fixed_cost: cost::monthly_estimate(
+                    &req.pricing,
+                    k as u32,
+                    0.0,
+                    req.public_ipv4,
+                ),
+            }
+        })
+        .collect()
+}
+
+pub fn plan(req: &PlanRequest) -> Result<Plan, PlanError> {
+    if req.peak == 0 {
+        return Err(PlanError::ZeroPeak);
+    }
+    if !(0.0..1.0).contains(&req.margin) {
+        return Err(PlanError::Margin(req.margin));
+    }
+    let mut steps = Vec::new();
+    let mut notes = Vec::new();
+    // The largest peak any figure here can hold is far below u64 overflow; refuse absurd ones
+    // before multiplying.
+    const MAX_PEAK: u64 = 1 << 40;
+    if req.peak > MAX_PEAK {
+        return Err(PlanError::TooManyAddresses {
+            peak: req.peak,
+            max_usable: (1u64 << 20) / 2,
+        });
+    }
+    let target = with_margin(req.peak, req.margin);
+    let margin_pct = req.margin * 100.0;
+
+    let (prefix, addresses) = client_cidr(req, target, &mut steps)?;
 
     // Associations: the table, at least two for AZ redundancy (the guide recommends two).
     let table = &req.limits.connections_by_associations;
@@ -209,24 +246,7 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, PlanError> {
         ));
     }
 
-    let options: Vec<PlanOption> = (1..=table.len())
-        .map(|k| {
-            let meets =
-                k >= 2 && limit(k) >= target && (!req.survive_az_loss || limit(k - 1) >= target);
-            PlanOption {
-                associations: k,
-                connection_limit: limit(k) as u32,
-                limit_after_az_loss: (k >= 2).then(|| req.limits.endpoint_limit(k - 1)),
-                meets,
-                monthly_fixed_cost: cost::monthly_estimate(
-                    &req.pricing,
-                    k as u32,
-                    0.0,
-                    req.public_ipv4,
-                ),
-            }
-        })
-        .collect();
+    let options = options(req, target);
     let fixed = options[n - 1].monthly_fixed_cost;
     let monthly_cost_at_peak =
         fixed + cost::monthly_estimate(&req.pricing, 0, req.peak as f64, false);

@@ -1,9 +1,47 @@
 //! The one way simulated times are written for people (terminal, CSV `time` columns, report,
 //! chart ticks): `d1 Tue 10:53:07` — the simulated day counted from 1, its weekday, the clock.
 //! Chart ticks drop the seconds (`d1 Tue 10:00`). Machines read the `start_ms` columns instead.
-//! The connection log keeps the guide's `YYYY-MM-DD HH:MM:SS` layout, as AWS writes it.
+//! The connection log and `metrics.csv` keep the guide's `YYYY-MM-DD HH:MM:SS` layout, as AWS
+//! writes it ([`timestamp`]; [`unix`] for real times read from logs), on the calendar of
+//! [`crate::calendar`]. `report::rows` writes the same layouts digit by digit for the large CSV
+//! files and is checked against these functions.
 
+use crate::calendar::civil_from_days;
 use crate::model::{Millis, Scenario, Weekday, DAY, HOUR, MINUTE, SECOND};
+
+/// 2024-01-01, a Monday, in days since 1970-01-01: the first date a simulated day 0 can have.
+pub const EPOCH_DAY: i64 = 19_723;
+
+/// The date of a scenario's simulated day 0, in days since 1970-01-01: the first date on or
+/// after 2024-01-01 with the scenario's start weekday (the simulator has no other calendar).
+pub fn day_zero(scenario: &Scenario) -> i64 {
+    EPOCH_DAY + scenario.start_weekday.index() as i64
+}
+
+/// Simulated time as the guide's connection log writes it: `YYYY-MM-DD HH:MM:SS`, day 0 being
+/// [`day_zero`].
+pub fn timestamp(scenario: &Scenario, t: Millis) -> String {
+    let (y, m, d) = civil_from_days(day_zero(scenario) + (t / DAY) as i64);
+    let s = t % DAY;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        s / HOUR,
+        s % HOUR / MINUTE,
+        s % MINUTE / SECOND
+    )
+}
+
+/// Seconds since 1970-01-01 (UTC) in the guide's layout: `2024-03-11 09:00:00`.
+pub fn unix(t: i64) -> String {
+    let (y, m, d) = civil_from_days(t.div_euclid(86_400));
+    let s = t.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
 
 /// `d1 Tue 10:53:07`.
 pub fn clock(s: &Scenario, t: Millis) -> String {
@@ -31,6 +69,27 @@ pub fn tick_from(start: Weekday, t: Millis) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_guides_layout() {
+        let mut s = crate::scenario::load_str(
+            "x.toml",
+            &std::fs::read_to_string("scenarios/guide-vpc.toml").unwrap(),
+        )
+        .unwrap()
+        .scenario;
+        s.start_weekday = Weekday::Wed;
+        // 2024-01-03 was a Wednesday.
+        assert_eq!(
+            timestamp(&s, DAY + 9 * HOUR + 30 * MINUTE + 15 * SECOND + 999),
+            "2024-01-04 09:30:15"
+        );
+        assert_eq!(
+            unix(EPOCH_DAY * 86_400 + 9 * 3600 + 30 * 60 + 15),
+            "2024-01-01 09:30:15"
+        );
+        assert_eq!(unix(-1), "1969-12-31 23:59:59");
+    }
 
     #[test]
     fn day_weekday_clock() {

@@ -15,8 +15,9 @@ use rand_chacha::ChaCha8Rng;
 use cvpnsim::calibrate::{self, ArrivalModel, CalibrateOptions, Calibration};
 use cvpnsim::dist::{unit, Dist};
 use cvpnsim::import::aws::Text;
-use cvpnsim::import::logs::{self, days_from_civil, format_time};
+use cvpnsim::import::logs::{self, days_from_civil};
 use cvpnsim::model::*;
+use cvpnsim::timefmt::unix as format_time;
 
 /// The behaviour of clients when connecting.
 struct Behaviour {

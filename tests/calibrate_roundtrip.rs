@@ -71,7 +71,7 @@ fn connection_log(s: &Scenario, r: &RunResult) -> String {
         scenario_hash: "",
         gaps: &[],
     };
-    String::from_utf8(ConnectionLog.render(&out)).unwrap()
+    String::from_utf8(ConnectionLog.render(&out).unwrap()).unwrap()
 }
 
 fn calibrate_from(s: &Scenario, r: &RunResult, model: ArrivalModel) -> Calibration {

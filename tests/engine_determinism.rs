@@ -104,7 +104,7 @@ fn files(r: &RunResult) -> Vec<(&'static str, Vec<u8>)> {
     };
     report::standard_exporters(true)
         .iter()
-        .map(|e| (e.file_name(), e.render(&out)))
+        .map(|e| (e.file_name(), e.render(&out).unwrap()))
         .collect()
 }
 

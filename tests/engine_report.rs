@@ -44,7 +44,7 @@ fn render(sc: &Scenario, r: &RunResult, name: &str) -> String {
         .into_iter()
         .find(|e| e.file_name() == name)
         .unwrap();
-    String::from_utf8(e.render(&out)).unwrap()
+    String::from_utf8(e.render(&out).unwrap()).unwrap()
 }
 
 /// Guide, "Connection log entries": the keys of the example entry, in its order, then the keys

@@ -166,7 +166,7 @@ fn guide_private_client_lan_overlapping_a_needed_network_is_a_partial_gap() {
         (g.failing_ms, g.total_ms, g.share()),
         (4 * HOUR, 4 * HOUR, 1.0)
     );
-    let csv = cvpnsim::report::reachability::gaps_csv(&s, &gaps);
+    let csv = cvpnsim::report::reachability::gaps_csv(&s, &gaps).unwrap();
     assert_eq!(
         csv.lines().nth(1).unwrap(),
         "staff,on-prem,subnet-a subnet-b,14400000,14400000,1.000000,lan-overlap,256,192.168.1.0/24,0.003906"
@@ -477,7 +477,7 @@ fn guide_dns_servers_must_be_reachable_from_every_landing_subnet() {
     assert_eq!(gaps[1].failing, vec![a, b]);
     assert_eq!(gaps[1].share(), 1.0);
     assert_eq!(gaps[1].address_share, 0.5);
-    let csv = cvpnsim::report::reachability::gaps_csv(&s, &gaps);
+    let csv = cvpnsim::report::reachability::gaps_csv(&s, &gaps).unwrap();
     assert_eq!(
         csv.lines().nth(1).unwrap(),
         "engineering,dns-servers,subnet-b,3600000,14400000,0.250000,dns-unreachable,1,10.50.0.2/32,0.125000"

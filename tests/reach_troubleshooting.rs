@@ -232,7 +232,7 @@ fn weighted_gaps_csv_lists_failing_subnets_and_client_time_share() {
     // The "access is intermittent" case with client-time 3 h, 2 h, 1 h on subnets A, B, C.
     let s = intermittent(&["subnet-a"]);
     let gaps = weighted_gaps(&Matrix::all_live(&s), &[vec![3 * HOUR, 2 * HOUR, HOUR]]);
-    let csv = cvpnsim::report::reachability::gaps_csv(&s, &gaps);
+    let csv = cvpnsim::report::reachability::gaps_csv(&s, &gaps).unwrap();
     assert_eq!(
         gaps[0].lost,
         cvpnsim::net::Target::Network(net_id(&s, "internet")).addrs(&s)

@@ -696,7 +696,7 @@ fn the_streamed_connection_log_equals_the_rendered_one() {
         scenario_hash: "x",
         gaps: &[],
     };
-    let rendered = connlog::ConnectionLog.render(&out);
+    let rendered = connlog::ConnectionLog.render(&out).unwrap();
     let streamed = connlog::Streamed::new(&sc, Vec::new());
     let sink = |e: &LogEntry| streamed.entry(e);
     let r = simulate(

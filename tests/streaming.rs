@@ -64,6 +64,7 @@ fn render(sc: &Scenario, r: &RunResult, name: &str) -> Vec<u8> {
         .find(|e| e.file_name() == name)
         .unwrap()
         .render(&out)
+        .unwrap()
 }
 
 #[test]

@@ -30,6 +30,7 @@ mod import_aws;
 mod import_terraform;
 mod import_terraform_idioms;
 mod include;
+mod layering;
 mod output_formats;
 mod pipe;
 mod plots;

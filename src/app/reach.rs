@@ -240,7 +240,11 @@ fn print_matrix(
     if json {
         print!("{}", output::to_text(&output::json::reach_matrix(s, &m)));
     } else if csv {
-        print!("{}", report::matrix_csv(s, &m));
+        let csv = report::matrix_csv(s, &m).map_err(|e| AppError {
+            message: format!("cannot write the matrix as CSV: {e}"),
+            code: 3,
+        })?;
+        print!("{csv}");
     } else {
         print!("{}", report::matrix_table(s, &m));
     }

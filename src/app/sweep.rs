@@ -110,11 +110,18 @@ pub fn write_table(t: &Table, dir: &mut ResultsWriter) -> Result<(), AppError> {
     };
     dir.write("sweep.json", t.manifest_json().as_bytes())
         .map_err(out_err)?;
-    dir.write("sweep.csv", t.rows_csv().as_bytes())
+    let csv_err = |e: std::io::Error| AppError {
+        message: format!("cannot write the sweep's CSV: {e}"),
+        code: 3,
+    };
+    dir.write("sweep.csv", t.rows_csv().map_err(csv_err)?.as_bytes())
         .map_err(out_err)?;
     if t.manifest.shard.is_none() {
-        dir.write("sweep-summary.csv", t.summary_csv().as_bytes())
-            .map_err(out_err)?;
+        dir.write(
+            "sweep-summary.csv",
+            t.summary_csv().map_err(csv_err)?.as_bytes(),
+        )
+        .map_err(out_err)?;
         for (stem, c) in crate::study::charts::charts(t) {
             let png = chart::category_png(&c, chart::SIZE).map_err(chart_err)?;
             let svg = chart::category_svg(&c, chart::SIZE).map_err(chart_err)?;

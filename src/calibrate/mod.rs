@@ -41,7 +41,7 @@ use families::{fit, ALL};
 pub use population::{dist_value, population_toml, rotate_profile, with_population};
 use report::report;
 use retries::{failures, reconnects, retry_fit};
-use sessions::{chain_length, chains, identity, window};
+use sessions::{chain_length, chains, identity, window, Chain};
 pub use stats::dist_quantiles;
 use stats::round3;
 use std::collections::BTreeMap;
@@ -164,31 +164,7 @@ pub fn calibrate(conns: &[Connection], opts: &CalibrateOptions) -> Result<Calibr
         ));
     }
 
-    let lengths: Vec<f64> = chains
-        .iter()
-        .filter_map(|c| chain_length(c, conns))
-        .map(|s| s as f64 * 1000.0)
-        .collect();
-    let open = chains
-        .iter()
-        .filter(|c| {
-            let last = &conns[*c.conns.last().unwrap_or(&0)];
-            last.outcome == Outcome::Connected && last.end.is_none()
-        })
-        .count();
-    if open > 0 {
-        notes.push(format!(
-            "{open} work sessions were still connected at the end of the logs: left out of the \
-             session lengths (long sessions are under-represented when many are)"
-        ));
-    }
-    let session = fit(&lengths, ALL).ok_or_else(|| {
-        format!(
-            "only {} work sessions connected and ended within the logs: at least {MIN_SAMPLES} \
-             are needed to fit session lengths",
-            lengths.len()
-        )
-    })?;
+    let session = session_lengths(conns, &chains, &mut notes)?;
 
     let period_days = if days >= 7 { 7 } else { 1 };
     if period_days == 1 {
@@ -276,6 +252,40 @@ pub fn calibrate(conns: &[Connection], opts: &CalibrateOptions) -> Result<Calibr
     };
     c.report = report(&c, conns, &chains, d0, d1);
     Ok(c)
+}
+
+/// Session lengths (first attempt to last end of each work session) fitted; sessions still
+/// connected at the end of the logs are left out and said in `notes`.
+fn session_lengths(
+    conns: &[Connection],
+    chains: &[Chain],
+    notes: &mut Vec<String>,
+) -> Result<Fit, String> {
+    let lengths: Vec<f64> = chains
+        .iter()
+        .filter_map(|c| chain_length(c, conns))
+        .map(|s| s as f64 * 1000.0)
+        .collect();
+    let open = chains
+        .iter()
+        .filter(|c| {
+            let last = &conns[*c.conns.last().unwrap_or(&0)];
+            last.outcome == Outcome::Connected && last.end.is_none()
+        })
+        .count();
+    if open > 0 {
+        notes.push(format!(
+            "{open} work sessions were still connected at the end of the logs: left out of the \
+             session lengths (long sessions are under-represented when many are)"
+        ));
+    }
+    fit(&lengths, ALL).ok_or_else(|| {
+        format!(
+            "only {} work sessions connected and ended within the logs: at least {MIN_SAMPLES} \
+             are needed to fit session lengths",
+            lengths.len()
+        )
+    })
 }
 
 #[cfg(test)]

@@ -45,72 +45,11 @@ pub(super) fn report(
         conns.len(),
         users.len(),
         chains.len(),
-        crate::import::logs::format_time(d0 * DAY_S),
-        crate::import::logs::format_time(d1 * DAY_S),
+        crate::timefmt::unix(d0 * DAY_S),
+        crate::timefmt::unix(d1 * DAY_S),
         d1 - d0
     );
-    let _ = writeln!(r, "## Arrivals\n\nModel: {}.\n", c.model_reason);
-    match &c.population.arrivals {
-        Arrivals::Poisson { period, .. } => {
-            let total: f64 = c.fitted_rate.iter().sum();
-            let _ = writeln!(
-                r,
-                "Rate for each hour of the {} (the observed mean; the profile starts on a \
-                 Monday at 00:00, so use `start_weekday = \"mon\"`): {:.1} arrivals per {}.\n",
-                if *period == Some(7 * DAY) {
-                    "week"
-                } else {
-                    "day"
-                },
-                total,
-                if *period == Some(7 * DAY) {
-                    "week"
-                } else {
-                    "day"
-                },
-            );
-            let _ = writeln!(
-                r,
-                "| day | arrivals (fitted) | busiest hour | its rate /h |"
-            );
-            let _ = writeln!(r, "|---|---:|---|---:|");
-            let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-            for (d, day) in c.fitted_rate.chunks(24).enumerate() {
-                let (h, peak) =
-                    day.iter()
-                        .enumerate()
-                        .fold((0, 0.0), |b, (h, &v)| if v > b.1 { (h, v) } else { b });
-                let label = if c.fitted_rate.len() == 24 {
-                    "every day"
-                } else {
-                    names[d]
-                };
-                let _ = writeln!(
-                    r,
-                    "| {label} | {:.1} | {h:02}:00 | {peak:.1} |",
-                    day.iter().sum::<f64>()
-                );
-            }
-        }
-        Arrivals::Workday {
-            users, days, start, ..
-        } => {
-            let names: Vec<&str> = Weekday::ALL
-                .iter()
-                .filter(|w| days.contains(**w))
-                .map(|w| w.name())
-                .collect();
-            let _ = writeln!(
-                r,
-                "{users} users each working day ({}), starting `{}`.\n",
-                names.join(", "),
-                dist_text(start, true)
-            );
-            if let Some(s) = &c.start {
-                fit_table(&mut r, "Start of day", s);
-            }
-        }
-    }
+    arrivals(&mut r, c);
     let _ = writeln!(r, "\n## Session lengths\n");
     fit_table(
         &mut r,
@@ -176,6 +115,72 @@ pub(super) fn report(
         }
     }
     r
+}
+
+/// The arrivals section: the model and why, the rates or the workday fit.
+fn arrivals(r: &mut String, c: &Calibration) {
+    let _ = writeln!(r, "## Arrivals\n\nModel: {}.\n", c.model_reason);
+    match &c.population.arrivals {
+        Arrivals::Poisson { period, .. } => {
+            let total: f64 = c.fitted_rate.iter().sum();
+            let _ = writeln!(
+                r,
+                "Rate for each hour of the {} (the observed mean; the profile starts on a \
+                 Monday at 00:00, so use `start_weekday = \"mon\"`): {:.1} arrivals per {}.\n",
+                if *period == Some(7 * DAY) {
+                    "week"
+                } else {
+                    "day"
+                },
+                total,
+                if *period == Some(7 * DAY) {
+                    "week"
+                } else {
+                    "day"
+                },
+            );
+            let _ = writeln!(
+                r,
+                "| day | arrivals (fitted) | busiest hour | its rate /h |"
+            );
+            let _ = writeln!(r, "|---|---:|---|---:|");
+            let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+            for (d, day) in c.fitted_rate.chunks(24).enumerate() {
+                let (h, peak) =
+                    day.iter()
+                        .enumerate()
+                        .fold((0, 0.0), |b, (h, &v)| if v > b.1 { (h, v) } else { b });
+                let label = if c.fitted_rate.len() == 24 {
+                    "every day"
+                } else {
+                    names[d]
+                };
+                let _ = writeln!(
+                    r,
+                    "| {label} | {:.1} | {h:02}:00 | {peak:.1} |",
+                    day.iter().sum::<f64>()
+                );
+            }
+        }
+        Arrivals::Workday {
+            users, days, start, ..
+        } => {
+            let names: Vec<&str> = Weekday::ALL
+                .iter()
+                .filter(|w| days.contains(**w))
+                .map(|w| w.name())
+                .collect();
+            let _ = writeln!(
+                r,
+                "{users} users each working day ({}), starting `{}`.\n",
+                names.join(", "),
+                dist_text(start, true)
+            );
+            if let Some(s) = &c.start {
+                fit_table(r, "Start of day", s);
+            }
+        }
+    }
 }
 
 pub(super) fn fit_table(r: &mut String, title: &str, f: &Fit) {

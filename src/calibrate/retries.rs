@@ -100,8 +100,14 @@ pub(super) fn nominal_and_jitter(sorted: &[f64]) -> (f64, f64) {
     (hi / (1.0 - 0.05 * j), j)
 }
 
-pub(super) fn retry_fit(conns: &[Connection], chains: &[Chain], window_end: i64) -> RetryFit {
-    let d = default_retry();
+/// The gaps (ms) after the n-th consecutive failed attempt of a work session (index n−1) before
+/// the next attempt, and the run lengths of failures after which a user gave up (no attempt in
+/// the hour after, within the logs).
+fn failure_gaps(
+    conns: &[Connection],
+    chains: &[Chain],
+    window_end: i64,
+) -> (Vec<Vec<f64>>, Vec<u32>) {
     let mut by_rank: Vec<Vec<f64>> = Vec::new();
     let mut give_up: Vec<u32> = Vec::new();
     for ch in chains {
@@ -124,6 +130,12 @@ pub(super) fn retry_fit(conns: &[Connection], chains: &[Chain], window_end: i64)
             }
         }
     }
+    (by_rank, give_up)
+}
+
+pub(super) fn retry_fit(conns: &[Connection], chains: &[Chain], window_end: i64) -> RetryFit {
+    let d = default_retry();
+    let (mut by_rank, give_up) = failure_gaps(conns, chains, window_end);
     let mut notes = Vec::new();
     let samples_by_rank: Vec<usize> = by_rank.iter().map(Vec::len).collect();
     let mut nominal: Vec<(usize, f64, f64)> = Vec::new();

@@ -113,6 +113,17 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
         ..Expectations::default()
     };
     let mut ok = true;
+    ok &= figures(&mut t, &mut e, cx);
+    ok &= refusals(&mut t, &mut e, reasons, cx);
+    ok &= pairs(&mut t, &mut e, cx);
+    ok &= zone_loss(&mut t, &mut e, cx);
+    t.finish(cx);
+    ok.then_some(e)
+}
+
+/// The single figures: rates, waits, cost, headroom, bandwidth, replicas; false on a bad one.
+fn figures(t: &mut Table, e: &mut Expectations, cx: &mut Cx) -> bool {
+    let mut ok = true;
     let prob = |t: &mut Table, key: &'static str, cx: &mut Cx| -> Option<Option<f64>> {
         match t.opt(key) {
             None => Some(None),
@@ -120,7 +131,7 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
         }
     };
     e.attempt_rate_key = "max_attempt_failure_rate";
-    match prob(&mut t, "max_attempt_failure_rate", cx) {
+    match prob(t, "max_attempt_failure_rate", cx) {
         Some(v) => e.max_blocking_probability = v,
         None => ok = false,
     }
@@ -154,7 +165,7 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
         ("max_reconnect_p99", &mut e.max_reconnect_p99),
         ("max_recovery_time", &mut e.max_recovery_time),
     ] {
-        match wait(&mut t, key, cx) {
+        match wait(t, key, cx) {
             Some(v) => *slot = v,
             None => ok = false,
         }
@@ -182,7 +193,7 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
             }
         }
     }
-    match prob(&mut t, "min_address_headroom", cx) {
+    match prob(t, "min_address_headroom", cx) {
         Some(v) => e.min_address_headroom = v,
         None => ok = false,
     }
@@ -198,6 +209,12 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
             None => ok = false,
         }
     }
+    ok
+}
+
+/// `[max_refusals]`: a bound per failure reason; false on a bad one.
+fn refusals(t: &mut Table, e: &mut Expectations, reasons: &[&str], cx: &mut Cx) -> bool {
+    let mut ok = true;
     if let Some(n) = t.opt("max_refusals") {
         match &n.value {
             Value::Table(entries) => {
@@ -234,6 +251,12 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
             }
         }
     }
+    ok
+}
+
+/// `[[reachable]]` and `[[accepted_gap]]`; false on a bad one.
+fn pairs(t: &mut Table, e: &mut Expectations, cx: &mut Cx) -> bool {
+    let mut ok = true;
     if let Some(n) = t.opt("reachable") {
         match read::array(n, "reachable", cx) {
             Some(items) => {
@@ -272,6 +295,12 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
             None => ok = false,
         }
     }
+    ok
+}
+
+/// `[survive_az_loss]`; false when it is bad.
+fn zone_loss(t: &mut Table, e: &mut Expectations, cx: &mut Cx) -> bool {
+    let mut ok = true;
     if let Some(n) = t.opt("survive_az_loss") {
         let p = "survive_az_loss";
         match Table::new(n, p, cx) {
@@ -296,8 +325,7 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
             None => ok = false,
         }
     }
-    t.finish(cx);
-    ok.then_some(e)
+    ok
 }
 
 /// `{ within = "5m", share = 0.01 }`.

@@ -108,6 +108,15 @@ fn pct(x: f64) -> String {
 /// Evaluates every assertion on every replica; an assertion passes only if it holds in all.
 pub fn evaluate(e: &Expectations, runs: &[Observation]) -> Vec<Outcome> {
     let mut out = Vec::new();
+    users(e, runs, &mut out);
+    capacity(e, runs, &mut out);
+    reachability(e, runs, &mut out);
+    zone_loss(e, runs, &mut out);
+    out
+}
+
+/// The user-level assertions: waits, time to connect, reconnection and recovery after events.
+fn users(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
     for &(within, max) in &e.max_share_not_connected_within {
         let (m, replica) = worst_run(runs, &|o| {
             o.share_not_within
@@ -171,6 +180,10 @@ pub fn evaluate(e: &Expectations, runs: &[Observation]) -> Vec<Outcome> {
             replica,
         });
     }
+}
+
+/// Cost, the attempt failure rate, refusals by reason, address headroom, bandwidth below the floor.
+fn capacity(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
     if let Some(max) = e.max_cost_per_month {
         let (m, replica) = worst_run(runs, &|o| o.cost_per_month);
         out.push(Outcome {
@@ -240,6 +253,10 @@ pub fn evaluate(e: &Expectations, runs: &[Observation]) -> Vec<Outcome> {
             replica,
         });
     }
+}
+
+/// Reachability: pairs that must have no gap, and gaps accepted within bounds.
+fn reachability(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
     for (pop, net) in &e.reachable {
         let gaps: Vec<&Gap> = runs
             .iter()
@@ -305,6 +322,10 @@ pub fn evaluate(e: &Expectations, runs: &[Observation]) -> Vec<Outcome> {
             replica: None,
         });
     }
+}
+
+/// Survival of each Availability Zone lost: the worst attempt failure rate over the replicas.
+fn zone_loss(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
     if let Some(az) = &e.survive_az_loss {
         let mut zones: Vec<(String, f64)> = Vec::new();
         for o in runs {
@@ -328,7 +349,6 @@ pub fn evaluate(e: &Expectations, runs: &[Observation]) -> Vec<Outcome> {
             });
         }
     }
-    out
 }
 
 /// `PASS`/`FAIL` lines, failures first, and a tally; under each failure, the command that runs

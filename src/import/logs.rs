@@ -145,19 +145,6 @@ pub fn parse_time(s: &str) -> Option<i64> {
     Some(days_from_civil(y, mo as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + se - offset)
 }
 
-/// Formats seconds since 1970-01-01 like the guide's entries: `2024-03-11 09:00:00`.
-pub fn format_time(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let s = t.rem_euclid(86_400);
-    let (y, m, d) = crate::calendar::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        s / 3600,
-        s % 3600 / 60,
-        s % 60
-    )
-}
-
 struct Reader<'a> {
     file: &'a str,
     offset: i64,
@@ -489,7 +476,7 @@ mod tests {
     #[test]
     fn times_round_trip_and_weekdays_are_right() {
         let t = parse_time("2024-01-01 09:30:15").unwrap();
-        assert_eq!(format_time(t), "2024-01-01 09:30:15");
+        assert_eq!(crate::timefmt::unix(t), "2024-01-01 09:30:15");
         assert_eq!(weekday(t.div_euclid(86_400)), 0, "2024-01-01 was a Monday");
         assert_eq!(parse_time("2024-01-01T09:30:15.250Z"), Some(t));
         assert_eq!(parse_time("2024-01-01T11:30:15+02:00"), Some(t));

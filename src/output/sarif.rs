@@ -60,6 +60,22 @@ fn uri(path: &str) -> String {
     p.strip_prefix("./").unwrap_or(&p).to_string()
 }
 
+/// A diagnostic as a SARIF result: its rule, level, message with the hint, where it is, and
+/// its field path.
+fn diagnostic_result(d: &Diagnostic, region: Region) -> Value {
+    let mut text = d.message.clone();
+    if let Some(h) = &d.hint {
+        text.push_str(&format!(" (hint: {h})"));
+    }
+    json!({
+        "ruleId": d.rule,
+        "level": level(d.severity),
+        "message": { "text": text },
+        "locations": [region.location()],
+        "properties": { "path": d.path },
+    })
+}
+
 fn level(s: Severity) -> &'static str {
     s.label()
 }
@@ -113,17 +129,7 @@ pub fn validate(files: &[File]) -> Value {
             }
         }
         for d in f.diagnostics {
-            let mut text = d.message.clone();
-            if let Some(h) = &d.hint {
-                text.push_str(&format!(" (hint: {h})"));
-            }
-            let mut r = json!({
-                "ruleId": d.rule,
-                "level": level(d.severity),
-                "message": { "text": text },
-                "locations": [Region::of(f.source, &d.span).location()],
-                "properties": { "path": d.path },
-            });
+            let mut r = diagnostic_result(d, Region::of(f.source, &d.span));
             if let Some(rule) = RULES.iter().position(|x| x.id == d.rule) {
                 r["ruleIndex"] = json!(rule);
             }
@@ -269,17 +275,7 @@ pub fn import(imported: &crate::import::Imported, input: &str) -> Value {
     }
     for t in &imported.diagnostics {
         let d = &t.diagnostic;
-        let mut text = d.message.clone();
-        if let Some(h) = &d.hint {
-            text.push_str(&format!(" (hint: {h})"));
-        }
-        let mut r = json!({
-            "ruleId": d.rule,
-            "level": level(d.severity),
-            "message": { "text": text },
-            "locations": [Region::of(&imported.source, &d.span).location()],
-            "properties": { "path": d.path },
-        });
+        let mut r = diagnostic_result(d, Region::of(&imported.source, &d.span));
         if let Some(o) = &t.cause {
             let mut l = input_region(o).location();
             l["id"] = json!(0);

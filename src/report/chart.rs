@@ -7,6 +7,7 @@
 
 use std::sync::Once;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -216,23 +217,9 @@ fn stack(series: &[&Series]) -> Vec<Vec<(Millis, f64)>> {
     out
 }
 
-fn draw_time<DB: DrawingBackend>(
-    c: &TimeChart,
-    root: &DrawingArea<DB, Shift>,
-) -> Result<(), ChartError>
-where
-    DB::ErrorType: 'static,
-{
-    root.fill(&WHITE).map_err(err)?;
-    let (width, height) = root.dim_in_pixel();
-    // The legend gets its own strip on the right, so it never hides data or mark labels.
-    let (main, legend) = root.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
-    let stacked: Vec<&Series> = c
-        .series
-        .iter()
-        .filter(|s| s.kind == SeriesKind::Stacked)
-        .collect();
-    let layers = stack(&stacked);
+/// The top of a time chart's y axis: the data's top ([`axis_top`]) and headroom above it for the
+/// mark labels. `layers` are the stacked bands' tops.
+fn y_max(c: &TimeChart, layers: &[Vec<(Millis, f64)>]) -> f64 {
     let in_view = |p: &&(Millis, f64)| p.0 >= c.from && p.0 <= c.duration;
     let data_top = c
         .series
@@ -255,7 +242,87 @@ where
     // follows the data, and limits above it are named in the legend with their value.
     let top = axis_top(data_top, limit_top);
     // Headroom above the data for the mark labels.
-    let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
+    if top > 0.0 {
+        top * 1.15
+    } else {
+        1.0
+    }
+}
+
+/// The event marks: a dashed vertical line and a number each (the legend spells them out).
+fn draw_marks<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    c: &TimeChart,
+    unit: Millis,
+    y_max: f64,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let x_of = |ms: Millis| ms as f64 / unit as f64;
+    let mark_col = RGBColor(200, 0, 0);
+    for (i, m) in c.marks.iter().enumerate() {
+        if m.at < c.from || m.at > c.duration {
+            continue;
+        }
+        let x = x_of(m.at);
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x, 0.0), (x, y_max)],
+                4,
+                4,
+                mark_col.mix(0.6).stroke_width(1),
+            ))
+            .map_err(err)?;
+        // Marks carry a number on the chart; the legend spells them out with their times.
+        let y = y_max * (0.985 - 0.05 * (i % 2) as f64);
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!(" {}", i + 1),
+                (x, y),
+                (FONT, 13)
+                    .into_font()
+                    .style(FontStyle::Bold)
+                    .color(&mark_col),
+            )))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The plot's area and the legend's, and the canvas height.
+type Areas<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>, u32);
+
+/// A white canvas split into the plot and, on the right, the legend's own strip, so the legend
+/// never hides data or mark labels.
+fn plot_and_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+) -> Result<Areas<DB>, ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let (width, height) = root.dim_in_pixel();
+    let (main, legend) = root.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
+    Ok((main, legend, height))
+}
+
+fn draw_time<DB: DrawingBackend>(
+    c: &TimeChart,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let (main, legend, height) = plot_and_legend(root)?;
+    let stacked: Vec<&Series> = c
+        .series
+        .iter()
+        .filter(|s| s.kind == SeriesKind::Stacked)
+        .collect();
+    let layers = stack(&stacked);
+    let in_view = |p: &&(Millis, f64)| p.0 >= c.from && p.0 <= c.duration;
+    let y_max = y_max(c, &layers);
     // Hours for runs up to three days, days beyond: ticks then fall on round times.
     let span = c.duration.saturating_sub(c.from).max(1);
     let unit = if span <= 3 * DAY { HOUR } else { DAY };
@@ -284,33 +351,7 @@ where
         .map_err(err)?;
 
     // Event marks first, so the data they explain is drawn over them.
-    let mark_col = RGBColor(200, 0, 0);
-    for (i, m) in c.marks.iter().enumerate() {
-        if m.at < c.from || m.at > c.duration {
-            continue;
-        }
-        let x = x_of(m.at);
-        chart
-            .draw_series(DashedLineSeries::new(
-                vec![(x, 0.0), (x, y_max)],
-                4,
-                4,
-                mark_col.mix(0.6).stroke_width(1),
-            ))
-            .map_err(err)?;
-        // Marks carry a number on the chart; the legend spells them out with their times.
-        let y = y_max * (0.985 - 0.05 * (i % 2) as f64);
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!(" {}", i + 1),
-                (x, y),
-                (FONT, 13)
-                    .into_font()
-                    .style(FontStyle::Bold)
-                    .color(&mark_col),
-            )))
-            .map_err(err)?;
-    }
+    draw_marks(&mut chart, c, unit, y_max)?;
     // Stacked bands first, back to front, so the first band is at the bottom.
     let index_of = |s: &Series| {
         c.series
@@ -810,9 +851,7 @@ fn draw_category<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE).map_err(err)?;
-    let (width, height) = root.dim_in_pixel();
-    let (main, legend) = root.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
+    let (main, legend, height) = plot_and_legend(root)?;
     let finite = |x: f64| if x.is_finite() { Some(x) } else { None };
     let values = c
         .series

@@ -13,8 +13,9 @@ use std::io::Write;
 use std::sync::Mutex;
 
 use crate::model::{Authentication, PopId, Scenario};
-use crate::report::{timestamp, Exporter, RunOutput};
+use crate::report::{Exporter, RunOutput};
 use crate::sim::LogEntry;
+use crate::timefmt::timestamp;
 
 pub const FILE_NAME: &str = "connection-log.jsonl";
 
@@ -116,14 +117,12 @@ impl Exporter for ConnectionLog {
         FILE_NAME
     }
 
-    fn render(&self, out: &RunOutput) -> Vec<u8> {
-        let mut bytes = Vec::new();
+    fn write_to(&self, out: &RunOutput, w: &mut dyn Write) -> std::io::Result<()> {
         for e in &out.result.connection_log {
-            if serde_json::to_writer(&mut bytes, &line(out.scenario, e)).is_ok() {
-                bytes.push(b'\n');
-            }
+            serde_json::to_writer(&mut *w, &line(out.scenario, e))?;
+            w.write_all(b"\n")?;
         }
-        bytes
+        Ok(())
     }
 }
 

@@ -40,6 +40,11 @@ fn clock(s: &Scenario, ms: u64) -> String {
 /// The page's styles (a template file, included at compile time).
 const STYLE: &str = include_str!("report.css");
 
+/// The page's skeleton (a template file, included at compile time): headings and fixed text,
+/// with `{{name}}` placeholders. A placeholder alone on its line stands for a block of lines
+/// (each ending with a newline, or none); any other is replaced in place.
+const TEMPLATE: &str = include_str!("report.html");
+
 /// Renders the page.
 pub fn render(
     s: &Scenario,
@@ -48,19 +53,82 @@ pub fn render(
     hash: &str,
     figures: &[Figure],
 ) -> String {
+    let name = escape(&s.name);
+    fill(
+        TEMPLATE,
+        &[
+            ("name", name.as_ref()),
+            ("style", STYLE),
+            ("about", &about(s, r, hash)),
+            ("findings", &findings(s, r, gaps)),
+            ("users", &users(r)),
+            ("headroom", &headroom(s, r)),
+            ("gaps", &gap_section(s, gaps)),
+            ("cost", &cost_section(s, r)),
+            ("attempts", &attempts(s, r)),
+            ("charts", &charts(figures)),
+            ("parameters", &parameters(s, r)),
+        ],
+    )
+}
+
+/// The template with each `{{key}}` replaced by its value, in one pass (a value is never read
+/// for placeholders); a placeholder alone on its line takes the line's newline with it, so a
+/// block value (lines that end with a newline) or an empty one leaves no blank line.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out =
+        String::with_capacity(template.len() + values.iter().map(|v| v.1.len()).sum::<usize>());
+    let mut rest = template;
+    let mut line_start = true;
+    while let Some(i) = rest.find("{{") {
+        let Some(len) = rest[i + 2..].find("}}") else {
+            break;
+        };
+        let (before, key, after) = (&rest[..i], &rest[i + 2..i + 2 + len], &rest[i + 4 + len..]);
+        let alone = if before.is_empty() {
+            line_start
+        } else {
+            before.ends_with('\n')
+        };
+        out.push_str(before);
+        match values.iter().find(|v| v.0 == key) {
+            Some((_, value)) => {
+                out.push_str(value);
+                match after.strip_prefix('\n') {
+                    Some(a) if alone => {
+                        rest = a;
+                        line_start = true;
+                    }
+                    _ => {
+                        rest = after;
+                        line_start = false;
+                    }
+                }
+            }
+            None => {
+                out.push_str(&rest[i..i + 4 + len]);
+                rest = after;
+                line_start = false;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The description, and the run's seed, replica, length and scenario fingerprint.
+fn about(s: &Scenario, r: &RunResult, hash: &str) -> String {
     let sm = &r.summary;
     let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>cvpnsim report: {}</title><style>{STYLE}</style></head><body>\n",
-        escape(&s.name)
-    );
-    let _ = writeln!(h, "<h1>{}</h1>", escape(&s.name));
     if let Some(d) = &s.description {
         let _ = writeln!(h, "<p>{}</p>", escape(d));
     }
     let _ = writeln!(h, "<p class=\"muted\">seed {} · replica {} · {} simulated · scenario sha256 <code>{}</code></p>", s.seed, sm.replica, crate::scenario::duration::format(s.duration), &hash[..hash.len().min(16)]);
+    h
+}
 
+/// The verdict and the findings, most severe first.
+fn findings(s: &Scenario, r: &RunResult, gaps: &[WeightedGap]) -> String {
     // 1. The verdict and the findings, most severe first.
     let found = crate::findings::findings(s, r, gaps);
     let verdict = crate::findings::verdict(&found);
@@ -71,6 +139,7 @@ pub fn render(
     } else {
         "ok"
     };
+    let mut h = String::new();
     let _ = writeln!(
         h,
         "<div class=\"verdict {class}\"><strong>{}</strong></div>",
@@ -92,9 +161,14 @@ pub fn render(
             escape(&f.fix_text)
         );
     }
+    h
+}
 
+/// Who was affected: users, not attempts (the rows of the users table).
+fn users(r: &RunResult) -> String {
+    let sm = &r.summary;
     // Who was affected: users, not attempts.
-    h.push_str("<h2>Users</h2>\n<table><tr><th>population</th><th>users</th><th>gave up</th><th>connected hours</th><th>waiting to retry at the end</th></tr>\n");
+    let mut h = String::new();
     for p in &sm.populations {
         let _ = writeln!(
             h,
@@ -106,10 +180,14 @@ pub fn render(
             q(p.at_end.waiting_to_retry)
         );
     }
-    h.push_str("</table>\n");
+    h
+}
 
+/// Peak concurrency against each limit (the rest of its table), then headroom in words.
+fn headroom(s: &Scenario, r: &RunResult) -> String {
+    let sm = &r.summary;
     // 2. Peak concurrency against each limit, headroom.
-    h.push_str("<h2>Peak concurrency and headroom</h2>\n<table><tr><th>association</th><th>Availability Zone</th><th>peak live</th><th>limit (all healthy)</th><th>headroom</th></tr>\n");
+    let mut h = String::new();
     let n = s.associations.len();
     let total_limit = s.connection_limit(n);
     let per_association = match s.endpoint.capacity_model {
@@ -177,9 +255,13 @@ pub fn render(
             s.limits.per_connection_mbps
         );
     }
+    h
+}
 
+/// Reachability gaps.
+fn gap_section(s: &Scenario, gaps: &[WeightedGap]) -> String {
     // 3. Reachability gaps.
-    h.push_str("<h2>Reachability gaps</h2>\n");
+    let mut h = String::new();
     if gaps.is_empty() {
         h.push_str("<div class=\"verdict ok\">Every population reaches every network it needs from every landing association.</div>\n");
     } else {
@@ -204,10 +286,15 @@ pub fn render(
         }
         h.push_str("</table>\n<p class=\"muted\">Share of client-time: of the time the population was connected, the part spent on associations from which the network cannot be reached (DNS round-robin decides the landing). Addresses lost: the part of the network lost from some association, and its share of the network's addresses weighted by client-time (a client LAN inside the network loses only its own range). <code>dns-servers</code>: the endpoint's DNS servers, which every population needs through the tunnel.</p>\n");
     }
+    h
+}
 
+/// What the run costs.
+fn cost_section(s: &Scenario, r: &RunResult) -> String {
+    let sm = &r.summary;
     // 4. Cost.
     let cost = crate::cost::of_run(s, &sm.usage);
-    h.push_str("<h2>What it costs</h2>\n");
+    let mut h = String::new();
     let _ = writeln!(
         h,
         "<p>This run: <strong>{}</strong> for {:.0} simulated hours, about <strong>{} a month</strong> at the same rate (730-hour month; hours billed {}).</p>",
@@ -229,9 +316,14 @@ pub fn render(
         );
     }
     h.push_str("</table>\n<p class=\"muted\">Prices from the scenario's <code>[pricing]</code> (defaults: AWS's published us-east-1 prices). Data transfer out to the internet is not modelled.</p>\n");
+    h
+}
 
+/// Attempts: the attempt-level figure, named for what it is.
+fn attempts(s: &Scenario, r: &RunResult) -> String {
+    let sm = &r.summary;
     // Attempts: the attempt-level figure, named for what it is.
-    h.push_str("<h2>Attempts</h2>\n");
+    let mut h = String::new();
     if sm.failures == 0 {
         let _ = writeln!(
             h,
@@ -274,9 +366,13 @@ pub fn render(
         }
         h.push_str("</table>\n");
     }
+    h
+}
 
+/// The charts, as inline SVG.
+fn charts(figures: &[Figure]) -> String {
     // 5. Charts.
-    h.push_str("<h2>Charts</h2>\n");
+    let mut h = String::new();
     for f in figures {
         let _ = writeln!(
             h,
@@ -286,9 +382,14 @@ pub fn render(
             strip_xml_header(&f.svg)
         );
     }
+    h
+}
 
+/// The scenario's parameters (the rows of its table).
+fn parameters(s: &Scenario, r: &RunResult) -> String {
+    let n = s.associations.len();
     // 6. Parameters.
-    h.push_str("<h2>Scenario</h2>\n<table>\n");
+    let mut h = String::new();
     let e = &s.endpoint;
     let rows: Vec<(&str, String)> = vec![
         ("client CIDR", e.client_cidr_block.to_string()),
@@ -362,7 +463,6 @@ pub fn render(
     for (k, v) in rows {
         let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(&v));
     }
-    h.push_str("</table>\n<p class=\"muted\">Generated by cvpnsim. Same scenario and seed give the same page.</p>\n</body></html>\n");
     h
 }
 

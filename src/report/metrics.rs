@@ -50,16 +50,9 @@ impl Exporter for Metrics {
         FILE_NAME
     }
 
-    fn render(&self, out: &RunOutput) -> Vec<u8> {
-        let mut v = Vec::new();
-        // Writing to memory cannot fail.
-        let _ = self.write_to(out, &mut v);
-        v
-    }
-
     fn write_to(&self, out: &RunOutput, w: &mut dyn Write) -> io::Result<()> {
         let mut rows = RowWriter::new(out.scenario, w);
-        rows.raw(&header_bytes())?;
+        rows.raw(&header_bytes()?)?;
         for s in out.result.metric_rows() {
             row(&mut rows, &s)?;
         }
@@ -68,7 +61,7 @@ impl Exporter for Metrics {
 }
 
 /// The header line.
-pub(crate) fn header_bytes() -> Vec<u8> {
+pub(crate) fn header_bytes() -> io::Result<Vec<u8>> {
     let mut header = vec!["Timestamp".to_string(), "period_start_ms".to_string()];
     header.extend(METRICS.iter().map(|m| m.0.to_string()));
     csv_bytes(header, std::iter::empty())

@@ -21,7 +21,7 @@ pub mod timeseries;
 
 use std::path::{Path, PathBuf};
 
-use crate::model::{Millis, Scenario, HOUR, MINUTE, SECOND};
+use crate::model::Scenario;
 use crate::net::{Matrix, WeightedGap};
 use crate::sim::RunResult;
 use chart::ChartError;
@@ -39,14 +39,17 @@ pub struct RunOutput<'a> {
     pub gaps: &'a [WeightedGap],
 }
 
-/// One output file: its name in the results folder and its bytes.
+/// One output file: its name in the results folder and its bytes. Every error (of the writer,
+/// or of rendering) is returned, never swallowed.
 pub trait Exporter {
     fn file_name(&self) -> &'static str;
-    fn render(&self, out: &RunOutput) -> Vec<u8>;
-    /// Streams the file to `w`; the same bytes as [`Exporter::render`]. Large files override it
-    /// to write as they go instead of holding the whole file in memory.
-    fn write_to(&self, out: &RunOutput, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        w.write_all(&self.render(out))
+    /// Writes the file to `w` as it goes, so a large file is never held whole in memory.
+    fn write_to(&self, out: &RunOutput, w: &mut dyn std::io::Write) -> std::io::Result<()>;
+    /// The file's bytes: what [`Exporter::write_to`] writes.
+    fn render(&self, out: &RunOutput) -> std::io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.write_to(out, &mut bytes)?;
+        Ok(bytes)
     }
 }
 
@@ -60,8 +63,8 @@ impl Exporter for ReachabilityCsv {
         REACHABILITY_FILE
     }
 
-    fn render(&self, out: &RunOutput) -> Vec<u8> {
-        reachability::gaps_csv(out.scenario, out.gaps).into_bytes()
+    fn write_to(&self, out: &RunOutput, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        w.write_all(reachability::gaps_csv(out.scenario, out.gaps)?.as_bytes())
     }
 }
 
@@ -160,7 +163,10 @@ pub fn write_results(
         folder.write(name, bytes)?;
     }
     for e in &last {
-        folder.write(e.file_name(), &e.render(out))?;
+        let bytes = e
+            .render(out)
+            .map_err(|err| OutputError::Io(folder.path.join(e.file_name()), err))?;
+        folder.write(e.file_name(), &bytes)?;
     }
     Ok(())
 }
@@ -184,23 +190,3 @@ pub fn write_run(
 pub fn run_identity(scenario: &Scenario, scenario_hash: &str) -> String {
     format!("run {} sha256:{scenario_hash}", scenario.name)
 }
-
-/// Wall-clock rendering of simulated time, `YYYY-MM-DD HH:MM:SS`, as in the guide's connection
-/// log. Day 0 is the first date on or after 2024-01-01 (a Monday) with the scenario's start
-/// weekday; the simulator has no calendar beyond that.
-pub fn timestamp(scenario: &Scenario, t: Millis) -> String {
-    let day = t / crate::model::DAY;
-    let (y, m, d) = crate::calendar::civil_from_days(
-        EPOCH_DAY + scenario.start_weekday.index() as i64 + day as i64,
-    );
-    let s = t % crate::model::DAY;
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        s / HOUR,
-        s % HOUR / MINUTE,
-        s % MINUTE / SECOND
-    )
-}
-
-/// 2024-01-01, a Monday, in days since 1970-01-01.
-const EPOCH_DAY: i64 = 19_723;

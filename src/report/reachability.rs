@@ -41,9 +41,9 @@ pub const GAP_COLUMNS: [&str; 10] = [
 /// One row per matrix cell, in matrix order. `failing_cidrs` lists every lost address as CIDR
 /// blocks separated by spaces; `failing_share` is their share of the target's addresses (six
 /// decimals).
-pub fn matrix_csv(s: &Scenario, m: &Matrix) -> String {
+pub fn matrix_csv(s: &Scenario, m: &Matrix) -> std::io::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    write_row(&mut w, MATRIX_COLUMNS.iter().map(|c| c.to_string()));
+    write_row(&mut w, MATRIX_COLUMNS.iter().map(|c| c.to_string()))?;
     for cell in &m.cells {
         let v = &cell.verdict;
         let subnet = s.subnet_of(cell.association);
@@ -69,7 +69,7 @@ pub fn matrix_csv(s: &Scenario, m: &Matrix) -> String {
                     failing.len() as f64 / v.addrs().len().max(1) as f64
                 ),
             ],
-        );
+        )?;
     }
     finish(w)
 }
@@ -77,9 +77,9 @@ pub fn matrix_csv(s: &Scenario, m: &Matrix) -> String {
 /// One row per weighted gap; `share` (of client-time) and `address_share` (of the target's
 /// addresses, weighted by client-time) have six decimals; `lost_cidrs` lists the addresses lost
 /// from some failing association as CIDR blocks separated by spaces.
-pub fn gaps_csv(s: &Scenario, gaps: &[WeightedGap]) -> String {
+pub fn gaps_csv(s: &Scenario, gaps: &[WeightedGap]) -> std::io::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    write_row(&mut w, GAP_COLUMNS.iter().map(|c| c.to_string()));
+    write_row(&mut w, GAP_COLUMNS.iter().map(|c| c.to_string()))?;
     for g in gaps {
         let failing: Vec<&str> = g
             .failing
@@ -100,7 +100,7 @@ pub fn gaps_csv(s: &Scenario, gaps: &[WeightedGap]) -> String {
                 g.lost.to_string(),
                 format!("{:.6}", g.address_share),
             ],
-        );
+        )?;
     }
     finish(w)
 }
@@ -271,18 +271,20 @@ fn align<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
     out
 }
 
-fn write_row(w: &mut csv::Writer<Vec<u8>>, fields: impl IntoIterator<Item = String>) {
-    // Writing to memory cannot fail.
+fn write_row(
+    w: &mut csv::Writer<Vec<u8>>,
+    fields: impl IntoIterator<Item = String>,
+) -> csv::Result<()> {
     let cells: Vec<String> = fields
         .into_iter()
         .map(|f| super::cells::cell(&f).into_owned())
         .collect();
-    let _ = w.write_record(cells);
+    w.write_record(cells)
 }
 
-fn finish(w: csv::Writer<Vec<u8>>) -> String {
-    let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+fn finish(w: csv::Writer<Vec<u8>>) -> std::io::Result<String> {
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
 #[cfg(test)]

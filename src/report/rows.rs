@@ -1,7 +1,13 @@
 //! Fast CSV rows of numbers and timestamps: digits written straight into one reused buffer,
 //! flushed to the file in large blocks, no heap string per cell. Only for cells that never need
-//! quoting or neutralising (unsigned integers, `YYYY-MM-DD HH:MM:SS`); user text (headers)
-//! goes through the csv crate and [`super::cells::cell`].
+//! quoting or neutralising (unsigned integers, `d1 Tue 10:53:07`, `YYYY-MM-DD HH:MM:SS`); user
+//! text (headers) goes through the csv crate and [`super::cells::cell`].
+//!
+//! This is the one CSV writer that does not go through the `csv` crate, on purpose: it writes
+//! the two large files of a run (`timeseries.csv`, `metrics.csv`: 576,000 rows each for the
+//! bundled benchmark), where it exists for speed: no `String` per cell and no per-field quoting
+//! decision. Its cost is measured by `benches/run.rs` (README, "Performance"), and its bytes are
+//! those the layouts of [`crate::timefmt`] give (tests below and the digests test).
 
 use std::io::{self, Write};
 
@@ -36,7 +42,7 @@ impl<W: Write> RowWriter<W> {
         RowWriter {
             buf: Vec::with_capacity(BLOCK + 1024),
             out,
-            epoch_day: super::EPOCH_DAY + scenario.start_weekday.index() as i64,
+            epoch_day: crate::timefmt::day_zero(scenario),
             day: None,
             date: *b"0000-00-00 ",
             clock_day: None,
@@ -55,12 +61,7 @@ impl<W: Write> RowWriter<W> {
             self.clock_day = Some(day);
         }
         self.buf.extend_from_slice(&self.clock_prefix);
-        let s = t % DAY;
-        let mut hms = *b"00:00:00,";
-        two(&mut hms[0..2], s / HOUR);
-        two(&mut hms[3..5], s % HOUR / MINUTE);
-        two(&mut hms[6..8], s % MINUTE / SECOND);
-        self.buf.extend_from_slice(&hms);
+        self.time_of_day(t);
     }
 
     /// Raw bytes (a header rendered elsewhere).
@@ -97,7 +98,7 @@ impl<W: Write> RowWriter<W> {
         self.buf.extend_from_slice(&tmp[i..]);
     }
 
-    /// Simulated time as `YYYY-MM-DD HH:MM:SS` ([`super::timestamp`]) followed by a comma.
+    /// Simulated time as `YYYY-MM-DD HH:MM:SS` ([`crate::timefmt::timestamp`]) followed by a comma.
     pub fn time(&mut self, t: Millis) {
         let day = t / DAY;
         if self.day != Some(day) {
@@ -114,6 +115,12 @@ impl<W: Write> RowWriter<W> {
             self.day = Some(day);
         }
         self.buf.extend_from_slice(&self.date);
+        self.time_of_day(t);
+    }
+
+    /// The time of day of `t` as `HH:MM:SS`, then a comma.
+    #[inline]
+    fn time_of_day(&mut self, t: Millis) {
         let s = t % DAY;
         let mut hms = *b"00:00:00,";
         two(&mut hms[0..2], s / HOUR);
@@ -191,7 +198,7 @@ mod tests {
             .map(|&t| {
                 format!(
                     "{},0,{},1234567,9,10,99,100\n",
-                    super::super::timestamp(&sc.scenario, t),
+                    crate::timefmt::timestamp(&sc.scenario, t),
                     u64::MAX
                 )
             })

@@ -39,12 +39,14 @@ impl<W: Write> Streamed<W> {
     ) -> Result<Self, (&'static str, io::Error)> {
         let mut ts = timeseries.map(|w| RowWriter::new(scenario, w));
         if let Some(w) = &mut ts {
-            w.raw(&timeseries::header_bytes(scenario))
+            timeseries::header_bytes(scenario)
+                .and_then(|h| w.raw(&h))
                 .map_err(|e| (timeseries::FILE_NAME, e))?;
         }
         let mut ms = metrics.map(|w| RowWriter::new(scenario, w));
         if let Some(w) = &mut ms {
-            w.raw(&metrics::header_bytes())
+            metrics::header_bytes()
+                .and_then(|h| w.raw(&h))
                 .map_err(|e| (metrics::FILE_NAME, e))?;
         }
         Ok(Streamed {

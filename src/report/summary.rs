@@ -48,7 +48,7 @@ impl Exporter for SummaryJson {
         FILE_NAME
     }
 
-    fn render(&self, out: &RunOutput) -> Vec<u8> {
+    fn write_to(&self, out: &RunOutput, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         let doc = Document {
             format: FORMAT,
             scenario_hash: out.scenario_hash,
@@ -75,8 +75,7 @@ impl Exporter for SummaryJson {
                 .collect(),
             cost: cost::of_run(out.scenario, &out.result.summary.usage),
         };
-        let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
-        bytes.push(b'\n');
-        bytes
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        w.write_all(b"\n")
     }
 }

@@ -50,7 +50,7 @@ fn header(sc: &Scenario) -> Vec<String> {
 }
 
 /// The header line.
-pub(crate) fn header_bytes(sc: &Scenario) -> Vec<u8> {
+pub(crate) fn header_bytes(sc: &Scenario) -> io::Result<Vec<u8>> {
     csv_bytes(header(sc), std::iter::empty())
 }
 
@@ -91,25 +91,22 @@ pub(crate) fn row<W: Write>(w: &mut RowWriter<W>, s: &Sample) -> io::Result<()> 
     w.end()
 }
 
-/// Renders rows with a header as CSV.
-pub(crate) fn csv_bytes(header: Vec<String>, rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+/// Renders rows with a header as CSV, every cell through [`super::cells::cell`].
+pub(crate) fn csv_bytes(
+    header: Vec<String>,
+    rows: impl Iterator<Item = Vec<String>>,
+) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let write = || -> Result<(), csv::Error> {
-        let safe = |r: &[String]| -> Vec<String> {
-            r.iter()
-                .map(|c| super::cells::cell(c).into_owned())
-                .collect()
-        };
-        w.write_record(safe(&header))?;
-        for r in rows {
-            w.write_record(safe(&r))?;
-        }
-        w.flush()?;
-        Ok(())
+    let safe = |r: &[String]| -> Vec<String> {
+        r.iter()
+            .map(|c| super::cells::cell(c).into_owned())
+            .collect()
     };
-    // Writing to memory cannot fail; an error here would be a bug in the csv crate.
-    let _ = write();
-    w.into_inner().unwrap_or_default()
+    w.write_record(safe(&header))?;
+    for r in rows {
+        w.write_record(safe(&r))?;
+    }
+    w.into_inner().map_err(|e| e.into_error())
 }
 
 impl Exporter for Timeseries {
@@ -117,16 +114,9 @@ impl Exporter for Timeseries {
         FILE_NAME
     }
 
-    fn render(&self, out: &RunOutput) -> Vec<u8> {
-        let mut v = Vec::new();
-        // Writing to memory cannot fail.
-        let _ = self.write_to(out, &mut v);
-        v
-    }
-
     fn write_to(&self, out: &RunOutput, w: &mut dyn Write) -> io::Result<()> {
         let mut rows = RowWriter::new(out.scenario, w);
-        rows.raw(&header_bytes(out.scenario))?;
+        rows.raw(&header_bytes(out.scenario)?)?;
         for s in &out.result.samples {
             row(&mut rows, s)?;
         }

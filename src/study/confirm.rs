@@ -8,8 +8,8 @@ use rayon::prelude::*;
 use super::{grid, zones, Base};
 use crate::cost;
 use crate::plan::Plan;
-use crate::source::tree::Value;
 use crate::sim::{simulate, FailureReason, SimOptions, Summary};
+use crate::source::tree::Value;
 
 /// The refusals a plan must avoid: every reason that means capacity ran out.
 pub const CAPACITY_REASONS: [FailureReason; 4] = [

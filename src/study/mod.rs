@@ -20,9 +20,9 @@ use std::fmt;
 use std::path::Path;
 
 use crate::model::{AssocId, Scenario};
+use crate::scenario::{self, LoadError, Loaded};
 use crate::source::diag::{Diagnostic, Source};
 use crate::source::tree::Node;
-use crate::scenario::{self, LoadError, Loaded};
 use grid::GridError;
 
 /// The scenario a study starts from: its tree (what edits change), where it came from, and the

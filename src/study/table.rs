@@ -36,43 +36,43 @@ fn num(x: f64) -> String {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    let s = crate::report::cells::cell(s);
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+/// Records as CSV text through the `csv` crate; `text` cells (headers, variant values) go
+/// through [`crate::report::cells::cell`] first, numbers are written as they are.
+fn csv_text(records: impl IntoIterator<Item = Vec<String>>) -> std::io::Result<String> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    for r in records {
+        w.write_record(&r)?;
     }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// A cell of user text, neutralised for spreadsheets.
+fn text(s: &str) -> String {
+    crate::report::cells::cell(s).into_owned()
 }
 
 impl Table {
     /// `sweep.csv`: one row per job.
-    pub fn rows_csv(&self) -> String {
+    pub fn rows_csv(&self) -> std::io::Result<String> {
         let m = &self.manifest;
-        let mut s = String::new();
         let mut head = vec!["job".to_string(), "variant".into(), "replica".into()];
         head.extend(m.keys.iter().cloned());
         head.extend(m.figures.iter().cloned());
-        s.push_str(
-            &head
-                .iter()
-                .map(|h| csv_field(h))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        s.push('\n');
-        for r in &self.rows {
+        let head = head.iter().map(|h| text(h)).collect();
+        let rows = self.rows.iter().map(|r| {
             let mut cells = vec![
                 r.job.index.to_string(),
                 r.job.variant.to_string(),
                 r.job.replica.to_string(),
             ];
-            cells.extend(m.variants[r.job.variant].iter().map(|v| csv_field(v)));
+            cells.extend(m.variants[r.job.variant].iter().map(|v| text(v)));
             cells.extend(r.figures.iter().map(|&x| num(x)));
-            s.push_str(&cells.join(","));
-            s.push('\n');
-        }
-        s
+            cells
+        });
+        csv_text(std::iter::once(head).chain(rows))
     }
 
     /// Per-variant estimates of every figure, in figure order.
@@ -89,7 +89,7 @@ impl Table {
     }
 
     /// `sweep-summary.csv`: per variant, mean and 95 % confidence interval of each figure.
-    pub fn summary_csv(&self) -> String {
+    pub fn summary_csv(&self) -> std::io::Result<String> {
         let m = &self.manifest;
         let mut head = vec!["variant".to_string()];
         head.extend(m.keys.iter().cloned());
@@ -101,23 +101,17 @@ impl Table {
                 format!("{f}_ci95_high"),
             ]);
         }
-        let mut s = head
-            .iter()
-            .map(|h| csv_field(h))
-            .collect::<Vec<_>>()
-            .join(",");
-        s.push('\n');
-        for (v, est) in self.estimates().iter().enumerate() {
+        let head = head.iter().map(|h| text(h)).collect();
+        let rows = self.estimates().into_iter().enumerate().map(|(v, est)| {
             let mut cells = vec![v.to_string()];
-            cells.extend(m.variants[v].iter().map(|x| csv_field(x)));
+            cells.extend(m.variants[v].iter().map(|x| text(x)));
             cells.push(est.first().map_or(0, |e| e.n).to_string());
-            for e in est {
+            for e in &est {
                 cells.extend([num(e.mean), num(e.low), num(e.high)]);
             }
-            s.push_str(&cells.join(","));
-            s.push('\n');
-        }
-        s
+            cells
+        });
+        csv_text(std::iter::once(head).chain(rows))
     }
 
     /// `sweep.json`: the manifest.
@@ -368,8 +362,8 @@ mod tests {
     #[test]
     fn csv_round_trips_exactly() {
         let t = table(None);
-        let back = Table::parse(&t.manifest_json(), &t.rows_csv()).unwrap();
-        assert_eq!(back.rows_csv(), t.rows_csv());
+        let back = Table::parse(&t.manifest_json(), &t.rows_csv().unwrap()).unwrap();
+        assert_eq!(back.rows_csv().unwrap(), t.rows_csv().unwrap());
         assert_eq!(back.manifest, t.manifest);
         for (a, b) in back.rows.iter().zip(&t.rows) {
             assert_eq!(a.job, b.job);
@@ -385,12 +379,12 @@ mod tests {
         let parts: Vec<Table> = (1..=4)
             .map(|k| {
                 let t = table(Some(Shard { k, n: 4 }));
-                Table::parse(&t.manifest_json(), &t.rows_csv()).unwrap()
+                Table::parse(&t.manifest_json(), &t.rows_csv().unwrap()).unwrap()
             })
             .collect();
         let merged = Table::merge(parts).unwrap();
-        assert_eq!(merged.rows_csv(), whole.rows_csv());
-        assert_eq!(merged.summary_csv(), whole.summary_csv());
+        assert_eq!(merged.rows_csv().unwrap(), whole.rows_csv().unwrap());
+        assert_eq!(merged.summary_csv().unwrap(), whole.summary_csv().unwrap());
         assert_eq!(merged.manifest_json(), whole.manifest_json());
     }
 
@@ -417,7 +411,7 @@ mod tests {
 
     #[test]
     fn summary_has_mean_and_interval() {
-        let s = table(None).summary_csv();
+        let s = table(None).summary_csv().unwrap();
         let mut lines = s.lines();
         assert_eq!(
             lines.next().unwrap(),

@@ -625,54 +625,7 @@ impl<'a> Forwarder<'a> {
                 return self.deliver(w, other, sub, src, sender, x, fwd, back, Via::Peering(p));
             }
             Gateway::TransitGateway(t) => {
-                let Some(from) = self.vpc_attachment(vpc, t) else {
-                    return Err((Outcome::NoRouteInVpc, DpCite::NotAttached { vpc, tgw: t }));
-                };
-                let to = self.tgw_route(w, t, from, x, false)?;
-                match dp.tgw_attachments[to].kind {
-                    AttachmentKind::Vpc(other) => {
-                        if !s.vpcs[other.index()]
-                            .cidr_blocks
-                            .iter()
-                            .any(|c| c.contains(&x))
-                        {
-                            return Err(unreachable(gw));
-                        }
-                        return self.deliver(
-                            w,
-                            other,
-                            sub,
-                            src,
-                            &[],
-                            x,
-                            fwd,
-                            back,
-                            Via::Tgw { tgw: t, from },
-                        );
-                    }
-                    AttachmentKind::OnPremises(o) => {
-                        if !dp.on_premises[o]
-                            .advertised_prefixes
-                            .iter()
-                            .any(|c| c.contains(&x))
-                        {
-                            return Err(unreachable(gw));
-                        }
-                        w.steps.push(Step::Arrive(Arrival::OnPremises(o)));
-                        let back_to = self.tgw_route(w, t, to, src, true)?;
-                        if back_to != from {
-                            return Err((
-                                Outcome::NoReturnRoute,
-                                DpCite::TgwNoRoute {
-                                    attachment: to,
-                                    table: None,
-                                    back_to: Some(src),
-                                    ret: true,
-                                },
-                            ));
-                        }
-                    }
-                }
+                return self.via_tgw(w, sub, src, x, fwd, back, t);
             }
             Gateway::VpnGateway(g) => {
                 let o = dp.on_premises.iter().position(|o| {
@@ -686,6 +639,76 @@ impl<'a> Forwarder<'a> {
             }
             Gateway::Endpoint(e) => {
                 w.steps.push(Step::Arrive(Arrival::Service(e)));
+            }
+        }
+        // Back into the subnet the traffic left from.
+        self.acl(w, sub, false, true, x, back)
+    }
+
+    /// Leaving subnet `sub` through transit gateway `t`: into an attached VPC, or to an
+    /// on-premises network and back into the subnet.
+    #[allow(clippy::too_many_arguments)]
+    fn via_tgw(
+        &self,
+        w: &mut Walk,
+        sub: SubnetId,
+        src: Ipv4Addr,
+        x: Ipv4Addr,
+        fwd: Flow,
+        back: Flow,
+        t: usize,
+    ) -> Hop {
+        let s = self.s;
+        let dp = &s.data_plane;
+        let vpc = s.subnets[sub.index()].vpc;
+        let gw = Gateway::TransitGateway(t);
+        let unreachable = |gateway| (Outcome::NoRouteInVpc, DpCite::Unreachable { gateway });
+        let Some(from) = self.vpc_attachment(vpc, t) else {
+            return Err((Outcome::NoRouteInVpc, DpCite::NotAttached { vpc, tgw: t }));
+        };
+        let to = self.tgw_route(w, t, from, x, false)?;
+        match dp.tgw_attachments[to].kind {
+            AttachmentKind::Vpc(other) => {
+                if !s.vpcs[other.index()]
+                    .cidr_blocks
+                    .iter()
+                    .any(|c| c.contains(&x))
+                {
+                    return Err(unreachable(gw));
+                }
+                return self.deliver(
+                    w,
+                    other,
+                    sub,
+                    src,
+                    &[],
+                    x,
+                    fwd,
+                    back,
+                    Via::Tgw { tgw: t, from },
+                );
+            }
+            AttachmentKind::OnPremises(o) => {
+                if !dp.on_premises[o]
+                    .advertised_prefixes
+                    .iter()
+                    .any(|c| c.contains(&x))
+                {
+                    return Err(unreachable(gw));
+                }
+                w.steps.push(Step::Arrive(Arrival::OnPremises(o)));
+                let back_to = self.tgw_route(w, t, to, src, true)?;
+                if back_to != from {
+                    return Err((
+                        Outcome::NoReturnRoute,
+                        DpCite::TgwNoRoute {
+                            attachment: to,
+                            table: None,
+                            back_to: Some(src),
+                            ret: true,
+                        },
+                    ));
+                }
             }
         }
         // Back into the subnet the traffic left from.

@@ -187,12 +187,7 @@ impl DpCite {
                 format!("{} {why}", gateway_label(s, gateway))
             }
             DpCite::EndpointEgress => {
-                let names: Vec<&str> = s
-                    .endpoint
-                    .security_groups
-                    .iter()
-                    .map(|g| sg_name(s, *g))
-                    .collect();
+                let names = endpoint_sg_names(s);
                 format!(
                     "the endpoint's security groups ({}) allow no outbound traffic matching",
                     names.join(", ")
@@ -241,16 +236,20 @@ fn sg_rule(s: &Scenario, d: SgDecision) -> String {
     }
 }
 
+/// The names of the endpoint's security groups.
+fn endpoint_sg_names(s: &Scenario) -> Vec<&str> {
+    s.endpoint
+        .security_groups
+        .iter()
+        .map(|g| sg_name(s, *g))
+        .collect()
+}
+
 /// One trace line per hop: (stage, result, note).
 pub fn step_line(s: &Scenario, st: &Step) -> (String, &'static str, String) {
     match *st {
         Step::Egress(d) => {
-            let names: Vec<&str> = s
-                .endpoint
-                .security_groups
-                .iter()
-                .map(|g| sg_name(s, *g))
-                .collect();
+            let names = endpoint_sg_names(s);
             let (result, note) = match d {
                 EgressDecision::Default => (
                     "pass",
