@@ -249,35 +249,11 @@ fn connections(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>
     let full = sc.connection_limit(at_start);
     let refused = s.failures_by_reason.0[FailureReason::EndpointAtCapacity.index()]
         + s.failures_by_reason.0[FailureReason::AssociationAtCapacity.index()];
-    // Each interval's peak against the limit in force during it: the higher of the limits at
-    // its start and its end (the peak may fall on either side of a change).
-    let mut prev = full;
-    let mut worst: Option<(f64, u32, u32, u64)> = None;
-    for x in &r.samples {
-        let in_force = prev.max(x.limit_total);
-        prev = x.limit_total;
-        if in_force == 0 {
-            continue;
-        }
-        let mut head = 1.0 - x.peak_active_total as f64 / in_force as f64;
-        let mut peak = x.peak_active_total;
-        let mut limit = in_force;
-        if sc.endpoint.capacity_model == CapacityModel::EvenShare {
-            for (a, &l) in x.limits.iter().enumerate() {
-                if l > 0 {
-                    let h = 1.0 - x.active[a] as f64 / l as f64;
-                    if h < head {
-                        head = h;
-                        peak = x.active[a];
-                        limit = l;
-                    }
-                }
-            }
-        }
-        if worst.is_none_or(|w| head < w.0) {
-            worst = Some((head, peak, limit, x.start));
-        }
-    }
+    // Each interval's peak against the limit in force during it (the digest's headroom).
+    let worst = r
+        .digest
+        .headroom
+        .map(|h| (h.headroom, h.peak, h.limit, h.at));
     let demand = if refused > 0 {
         demand_bound(r).max(s.peak_concurrency as u64)
     } else {
@@ -395,8 +371,6 @@ fn handler(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>) {
     if throttled == 0 {
         return;
     }
-    let throttled_in =
-        |x: &crate::sim::Sample| x.counts.failures_of(FailureReason::HandlerThrottled);
     // (what, measured 99 % back, sizing) for every storm that missed its target.
     let mut late: Vec<(String, String, plan::HandlerSizing)> = Vec::new();
     for ev in &r.summary.recovery {
@@ -424,25 +398,22 @@ fn handler(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>) {
             ));
         }
     }
-    // Logins outside storms: the busiest throttled interval's first attempts, spread over it.
+    // Logins outside storms: the first attempts of the worst throttled interval, spread over it.
     let p99 = r.summary.outcomes.time_to_connect.p99_s;
-    if p99.is_some_and(|p| p > RECONNECT_TARGET_S) && late.is_empty() {
-        if let Some(x) = r
-            .samples
-            .iter()
-            .max_by_key(|x| (throttled_in(x), std::cmp::Reverse(x.start)))
-        {
-            let users = x.counts.attempts.saturating_sub(x.counts.retries);
+    if let Some(x) = r.digest.throttled.filter(|_| late.is_empty()) {
+        if p99.is_some_and(|p| p > RECONNECT_TARGET_S) {
+            let users = x.first_attempts;
             if let Some(mut storm) = plan::Storm::of_scenario(sc, users, false, None) {
-                let len = x.end.saturating_sub(x.start);
+                let len = sc.sample_interval;
                 storm.first_attempts = (0..users).map(|i| len * i / users.max(1)).collect();
                 let sizing = plan::size_handler(&storm, None, margin);
                 late.push((
                     format!(
-                        "logins from {} to {} ({} users starting)",
-                        crate::timefmt::clock(sc, x.start),
-                        crate::timefmt::clock(sc, x.end),
-                        n(users)
+                        "logins throttled between {} and {} ({} users starting in the worst {})",
+                        crate::timefmt::clock(sc, x.from),
+                        crate::timefmt::clock(sc, x.to),
+                        n(users),
+                        crate::timefmt::span(len as f64 / SECOND as f64)
                     ),
                     format!(
                         "99 % of all logins connected within {}",

@@ -42,7 +42,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     }
     let expect_name = args.expect.display().to_string();
     let sarif_log = || {
-        let source = crate::scenario::diag::Source::new(expect_name.clone(), text.clone());
+        let source = crate::source::diag::Source::new(expect_name.clone(), text.clone());
         let tree = crate::scenario::parse_tree(&expect_name, &text).ok();
         output::sarif::check(&source, tree.as_ref(), &outcomes)
     };
@@ -178,6 +178,7 @@ fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
         .map(|replica| {
             let opts = SimOptions {
                 replica,
+                sample_sink: Some(&crate::sim::discard_rows),
                 ..SimOptions::default()
             };
             let r = simulate(sc, &opts);
