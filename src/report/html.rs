@@ -374,7 +374,7 @@ fn users_waited(h: &mut String, s: &Scenario, sm: &crate::sim::Summary) {
     let secs = |v: Option<f64>| {
         v.map_or("never".to_string(), |t| {
             let tenths = (t.max(0.0) * 10.0).round() as u64;
-            format!("{}.{} s", q(tenths / 10), tenths % 10)
+            format!("{}.{}\u{a0}s", q(tenths / 10), tenths % 10)
         })
     };
     let o = &sm.outcomes;
