@@ -6,7 +6,7 @@
 //! receive a [`Scenario`] that has already passed every rule of docs/model.md §9.
 
 pub mod budget;
-pub mod dataplane;
+mod cross;
 pub mod decode;
 mod dns;
 pub mod duration;
@@ -14,6 +14,8 @@ pub mod include;
 pub mod read;
 pub mod rules;
 pub mod schema;
+pub mod section;
+pub use section::dataplane;
 pub mod write;
 
 use std::fmt;

@@ -14,9 +14,9 @@ use toml_edit::{
     Value as TomlValue,
 };
 
-use super::read::{self, join, Cx, Table};
 use crate::model::dataplane::*;
 use crate::model::{Scenario, SgId, SubnetId, VpcId};
+use crate::scenario::read::{self, join, Cx, Table};
 use crate::source::tree::{Node, Value};
 
 type Ids = BTreeMap<String, usize>;
