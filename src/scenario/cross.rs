@@ -5,9 +5,19 @@
 use super::decode::Spans;
 use super::section::*;
 
+/// Every check that needs the whole file, in the order their diagnostics are reported.
 pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
+    session_timeout_flips(s);
+    client_cidr(s, spans, cx);
+    subnets(s, spans, cx);
+    associations(s, spans, cx);
+    authorization(s, spans, cx);
+    quotas_and_routes(s, spans, cx);
+}
+
+/// What each `disconnect_on_session_timeout` modification sets.
+fn session_timeout_flips(s: &mut Scenario) {
     let ep = &s.endpoint;
-    let client = ep.client_cidr_block;
     // Split-tunnel decides whether route changes reset connections. A change of
     // `disconnect_on_session_timeout` without a value flips the setting requested before it
     // (events are in time order here).
@@ -29,19 +39,25 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
             }
         }
     }
+}
+
+/// The client CIDR against the VPC, the associated subnets and the routes.
+fn client_cidr(s: &Scenario, spans: &Spans, cx: &mut Cx) {
+    let ep = &s.endpoint;
+    let client = ep.client_cidr_block;
     // Client CIDR must not overlap the VPC, associated subnets or route destinations (§4).
     let overlap = |a: &Ipv4Net, b: &Ipv4Net| a.contains(&b.network()) || b.contains(&a.network());
     let evpc = &s.vpcs[ep.vpc.index()];
     for c in &evpc.cidr_blocks {
         if overlap(&client, c) {
-            cx.error("client-cidr-overlap", "endpoint.client_cidr_block", spans.client_cidr.clone(), format!("client CIDR {client} overlaps VPC {} ({c})", evpc.id), "choose a client range outside every VPC block, e.g. 10.100.0.0/16 for a 172.31.0.0/16 VPC");
+            cx.error(RuleId::ClientCidrOverlap, "endpoint.client_cidr_block", spans.client_cidr.clone(), format!("client CIDR {client} overlaps VPC {} ({c})", evpc.id), "choose a client range outside every VPC block, e.g. 10.100.0.0/16 for a 172.31.0.0/16 VPC");
         }
     }
     for (i, a) in s.associations.iter().enumerate() {
         let sub = &s.subnets[a.subnet.index()];
         if overlap(&client, &sub.cidr_block) {
             cx.error(
-                "client-cidr-overlap",
+                RuleId::ClientCidrOverlap,
                 &spans.association_path[i],
                 spans.association_subnet[i].clone(),
                 format!(
@@ -57,14 +73,14 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
             && r.destination.prefix_len() > 0
             && overlap(&client, &r.destination)
         {
-            cx.error("client-cidr-overlap", &format!("route[{i}].destination_cidr_block"), spans.route_destination[i].clone(), format!("route destination {} overlaps the client CIDR {client}", r.destination), "use target_vpc_subnet_id = \"local\" for client-to-client routes, or change the destination");
+            cx.error(RuleId::ClientCidrOverlap, &format!("route[{i}].destination_cidr_block"), spans.route_destination[i].clone(), format!("route destination {} overlaps the client CIDR {client}", r.destination), "use target_vpc_subnet_id = \"local\" for client-to-client routes, or change the destination");
         }
     }
     // A `local` route is the client CIDR's own route (guide: Client-to-client access, step 3).
     for (i, r) in s.routes.iter().enumerate() {
         if r.target == RouteTarget::Local && !client.contains(&r.destination) {
             cx.error(
-                "route-target",
+                RuleId::RouteTarget,
                 &format!("route[{i}].target_vpc_subnet_id"),
                 spans.route_target[i].clone(),
                 format!(
@@ -77,12 +93,16 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
             );
         }
     }
+}
+
+/// Each subnet inside its VPC.
+fn subnets(s: &Scenario, spans: &Spans, cx: &mut Cx) {
     // Subnets: inside their VPC.
     for (i, sub) in s.subnets.iter().enumerate() {
         let vpc = &s.vpcs[sub.vpc.index()];
         if !vpc.cidr_blocks.iter().any(|c| c.contains(&sub.cidr_block)) {
             cx.error(
-                "subnet-in-vpc",
+                RuleId::SubnetInVpc,
                 &format!("subnet[{i}].cidr_block"),
                 spans.subnet_cidr[i].clone(),
                 format!(
@@ -100,10 +120,16 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
             );
         }
     }
+}
+
+/// The associations: how many, one per AZ, one VPC, no dedicated tenancy, events in order.
+fn associations(s: &Scenario, spans: &Spans, cx: &mut Cx) {
+    let ep = &s.endpoint;
+    let evpc = &s.vpcs[ep.vpc.index()];
     // Associations: at least one, at most the table's length, one per AZ, same VPC, no dedicated tenancy.
     if s.associations.is_empty() {
         cx.error(
-            "no-association",
+            RuleId::NoAssociation,
             "association",
             0..0,
             "the endpoint has no associated subnet: clients cannot connect",
@@ -113,7 +139,7 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
     let max_assoc = s.limits.connections_by_associations.len();
     if s.associations.len() > max_assoc {
         cx.error(
-            "association-count",
+            RuleId::AssociationCount,
             &if spans.association_path[max_assoc].starts_with("association[") {
                 format!("association[{max_assoc}]")
             } else {
@@ -133,7 +159,7 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
     for e in &s.events {
         match e.kind {
             EventKind::Associate { association: a } if associated[a.index()] => cx.error(
-                "value",
+                RuleId::Value,
                 &spans.association_path[a.index()],
                 spans.association[a.index()].clone(),
                 format!("subnet {} is associated twice by events", s.subnet_of(a).id),
@@ -141,7 +167,7 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
             ),
             EventKind::Associate { association: a } => associated[a.index()] = true,
             EventKind::Disassociate { association: a } if !associated[a.index()] => cx.error(
-                "value",
+                RuleId::Value,
                 &spans.association_path[a.index()],
                 spans.association[a.index()].clone(),
                 format!(
@@ -160,7 +186,7 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
         let sub = &s.subnets[a.subnet.index()];
         if let Some(j) = seen_subnet.insert(a.subnet, i) {
             cx.error(
-                "duplicate-id",
+                RuleId::DuplicateId,
                 &spans.association_path[i],
                 spans.association_subnet[i].clone(),
                 format!(
@@ -173,7 +199,7 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
         }
         if let Some(j) = seen_az.insert(&sub.availability_zone, i) {
             cx.error(
-                "one-association-per-az",
+                RuleId::OneAssociationPerAz,
                 &spans.association_path[i],
                 spans.association_subnet[i].clone(),
                 format!(
@@ -185,7 +211,7 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
         }
         if sub.vpc != ep.vpc {
             cx.error(
-                "same-vpc",
+                RuleId::SameVpc,
                 &spans.association_path[i],
                 spans.association_subnet[i].clone(),
                 format!(
@@ -199,7 +225,7 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
         }
         if s.vpcs[sub.vpc.index()].dedicated_tenancy {
             cx.error(
-                "dedicated-tenancy",
+                RuleId::DedicatedTenancy,
                 &spans.association_path[i],
                 spans.association_subnet[i].clone(),
                 format!("subnet {} is in a dedicated-tenancy VPC", sub.id),
@@ -207,12 +233,18 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
             );
         }
     }
+}
+
+/// Authorization rules against the authentication and the client CIDR.
+fn authorization(s: &Scenario, spans: &Spans, cx: &mut Cx) {
+    let ep = &s.endpoint;
+    let client = ep.client_cidr_block;
     // Mutual authentication carries no groups: every rule must grant all users.
     if ep.authentication == Authentication::Mutual {
         for (i, r) in s.authorization_rules.iter().enumerate() {
             if let Grant::Group(g) = &r.grant {
                 cx.error(
-                    "mutual-group-rule",
+                    RuleId::MutualGroupRule,
                     &format!("authorization_rule[{i}].access_group_id"),
                     spans.rule_group[i].clone(),
                     format!("the endpoint uses mutual authentication only, so no user is in group `{g}`"),
@@ -235,7 +267,7 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
                         format!("lies within the client CIDR {client}")
                     };
                     cx.warning(
-                        "client-to-client-group-rule",
+                        RuleId::ClientToClientGroupRule,
                         &format!("authorization_rule[{i}].access_group_id"),
                         spans.rule_group[i].clone(),
                         format!(
@@ -249,13 +281,18 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
             }
         }
     }
+}
+
+/// Quotas, a default route under split tunnel, route sets that differ.
+fn quotas_and_routes(s: &Scenario, spans: &Spans, cx: &mut Cx) {
+    let ep = &s.endpoint;
     // Quotas (adjustable: warn at the default, error above a declared raised quota).
     quota(
         cx,
         s.authorization_rules.len(),
         s.limits.authorization_rules,
         Limits::DEFAULT_AUTHORIZATION_RULES,
-        "authorization-rule-quota",
+        RuleId::AuthorizationRuleQuota,
         "authorization_rule",
         "authorization rules",
         "limits.authorization_rules",
@@ -266,7 +303,7 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
         s.routes.len(),
         s.limits.routes,
         Limits::DEFAULT_ROUTES,
-        "route-quota",
+        RuleId::RouteQuota,
         "route",
         "routes",
         "limits.routes",
@@ -276,7 +313,7 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
     if ep.split_tunnel {
         for (i, r) in s.routes.iter().enumerate() {
             if r.destination.prefix_len() == 0 {
-                cx.warning("split-tunnel-default-route", &format!("route[{i}].destination_cidr_block"), spans.route_destination[i].clone(), "a 0.0.0.0/0 route with split-tunnel on may cause connectivity disruption", "turn split-tunnel off for full-tunnel, or route only the networks clients need");
+                cx.warning(RuleId::SplitTunnelDefaultRoute, &format!("route[{i}].destination_cidr_block"), spans.route_destination[i].clone(), "a 0.0.0.0/0 route with split-tunnel on may cause connectivity disruption", "turn split-tunnel off for full-tunnel, or route only the networks clients need");
             }
         }
     }
@@ -297,7 +334,7 @@ pub(crate) fn check(s: &mut Scenario, spans: &Spans, cx: &mut Cx) {
                     .symmetric_difference(&other)
                     .map(|c| c.to_string())
                     .collect();
-                cx.warning("association-routes-differ", &format!("association[{a}]"), spans.association[a].clone(), format!("subnet {} has a different route set than {} (differs on {})", s.subnet_of(AssocId(a as u32)).id, s.subnet_of(AssocId(0)).id, missing.join(", ")), "add the same routes for every associated subnet; clients land on any of them by DNS round-robin");
+                cx.warning(RuleId::AssociationRoutesDiffer, &format!("association[{a}]"), spans.association[a].clone(), format!("subnet {} has a different route set than {} (differs on {})", s.subnet_of(AssocId(a as u32)).id, s.subnet_of(AssocId(0)).id, missing.join(", ")), "add the same routes for every associated subnet; clients land on any of them by DNS round-robin");
             }
         }
     }
@@ -309,7 +346,7 @@ fn quota(
     count: usize,
     limit: u32,
     default: u32,
-    rule: &'static str,
+    rule: RuleId,
     what: &str,
     plural: &str,
     key: &str,

@@ -32,7 +32,6 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     super::include::format_version(top.opt("format_version"), cx);
     // Included files were merged into the tree before decoding (`scenario::include`).
     top.opt("include");
-
     let name = top
         .req(cx, "name", "\"my-endpoint\"")
         .and_then(|n| read::string(n, "name", cx));
@@ -60,208 +59,43 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
     let pricing = top
         .opt("pricing")
         .map_or(Some(Pricing::default()), |n| pricing::decode(n, cx));
-
-    let vpcs = top.req(
-        cx,
-        "vpc",
-        "[{ id = \"vpc-main\", cidr_blocks = [\"172.31.0.0/16\"] }]",
-    );
-    let vpc_id_spans = field_spans(vpcs, "id");
-    let vpcs = list(vpcs, "vpc", cx, vpcs::decode, &mut Vec::new());
-    let vpc_ids = vpcs.as_ref().map(|v| {
-        index_by(
-            v.iter().map(|x| x.id.as_str()),
-            &vpc_id_spans,
-            "vpc",
-            "id",
-            cx,
-        )
-    });
-
+    let (vpcs, vpc_ids) = vpcs::decode_list(top.req(cx, "vpc", vpcs::EXAMPLE), cx);
     let security_groups_node = top.opt("security_group");
-    // Groups may refer to each other, so ids are known before the groups are decoded; a repeated
-    // id keeps its first declaration (and is reported below).
-    let mut sg_ids: BTreeMap<String, SgId> = BTreeMap::new();
-    if let Some(Value::Array(items)) = security_groups_node.map(|n| &n.value) {
-        for (i, n) in items.iter().enumerate() {
-            if let Some(Value::String(s)) = n.get("id").map(|id| &id.value) {
-                sg_ids.entry(s.clone()).or_insert(SgId(i as u32));
-            }
-        }
-    }
-    let mut sg_spans = Vec::new();
-    let security_groups = list(
-        security_groups_node,
-        "security_group",
-        cx,
-        |n, p, cx| security_groups::decode(n, p, &sg_ids, cx),
-        &mut sg_spans,
-    );
-    if let Some(g) = &security_groups {
-        index_by::<SgId>(
-            g.iter().map(|x| x.id.as_str()),
-            &field_spans(security_groups_node, "id"),
-            "security_group",
-            "id",
-            cx,
-        );
-    }
-
-    let endpoint = top.req(
-        cx,
-        "endpoint",
-        "{ client_cidr_block = \"10.100.0.0/16\", vpc_id = \"vpc-main\" }",
-    );
+    let (sg_ids, security_groups) = security_groups::decode_list(security_groups_node, cx);
+    let endpoint = top.req(cx, "endpoint", endpoint::EXAMPLE);
     let endpoint = endpoint
         .and_then(|n| endpoint::decode(n, vpc_ids.as_ref(), &sg_ids, &limits, &mut spans, cx));
-
-    let subnets_node = top.req(cx, "subnet", "[{ id = \"subnet-a\", vpc_id = \"vpc-main\", cidr_block = \"172.31.0.0/20\", availability_zone = \"us-east-1a\" }]");
-    let subnets = list(
-        subnets_node,
-        "subnet",
-        cx,
-        |n, p, cx| subnets::decode(n, p, vpc_ids.as_ref(), cx),
-        &mut Vec::new(),
-    );
-    spans.subnet_cidr = field_spans(subnets_node, "cidr_block");
-    let subnet_ids = subnets.as_ref().map(|v| {
-        index_by(
-            v.iter().map(|x| x.id.as_str()),
-            &field_spans(subnets_node, "id"),
-            "subnet",
-            "id",
-            cx,
-        )
-    });
+    let subnets_node = top.req(cx, "subnet", subnets::EXAMPLE);
+    let (subnets, subnet_ids) =
+        subnets::decode_list(subnets_node, vpc_ids.as_ref(), &mut spans, cx);
 
     let assoc_node = top.opt("association");
-    spans.association_subnet = field_spans(assoc_node, "subnet_id");
-    let associations = list(
-        assoc_node,
-        "association",
-        cx,
-        |n, p, cx| subnets::decode_association(n, p, subnet_ids.as_ref(), cx),
-        &mut spans.association,
-    );
-    spans.association_path = (0..spans.association_subnet.len())
-        .map(|i| format!("association[{i}].subnet_id"))
-        .collect();
-    // Subnets associated mid-run by an `associate` event come after the configured ones, so
-    // routes may target them and every association rule applies to them too.
-    let associations = associations.map(|mut list| {
-        if let Some(Value::Array(items)) = top.opt("event").map(|n| &n.value) {
-            // In time order (ties in file order), as the events are kept, so that a written
-            // scenario reads back with the same association indices.
-            let at = |item: &Node| match item.get("at").map(|n| &n.value) {
-                Some(Value::String(t)) => super::duration::parse(t).unwrap_or(Millis::MAX),
-                _ => Millis::MAX,
-            };
-            let mut order: Vec<usize> = (0..items.len()).collect();
-            order.sort_by_key(|&j| at(&items[j]));
-            for j in order {
-                let item = &items[j];
-                let Some(node) = item.get("associate") else {
-                    continue;
-                };
-                let (Value::String(id), Some(ids)) = (&node.value, subnet_ids.as_ref()) else {
-                    continue;
-                };
-                let Some(&sub) = ids.get(id) else { continue };
-                if list.iter().any(|a: &Association| a.subnet == sub) {
-                    continue; // reported with the event
-                }
-                list.push(Association { subnet: sub });
-                spans.association.push(node.span.clone());
-                spans.association_subnet.push(node.span.clone());
-                spans.association_path.push(format!("event[{j}].associate"));
-            }
-        }
-        list
-    });
-    let configured_associations = spans
-        .association_path
-        .iter()
-        .filter(|p| p.starts_with("association["))
-        .count();
-
+    let events_node = top.opt("event");
+    let (associations, configured_associations) =
+        subnets::associations(assoc_node, events_node, subnet_ids.as_ref(), &mut spans, cx);
     // Subnet id → association index, for routes.
-    let assoc_of_subnet: Option<BTreeMap<SubnetId, AssocId>> = associations.as_ref().map(|a| {
-        a.iter()
-            .enumerate()
-            .map(|(i, x)| (x.subnet, AssocId(i as u32)))
-            .collect()
-    });
-
+    let assoc_of_subnet = associations.as_deref().map(subnets::association_of);
     let routes_node = top.opt("route");
-    spans.route_destination = field_spans(routes_node, "destination_cidr_block");
-    spans.route_target = field_spans(routes_node, "target_vpc_subnet_id");
-    let routes = list(
+    let routes = routes::decode_list(
         routes_node,
-        "route",
+        subnet_ids.as_ref(),
+        assoc_of_subnet.as_ref(),
+        &mut spans,
         cx,
-        |n, p, cx| routes::decode(n, p, subnet_ids.as_ref(), assoc_of_subnet.as_ref(), cx),
-        &mut spans.route,
     );
     let rules_node = top.opt("authorization_rule");
-    spans.rule_group = field_spans(rules_node, "access_group_id");
-    let rules = list(
-        rules_node,
-        "authorization_rule",
-        cx,
-        |n, p, cx| authorization::decode(n, p, &limits, cx),
-        &mut spans.rule,
-    );
-
+    let rules = authorization::decode_list(rules_node, &limits, &mut spans, cx);
     let networks_node = top.opt("network");
-    let mut net_spans = Vec::new();
-    let declared = list(
-        networks_node,
-        "network",
-        cx,
-        |n, p, cx| networks::decode(n, p, &sg_ids, cx),
-        &mut net_spans,
-    );
-
     let pops_node = top.req(cx, "population", "[{ name = \"staff\", … }]");
-    // Networks: declared, then implicit ones (VPC ids, internet, clients) as populations need them.
-    let mut networks = declared.clone().unwrap_or_default();
-    if let Some(d) = &declared {
-        index_by::<NetworkId>(
-            d.iter().map(|x| x.name.as_str()),
-            &field_spans(networks_node, "name"),
-            "network",
-            "name",
-            cx,
-        );
-    }
-    let mut pop_spans = Vec::new();
-    let populations = list(
+    let (networks, populations) = populations::decode_with_networks(
+        networks_node,
         pops_node,
-        "population",
+        &sg_ids,
+        vpcs.as_deref(),
+        endpoint.as_ref().map(|e| e.client_cidr_block),
+        &limits,
         cx,
-        |n, p, cx| {
-            populations::decode(
-                n,
-                p,
-                &mut networks,
-                vpcs.as_deref(),
-                endpoint.as_ref().map(|e| e.client_cidr_block),
-                &limits,
-                cx,
-            )
-        },
-        &mut pop_spans,
     );
-    if let Some(p) = &populations {
-        index_by::<PopId>(
-            p.iter().map(|x| x.name.as_str()),
-            &field_spans(pops_node, "name"),
-            "population",
-            "name",
-            cx,
-        );
-    }
-
     let data_plane = dataplane::decode(
         &mut top,
         &dataplane::Refs {
@@ -271,32 +105,22 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         },
         cx,
     );
-
-    let mut ev_spans = Vec::new();
-    let events = list(
-        top.opt("event"),
-        "event",
-        cx,
-        |n, p, cx| {
-            events::decode(
-                n,
-                p,
-                duration,
-                subnets.as_deref(),
-                associations.as_deref(),
-                assoc_of_subnet.as_ref(),
-                subnet_ids.as_ref(),
-                configured_associations,
-                cx,
-            )
+    let events = events::decode_list(
+        events_node,
+        &events::Refs {
+            duration,
+            subnets: subnets.as_deref(),
+            assocs: associations.as_deref(),
+            assoc_of: assoc_of_subnet.as_ref(),
+            subnet_ids: subnet_ids.as_ref(),
+            configured_associations,
         },
-        &mut ev_spans,
+        cx,
     );
-
     top.finish(cx);
 
     // Everything decoded field by field; now the checks that need the whole file.
-    let mut s = Scenario {
+    let s = Scenario {
         name: name?,
         description,
         seed: seed?,
@@ -318,12 +142,18 @@ pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
         pricing: pricing?,
         data_plane: data_plane?,
     };
+    whole_file(s, &spans, cx)
+}
+
+/// Events in time order (equal times keep file order), then the checks that need the whole
+/// file; the scenario when no error was found.
+fn whole_file(mut s: Scenario, spans: &Spans, cx: &mut Cx) -> Option<Scenario> {
     // Stable sort: equal times keep file order.
     let mut order: Vec<usize> = (0..s.events.len()).collect();
     order.sort_by_key(|&i| s.events[i].at);
     s.events = order.iter().map(|&i| s.events[i].clone()).collect();
 
-    super::cross::check(&mut s, &spans, cx);
+    super::cross::check(&mut s, spans, cx);
     if !cx.diags.iter().any(|d| d.is_error()) {
         super::dns::check(&s, &spans.dns_server, cx);
     }

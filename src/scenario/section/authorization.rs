@@ -1,6 +1,7 @@
 //! `[[authorization_rule]]`: who may reach which network, read and written side by side.
 
 use super::*;
+use crate::scenario::decode::Spans;
 
 pub(crate) fn decode(
     n: &Node,
@@ -25,7 +26,7 @@ pub(crate) fn decode(
             let max = limits.as_ref().map_or(255, |l| l.group_id_length) as usize;
             if g.chars().count() > max {
                 cx.error(
-                    "group-id-length",
+                    RuleId::GroupIdLength,
                     &join(p, "access_group_id"),
                     group_node.map_or(0..0, |n| n.span.clone()),
                     format!(
@@ -37,7 +38,7 @@ pub(crate) fn decode(
             }
             if g.is_empty() {
                 cx.error(
-                    "value",
+                    RuleId::Value,
                     &join(p, "access_group_id"),
                     group_node.map_or(0..0, |n| n.span.clone()),
                     "empty group ID",
@@ -50,7 +51,7 @@ pub(crate) fn decode(
         (None, Some(true)) => Grant::AllGroups,
         (Some(_), Some(true)) => {
             cx.error(
-                "value",
+                RuleId::Value,
                 p,
                 n.span.clone(),
                 "a rule has either `access_group_id` or `authorize_all_groups = true`, not both",
@@ -61,7 +62,7 @@ pub(crate) fn decode(
         _ => {
             if group_node.is_none() && (all_node.is_none() || all == Some(false)) {
                 cx.error(
-                    "missing-field",
+                    RuleId::MissingField,
                     &join(p, "access_group_id"),
                     n.span.clone(),
                     "an authorization rule must grant a group or all groups",
@@ -96,4 +97,21 @@ pub(crate) fn write(s: &Scenario, doc: &mut DocumentMut) {
         }
         doc["authorization_rule"] = Item::ArrayOfTables(rules);
     }
+}
+
+/// Every `[[authorization_rule]]`, with where each and its group were written.
+pub(crate) fn decode_list(
+    node: Option<&Node>,
+    limits: &Option<Limits>,
+    spans: &mut Spans,
+    cx: &mut Cx,
+) -> Option<Vec<AuthorizationRule>> {
+    spans.rule_group = field_spans(node, "access_group_id");
+    list(
+        node,
+        "authorization_rule",
+        cx,
+        |n, p, cx| decode(n, p, limits, cx),
+        &mut spans.rule,
+    )
 }

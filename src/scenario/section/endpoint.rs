@@ -5,6 +5,9 @@
 use super::*;
 use crate::scenario::decode::Spans;
 
+/// How a missing `[endpoint]` is written, for the hint.
+pub(crate) const EXAMPLE: &str = "{ client_cidr_block = \"10.100.0.0/16\", vpc_id = \"vpc-main\" }";
+
 pub(crate) fn decode(
     n: &Node,
     vpc_ids: Option<&BTreeMap<String, VpcId>>,
@@ -24,60 +27,11 @@ pub(crate) fn decode(
         .opt("description")
         .and_then(|n| read::string(n, "endpoint.description", cx));
     let cidr_node = t.req(cx, "client_cidr_block", "\"10.100.0.0/16\"");
-    let client_cidr = cidr_node.and_then(|n| {
-        spans.client_cidr = n.span.clone();
-        let c = read::cidr(n, "endpoint.client_cidr_block", cx)?;
-        if !(12..=22).contains(&c.prefix_len()) {
-            cx.error(
-                "client-cidr-size",
-                "endpoint.client_cidr_block",
-                n.span.clone(),
-                format!(
-                    "client CIDR {c} is a /{}: it must be between /12 and /22",
-                    c.prefix_len()
-                ),
-                if c.prefix_len() > 22 {
-                    "use a /22 or larger block (a smaller prefix number)"
-                } else {
-                    "use a /12 or smaller block"
-                },
-            );
-            return None;
-        }
-        Some(c)
-    });
-    let transport =
-        t.opt("transport_protocol")
-            .map_or(Some(Transport::Udp), |n| {
-                match read::string(n, "endpoint.transport_protocol", cx)?.as_str() {
-                    "udp" => Some(Transport::Udp),
-                    "tcp" => Some(Transport::Tcp),
-                    other => {
-                        cx.error(
-                            "transport",
-                            "endpoint.transport_protocol",
-                            n.span.clone(),
-                            format!("transport `{other}` is not supported"),
-                            "use \"udp\" (default) or \"tcp\"",
-                        );
-                        None
-                    }
-                }
-            });
-    let port = t.opt("vpn_port").map_or(Some(443), |n| {
-        let v = read::integer(n, "endpoint.vpn_port", 0, 65535, cx)?;
-        if v != 443 && v != 1194 {
-            cx.error(
-                "vpn-port",
-                "endpoint.vpn_port",
-                n.span.clone(),
-                format!("VPN port {v} is not supported"),
-                "use 443 (default) or 1194",
-            );
-            return None;
-        }
-        Some(v as u16)
-    });
+    let client_cidr = cidr_node.and_then(|n| client_cidr(n, spans, cx));
+    let transport = t
+        .opt("transport_protocol")
+        .map_or(Some(Transport::Udp), |n| transport(n, cx));
+    let port = t.opt("vpn_port").map_or(Some(443), |n| vpn_port(n, cx));
     let split = t.opt("split_tunnel").map_or(Some(false), |n| {
         read::boolean(n, "endpoint.split_tunnel", cx)
     });
@@ -99,62 +53,22 @@ pub(crate) fn decode(
     });
     if let (Some(true), Some(Authentication::Mutual), Some(n)) = (portal, auth, portal_node) {
         cx.error(
-            "self-service-portal",
+            RuleId::SelfServicePortal,
             "endpoint.self_service_portal",
             n.span.clone(),
             "the self-service portal is not available with mutual authentication only",
             "turn it off, or add a user-based method: authentication = [\"mutual\", \"federated\"]",
         );
     }
-    let banner = t.opt("login_banner").and_then(|n| {
-        let s = read::string(n, "endpoint.login_banner", cx)?;
-        let max = limits.as_ref().map_or(1400, |l| l.login_banner_length) as usize;
-        let chars = s.chars().count();
-        if chars > max {
-            cx.error(
-                "login-banner-length",
-                "endpoint.login_banner",
-                n.span.clone(),
-                format!("the login banner has {chars} characters, more than {max}"),
-                "shorten the banner text",
-            );
-        }
-        Some(s)
-    });
-    let dns = t.opt("dns_servers").map_or(Some(Vec::new()), |n| {
-        let items = read::array(n, "endpoint.dns_servers", cx)?;
-        if items.len() > 2 {
-            cx.error(
-                "value",
-                "endpoint.dns_servers",
-                n.span.clone(),
-                format!("{} DNS servers given, at most 2", items.len()),
-                "an endpoint has DNS server 1 and DNS server 2",
-            );
-        }
-        spans.dns_server = items.iter().map(|x| x.span.clone()).collect();
-        let v: Vec<_> = items
-            .iter()
-            .enumerate()
-            .map(|(i, x)| read::address(x, &format!("endpoint.dns_servers[{i}]"), cx))
-            .collect();
-        v.into_iter().collect()
-    });
-    let vpc = t.req(cx, "vpc_id", "\"vpc-main\"").and_then(|n| {
-        let s = read::string(n, "endpoint.vpc_id", cx)?;
-        let ids = vpc_ids?;
-        let id = ids.get(&s).copied();
-        if id.is_none() {
-            cx.error(
-                "unknown-reference",
-                "endpoint.vpc_id",
-                n.span.clone(),
-                format!("VPC `{s}` is not declared"),
-                hint_list("declare it as [[vpc]] or use one of", ids.keys()),
-            );
-        }
-        id
-    });
+    let banner = t
+        .opt("login_banner")
+        .and_then(|n| login_banner(n, limits, cx));
+    let dns = t
+        .opt("dns_servers")
+        .map_or(Some(Vec::new()), |n| dns_servers(n, spans, cx));
+    let vpc = t
+        .req(cx, "vpc_id", "\"vpc-main\"")
+        .and_then(|n| vpc_ref(n, vpc_ids, cx));
     let sgs = t.opt("security_group_ids").map_or(Some(Vec::new()), |n| {
         sg_refs(n, "endpoint.security_group_ids", sg_ids, cx)
     });
@@ -169,7 +83,7 @@ pub(crate) fn decode(
                 "pooled" => Some(CapacityModel::Pooled),
                 other => {
                     cx.error(
-                        "value",
+                        RuleId::Value,
                         "endpoint.capacity_model",
                         n.span.clone(),
                         format!("unknown capacity model `{other}`"),
@@ -218,12 +132,125 @@ pub(crate) fn decode(
     })
 }
 
+/// `client_cidr_block`: a /12 to /22 block (guide: Rules and best practices).
+fn client_cidr(n: &Node, spans: &mut Spans, cx: &mut Cx) -> Option<Ipv4Net> {
+    spans.client_cidr = n.span.clone();
+    let c = read::cidr(n, "endpoint.client_cidr_block", cx)?;
+    if !(12..=22).contains(&c.prefix_len()) {
+        cx.error(
+            RuleId::ClientCidrSize,
+            "endpoint.client_cidr_block",
+            n.span.clone(),
+            format!(
+                "client CIDR {c} is a /{}: it must be between /12 and /22",
+                c.prefix_len()
+            ),
+            if c.prefix_len() > 22 {
+                "use a /22 or larger block (a smaller prefix number)"
+            } else {
+                "use a /12 or smaller block"
+            },
+        );
+        return None;
+    }
+    Some(c)
+}
+
+/// `transport_protocol`: udp or tcp.
+fn transport(n: &Node, cx: &mut Cx) -> Option<Transport> {
+    match read::string(n, "endpoint.transport_protocol", cx)?.as_str() {
+        "udp" => Some(Transport::Udp),
+        "tcp" => Some(Transport::Tcp),
+        other => {
+            cx.error(
+                RuleId::Transport,
+                "endpoint.transport_protocol",
+                n.span.clone(),
+                format!("transport `{other}` is not supported"),
+                "use \"udp\" (default) or \"tcp\"",
+            );
+            None
+        }
+    }
+}
+
+/// `vpn_port`: 443 or 1194 (guide: Client VPN ports).
+fn vpn_port(n: &Node, cx: &mut Cx) -> Option<u16> {
+    let v = read::integer(n, "endpoint.vpn_port", 0, 65535, cx)?;
+    if v != 443 && v != 1194 {
+        cx.error(
+            RuleId::VpnPort,
+            "endpoint.vpn_port",
+            n.span.clone(),
+            format!("VPN port {v} is not supported"),
+            "use 443 (default) or 1194",
+        );
+        return None;
+    }
+    Some(v as u16)
+}
+
+/// `login_banner`: at most the banner length quota of characters.
+fn login_banner(n: &Node, limits: &Option<Limits>, cx: &mut Cx) -> Option<String> {
+    let s = read::string(n, "endpoint.login_banner", cx)?;
+    let max = limits.as_ref().map_or(1400, |l| l.login_banner_length) as usize;
+    let chars = s.chars().count();
+    if chars > max {
+        cx.error(
+            RuleId::LoginBannerLength,
+            "endpoint.login_banner",
+            n.span.clone(),
+            format!("the login banner has {chars} characters, more than {max}"),
+            "shorten the banner text",
+        );
+    }
+    Some(s)
+}
+
+/// `dns_servers`: at most two addresses.
+fn dns_servers(n: &Node, spans: &mut Spans, cx: &mut Cx) -> Option<Vec<std::net::Ipv4Addr>> {
+    let items = read::array(n, "endpoint.dns_servers", cx)?;
+    if items.len() > 2 {
+        cx.error(
+            RuleId::Value,
+            "endpoint.dns_servers",
+            n.span.clone(),
+            format!("{} DNS servers given, at most 2", items.len()),
+            "an endpoint has DNS server 1 and DNS server 2",
+        );
+    }
+    spans.dns_server = items.iter().map(|x| x.span.clone()).collect();
+    let v: Vec<_> = items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| read::address(x, &format!("endpoint.dns_servers[{i}]"), cx))
+        .collect();
+    v.into_iter().collect()
+}
+
+/// `vpc_id`: a declared VPC.
+fn vpc_ref(n: &Node, vpc_ids: Option<&BTreeMap<String, VpcId>>, cx: &mut Cx) -> Option<VpcId> {
+    let s = read::string(n, "endpoint.vpc_id", cx)?;
+    let ids = vpc_ids?;
+    let id = ids.get(&s).copied();
+    if id.is_none() {
+        cx.error(
+            RuleId::UnknownReference,
+            "endpoint.vpc_id",
+            n.span.clone(),
+            format!("VPC `{s}` is not declared"),
+            hint_list("declare it as [[vpc]] or use one of", ids.keys()),
+        );
+    }
+    id
+}
+
 pub(crate) fn session_timeout(n: &Node, p: &str, cx: &mut Cx) -> Option<SessionTimeout> {
     let v = read::integer(n, p, i64::MIN, i64::MAX, cx)?;
     let t = u64::try_from(v).ok().and_then(SessionTimeout::from_hours);
     if t.is_none() {
         cx.error(
-            "session-timeout",
+            RuleId::SessionTimeout,
             p,
             n.span.clone(),
             format!("{v} hours is not a supported maximum session duration"),
@@ -254,7 +281,7 @@ fn authentication(n: &Node, p: &str, cx: &mut Cx) -> Option<Authentication> {
             | "federated-authentication"
             | "saml" => {
                 cx.error(
-                    "authentication",
+                    RuleId::Authentication,
                     p,
                     span.clone(),
                     format!("`{name}` cannot be combined here"),
@@ -264,7 +291,7 @@ fn authentication(n: &Node, p: &str, cx: &mut Cx) -> Option<Authentication> {
             }
             other => {
                 cx.error(
-                    "authentication",
+                    RuleId::Authentication,
                     p,
                     span.clone(),
                     format!("unknown authentication method `{other}`"),
@@ -280,7 +307,7 @@ fn authentication(n: &Node, p: &str, cx: &mut Cx) -> Option<Authentication> {
         (true, Some(u)) => Some(Authentication::MutualAnd(u)),
         (false, None) => {
             cx.error(
-                "authentication",
+                RuleId::Authentication,
                 p,
                 n.span.clone(),
                 "an endpoint needs an authentication method",
@@ -302,7 +329,7 @@ fn handler(n: &Node, p: &str, cx: &mut Cx) -> Option<ConnectHandler> {
             // the prefix AWS documents elsewhere is `AWSClientVPN-`.
             if !s.starts_with("AWSClientVPN-") {
                 cx.error(
-                    "handler-name",
+                    RuleId::HandlerName,
                     &fp,
                     n.span.clone(),
                     format!("Lambda function `{s}` does not begin with AWSClientVPN-"),
@@ -333,7 +360,7 @@ fn handler(n: &Node, p: &str, cx: &mut Cx) -> Option<ConnectHandler> {
     t.finish(cx);
     let sum = deny? + error? + invalid? + service?;
     if sum > 1.0 {
-        cx.error("probability", p, n.span.clone(), format!("handler outcome rates add up to {sum}, more than 1"), "deny, error, invalid-response and service-error rates are exclusive outcomes of one invocation");
+        cx.error(RuleId::Probability, p, n.span.clone(), format!("handler outcome rates add up to {sum}, more than 1"), "deny, error, invalid-response and service-error rates are exclusive outcomes of one invocation");
         return None;
     }
     Some(ConnectHandler {

@@ -23,7 +23,7 @@ pub(crate) fn decode(n: &Node, cx: &mut Cx) -> Option<Limits> {
                         .collect();
                     if vals.windows(2).any(|w| w[1] < w[0]) {
                         cx.error(
-                            "limits",
+                            RuleId::Limits,
                             p,
                             n.span.clone(),
                             "the connection table must not decrease with more associations",
@@ -38,7 +38,7 @@ pub(crate) fn decode(n: &Node, cx: &mut Cx) -> Option<Limits> {
             }
             Some(_) => {
                 cx.error(
-                    "limits",
+                    RuleId::Limits,
                     p,
                     n.span.clone(),
                     "the connection table is empty",
@@ -97,7 +97,7 @@ pub(crate) fn decode(n: &Node, cx: &mut Cx) -> Option<Limits> {
             Some(v) => {
                 if v != Limits::default().handler_timeout {
                     cx.warning(
-                        "handler-timeout",
+                        RuleId::HandlerTimeout,
                         "limits.handler_timeout",
                         n.span.clone(),
                         format!(

@@ -31,6 +31,7 @@ pub(crate) use super::duration;
 pub(crate) use super::read::{self, join, Cx, Table, Unit};
 pub(crate) use crate::dist::Dist;
 pub(crate) use crate::model::*;
+pub(crate) use crate::source::rules::RuleId;
 pub(crate) use crate::source::tree::{Node, Value};
 pub(crate) use security_groups::sg_refs;
 pub(crate) use subnets::subnet_ref;
@@ -87,7 +88,7 @@ pub(crate) fn index_by<'a, Id: From<u32>>(
     for (i, id) in ids.enumerate() {
         if map.contains_key(id) {
             cx.error(
-                "duplicate-id",
+                RuleId::DuplicateId,
                 &format!("{what}[{i}].{field}"),
                 spans[i].clone(),
                 format!("{what} {field} `{id}` is declared twice"),
@@ -109,7 +110,7 @@ pub(crate) fn positive_duration(n: &Node, path: &str, cx: &mut Cx) -> Option<Mil
     let d = read::duration(n, path, cx)?;
     if d == 0 {
         cx.error(
-            "value",
+            RuleId::Value,
             path,
             n.span.clone(),
             format!("`{path}` must be longer than zero"),
@@ -127,7 +128,7 @@ pub(crate) fn weekday(n: &Node, path: &str, cx: &mut Cx) -> Option<Weekday> {
         .find(|w| w.name() == s.to_ascii_lowercase().get(..3).unwrap_or(""));
     if w.is_none() {
         cx.error(
-            "value",
+            RuleId::Value,
             path,
             n.span.clone(),
             format!("`{s}` is not a weekday"),
@@ -141,7 +142,7 @@ pub(crate) fn days(n: &Node, path: &str, cx: &mut Cx) -> Option<DaySet> {
     let s = read::string(n, path, cx)?;
     let bad = |cx: &mut Cx| {
         cx.error(
-            "value",
+            RuleId::Value,
             path,
             n.span.clone(),
             format!("`{s}` is not a set of weekdays"),

@@ -22,7 +22,7 @@ pub(crate) fn decode(
             Some(id) => Some(Some(*id)),
             None => {
                 cx.error(
-                    "unknown-reference",
+                    RuleId::UnknownReference,
                     &sp,
                     n.span.clone(),
                     format!("security group `{s}` is not declared"),
@@ -44,7 +44,7 @@ pub(crate) fn decode(
         let v = crate::model::dataplane::Service::parse(&s);
         if v.is_none() {
             cx.error(
-                "value",
+                RuleId::Value,
                 &pp,
                 n.span.clone(),
                 format!("`{s}` is not a protocol and port"),

@@ -14,7 +14,7 @@ pub(crate) fn decode(n: &Node, cx: &mut Cx) -> Option<OutputOptions> {
             let d = positive_duration(n, "output.metrics_period", cx)?;
             if d % MINUTE != 0 {
                 cx.error(
-                    "value",
+                    RuleId::Value,
                     "output.metrics_period",
                     n.span.clone(),
                     "`output.metrics_period` must be a whole number of minutes: CloudWatch periods are multiples of 60 seconds".to_string(),
@@ -46,7 +46,7 @@ pub(crate) fn outcome_thresholds(n: &Node, cx: &mut Cx) -> Option<Vec<Millis>> {
     let items = read::array(n, path, cx)?;
     if items.is_empty() || items.len() > 8 {
         cx.error(
-            "outcome-thresholds",
+            RuleId::OutcomeThresholds,
             path,
             n.span.clone(),
             format!(
@@ -63,7 +63,7 @@ pub(crate) fn outcome_thresholds(n: &Node, cx: &mut Cx) -> Option<Vec<Millis>> {
         let ms = positive_duration(item, &at, cx)?;
         if out.last().is_some_and(|&prev| ms <= prev) {
             cx.error(
-                "outcome-thresholds",
+                RuleId::OutcomeThresholds,
                 &at,
                 item.span.clone(),
                 format!("`{at}` is not longer than the threshold before it"),

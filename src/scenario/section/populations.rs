@@ -45,29 +45,22 @@ pub(crate) fn need(
     Some(NetworkId(networks.len() as u32 - 1))
 }
 
-pub(crate) fn decode(
+/// How users arrive: a closed `workday` population of `users`, or open Poisson `arrivals`.
+fn arrivals(
     n: &Node,
     p: &str,
-    networks: &mut Vec<Network>,
-    vpcs: Option<&[Vpc]>,
-    client_cidr: Option<Ipv4Net>,
-    limits: &Option<Limits>,
+    users_node: Option<&Node>,
+    workday_node: Option<&Node>,
+    arrivals_node: Option<&Node>,
     cx: &mut Cx,
-) -> Option<Population> {
-    let mut t = Table::new(n, p, cx)?;
-    let name = t
-        .req(cx, "name", "\"engineering\"")
-        .and_then(|n| read::string(n, &join(p, "name"), cx));
-    let users_node = t.opt("users");
-    let workday_node = t.opt("workday");
-    let arrivals_node = t.opt("arrivals");
-    let arrivals = match (workday_node, arrivals_node) {
+) -> Option<Arrivals> {
+    match (workday_node, arrivals_node) {
         (Some(w), None) => {
             let users = match users_node {
                 Some(u) => read::integer(u, &join(p, "users"), 1, u32::MAX as i64, cx),
                 None => {
                     cx.error(
-                        "missing-field",
+                        RuleId::MissingField,
                         &join(p, "users"),
                         n.span.clone(),
                         "a workday population needs `users`",
@@ -88,7 +81,7 @@ pub(crate) fn decode(
         (None, Some(a)) => {
             if let Some(u) = users_node {
                 cx.error(
-                    "value",
+                    RuleId::Value,
                     &join(p, "users"),
                     u.span.clone(),
                     "an open (Poisson) population has no fixed number of users",
@@ -99,7 +92,7 @@ pub(crate) fn decode(
         }
         (Some(w), Some(_)) => {
             cx.error(
-                "value",
+                RuleId::Value,
                 p,
                 w.span.clone(),
                 "a population is either `workday` (closed) or `arrivals` (open Poisson), not both",
@@ -109,7 +102,7 @@ pub(crate) fn decode(
         }
         (None, None) => {
             cx.error(
-                "missing-field",
+                RuleId::MissingField,
                 &join(p, "workday"),
                 n.span.clone(),
                 "a population needs `workday` (closed) or `arrivals` (open Poisson)",
@@ -117,40 +110,104 @@ pub(crate) fn decode(
             );
             None
         }
-    };
-    let gp = join(p, "groups");
-    let groups = t.opt("groups").map_or(Some(Vec::new()), |n| {
-        let v = read::strings(n, &gp, cx)?;
-        let max_len = limits.as_ref().map_or(255, |l| l.group_id_length) as usize;
-        let max_groups = limits.as_ref().map_or(200, |l| l.groups_per_user) as usize;
-        for (g, span) in &v {
-            if g.chars().count() > max_len {
-                cx.error(
-                    "group-id-length",
-                    &gp,
-                    span.clone(),
-                    format!(
-                        "group ID is {} characters, more than {max_len}",
-                        g.chars().count()
-                    ),
-                    "use the group's shorter identifier",
-                );
-            }
-        }
-        if v.len() > max_groups {
-            cx.warning(
-                "groups-per-user",
-                &gp,
-                v[max_groups].1.clone(),
+    }
+}
+
+/// `groups`: each ID within the length quota; groups past the per-user quota are ignored.
+fn groups(n: &Node, gp: &str, limits: &Option<Limits>, cx: &mut Cx) -> Option<Vec<String>> {
+    let v = read::strings(n, gp, cx)?;
+    let max_len = limits.as_ref().map_or(255, |l| l.group_id_length) as usize;
+    let max_groups = limits.as_ref().map_or(200, |l| l.groups_per_user) as usize;
+    for (g, span) in &v {
+        if g.chars().count() > max_len {
+            cx.error(
+                RuleId::GroupIdLength,
+                gp,
+                span.clone(),
                 format!(
-                    "{} groups listed: groups after the {max_groups}th are ignored",
-                    v.len()
+                    "group ID is {} characters, more than {max_len}",
+                    g.chars().count()
                 ),
-                "put the groups that authorization rules name first",
+                "use the group's shorter identifier",
             );
         }
-        Some(v.into_iter().map(|(g, _)| g).collect())
-    });
+    }
+    if v.len() > max_groups {
+        cx.warning(
+            RuleId::GroupsPerUser,
+            gp,
+            v[max_groups].1.clone(),
+            format!(
+                "{} groups listed: groups after the {max_groups}th are ignored",
+                v.len()
+            ),
+            "put the groups that authorization rules name first",
+        );
+    }
+    Some(v.into_iter().map(|(g, _)| g).collect())
+}
+
+/// `needs`: networks by name, VPC id, `internet` or `clients`.
+fn needs(
+    n: &Node,
+    np: &str,
+    networks: &mut Vec<Network>,
+    vpcs: Option<&[Vpc]>,
+    client_cidr: Option<Ipv4Net>,
+    cx: &mut Cx,
+) -> Option<Vec<NetworkId>> {
+    let v = read::strings(n, np, cx)?;
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (name, span) in v {
+        match need(&name, networks, vpcs, client_cidr) {
+            Some(id) => out.push(id),
+            None => {
+                let mut known: Vec<String> = networks
+                    .iter()
+                    .filter(|n| n.kind == NetworkKind::Declared)
+                    .map(|n| n.name.clone())
+                    .collect();
+                known.extend(vpcs.unwrap_or_default().iter().map(|v| v.id.clone()));
+                known.push("internet".into());
+                known.push("clients".into());
+                if vpcs.is_some() && !(name == "clients" && client_cidr.is_none()) {
+                    cx.error(
+                        RuleId::UnknownReference,
+                        np,
+                        span,
+                        format!("network `{name}` is not declared"),
+                        hint_list("declare it as [[network]] or use one of", known.iter()),
+                    );
+                }
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+pub(crate) fn decode(
+    n: &Node,
+    p: &str,
+    networks: &mut Vec<Network>,
+    vpcs: Option<&[Vpc]>,
+    client_cidr: Option<Ipv4Net>,
+    limits: &Option<Limits>,
+    cx: &mut Cx,
+) -> Option<Population> {
+    let mut t = Table::new(n, p, cx)?;
+    let name = t
+        .req(cx, "name", "\"engineering\"")
+        .and_then(|n| read::string(n, &join(p, "name"), cx));
+    let users_node = t.opt("users");
+    let workday_node = t.opt("workday");
+    let arrivals_node = t.opt("arrivals");
+    let arrivals = arrivals(n, p, users_node, workday_node, arrivals_node, cx);
+    let gp = join(p, "groups");
+    let groups = t
+        .opt("groups")
+        .map_or(Some(Vec::new()), |n| groups(n, &gp, limits, cx));
     let lan = t.opt("lan_cidr").map_or(Some(None), |n| {
         read::cidr(n, &join(p, "lan_cidr"), cx).map(Some)
     });
@@ -159,35 +216,7 @@ pub(crate) fn decode(
     });
     let np = join(p, "needs");
     let needs = t.opt("needs").map_or(Some(Vec::new()), |n| {
-        let v = read::strings(n, &np, cx)?;
-        let mut out = Vec::new();
-        let mut ok = true;
-        for (name, span) in v {
-            match need(&name, networks, vpcs, client_cidr) {
-                Some(id) => out.push(id),
-                None => {
-                    let mut known: Vec<String> = networks
-                        .iter()
-                        .filter(|n| n.kind == NetworkKind::Declared)
-                        .map(|n| n.name.clone())
-                        .collect();
-                    known.extend(vpcs.unwrap_or_default().iter().map(|v| v.id.clone()));
-                    known.push("internet".into());
-                    known.push("clients".into());
-                    if vpcs.is_some() && !(name == "clients" && client_cidr.is_none()) {
-                        cx.error(
-                            "unknown-reference",
-                            &np,
-                            span,
-                            format!("network `{name}` is not declared"),
-                            hint_list("declare it as [[network]] or use one of", known.iter()),
-                        );
-                    }
-                    ok = false;
-                }
-            }
-        }
-        ok.then_some(out)
+        needs(n, &np, networks, vpcs, client_cidr, cx)
     });
     let retry = t
         .opt("retry")
@@ -298,7 +327,7 @@ fn poisson(n: &Node, p: &str, cx: &mut Cx) -> Option<Arrivals> {
                     (Some(at), Some(rate)) => {
                         if out.last().is_some_and(|l| l.0 >= at) || (out.is_empty() && at != 0) {
                             cx.error(
-                                "value",
+                                RuleId::Value,
                                 &join(&ip, "at"),
                                 item.get("at").map_or(item.span.clone(), |n| n.span.clone()),
                                 "profile steps must start at 0 and increase",
@@ -313,7 +342,7 @@ fn poisson(n: &Node, p: &str, cx: &mut Cx) -> Option<Arrivals> {
             }
             if out.is_empty() && ok {
                 cx.error(
-                    "value",
+                    RuleId::Value,
                     &pp,
                     pr.span.clone(),
                     "the rate profile is empty",
@@ -325,7 +354,7 @@ fn poisson(n: &Node, p: &str, cx: &mut Cx) -> Option<Arrivals> {
         }
         _ => {
             cx.error(
-                "missing-field",
+                RuleId::MissingField,
                 &join(p, "per_hour"),
                 n.span.clone(),
                 "open arrivals need `per_hour` (constant) or `profile` (piecewise), one of them",
@@ -338,7 +367,7 @@ fn poisson(n: &Node, p: &str, cx: &mut Cx) -> Option<Arrivals> {
     if let Some(per) = period {
         if profile.last().is_some_and(|l| l.0 >= per) {
             cx.error(
-                "value",
+                RuleId::Value,
                 &join(p, "profile"),
                 n.span.clone(),
                 "a profile step starts after the repeat period",
@@ -378,7 +407,7 @@ fn retry(n: &Node, p: &str, cx: &mut Cx) -> Option<RetryPolicy> {
     let (initial, max) = (initial?, max?);
     if max < initial {
         cx.error(
-            "value",
+            RuleId::Value,
             &join(p, "max"),
             n.get("max").map_or(n.span.clone(), |m| m.span.clone()),
             "the retry cap is below the initial delay",
@@ -464,4 +493,55 @@ pub(crate) fn write(s: &Scenario, doc: &mut DocumentMut) {
         pops.push(write_one(s, p));
     }
     doc["population"] = Item::ArrayOfTables(pops);
+}
+
+/// The declared `[[network]]`s and every `[[population]]`: networks declared first, then the
+/// implicit ones (VPC ids, `internet`, `clients`) as populations need them.
+pub(crate) fn decode_with_networks(
+    networks_node: Option<&Node>,
+    pops_node: Option<&Node>,
+    sg_ids: &BTreeMap<String, SgId>,
+    vpcs: Option<&[Vpc]>,
+    client_cidr: Option<Ipv4Net>,
+    limits: &Option<Limits>,
+    cx: &mut Cx,
+) -> (Vec<Network>, Option<Vec<Population>>) {
+    let mut net_spans = Vec::new();
+    let declared = list(
+        networks_node,
+        "network",
+        cx,
+        |n, p, cx| super::networks::decode(n, p, sg_ids, cx),
+        &mut net_spans,
+    );
+
+    // Networks: declared, then implicit ones (VPC ids, internet, clients) as populations need them.
+    let mut networks = declared.clone().unwrap_or_default();
+    if let Some(d) = &declared {
+        index_by::<NetworkId>(
+            d.iter().map(|x| x.name.as_str()),
+            &field_spans(networks_node, "name"),
+            "network",
+            "name",
+            cx,
+        );
+    }
+    let mut pop_spans = Vec::new();
+    let populations = list(
+        pops_node,
+        "population",
+        cx,
+        |n, p, cx| decode(n, p, &mut networks, vpcs, client_cidr, limits, cx),
+        &mut pop_spans,
+    );
+    if let Some(p) = &populations {
+        index_by::<PopId>(
+            p.iter().map(|x| x.name.as_str()),
+            &field_spans(pops_node, "name"),
+            "population",
+            "name",
+            cx,
+        );
+    }
+    (networks, populations)
 }

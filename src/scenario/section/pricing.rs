@@ -54,7 +54,7 @@ pub(crate) fn decode(n: &Node, cx: &mut Cx) -> Option<Pricing> {
             Some("prorated") => pr.billing = Billing::Prorated,
             Some(other) => {
                 cx.error(
-                    "value",
+                    RuleId::Value,
                     "pricing.billing",
                     n.span.clone(),
                     format!("unknown billing `{other}`"),

@@ -1,6 +1,7 @@
 //! `[[route]]`: the endpoint's route table, read and written side by side.
 
 use super::*;
+use crate::scenario::decode::Spans;
 
 pub(crate) fn decode(
     n: &Node,
@@ -25,7 +26,7 @@ pub(crate) fn decode(
             let a = assoc_of?.get(&sub).copied();
             if a.is_none() {
                 cx.error(
-                    "route-target",
+                    RuleId::RouteTarget,
                     &tp,
                     n.span.clone(),
                     format!("subnet `{s}` is not associated with the endpoint"),
@@ -63,4 +64,23 @@ pub(crate) fn write(s: &Scenario, doc: &mut DocumentMut) {
         }
         doc["route"] = Item::ArrayOfTables(routes);
     }
+}
+
+/// Every `[[route]]`, with where each and its destination and target were written.
+pub(crate) fn decode_list(
+    node: Option<&Node>,
+    subnet_ids: Option<&BTreeMap<String, SubnetId>>,
+    assoc_of: Option<&BTreeMap<SubnetId, AssocId>>,
+    spans: &mut Spans,
+    cx: &mut Cx,
+) -> Option<Vec<Route>> {
+    spans.route_destination = field_spans(node, "destination_cidr_block");
+    spans.route_target = field_spans(node, "target_vpc_subnet_id");
+    list(
+        node,
+        "route",
+        cx,
+        |n, p, cx| decode(n, p, subnet_ids, assoc_of, cx),
+        &mut spans.route,
+    )
 }

@@ -37,7 +37,7 @@ pub(crate) fn sg_refs(
             Some(id) => out.push(*id),
             None => {
                 cx.error(
-                    "unknown-reference",
+                    RuleId::UnknownReference,
                     p,
                     span,
                     format!("security group `{name}` is not declared"),
@@ -66,4 +66,40 @@ pub(crate) fn write(s: &Scenario, doc: &mut DocumentMut) {
         }
         doc["security_group"] = Item::ArrayOfTables(sgs);
     }
+}
+
+/// Every `[[security_group]]` with the map of ids to indices. Groups may refer to each other,
+/// so ids are known before the groups are decoded; a repeated id keeps its first declaration
+/// (and is reported).
+pub(crate) fn decode_list(
+    node: Option<&Node>,
+    cx: &mut Cx,
+) -> (BTreeMap<String, SgId>, Option<Vec<SecurityGroup>>) {
+    let security_groups_node = node;
+    let mut sg_ids: BTreeMap<String, SgId> = BTreeMap::new();
+    if let Some(Value::Array(items)) = security_groups_node.map(|n| &n.value) {
+        for (i, n) in items.iter().enumerate() {
+            if let Some(Value::String(s)) = n.get("id").map(|id| &id.value) {
+                sg_ids.entry(s.clone()).or_insert(SgId(i as u32));
+            }
+        }
+    }
+    let mut sg_spans = Vec::new();
+    let security_groups = list(
+        security_groups_node,
+        "security_group",
+        cx,
+        |n, p, cx| security_groups::decode(n, p, &sg_ids, cx),
+        &mut sg_spans,
+    );
+    if let Some(g) = &security_groups {
+        index_by::<SgId>(
+            g.iter().map(|x| x.id.as_str()),
+            &field_spans(security_groups_node, "id"),
+            "security_group",
+            "id",
+            cx,
+        );
+    }
+    (sg_ids, security_groups)
 }

@@ -2,6 +2,10 @@
 //! associations, read and written side by side.
 
 use super::*;
+use crate::scenario::decode::Spans;
+
+/// How a missing `[[subnet]]` is written, for the hint.
+pub(crate) const EXAMPLE: &str = "[{ id = \"subnet-a\", vpc_id = \"vpc-main\", cidr_block = \"172.31.0.0/20\", availability_zone = \"us-east-1a\" }]";
 
 pub(crate) fn decode(
     n: &Node,
@@ -19,7 +23,7 @@ pub(crate) fn decode(
         let v = ids.get(&s).copied();
         if v.is_none() {
             cx.error(
-                "unknown-reference",
+                RuleId::UnknownReference,
                 &join(p, "vpc_id"),
                 n.span.clone(),
                 format!("VPC `{s}` is not declared"),
@@ -57,7 +61,7 @@ pub(crate) fn decode(
     if let Some(n) = cidr_node {
         if cidr.prefix_len() > 27 {
             cx.error(
-                "subnet-size",
+                RuleId::SubnetSize,
                 &cp,
                 n.span.clone(),
                 format!("subnet {cidr} is smaller than a /27"),
@@ -66,7 +70,7 @@ pub(crate) fn decode(
         } else if avail < 20 {
             let span = avail_node.map_or(n.span.clone(), |a| a.span.clone());
             cx.error(
-                "subnet-size",
+                RuleId::SubnetSize,
                 &join(p, "available_ip_address_count"),
                 span,
                 format!("subnet {cidr} has {avail} free addresses, fewer than 20"),
@@ -108,7 +112,7 @@ pub(crate) fn subnet_ref(
     let v = ids.get(&s).copied();
     if v.is_none() {
         cx.error(
-            "unknown-reference",
+            RuleId::UnknownReference,
             p,
             n.span.clone(),
             format!("subnet `{s}` is not declared"),
@@ -144,4 +148,101 @@ pub(crate) fn write(s: &Scenario, doc: &mut DocumentMut) {
         assocs.push(t);
     }
     doc["association"] = Item::ArrayOfTables(assocs);
+}
+
+/// The configured `[[association]]`s, then the subnets associated mid-run by an `associate`
+/// event (after the configured ones, so routes may target them and every association rule
+/// applies to them too), with the count of configured ones.
+pub(crate) fn associations(
+    assoc_node: Option<&Node>,
+    events_node: Option<&Node>,
+    subnet_ids: Option<&BTreeMap<String, SubnetId>>,
+    spans: &mut Spans,
+    cx: &mut Cx,
+) -> (Option<Vec<Association>>, usize) {
+    spans.association_subnet = field_spans(assoc_node, "subnet_id");
+    let associations = list(
+        assoc_node,
+        "association",
+        cx,
+        |n, p, cx| subnets::decode_association(n, p, subnet_ids, cx),
+        &mut spans.association,
+    );
+    spans.association_path = (0..spans.association_subnet.len())
+        .map(|i| format!("association[{i}].subnet_id"))
+        .collect();
+    // Subnets associated mid-run by an `associate` event come after the configured ones, so
+    // routes may target them and every association rule applies to them too.
+    let associations = associations.map(|mut list| {
+        if let Some(Value::Array(items)) = events_node.map(|n| &n.value) {
+            // In time order (ties in file order), as the events are kept, so that a written
+            // scenario reads back with the same association indices.
+            let at = |item: &Node| match item.get("at").map(|n| &n.value) {
+                Some(Value::String(t)) => super::duration::parse(t).unwrap_or(Millis::MAX),
+                _ => Millis::MAX,
+            };
+            let mut order: Vec<usize> = (0..items.len()).collect();
+            order.sort_by_key(|&j| at(&items[j]));
+            for j in order {
+                let item = &items[j];
+                let Some(node) = item.get("associate") else {
+                    continue;
+                };
+                let (Value::String(id), Some(ids)) = (&node.value, subnet_ids) else {
+                    continue;
+                };
+                let Some(&sub) = ids.get(id) else { continue };
+                if list.iter().any(|a: &Association| a.subnet == sub) {
+                    continue; // reported with the event
+                }
+                list.push(Association { subnet: sub });
+                spans.association.push(node.span.clone());
+                spans.association_subnet.push(node.span.clone());
+                spans.association_path.push(format!("event[{j}].associate"));
+            }
+        }
+        list
+    });
+    let configured_associations = spans
+        .association_path
+        .iter()
+        .filter(|p| p.starts_with("association["))
+        .count();
+    (associations, configured_associations)
+}
+
+/// Every `[[subnet]]`, with the map of ids to indices (a repeated id is reported).
+pub(crate) fn decode_list(
+    node: Option<&Node>,
+    vpc_ids: Option<&BTreeMap<String, VpcId>>,
+    spans: &mut Spans,
+    cx: &mut Cx,
+) -> (Option<Vec<Subnet>>, Option<BTreeMap<String, SubnetId>>) {
+    let subnets = list(
+        node,
+        "subnet",
+        cx,
+        |n, p, cx| decode(n, p, vpc_ids, cx),
+        &mut Vec::new(),
+    );
+    spans.subnet_cidr = field_spans(node, "cidr_block");
+    let ids = subnets.as_ref().map(|v| {
+        index_by(
+            v.iter().map(|x| x.id.as_str()),
+            &field_spans(node, "id"),
+            "subnet",
+            "id",
+            cx,
+        )
+    });
+    (subnets, ids)
+}
+
+/// Subnet → the index of its association.
+pub(crate) fn association_of(associations: &[Association]) -> BTreeMap<SubnetId, AssocId> {
+    associations
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.subnet, AssocId(i as u32)))
+        .collect()
 }

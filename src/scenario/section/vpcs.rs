@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// How a missing `[[vpc]]` is written, for the hint.
+pub(crate) const EXAMPLE: &str = "[{ id = \"vpc-main\", cidr_blocks = [\"172.31.0.0/16\"] }]";
+
 pub(crate) fn decode(n: &Node, p: &str, cx: &mut Cx) -> Option<Vpc> {
     let mut t = Table::new(n, p, cx)?;
     let id = t
@@ -19,7 +22,7 @@ pub(crate) fn decode(n: &Node, p: &str, cx: &mut Cx) -> Option<Vpc> {
                 Some("dedicated") => Some(true),
                 Some(other) => {
                     cx.error(
-                        "value",
+                        RuleId::Value,
                         &tp,
                         n.span.clone(),
                         format!("unknown tenancy `{other}`"),
@@ -47,7 +50,7 @@ pub(crate) fn cidr_list(n: &Node, p: &str, cx: &mut Cx) -> Option<Vec<Ipv4Net>> 
     let items = read::array(n, p, cx)?;
     if items.is_empty() {
         cx.error(
-            "value",
+            RuleId::Value,
             p,
             n.span.clone(),
             format!("`{p}` is empty"),
@@ -88,4 +91,22 @@ pub(crate) fn write(s: &Scenario, doc: &mut DocumentMut) {
         vpcs.push(t);
     }
     doc["vpc"] = Item::ArrayOfTables(vpcs);
+}
+
+/// Every `[[vpc]]`, with the map of ids to indices (a repeated id is reported).
+pub(crate) fn decode_list(
+    node: Option<&Node>,
+    cx: &mut Cx,
+) -> (Option<Vec<Vpc>>, Option<BTreeMap<String, VpcId>>) {
+    let vpcs = list(node, "vpc", cx, decode, &mut Vec::new());
+    let ids = vpcs.as_ref().map(|v| {
+        index_by(
+            v.iter().map(|x| x.id.as_str()),
+            &field_spans(node, "id"),
+            "vpc",
+            "id",
+            cx,
+        )
+    });
+    (vpcs, ids)
 }
