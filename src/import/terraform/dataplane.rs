@@ -124,6 +124,25 @@ fn strs(s: Sv<Vec<String>>) -> Sv<DpVal> {
     }
 }
 
+/// A route's targets the scenario models, by Terraform's names.
+const ROUTE_TARGETS: [&str; 5] = [
+    "gateway_id",
+    "nat_gateway_id",
+    "vpc_peering_connection_id",
+    "transit_gateway_id",
+    "vpc_endpoint_id",
+];
+
+/// A route's targets the scenario does not model.
+const OTHER_TARGETS: [&str; 6] = [
+    "network_interface_id",
+    "egress_only_gateway_id",
+    "carrier_gateway_id",
+    "local_gateway_id",
+    "core_network_arn",
+    "instance_id",
+];
+
 /// A transit gateway's id and its default association and propagation route tables.
 type DefaultTables = (String, Option<Sv<String>>, Option<Sv<String>>);
 
@@ -1089,6 +1108,9 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
     /// An `aws_route` resource's destination and target, ids traced through the configuration.
     fn route_row_of(&self, r: &Res<'a>, o: &mut Obj<'a>, out: &mut Findings) -> Option<DpRow> {
         let mut row = DpRow::new(o.origin());
+        // Every target attribute is present (empty) in the values; one is set.
+        o.known(&ROUTE_TARGETS);
+        o.known(&OTHER_TARGETS);
         if let Some(v6) = o
             .opt_str("destination_ipv6_cidr_block", out)
             .filter(|s| !s.is_empty())
@@ -1132,14 +1154,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                 return Some(row);
             }
         }
-        for key in [
-            "network_interface_id",
-            "egress_only_gateway_id",
-            "carrier_gateway_id",
-            "local_gateway_id",
-            "core_network_arn",
-            "instance_id",
-        ] {
+        for key in OTHER_TARGETS {
             if o.opt_str(key, out).is_some_and(|s| !s.is_empty()) {
                 out.push(
                     Level::Warning,
