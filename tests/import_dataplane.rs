@@ -676,3 +676,183 @@ fn diagnostics_are_traced_to_the_input_field() {
         "{errors:#?}"
     );
 }
+
+const TRANSIT_AWS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/aws/dataplane-transit"
+);
+const TRANSIT_TF: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/terraform/dataplane/transit.json"
+);
+const TRANSIT: &str = include_str!("fixtures/dataplane/transit.toml");
+const TGW_RTB: &str = "tgw-rtb-0a1b2c3d4e5f60741";
+
+/// The hub-and-spoke configuration of tests/fixtures/dataplane/transit.toml as the AWS CLI
+/// prints it: the transit gateway's routes and propagations per route table (TABLE=FILE).
+fn transit_aws(edit_routes: &dyn Fn(&mut Value)) -> Imported {
+    let read = |n: &str| std::fs::read_to_string(format!("{TRANSIT_AWS}/{n}")).unwrap();
+    let text = |n: &str| Text::new(n, read(n));
+    let mut routes: Value = serde_json::from_str(&read("route-tables.json")).unwrap();
+    edit_routes(&mut routes);
+    let mut data_plane: Vec<DataPlaneText> = [
+        "transit-gateways.json",
+        "transit-gateway-vpc-attachments.json",
+        "transit-gateway-route-tables.json",
+        "transit-gateway-attachments.json",
+        "vpn-gateways.json",
+        "vpn-connections.json",
+    ]
+    .iter()
+    .map(|n| DataPlaneText {
+        table: None,
+        text: text(n),
+    })
+    .collect();
+    for n in [
+        "transit-gateway-route-table-propagations.json",
+        "transit-gateway-routes.json",
+    ] {
+        data_plane.push(DataPlaneText {
+            table: Some(TGW_RTB.into()),
+            text: text(n),
+        });
+    }
+    data_plane.push(DataPlaneText {
+        table: None,
+        text: Text::new(
+            "route-tables.json",
+            serde_json::to_string_pretty(&routes).unwrap(),
+        ),
+    });
+    let inputs = AwsInputs {
+        endpoints: text("endpoints.json"),
+        target_networks: text("target-networks.json"),
+        routes: text("routes.json"),
+        authorization_rules: text("authorization-rules.json"),
+        subnets: Some(text("subnets.json")),
+        vpcs: Some(text("vpcs.json")),
+        data_plane,
+    };
+    aws::import(&inputs, &AwsOptions::default(), "imported.toml")
+}
+
+fn transit_tf(edit: &dyn Fn(&mut Value)) -> Imported {
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(TRANSIT_TF).unwrap()).unwrap();
+    edit(&mut v);
+    terraform::import(
+        &Text::new("transit.json", serde_json::to_string_pretty(&v).unwrap()),
+        &TerraformOptions::default(),
+        "imported.toml",
+    )
+}
+
+fn transit_people() -> &'static str {
+    "include = [\"imported.toml\"]\n\n\
+     [[network]]\nname = \"spoke\"\ncidr_blocks = [\"10.1.0.0/24\"]\n\n\
+     [[network]]\nname = \"dc-vpn\"\ncidr_blocks = [\"192.168.0.0/20\"]\n\n\
+     [[network]]\nname = \"dc-dx\"\ncidr_blocks = [\"172.16.0.0/16\"]\n\n\
+     [[population]]\nname = \"staff\"\nusers = 100\n\
+     workday = { start = \"09:00\", length = \"8h\", days = \"mon-fri\" }\n\
+     needs = [\"spoke\", \"dc-vpn\", \"dc-dx\"]\n"
+}
+
+fn transit_verdicts(s: &Scenario) -> Vec<Outcome> {
+    let m = Matrix::all_live(s);
+    let mut v: Vec<Outcome> = ["spoke", "dc-vpn", "dc-dx"]
+        .iter()
+        .map(|name| {
+            let n = s.networks.iter().position(|n| n.name == *name).unwrap();
+            m.get(PopId(0), Target::Network(NetworkId(n as u32)), AssocId(0))
+                .unwrap()
+                .verdict
+                .reason()
+        })
+        .collect();
+    let tables = RouteTables::all_live(s);
+    let eval = Evaluator::new(s, &tables);
+    let client = Client::population(s, PopId(0));
+    for x in ["10.99.0.1", "10.1.0.9", "192.168.3.3", "172.16.5.5"] {
+        let t = eval.address_service(&client, AssocId(0), x.parse().unwrap(), None);
+        v.push(t.outcome);
+    }
+    v
+}
+
+fn load_transit(imp: &Imported) -> Scenario {
+    assert!(
+        imp.ok(),
+        "{:#?}\n{}",
+        imp.findings,
+        imp.render_diagnostics()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("imported.toml"), imp.text.as_ref().unwrap()).unwrap();
+    let main = dir.path().join("scenario.toml");
+    std::fs::write(&main, transit_people()).unwrap();
+    cvpnsim::scenario::load_file(&main)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario
+}
+
+/// Transit gateways (attachments, route tables, associations, propagations, a blackhole route,
+/// the default route table), a Site-to-Site VPN over the transit gateway and one over a virtual
+/// private gateway with route propagation: imported, they decide as the hand-written scenario.
+#[test]
+fn transit_gateways_and_vpn_import_to_the_same_verdicts() {
+    let want = vec![
+        Reachable,
+        Reachable,
+        Reachable,
+        BlackholeRoute,
+        Reachable,
+        Reachable,
+        Reachable,
+    ];
+    assert_eq!(transit_verdicts(&load_toml(TRANSIT)), want, "hand-written");
+    assert_eq!(
+        transit_verdicts(&load_transit(&transit_aws(&|_| {}))),
+        want,
+        "from the AWS CLI"
+    );
+    let tf = transit_tf(&|_| {});
+    assert_eq!(transit_verdicts(&load_transit(&tf)), want, "from Terraform");
+    // The transit gateway's default route table is not a resource of its own: it is named by
+    // the gateway's association_default_route_table_id and holds the attachments that use it.
+    let s = load_transit(&tf);
+    let t = &s.data_plane.tgw_route_tables[0];
+    assert_eq!(t.id, TGW_RTB);
+    assert_eq!((t.associations.len(), t.propagations.len()), (3, 3));
+
+    // The spoke without its route back through the transit gateway.
+    let want = vec![
+        NoReturnRoute,
+        Reachable,
+        Reachable,
+        BlackholeRoute,
+        NoReturnRoute,
+        Reachable,
+        Reachable,
+    ];
+    let hand = edit(
+        TRANSIT,
+        "route = [{ destination_cidr_block = \"10.0.0.0/8\", transit_gateway_id = \"tgw-1\" }]",
+        "route = []",
+    );
+    assert_eq!(transit_verdicts(&load_toml(&hand)), want, "hand-written");
+    let aws = transit_aws(&|v| {
+        v["RouteTables"][1]["Routes"]
+            .as_array_mut()
+            .unwrap()
+            .remove(1);
+    });
+    assert_eq!(
+        transit_verdicts(&load_transit(&aws)),
+        want,
+        "from the AWS CLI"
+    );
+    let tf = transit_tf(&|v| {
+        resource(v, "aws_default_route_table.spoke")["values"]["route"] = json!([]);
+    });
+    assert_eq!(transit_verdicts(&load_transit(&tf)), want, "from Terraform");
+}

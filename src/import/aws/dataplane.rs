@@ -1,7 +1,8 @@
 //! The data plane from AWS CLI output: `describe-route-tables`, `describe-network-acls`,
 //! `describe-security-groups`, `describe-vpc-peering-connections`, `describe-internet-gateways`,
 //! `describe-nat-gateways`, `describe-vpc-endpoints` (with `describe-prefix-lists` for a gateway
-//! endpoint's addresses), `describe-vpn-gateways`, `describe-transit-gateways`,
+//! endpoint's addresses), `describe-vpn-gateways`, `describe-vpn-connections` (static routes as
+//! the on-premises prefixes), `describe-transit-gateways`,
 //! `describe-transit-gateway-vpc-attachments`, `describe-transit-gateway-attachments`
 //! (route-table associations), `describe-transit-gateway-route-tables`, and per route table
 //! `search-transit-gateway-routes` and `get-transit-gateway-route-table-propagations`.
@@ -45,6 +46,7 @@ const KINDS: &[(&str, &str)] = &[
     ("RouteTables", "describe-route-tables"),
     ("NetworkAcls", "describe-network-acls"),
     ("SecurityGroups", "describe-security-groups"),
+    ("VpnConnections", "describe-vpn-connections"),
 ];
 
 /// One data-plane input: the file, and the transit gateway route table it is about for the
@@ -87,6 +89,8 @@ pub fn read(files: &[DpFile<'_>], config: &mut Config, out: &mut Findings) {
     let mut r = Reader {
         config,
         prefix_lists: Vec::new(),
+        tgw_resources: Vec::new(),
+        learned: Vec::new(),
     };
     for (k, f) in kinds {
         let file = f.file;
@@ -119,6 +123,7 @@ pub fn read(files: &[DpFile<'_>], config: &mut Config, out: &mut Findings) {
                     r.tgw_propagations(file, table, out)
                 }
             }
+            "VpnConnections" => r.vpn_connections(file, out),
             "VpcEndpoints" => r.vpc_endpoints(file, out),
             "RouteTables" => r.route_tables(file, out),
             "NetworkAcls" => r.network_acls(file, out),
@@ -142,6 +147,11 @@ struct PrefixList {
 struct Reader<'c> {
     config: &'c mut Config,
     prefix_lists: Vec<PrefixList>,
+    /// Transit gateway attachments by the resource they attach: (resource id, attachment id).
+    tgw_resources: Vec<(String, Sv<String>)>,
+    /// Prefixes a gateway learned (propagated routes): (attachment or virtual private gateway
+    /// id, prefix and where it was read).
+    learned: Vec<(String, Sv<String>)>,
 }
 
 /// A resource's `State` (or `Status.Code`), and whether it is usable; the others are reported.
@@ -540,12 +550,17 @@ impl Reader<'_> {
                     _ => None,
                 }
             });
+            if let (Some(id), Some(res)) = (id, o.opt_str("ResourceId", out)) {
+                self.tgw_resources.push((
+                    res.to_string(),
+                    Sv::input(id.to_string(), o.origin_of("TransitGatewayAttachmentId")),
+                ));
+            }
             o.known(&[
                 "TransitGatewayId",
                 "TransitGatewayOwnerId",
                 "ResourceOwnerId",
                 "ResourceType",
-                "ResourceId",
                 "State",
                 "CreationTime",
                 "Tags",
@@ -629,6 +644,8 @@ impl Reader<'_> {
             row.set("destination_cidr_block", text(dest, dest_origin));
             match (kind, state, attachment) {
                 (Some("propagated"), _, Some((a, ao))) => {
+                    self.learned
+                        .push((a.clone(), Sv::input(dest.to_string(), origin.clone())));
                     // The scenario derives propagated routes from the propagation.
                     if let Some(t) = self.tgw_table(table, &origin, out) {
                         t.push_str("propagations", a, Src::Input(ao));
@@ -656,6 +673,141 @@ impl Reader<'_> {
             if let Some(t) = self.tgw_table(table, &origin, out) {
                 t.push_row("route", row, Src::Input(origin.clone()));
             }
+        }
+    }
+
+    /// A Site-to-Site VPN connection → the on-premises network behind it, with its static
+    /// routes as the prefixes it advertises; attached to a transit gateway, the network is known
+    /// by its attachment's id (describe-transit-gateway-attachments).
+    fn vpn_connections(&mut self, f: &InputFile, out: &mut Findings) {
+        for mut o in root_list(f, "VpnConnections", out) {
+            let id = o.req_str("VpnConnectionId", out);
+            let vgw = o.opt_str("VpnGatewayId", out);
+            let tgw = o.opt_str("TransitGatewayId", out);
+            let state = o.opt_str("State", out);
+            let mut prefixes: Vec<String> = Vec::new();
+            let routes_origin = o.origin_of("Routes");
+            for mut r in o.objects("Routes", false, out) {
+                let d = r.opt_str("DestinationCidrBlock", out);
+                let st = r.opt_str("State", out);
+                r.known(&["Source"]);
+                r.finish(out);
+                if let (Some(d), Some("available") | None) = (d, st) {
+                    prefixes.push(d.to_string());
+                }
+            }
+            o.known(&[
+                "CustomerGatewayConfiguration",
+                "CustomerGatewayId",
+                "Category",
+                "Type",
+                "Options",
+                "VgwTelemetry",
+                "Tags",
+                "CoreNetworkArn",
+                "CoreNetworkAttachmentArn",
+                "GatewayAssociationState",
+                "PreSharedKeyArn",
+            ]);
+            let origin = o.origin();
+            let ok = usable(
+                state,
+                &["available", "pending"],
+                &format!("VPN connection {}", id.unwrap_or("?")),
+                o.origin_of("State"),
+                out,
+            );
+            let (vgw_origin, tgw_origin, id_origin) = (
+                o.origin_of("VpnGatewayId"),
+                o.origin_of("TransitGatewayId"),
+                o.origin_of("VpnConnectionId"),
+            );
+            o.finish(out);
+            let (Some(id), true) = (id, ok) else { continue };
+            // Over BGP the prefixes are not in the connection: the routes its gateway learned
+            // from it stand for them.
+            let gateway = match (vgw, tgw) {
+                (Some(g), _) => Some(g.to_string()),
+                (None, Some(_)) => self
+                    .tgw_resources
+                    .iter()
+                    .find(|(r, _)| r == id)
+                    .map(|(_, a)| a.value.clone()),
+                _ => None,
+            };
+            let learned: Vec<&Sv<String>> = self
+                .learned
+                .iter()
+                .filter(|(g, _)| Some(g) == gateway.as_ref())
+                .map(|(_, p)| p)
+                .collect();
+            let mut prefixes_src = Src::Input(routes_origin.clone());
+            if prefixes.is_empty() && !learned.is_empty() {
+                prefixes = learned.iter().map(|p| p.value.clone()).collect();
+                prefixes.dedup();
+                prefixes_src = Src::Assumed {
+                    why: format!(
+                        "VPN connection {id} lists no static routes: the prefixes its gateway \
+                         learned from it over BGP (propagated routes) stand for what it advertises"
+                    ),
+                    origin: learned[0].src.origin().cloned(),
+                };
+            }
+            if prefixes.is_empty() {
+                out.push(
+                    Level::Warning,
+                    Some(origin),
+                    format!(
+                        "VPN connection {id}: the on-premises prefixes are learned over BGP,                          which describe-vpn-connections does not list: left out (declare an                          [[on_premises_network]] with its advertised_prefixes)"
+                    ),
+                );
+                continue;
+            }
+            let mut row = DpRow::new(origin.clone());
+            match (vgw, tgw) {
+                (Some(g), _) => {
+                    row.set("id", text(id, id_origin));
+                    row.set("connection", text("site-to-site-vpn", origin.clone()));
+                    row.set("vpn_gateway_id", text(g, vgw_origin));
+                }
+                (None, Some(t)) => {
+                    let Some((_, att)) = self.tgw_resources.iter().find(|(r, _)| r == id) else {
+                        out.push(
+                            Level::Warning,
+                            Some(tgw_origin),
+                            format!(
+                                "VPN connection {id} is attached to transit gateway {t}, but its                                  attachment is not in the inputs (add the output of `aws ec2                                  describe-transit-gateway-attachments`): left out"
+                            ),
+                        );
+                        continue;
+                    };
+                    row.set(
+                        "id",
+                        Sv {
+                            value: DpVal::Str(att.value.clone()),
+                            src: att.src.clone(),
+                        },
+                    );
+                    row.set("connection", text("site-to-site-vpn", origin.clone()));
+                    row.set("transit_gateway_id", text(t, tgw_origin));
+                }
+                (None, None) => {
+                    out.push(
+                        Level::Warning,
+                        Some(origin),
+                        format!("VPN connection {id} attaches to no gateway: left out"),
+                    );
+                    continue;
+                }
+            }
+            row.set(
+                "advertised_prefixes",
+                Sv {
+                    value: DpVal::Strs(prefixes),
+                    src: prefixes_src,
+                },
+            );
+            self.push("on_premises_network", row);
         }
     }
 
@@ -872,6 +1024,10 @@ impl Reader<'_> {
         if origin == Some("EnableVgwRoutePropagation") {
             // Propagated from a virtual private gateway: the scenario derives it from
             // `propagating_vgws` and the on-premises network's prefixes.
+            if let (Some(d), Some((_, g, _))) = (dest, targets.first()) {
+                self.learned
+                    .push((g.to_string(), Sv::input(d.to_string(), ro.clone())));
+            }
             return None;
         }
         let Some((field, target, to)) = targets.first().cloned() else {

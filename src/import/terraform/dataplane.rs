@@ -149,11 +149,17 @@ type DefaultTables = (String, Option<Sv<String>>, Option<Sv<String>>);
 struct Reader<'p, 'a, 'c> {
     p: &'p Plan<'a>,
     config: &'c mut Config,
+    /// Each transit gateway's default route tables.
+    defaults: Vec<DefaultTables>,
 }
 
 /// Reads every data-plane resource of the plan into `config`.
 pub(super) fn read(p: &Plan<'_>, config: &mut Config, out: &mut Findings) {
-    let mut r = Reader { p, config };
+    let mut r = Reader {
+        p,
+        config,
+        defaults: Vec::new(),
+    };
     r.prefix_lists(out);
     r.internet_gateways(out);
     r.nat_gateways(out);
@@ -543,8 +549,6 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
     }
 
     fn transit_gateways(&mut self, out: &mut Findings) {
-        // Default route tables: (transit gateway id, association table, propagation table).
-        let mut defaults: Vec<DefaultTables> = Vec::new();
         for r in self.managed("aws_ec2_transit_gateway") {
             let Some(mut o) = self.p.values(r, out) else {
                 continue;
@@ -587,7 +591,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             o.finish(out);
             row.str("id", id.clone());
             self.push("transit_gateway", row);
-            defaults.push((id.value, a, pr));
+            self.defaults.push((id.value, a, pr));
         }
         let mut default_uses: Vec<(Sv<String>, String, Src, bool)> = Vec::new();
         for r in self.managed("aws_ec2_transit_gateway_vpc_attachment") {
@@ -661,35 +665,8 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             row.str("transit_gateway_id", tgw);
             self.push("transit_gateway_route_table", row);
         }
-        // An attachment with the default association or propagation uses its transit gateway's
-        // default route table, which is not a resource of its own: declared here.
         for (tgw, attachment, src, is_assoc) in default_uses {
-            let Some((_, a, p)) = defaults.iter().find(|(t, _, _)| *t == tgw.value) else {
-                continue;
-            };
-            let Some(table) = (if is_assoc { a } else { p }).clone() else {
-                continue;
-            };
-            if self
-                .find("transit_gateway_route_table", &table.value)
-                .is_none()
-            {
-                let mut row = DpRow {
-                    origin: table.src.origin().cloned(),
-                    fields: Vec::new(),
-                };
-                row.str("id", table.clone());
-                row.str("transit_gateway_id", tgw.clone());
-                self.push("transit_gateway_route_table", row);
-            }
-            let key = if is_assoc {
-                "associations"
-            } else {
-                "propagations"
-            };
-            if let Some(t) = self.find("transit_gateway_route_table", &table.value) {
-                t.push_str(key, attachment, src);
-            }
+            self.use_default(&tgw, attachment, src, is_assoc);
         }
         for (t, key) in [
             (
@@ -756,6 +733,37 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
         }
     }
 
+    /// An attachment with the default association or propagation uses its transit gateway's
+    /// default route table, which is not a resource of its own: declared here.
+    fn use_default(&mut self, tgw: &Sv<String>, attachment: String, src: Src, is_assoc: bool) {
+        let Some((_, a, p)) = self.defaults.iter().find(|(t, _, _)| *t == tgw.value) else {
+            return;
+        };
+        let Some(table) = (if is_assoc { a } else { p }).clone() else {
+            return;
+        };
+        if self
+            .find("transit_gateway_route_table", &table.value)
+            .is_none()
+        {
+            let mut row = DpRow {
+                origin: table.src.origin().cloned(),
+                fields: Vec::new(),
+            };
+            row.str("id", table.clone());
+            row.str("transit_gateway_id", tgw.clone());
+            self.push("transit_gateway_route_table", row);
+        }
+        let key = if is_assoc {
+            "associations"
+        } else {
+            "propagations"
+        };
+        if let Some(t) = self.find("transit_gateway_route_table", &table.value) {
+            t.push_str(key, attachment, src);
+        }
+    }
+
     /// Applies `f` to the transit gateway route table `table`, or reports it missing.
     fn table_add(
         &mut self,
@@ -809,6 +817,26 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                 .filter(|(c, _)| *c == id.value)
                 .map(|(_, d)| d.value.clone())
                 .collect();
+            // Attached to a transit gateway, its static routes are the transit gateway's routes
+            // to its attachment.
+            if let Some(a) = &att {
+                for item in &self.config.data_plane {
+                    if item.section != "transit_gateway_route_table" {
+                        continue;
+                    }
+                    if let Some(DpVal::Rows(rows)) = item.row.get("route").map(|v| &v.value) {
+                        for rr in rows {
+                            if rr.get_str("transit_gateway_attachment_id") == Some(&a.value) {
+                                if let Some(d) = rr.get_str("destination_cidr_block") {
+                                    if !prefixes.iter().any(|p| p == d) {
+                                        prefixes.push(d.to_string());
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             let routes_origin = o.origin_of("routes");
             for mut rt in o.objects("routes", false, out) {
                 if let Some(d) = rt.opt_str("destination_cidr_block", out) {
@@ -846,7 +874,8 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                     row.str("vpn_gateway_id", g);
                 }
                 (None, Some(t)) => {
-                    // Attached to a transit gateway, the network is known by its attachment.
+                    // Attached to a transit gateway, the network is known by its attachment,
+                    // associated with and propagating to the default route tables if enabled.
                     let name = att.unwrap_or_else(|| {
                         Sv::assumed(
                             format!("{}.transit_gateway_attachment_id", r.address),
@@ -854,6 +883,14 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                             Some(origin.clone()),
                         )
                     });
+                    for is_assoc in [true, false] {
+                        self.use_default(
+                            &t,
+                            name.value.clone(),
+                            Src::Input(origin.clone()),
+                            is_assoc,
+                        );
+                    }
                     row.str("id", name);
                     row.set(
                         "connection",
