@@ -42,7 +42,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     }
     let expect_name = args.expect.display().to_string();
     let sarif_log = || {
-        let source = crate::scenario::diag::Source::new(expect_name.clone(), text.clone());
+        let source = crate::source::diag::Source::new(expect_name.clone(), text.clone());
         let tree = crate::scenario::parse_tree(&expect_name, &text).ok();
         output::sarif::check(&source, tree.as_ref(), &outcomes)
     };

@@ -11,7 +11,7 @@ use crate::cli::{ImportArgs, ImportOutput, ImportSource};
 use crate::import::aws::{self, AwsInputs, AwsOptions, Text};
 use crate::import::terraform::{self, TerraformOptions};
 use crate::import::Imported;
-use crate::scenario::diag;
+use crate::source::diag;
 
 pub fn run(args: &ImportArgs) -> Result<ExitCode, AppError> {
     let (imported, output, input) = match &args.source {
@@ -126,9 +126,9 @@ fn file_stem(imported: &Imported) -> String {
     let name = imported
         .text
         .as_deref()
-        .and_then(|t| crate::scenario::node::parse_toml(t).ok())
+        .and_then(|t| crate::source::toml::parse(t).ok())
         .and_then(|n| match n.get("name").map(|v| v.value.clone()) {
-            Some(crate::scenario::node::Value::String(s)) => Some(s),
+            Some(crate::source::tree::Value::String(s)) => Some(s),
             _ => None,
         })
         .unwrap_or_else(|| "imported".into());

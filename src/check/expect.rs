@@ -31,10 +31,10 @@
 //! ```
 
 use crate::model::Millis;
-use crate::scenario::diag::{Diagnostic, Source};
-use crate::scenario::node::{Node, Value};
 use crate::scenario::read::{self, join, Cx, Table};
 use crate::scenario::{parse_tree, LoadError};
+use crate::source::diag::{Diagnostic, Source};
+use crate::source::tree::{Node, Value};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Expectations {
@@ -204,15 +204,8 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
                 for en in entries {
                     let p = join("max_refusals", &en.key);
                     if !reasons.contains(&en.key.as_str()) {
-                        let best = reasons
-                            .iter()
-                            .map(|r| (strsim::jaro_winkler(r, &en.key), *r))
-                            .max_by(|a, b| a.0.total_cmp(&b.0))
-                            .filter(|b| b.0 > 0.8);
-                        let hint = match best {
-                            Some((_, r)) => format!("did you mean `{r}`?"),
-                            None => format!("failure reasons: {}", reasons.join(", ")),
-                        };
+                        let hint = crate::source::suggest::did_you_mean(&en.key, reasons.iter())
+                            .unwrap_or_else(|| format!("failure reasons: {}", reasons.join(", ")));
                         cx.error(
                             "unknown-field",
                             &p,

@@ -361,12 +361,7 @@ pub fn text(outcomes: &[Outcome], reproduce: &Reproduce) -> String {
     s
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::markup::escape as xml_escape;
 
 /// JUnit XML: one test case per assertion, with the measured value and the replica that
 /// measured it as properties; a failure's message says how to run that replica again.

@@ -11,7 +11,7 @@ use ipnet::Ipv4Net;
 use toml_edit::{Array, InlineTable, Value};
 
 use super::json::{Finding, Findings, Level, Origin};
-use crate::scenario::diag::{self, Diagnostic, Source};
+use crate::source::diag::{self, Diagnostic, Source};
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -1101,7 +1101,7 @@ pub fn finish(mut config: Config, mut findings: Findings, output_name: &str) -> 
     }
     let mut list = findings.list;
     if list.iter().any(Finding::is_error) {
-        list.sort_by_key(|f| f.level);
+        list.sort_by_key(|f| f.severity);
         return Imported {
             text: None,
             findings: list,
@@ -1112,7 +1112,7 @@ pub fn finish(mut config: Config, mut findings: Findings, output_name: &str) -> 
     }
     let written = config.write();
     list.extend(written.notes);
-    list.sort_by_key(|f| f.level);
+    list.sort_by_key(|f| f.severity);
     let (valid, diagnostics, source) = match crate::scenario::load_str(output_name, &written.text) {
         Ok(l) => (true, l.warnings, l.source),
         Err(crate::scenario::LoadError::Invalid {

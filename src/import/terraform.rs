@@ -192,7 +192,7 @@ fn walk_module<'a>(
                 rtype: rtype.to_string(),
                 path: rp,
                 span: r.span.clone(),
-                values: r.get("values").filter(|v| matches!(v.value, J::Object(_))),
+                values: r.get("values").filter(|v| matches!(v.value, J::Table(_))),
             });
         }
     }
@@ -226,8 +226,9 @@ fn walk_config<'a>(node: &'a Json, prefix: &str, ix: &mut ConfigIndex<'a>) {
             }
         }
     }
-    if let Some(J::Object(module_calls)) = node.get("module_calls").map(|m| &m.value) {
-        for (name, call) in module_calls {
+    if let Some(J::Table(module_calls)) = node.get("module_calls").map(|m| &m.value) {
+        for e in module_calls {
+            let (name, call) = (&e.key, &e.node);
             let inner = format!("{prefix}module.{name}.");
             if let Some(e) = call.get("expressions") {
                 ix.calls.insert(inner.clone(), e);
@@ -235,8 +236,9 @@ fn walk_config<'a>(node: &'a Json, prefix: &str, ix: &mut ConfigIndex<'a>) {
             let Some(m) = call.get("module") else {
                 continue;
             };
-            if let Some(J::Object(outputs)) = m.get("outputs").map(|o| &o.value) {
-                for (output, o) in outputs {
+            if let Some(J::Table(outputs)) = m.get("outputs").map(|o| &o.value) {
+                for e in outputs {
+                    let (output, o) = (&e.key, &e.node);
                     if let Some(e) = o.get("expression") {
                         ix.outputs.insert(format!("{inner}{output}"), e);
                     }
@@ -657,7 +659,7 @@ impl<'a> Plan<'a> {
                 out.push(
                     Level::Error,
                     Some(o.origin_of(key)),
-                    format!("expected a string, found {}", v.value.kind()),
+                    format!("expected a string, found {}", v.value.json_kind()),
                 );
                 None
             }
