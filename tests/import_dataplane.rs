@@ -594,7 +594,7 @@ fn each_resource_kind_reaches_its_section() {
 fn lines(imp: &Imported, level: Level) -> Vec<String> {
     imp.findings
         .iter()
-        .filter(|f| f.level == level)
+        .filter(|f| f.severity == level)
         .map(|f| f.to_string())
         .collect()
 }

@@ -57,12 +57,7 @@ pub struct DpFile<'a> {
 }
 
 fn which(f: &InputFile) -> Option<usize> {
-    let crate::import::json::J::Object(members) = &f.root.value else {
-        return None;
-    };
-    KINDS
-        .iter()
-        .position(|(k, _)| members.iter().any(|(m, _)| m == k))
+    KINDS.iter().position(|(k, _)| f.root.get(k).is_some())
 }
 
 /// Reads every data-plane file into `config`.
