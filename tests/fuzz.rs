@@ -112,6 +112,7 @@ fn aws_inputs(endpoints: &str) -> AwsInputs {
         ),
         subnets: Some(Text::new("subnets.json", fixture("aws/subnets.json"))),
         vpcs: Some(Text::new("vpcs.json", fixture("aws/vpcs.json"))),
+        data_plane: Vec::new(),
     }
 }
 
