@@ -11,8 +11,9 @@ use crate::cli::PlanArgs;
 use crate::cost;
 use crate::model::{AssocId, Event, EventKind, Limits, Pricing, Scenario};
 use crate::plan::{plan, Plan, PlanRequest};
-use crate::scenario::{self, diag::Source, node::Value};
+use crate::scenario;
 use crate::sim::{simulate, FailureReason, SimOptions, Summary};
+use crate::source::{diag::Source, tree::Value};
 use crate::sweep::grid;
 
 pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {

@@ -13,8 +13,9 @@ use crate::model::{Scenario, HOUR};
 use crate::net::{weighted_gaps, Matrix, WeightedGap};
 use crate::report::files::{self, OutputError, ResultsWriter};
 use crate::report::{self, connlog, metrics, series, timeseries, RunOutput};
-use crate::scenario::{self, diag, LoadError};
+use crate::scenario::{self, LoadError};
 use crate::sim::{self, FailureReason, RunResult, SimOptions};
+use crate::source::diag;
 
 pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
     let loaded = match scenario::load_file(&args.file) {

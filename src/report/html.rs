@@ -17,12 +17,7 @@ pub struct Figure {
     pub svg: String,
 }
 
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+pub use crate::markup::escape;
 
 fn q(x: u64) -> String {
     crate::cost::quantity(x as f64)

@@ -101,7 +101,7 @@ impl<W: Write> RowWriter<W> {
     pub fn time(&mut self, t: Millis) {
         let day = t / DAY;
         if self.day != Some(day) {
-            let (y, m, d) = super::civil_date(self.epoch_day + day as i64);
+            let (y, m, d) = crate::calendar::civil_from_days(self.epoch_day + day as i64);
             let mut s = [0u8; 11];
             two(&mut s[0..2], (y / 100) as u64);
             two(&mut s[2..4], (y % 100) as u64);

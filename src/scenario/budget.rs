@@ -12,7 +12,7 @@
 //! 620 bytes per connection-log line.
 
 use crate::model::{Arrivals, Budget, Millis, Scenario, DAY, HOUR};
-use crate::scenario::diag::{Diagnostic, Source};
+use crate::source::diag::{Diagnostic, Source};
 
 /// Bytes of one user record, with the queue entries and ids that come with it.
 const BYTES_PER_USER: f64 = 200.0;

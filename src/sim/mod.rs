@@ -25,6 +25,7 @@ mod session;
 pub mod stats;
 
 pub use arrivals::{next_working_day, PoissonProfile};
+pub(crate) use attempt::retry_delay;
 pub use digest::SeriesDigest;
 pub use engine::metrics_merge;
 pub use log::LogEntry;

@@ -55,12 +55,7 @@ fn kind(n: Node) -> &'static str {
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::markup::escape;
 
 /// The topology as SVG; with a walk, its nodes in green and, if it dropped, the last one in red.
 pub fn svg(s: &Scenario, topology: &Topology, walk: Option<&Walk>) -> String {
