@@ -856,3 +856,33 @@ fn transit_gateways_and_vpn_import_to_the_same_verdicts() {
     });
     assert_eq!(transit_verdicts(&load_transit(&tf)), want, "from Terraform");
 }
+
+/// Guide, "Access the internet using Client VPN", step 1: the endpoint's security group must
+/// allow outbound traffic. A described group with no outbound rule lets nothing out in AWS, and
+/// the imported scenario says so (a scenario group without egress rules would keep the default
+/// outbound rule).
+#[test]
+fn an_endpoint_group_without_outbound_rules_lets_nothing_out() {
+    let aws = import_aws(&[("security-groups.json", &|v| {
+        v["SecurityGroups"][0]["IpPermissionsEgress"] = json!([]);
+    })]);
+    let tf = import_tf(&|v| {
+        resource(v, "aws_security_group.vpn")["values"]["egress"] = json!([]);
+    });
+    for imp in [&aws, &tf] {
+        assert!(
+            lines(imp, Level::Warning).iter().any(|w| w.contains(
+                "the endpoint's security group sg-0c0c0c0c0c0c0c0c0 has no outbound rule"
+            )),
+            "{:#?}",
+            imp.findings
+        );
+    }
+    // By hand: an egress rule that matches none of this traffic.
+    let toml = edit(
+        BASE,
+        "[[network]]\nname = \"app-b\"",
+        "[[security_group_rule]]\nsecurity_group_id = \"sg-cvpn\"\ntype = \"egress\"\nprotocol = \"udp\"\nfrom_port = 53\nto_port = 53\ncidr_blocks = [\"10.10.0.2/32\"]\n\n[[network]]\nname = \"app-b\"",
+    );
+    same(&aws, &tf, &toml, &all([SecurityGroup; 6]));
+}
