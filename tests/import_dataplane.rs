@@ -886,3 +886,70 @@ fn an_endpoint_group_without_outbound_rules_lets_nothing_out() {
     );
     same(&aws, &tf, &toml, &all([SecurityGroup; 6]));
 }
+
+/// A pull request's plan: the route table, its default route and the internet gateway are
+/// created in the same apply, so their ids are known only after it. The configuration shows which
+/// resource each id comes from; the address stands for it, and the trace reads like the state's.
+#[test]
+fn a_plan_names_what_it_creates_by_address() {
+    let plan = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/terraform/dataplane/plan.json"
+    ))
+    .unwrap();
+    let imp = terraform::import(
+        &Text::new("plan.json", &plan),
+        &TerraformOptions::default(),
+        "imported.toml",
+    );
+    assert!(imp.ok(), "{:#?}", imp.findings);
+    let notes = lines(&imp, Level::Note);
+    assert!(
+        notes.contains(
+            &"note: plan.json:479:25: $.resource_changes[5].change.after_unknown.gateway_id: \
+              `route_table[0].route[0].gateway_id = \"aws_internet_gateway.main\"`: assumed: \
+              aws_route.default.gateway_id is known only after apply; the configuration refers \
+              to aws_internet_gateway.main"
+                .to_string()
+        ),
+        "{notes:#?}"
+    );
+    let people = "include = [\"imported.toml\"]\n\n[[population]]\nname = \"staff\"\nusers = 10\n\
+                  workday = { start = \"09:00\", length = \"8h\", days = \"mon-fri\" }\n\
+                  needs = [\"internet\"]\n";
+    let load = |imp: &Imported| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("imported.toml"), imp.text.as_ref().unwrap()).unwrap();
+        let main = dir.path().join("scenario.toml");
+        std::fs::write(&main, people).unwrap();
+        cvpnsim::scenario::load_file(&main).unwrap().scenario
+    };
+    let s = load(&imp);
+    let text = trace_of(&s, "8.8.8.8");
+    assert!(
+        text.contains("route table aws_route_table.vpn: route 0.0.0.0/0 -> aws_internet_gateway.main for 8.8.8.8"),
+        "{text}"
+    );
+    // Without the planned default route, the internet is not reached.
+    let mut v: Value = serde_json::from_str(&plan).unwrap();
+    v["planned_values"]["root_module"]["resources"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["address"] != "aws_route.default");
+    let imp = terraform::import(
+        &Text::new("plan.json", serde_json::to_string_pretty(&v).unwrap()),
+        &TerraformOptions::default(),
+        "imported.toml",
+    );
+    let s = load(&imp);
+    let m = Matrix::all_live(&s);
+    let n = s
+        .networks
+        .iter()
+        .position(|n| n.name == "internet")
+        .unwrap();
+    let c = m
+        .get(PopId(0), Target::Network(NetworkId(n as u32)), AssocId(0))
+        .unwrap();
+    assert_eq!(c.verdict.reason(), NoRouteInVpc);
+}
