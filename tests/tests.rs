@@ -45,5 +45,6 @@ mod reliability;
 mod roundtrip;
 mod schema;
 mod shell;
+mod streaming;
 mod sweep;
 mod validate;

@@ -173,7 +173,10 @@ fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
         ))
     })?
     .scenario;
-    let opts = SimOptions::default();
+    let opts = SimOptions {
+        sample_sink: Some(&crate::sim::discard_rows),
+        ..SimOptions::default()
+    };
     let run = simulate(&planned, &opts).summary;
     let bill = cost::of_run(&planned, &run.usage);
     let peak_at = run.peak_concurrency_at_ms;

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod plots;
 pub mod reachability;
 pub mod rows;
+pub mod series;
 pub mod summary;
 pub mod timeseries;
 
