@@ -27,6 +27,7 @@ mod engine_report;
 mod engine_sessions;
 mod fuzz;
 mod import_aws;
+mod import_dataplane;
 mod import_terraform;
 mod import_terraform_idioms;
 mod include;
