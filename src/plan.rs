@@ -471,7 +471,7 @@ const TIMED_OUT: u32 = 1 << 31;
 /// authentication, the default retry policy: first after 2 s less up to half of it), through a
 /// handler of `latency`, with the guide's 30 s handler timeout: `plan` without a scenario.
 pub fn automatic_storm(users: u64, latency: Dist, seed: u64) -> Storm {
-    let retry = crate::scenario::decode::default_retry();
+    let retry = crate::scenario::section::populations::default_retry();
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5707_u64);
     Storm {
         first_attempts: (0..users)
