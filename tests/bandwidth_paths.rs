@@ -372,3 +372,132 @@ internet_egress_mbps = 300
     let rate = l[2].lowest_rate_mbps.unwrap();
     assert!((rate - 3.0).abs() < 1e-9, "{rate}");
 }
+
+/// (class, title) of every node of a topology picture.
+fn picture_nodes(svg: &str) -> Vec<(String, String)> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g"))
+        .map(|g| {
+            let title = g
+                .children()
+                .find(|c| c.has_tag_name("title"))
+                .and_then(|t| t.text())
+                .unwrap_or("")
+                .to_string();
+            (g.attribute("class").unwrap_or("").to_string(), title)
+        })
+        .collect()
+}
+
+/// The report says which link is the bottleneck, for how many, for how long and what clears it,
+/// and embeds the topology with the tunnel marked; without a capacitated link it says "not
+/// modelled".
+#[test]
+fn the_report_names_the_bottleneck_and_draws_it() {
+    use cvpnsim::report::html;
+    let s = load(BOTTLENECK);
+    let r = run(&s);
+    let page = html::render(&s, &r, &[], "0123456789abcdef", &[]);
+    let section = &page[page.find("<h2>Bandwidth on the path</h2>").unwrap()..];
+    let row = &section[section.find("<tr class=\"bottleneck\">").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    for cell in [
+        "dc-east",
+        "1,250",
+        ">125<",
+        ">300<",
+        "8 h 04 min",
+        "4.17",
+        "3,000",
+    ] {
+        assert!(row.contains(cell), "{cell} in {row}");
+    }
+    assert!(
+        page.contains("<figure id=\"topology\">"),
+        "no topology figure"
+    );
+    let (svg, notes) = html::topology_picture(&s, &r, &[]).unwrap();
+    let nodes = picture_nodes(&svg);
+    let bottleneck: Vec<&str> = nodes
+        .iter()
+        .filter(|(c, _)| c == "bottleneck")
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert_eq!(bottleneck.len(), 1, "{nodes:?}");
+    assert!(
+        bottleneck[0].starts_with("on-premises network dc-east: Site-to-Site VPN tunnel dc-east: up to 300 connections below the 10 Mbps floor"),
+        "{}",
+        bottleneck[0]
+    );
+    let path: Vec<&str> = nodes
+        .iter()
+        .filter(|(c, _)| c == "path")
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert_eq!(
+        path,
+        [
+            "Client VPN endpoint cvpn-endpoint-0123456789abcdef0",
+            "VPC vpc-hub",
+            "subnet subnet-hub-a",
+            "virtual private gateway vgw-hub"
+        ]
+    );
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].0, "dc-east");
+    // No capacitated link: the section says so, and there is no below-floor chart to be empty.
+    let plain = load(&edit(
+        BOTTLENECK,
+        "connection = \"site-to-site-vpn\"",
+        "connection = \"direct-connect\"",
+    ));
+    let r = run(&plain);
+    let page = html::render(&plain, &r, &[], "0123456789abcdef", &[]);
+    assert!(
+        page.contains("Bandwidth below the 10 Mbps floor: <strong>not modelled</strong>"),
+        "{page}"
+    );
+    let m = Matrix::all_live(&plain);
+    assert!(cvpnsim::report::plots::plots(&plain, &r, &m)
+        .iter()
+        .all(|(stem, _)| *stem != "below-floor"));
+}
+
+/// A gap past the endpoint is drawn at the hop that drops it: the peer VPC without its return
+/// route drops the reply in its subnet (guide: "Clients can't access a peered VPC, Amazon S3,
+/// or the internet").
+#[test]
+fn the_report_picture_marks_where_a_gap_drops() {
+    use cvpnsim::report::html;
+    let text = edit(
+        include_str!("fixtures/dataplane/troubleshooting.toml"),
+        "route = [\n  { destination_cidr_block = \"10.10.0.0/16\", vpc_peering_connection_id = \"pcx-ab\" },\n]",
+        "route = []",
+    );
+    let s = load(&text);
+    let r = run(&s);
+    let gaps = weighted_gaps(&Matrix::all_live(&s), &r.client_ms);
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    let (svg, notes) = html::topology_picture(&s, &r, &gaps).unwrap();
+    let nodes = picture_nodes(&svg);
+    let drops: Vec<&str> = nodes
+        .iter()
+        .filter(|(c, _)| c == "drop")
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert_eq!(
+        drops,
+        ["subnet subnet-b: staff to app-b dropped here (no-return-route)"]
+    );
+    assert!(nodes
+        .iter()
+        .any(|(c, t)| c == "path" && t == "peering connection pcx-ab"));
+    assert_eq!(
+        notes,
+        [(
+            "subnet-b".to_string(),
+            "staff to app-b dropped here (no-return-route)".to_string()
+        )]
+    );
+}

@@ -26,9 +26,9 @@ pub fn plots(s: &Scenario, r: &RunResult, matrix: &Matrix) -> Vec<(&'static str,
         ("handler", Plot::Time(handler(s, r, &r.samples))),
         ("retries", Plot::Time(retries(s, r, &r.samples))),
     ];
-    // Without an aggregate throughput no connection can fall below the floor: the chart would
-    // be empty, and the report says "not modelled" instead.
-    if s.endpoint.association_throughput_mbps.is_some() {
+    // Without a capacitated link no connection can fall below the floor: the chart would be
+    // empty, and the report says "not modelled" instead.
+    if r.summary.bandwidth.modelled {
         v.push(("below-floor", Plot::Time(below_floor(s, r, &r.samples))));
     }
     if let Some((from, to)) = busiest_window(s, r) {
@@ -293,7 +293,40 @@ pub fn retries(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
     }
 }
 
+/// Connections below the floor over time, and, per link that held any, those it was the
+/// bottleneck of (docs/model.md §13).
 pub fn below_floor(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
+    let links = &r.summary.bandwidth.links;
+    let held: Vec<usize> = (0..links.len())
+        .filter(|&l| links[l].below_floor_peak > 0)
+        .collect();
+    let mut series = vec![Series {
+        name: match held.as_slice() {
+            [l] => format!("below the floor (bottleneck: {})", links[*l].link),
+            _ => "below the floor".into(),
+        },
+        points: steps(samples, |x| x.below_floor as f64),
+        kind: SeriesKind::Line,
+        colour: None,
+    }];
+    if held.len() > 1 {
+        for &l in &held {
+            series.push(Series {
+                name: format!("bottleneck: {}", links[l].link),
+                points: steps(samples, |x| {
+                    x.below_by_link.get(l).copied().unwrap_or(0) as f64
+                }),
+                kind: SeriesKind::Line,
+                colour: None,
+            });
+        }
+    }
+    series.push(Series {
+        name: "live connections".into(),
+        points: steps(samples, |x| x.active_total as f64),
+        kind: SeriesKind::Line,
+        colour: None,
+    });
     TimeChart {
         start_weekday: s.start_weekday,
         title: format!(
@@ -303,20 +336,7 @@ pub fn below_floor(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart
         y_label: "connections".into(),
         from: 0,
         duration: s.duration,
-        series: vec![
-            Series {
-                name: "below the floor".into(),
-                points: steps(samples, |x| x.below_floor as f64),
-                kind: SeriesKind::Line,
-                colour: None,
-            },
-            Series {
-                name: "live connections".into(),
-                points: steps(samples, |x| x.active_total as f64),
-                kind: SeriesKind::Line,
-                colour: None,
-            },
-        ],
+        series,
         marks: marks(r),
     }
 }

@@ -407,6 +407,7 @@ mod tests {
                     source: "scenario",
                 })
                 .collect(),
+            paths: vec![Vec::new(); classes.len()],
             classes,
         }
     }

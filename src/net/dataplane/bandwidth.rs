@@ -75,6 +75,9 @@ pub struct PathPlan {
     pub links: Vec<PathLink>,
     /// Per class `population × associations + association`: link indices, ascending.
     pub classes: Vec<Vec<usize>>,
+    /// Per class: the topology nodes of its walks that cross a capacitated link, in walk order
+    /// (for the picture).
+    pub paths: Vec<Vec<Node>>,
 }
 
 impl PathPlan {
@@ -92,8 +95,13 @@ impl PathPlan {
         let links = links_of(s);
         let n = s.associations.len();
         let mut classes = vec![Vec::new(); s.populations.len() * n];
+        let mut paths = vec![Vec::new(); s.populations.len() * n];
         if links.is_empty() {
-            return PathPlan { links, classes };
+            return PathPlan {
+                links,
+                classes,
+                paths,
+            };
         }
         let tables = RouteTables::all_live(s);
         let eval = Evaluator::new(s, &tables);
@@ -104,6 +112,7 @@ impl PathPlan {
             for a in 0..n {
                 let assoc = AssocId(a as u32);
                 let mut crossed: Vec<usize> = Vec::new();
+                let mut nodes: Vec<Node> = Vec::new();
                 crossed.extend(index(LinkKind::Interface(assoc)));
                 for &net in &pop.needs {
                     let network = s.network(net);
@@ -122,17 +131,30 @@ impl PathPlan {
                             continue;
                         }
                         let Some(walk) = &trace.walk else { continue };
+                        let before = crossed.len();
                         for k in kinds_on(walk, !public.contains(x)) {
                             crossed.extend(index(k));
+                        }
+                        if crossed.len() > before {
+                            for v in super::picture::walk_nodes(walk) {
+                                if !nodes.contains(&v) {
+                                    nodes.push(v);
+                                }
+                            }
                         }
                     }
                 }
                 crossed.sort_unstable();
                 crossed.dedup();
                 classes[p * n + a] = crossed;
+                paths[p * n + a] = nodes;
             }
         }
-        PathPlan { links, classes }
+        PathPlan {
+            links,
+            classes,
+            paths,
+        }
     }
 }
 
