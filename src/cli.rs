@@ -93,6 +93,15 @@ pub struct ImportAwsArgs {
     /// Output of `aws ec2 describe-vpcs` (CIDR blocks and tenancy).
     #[arg(long, value_name = "FILE")]
     pub vpcs: Option<PathBuf>,
+    /// Data-plane outputs, each recognised by its top-level key: describe-route-tables,
+    /// describe-network-acls, describe-security-groups, describe-vpc-peering-connections,
+    /// describe-internet-gateways, describe-nat-gateways, describe-vpc-endpoints,
+    /// describe-prefix-lists, describe-vpn-gateways, describe-transit-gateways,
+    /// describe-transit-gateway-vpc-attachments, describe-transit-gateway-attachments,
+    /// describe-transit-gateway-route-tables; search-transit-gateway-routes and
+    /// get-transit-gateway-route-table-propagations as TGW_RTB_ID=FILE.
+    #[arg(long = "data-plane", value_name = "FILE", num_args = 1..)]
+    pub data_plane: Vec<PathBuf>,
     /// The endpoint to import when the endpoints file lists several.
     #[arg(long, value_name = "ID")]
     pub endpoint_id: Option<String>,

@@ -15,12 +15,14 @@
 //! - [`app`] and [`cli`]: the command line (arguments, dispatch, exit codes).
 
 pub mod app;
+pub mod calendar;
 pub mod check;
 pub mod cli;
 pub mod cost;
 pub mod dist;
 pub mod findings;
 pub mod import;
+pub mod markup;
 pub mod model;
 pub mod net;
 pub mod output;
@@ -28,5 +30,6 @@ pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod source;
 pub mod sweep;
 pub mod timefmt;

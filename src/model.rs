@@ -467,7 +467,7 @@ impl Default for Budget {
     fn default() -> Self {
         Budget {
             events: 2_000_000_000,
-            sample_rows: 5_000_000,
+            sample_rows: 50_000_000,
             memory_mb: 4_096,
             output_mb: 4_096,
         }

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use cvpnsim::scenario::diag::Diagnostic;
 use cvpnsim::scenario::{load_file, load_str, write::to_toml, LoadError};
+use cvpnsim::source::diag::Diagnostic;
 
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

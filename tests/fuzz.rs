@@ -15,8 +15,9 @@ use cvpnsim::import::aws::{self, AwsInputs, AwsOptions, Text};
 use cvpnsim::import::calibrate::{self, CalibrateOptions};
 use cvpnsim::import::logs;
 use cvpnsim::import::terraform::{self, TerraformOptions};
-use cvpnsim::scenario::{budget, diag, load_str, rules, LoadError};
+use cvpnsim::scenario::{budget, load_str, rules, LoadError};
 use cvpnsim::sim::{simulate, SimOptions};
+use cvpnsim::source::diag;
 use proptest::prelude::*;
 
 fn corpus_dir(target: &str) -> PathBuf {
@@ -107,6 +108,7 @@ fn aws_inputs(endpoints: &str) -> AwsInputs {
         ),
         subnets: Some(Text::new("subnets.json", fixture("aws/subnets.json"))),
         vpcs: Some(Text::new("vpcs.json", fixture("aws/vpcs.json"))),
+        data_plane: Vec::new(),
     }
 }
 

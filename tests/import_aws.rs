@@ -23,6 +23,7 @@ fn inputs(with_details: bool) -> AwsInputs {
         authorization_rules: fixture("authorization-rules.json"),
         subnets: with_details.then(|| fixture("subnets.json")),
         vpcs: with_details.then(|| fixture("vpcs.json")),
+        data_plane: Vec::new(),
     }
 }
 
@@ -40,7 +41,7 @@ fn scenario(imp: &Imported) -> Scenario {
 fn lines(imp: &Imported, level: Level) -> Vec<String> {
     imp.findings
         .iter()
-        .filter(|f| f.level == level)
+        .filter(|f| f.severity == level)
         .map(|f| f.to_string())
         .collect()
 }

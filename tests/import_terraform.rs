@@ -28,7 +28,7 @@ fn scenario(imp: &Imported) -> Scenario {
 fn lines(imp: &Imported, level: Level) -> Vec<String> {
     imp.findings
         .iter()
-        .filter(|f| f.level == level)
+        .filter(|f| f.severity == level)
         .map(|f| f.to_string())
         .collect()
 }

@@ -598,7 +598,7 @@ workday = { start = "09:00", length = "8h" }
         .as_deref()
         .unwrap()
         .contains("[[authorization_rule]]"));
-    let rendered = cvpnsim::scenario::diag::render(
+    let rendered = cvpnsim::source::diag::render(
         &loaded.source,
         &dns.iter().map(|d| (*d).clone()).collect::<Vec<_>>(),
     );

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use cvpnsim::scenario::node::{Node, Value as NodeValue};
 use cvpnsim::scenario::schema::{self, SECTIONS};
+use cvpnsim::source::tree::{Node, Value as NodeValue};
 use serde_json::{json, Value};
 
 /// Keys each loader function reads: `.opt("k")`, `.req(cx, "k"`, and calls of the closures
@@ -123,6 +123,7 @@ fn the_loader_reads_exactly_the_schema_keys_section_by_section() {
 
 fn to_json(n: &Node) -> Value {
     match &n.value {
+        NodeValue::Null => Value::Null,
         NodeValue::String(s) => json!(s),
         NodeValue::Integer(i) => json!(i),
         NodeValue::Float(f) => json!(f),

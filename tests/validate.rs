@@ -14,9 +14,9 @@ use std::process::Command;
 
 use cvpnsim::model::{AssocId, EventKind, Modification, RouteTarget, DAY, HOUR, MINUTE};
 use cvpnsim::net::auth::{self, Groups};
-use cvpnsim::scenario::diag::{self, Diagnostic, Severity, Source};
 use cvpnsim::scenario::rules::{self, RULES};
 use cvpnsim::scenario::{load_file, load_str, LoadError, Loaded};
+use cvpnsim::source::diag::{self, Diagnostic, Severity, Source};
 use proptest::prelude::*;
 
 fn root() -> PathBuf {
@@ -138,10 +138,7 @@ fn check_expected(path: &Path) {
     );
     let rendered = diag::render(&source, &diags);
     for e in &expected {
-        let label = match e.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let label = e.severity.label();
         let headline = format!("{label}[{}]", e.rule);
         let location = format!("{}:{}:{} ({})", source.name, e.line, e.col, e.path);
         assert!(

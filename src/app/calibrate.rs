@@ -15,7 +15,8 @@ use crate::import::logs;
 use crate::model::Scenario;
 use crate::report::chart;
 use crate::report::files::ResultsWriter;
-use crate::scenario::{self, diag, duration, LoadError};
+use crate::scenario::{self, duration, LoadError};
+use crate::source::diag;
 
 pub fn run(args: &CalibrateArgs) -> Result<ExitCode, AppError> {
     let offset = utc_offset(&args.utc_offset)?;

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::AppError;
 use crate::check::expect::{self, Expectations};
-use crate::check::verdict::{self, Gap, Observation};
+use crate::check::verdict::{self, Gap, Observation, ZoneLoss};
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::model::{Event, EventKind, Scenario};
 use crate::net::{weighted_gaps, Matrix, Status, DNS_TARGET};
@@ -42,7 +42,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     }
     let expect_name = args.expect.display().to_string();
     let sarif_log = || {
-        let source = crate::scenario::diag::Source::new(expect_name.clone(), text.clone());
+        let source = crate::source::diag::Source::new(expect_name.clone(), text.clone());
         let tree = crate::scenario::parse_tree(&expect_name, &text).ok();
         output::sarif::check(&source, tree.as_ref(), &outcomes)
     };
@@ -126,12 +126,22 @@ fn without_zone(sc: &Scenario, zone: &str, at: u64) -> Scenario {
 fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
     // Count users against every wait the expectations name, besides the scenario's own.
     let mut with_thresholds;
-    let sc = if e.max_share_not_connected_within.is_empty() {
+    let waits: Vec<crate::model::Millis> = e
+        .max_share_not_connected_within
+        .iter()
+        .chain(
+            e.survive_az_loss
+                .iter()
+                .flat_map(|a| &a.max_share_not_connected_within),
+        )
+        .map(|x| x.0)
+        .collect();
+    let sc = if waits.is_empty() {
         sc
     } else {
         with_thresholds = sc.clone();
         let t = &mut with_thresholds.output.outcome_thresholds;
-        t.extend(e.max_share_not_connected_within.iter().map(|x| x.0));
+        t.extend(waits);
         t.sort_unstable();
         t.dedup();
         &with_thresholds
@@ -168,6 +178,7 @@ fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
         .map(|replica| {
             let opts = SimOptions {
                 replica,
+                sample_sink: Some(&crate::sim::discard_rows),
                 ..SimOptions::default()
             };
             let r = simulate(sc, &opts);
@@ -196,7 +207,7 @@ fn observe(sc: &Scenario, e: &Expectations) -> Vec<Observation> {
                             &without_zone(sc, z, loss.at.min(sc.duration.saturating_sub(1))),
                             &opts,
                         );
-                        (z.clone(), lost.summary.attempt_failure_rate)
+                        ZoneLoss::of(z, loss.at.min(sc.duration.saturating_sub(1)), &lost.summary)
                     })
                     .collect(),
             };

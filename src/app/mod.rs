@@ -65,7 +65,7 @@ impl std::fmt::Display for AppError {
 /// ([`crate::scenario::budget::check`]) before anything is simulated: the diagnostics are
 /// printed and the command exits 1, as for an invalid scenario. `allow_large` skips the check.
 pub(crate) fn within_budget(
-    source: &crate::scenario::diag::Source,
+    source: &crate::source::diag::Source,
     scenario: &crate::model::Scenario,
     connection_log: bool,
     allow_large: bool,
@@ -78,12 +78,12 @@ pub(crate) fn within_budget(
         return Ok(());
     }
     crate::scenario::budget::locate(&mut over, source);
-    eprint!("{}", crate::scenario::diag::render(source, &over));
+    eprint!("{}", crate::source::diag::render(source, &over));
     Err(AppError {
         message: format!(
             "{}: over budget ({}): nothing was simulated",
             source.name,
-            crate::scenario::diag::tally(&over)
+            crate::source::diag::tally(&over)
         ),
         code: 1,
     })

@@ -11,8 +11,9 @@ use crate::cli::PlanArgs;
 use crate::cost;
 use crate::model::{AssocId, Event, EventKind, Limits, Pricing, Scenario};
 use crate::plan::{plan, Plan, PlanRequest};
-use crate::scenario::{self, diag::Source, node::Value};
+use crate::scenario;
 use crate::sim::{simulate, FailureReason, SimOptions, Summary};
+use crate::source::{diag::Source, tree::Value};
 use crate::sweep::grid;
 
 pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
@@ -172,7 +173,10 @@ fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
         ))
     })?
     .scenario;
-    let opts = SimOptions::default();
+    let opts = SimOptions {
+        sample_sink: Some(&crate::sim::discard_rows),
+        ..SimOptions::default()
+    };
     let run = simulate(&planned, &opts).summary;
     let bill = cost::of_run(&planned, &run.usage);
     let peak_at = run.peak_concurrency_at_ms;

@@ -18,7 +18,8 @@ use crate::net::client::{known_groups, ClientSource};
 use crate::net::{trace, Client, Evaluator, Matrix, RouteTables};
 use crate::output;
 use crate::report::reachability as report;
-use crate::scenario::{self, diag};
+use crate::scenario;
+use crate::source::diag;
 
 pub fn run(args: &ReachArgs) -> Result<ExitCode, AppError> {
     let s = load(&args.file)?;
@@ -249,12 +250,8 @@ fn print_matrix(
 
 /// " (did you mean `x`?)" when a known name is close enough.
 fn suggest(name: &str, known: &[String]) -> String {
-    known
-        .iter()
-        .map(|k| (strsim::jaro_winkler(name, k), k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map_or_else(String::new, |(_, k)| format!(" (did you mean `{k}`?)"))
+    crate::source::suggest::did_you_mean(name, known)
+        .map_or_else(String::new, |h| format!(" ({h})"))
 }
 
 fn list_or_none(items: &[String]) -> String {

@@ -12,9 +12,10 @@ use crate::cli::RunArgs;
 use crate::model::{Scenario, HOUR};
 use crate::net::{weighted_gaps, Matrix, WeightedGap};
 use crate::report::files::{self, OutputError, ResultsWriter};
-use crate::report::{self, connlog, RunOutput};
-use crate::scenario::{self, diag, LoadError};
+use crate::report::{self, connlog, metrics, series, timeseries, RunOutput};
+use crate::scenario::{self, LoadError};
 use crate::sim::{self, FailureReason, RunResult, SimOptions};
+use crate::source::diag;
 
 pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
     let loaded = match scenario::load_file(&args.file) {
@@ -50,12 +51,34 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
     } else {
         None
     };
-    let result = simulate(&sc, args, log.as_ref());
+    // The time series and the metrics stream into the staging folder as the run advances; with
+    // `--summary-only` their rows are dropped as they close.
+    let series = if args.summary_only {
+        None
+    } else {
+        let ts = folder.create(timeseries::FILE_NAME).map_err(out_err)?;
+        let ms = folder.create(metrics::FILE_NAME).map_err(out_err)?;
+        Some(
+            series::Streamed::new(&sc, Some(ts), Some(ms))
+                .map_err(|(name, e)| out_err(OutputError::Io(dir.join(name), e)))?,
+        )
+    };
+    let result = simulate(&sc, args, log.as_ref(), series.as_ref());
     if let Some(log) = log {
         let w = log
             .finish()
             .map_err(|e| out_err(OutputError::Io(dir.join(connlog::FILE_NAME), e)))?;
         folder.finish(connlog::FILE_NAME, w).map_err(out_err)?;
+    }
+    if let Some(series) = series {
+        let (ts, ms) = series
+            .finish()
+            .map_err(|(name, e)| out_err(OutputError::Io(dir.join(name), e)))?;
+        for (name, w) in [(timeseries::FILE_NAME, ts), (metrics::FILE_NAME, ms)] {
+            if let Some(w) = w {
+                folder.finish(name, w).map_err(out_err)?;
+            }
+        }
     }
     let matrix = Matrix::all_live(&sc);
     let gaps = weighted_gaps(&matrix, &result.client_ms);
@@ -66,6 +89,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
         gaps: &gaps,
     };
     let mut exporters = report::standard_exporters(false);
+    // The streamed files are written already.
+    exporters.retain(|e| ![timeseries::FILE_NAME, metrics::FILE_NAME].contains(&e.file_name()));
     if args.summary_only {
         exporters.retain(|e| e.file_name() == report::summary::FILE_NAME);
     }
@@ -100,6 +125,7 @@ fn simulate(
     sc: &Scenario,
     args: &RunArgs,
     log: Option<&connlog::Streamed<'_, std::io::BufWriter<std::fs::File>>>,
+    series: Option<&series::Streamed<std::io::BufWriter<std::fs::File>>>,
 ) -> RunResult {
     let hours = sc.duration.div_ceil(HOUR) as usize;
     let shown = (!args.quiet && std::io::stderr().is_terminal())
@@ -114,7 +140,13 @@ fn simulate(
             log.entry(e);
         }
     };
+    let rows = |kind: sim::SampleSeries, row: &sim::Sample| {
+        if let Some(series) = series {
+            series.row(kind, row);
+        }
+    };
     let options = SimOptions {
+        sample_sink: Some(&rows),
         replica: args.replica,
         connection_log: false,
         log_sink: log

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use crate::cli::{ReportFormat, ValidateArgs};
 use crate::output::{self, json, sarif};
-use crate::scenario::diag::{Diagnostic, Source};
-use crate::scenario::{self, budget, diag, LoadError};
+use crate::scenario::{self, budget, LoadError};
+use crate::source::diag;
+use crate::source::diag::{Diagnostic, Source};
 
 /// A file's source and diagnostics, or why it could not be read.
 type Found = Result<(Source, Vec<Diagnostic>), String>;

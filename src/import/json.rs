@@ -1,364 +1,22 @@
-//! JSON input files of the importers (AWS CLI output, `terraform show -json`, CloudWatch Logs
-//! exports): a parser that keeps the byte span of every value and accepts `null` (which both
-//! AWS and Terraform print), and a reader that walks objects by JSON path (`$.Routes[2].Status`)
-//! and records every problem as a [`Finding`] naming the file, the path, the line and column.
+//! JSON input files of the importers (AWS CLI output, `terraform show -json`): parsed by the one
+//! JSON parser of [`crate::source::json`] in the dialect that accepts `null` (which both AWS and
+//! Terraform print), and read by JSON path (`$.Routes[2].Status`) with [`Obj`], the importers'
+//! face of the one table reader ([`crate::source::read::Table`]). Every problem is a
+//! [`Finding`] — the one diagnostic type — located by file, JSON path, line and column.
 
-use std::fmt;
 use std::ops::Range;
 
-use crate::scenario::diag::Source;
+use crate::source::diag::Source;
+use crate::source::json::Dialect;
+use crate::source::read::Table;
+use crate::source::tree::{Node, Value};
 
-/// A JSON value and where it was written.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Json {
-    pub value: J,
-    pub span: Range<usize>,
-}
+pub use crate::source::diag::{Diagnostic as Finding, Origin, Severity as Level};
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum J {
-    Null,
-    Bool(bool),
-    Number(f64),
-    String(String),
-    Array(Vec<Json>),
-    /// Members in the order written.
-    Object(Vec<(String, Json)>),
-}
-
-impl J {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            J::Null => "null",
-            J::Bool(_) => "a boolean",
-            J::Number(_) => "a number",
-            J::String(_) => "a string",
-            J::Array(_) => "an array",
-            J::Object(_) => "an object",
-        }
-    }
-}
-
-impl Json {
-    /// The member `key` of an object (`None` for other values or when absent).
-    pub fn get(&self, key: &str) -> Option<&Json> {
-        match &self.value {
-            J::Object(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(&self) -> Option<&str> {
-        match &self.value {
-            J::String(s) => Some(s),
-            _ => None,
-        }
-    }
-}
-
-/// A syntax error and where the parser stopped.
-#[derive(Debug, Clone)]
-pub struct SyntaxError {
-    pub message: String,
-    pub at: usize,
-}
-
-/// Parses one JSON document.
-pub fn parse(text: &str) -> Result<Json, SyntaxError> {
-    let mut p = Parser {
-        s: text.as_bytes(),
-        text,
-        pos: 0,
-    };
-    p.ws();
-    let v = p.value(0)?;
-    p.ws();
-    if p.pos != p.s.len() {
-        return Err(p.err("unexpected text after the JSON document"));
-    }
-    Ok(v)
-}
-
-struct Parser<'a> {
-    s: &'a [u8],
-    text: &'a str,
-    pos: usize,
-}
-
-const MAX_DEPTH: usize = 256;
-
-impl Parser<'_> {
-    fn err(&self, message: &str) -> SyntaxError {
-        SyntaxError {
-            message: message.to_string(),
-            at: self.pos,
-        }
-    }
-
-    fn ws(&mut self) {
-        while matches!(self.s.get(self.pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.pos += 1;
-        }
-    }
-
-    fn eat(&mut self, c: u8) -> bool {
-        let hit = self.s.get(self.pos) == Some(&c);
-        if hit {
-            self.pos += 1;
-        }
-        hit
-    }
-
-    fn keyword(&mut self, word: &str, v: J) -> Result<J, SyntaxError> {
-        if self.s[self.pos..].starts_with(word.as_bytes()) {
-            self.pos += word.len();
-            Ok(v)
-        } else {
-            Err(self.err("expected a JSON value"))
-        }
-    }
-
-    fn value(&mut self, depth: usize) -> Result<Json, SyntaxError> {
-        if depth > MAX_DEPTH {
-            return Err(self.err("JSON nested too deeply"));
-        }
-        let start = self.pos;
-        let value = match self.s.get(self.pos) {
-            None => return Err(self.err("unexpected end of JSON, expected a value")),
-            Some(b'{') => self.object(depth)?,
-            Some(b'[') => self.array(depth)?,
-            Some(b'"') => J::String(self.string()?),
-            Some(b't') => self.keyword("true", J::Bool(true))?,
-            Some(b'f') => self.keyword("false", J::Bool(false))?,
-            Some(b'n') => self.keyword("null", J::Null)?,
-            Some(c) if *c == b'-' || c.is_ascii_digit() => self.number()?,
-            Some(_) => return Err(self.err("expected a JSON value")),
-        };
-        Ok(Json {
-            value,
-            span: start..self.pos,
-        })
-    }
-
-    fn object(&mut self, depth: usize) -> Result<J, SyntaxError> {
-        self.pos += 1;
-        let mut members: Vec<(String, Json)> = Vec::new();
-        self.ws();
-        if self.eat(b'}') {
-            return Ok(J::Object(members));
-        }
-        loop {
-            self.ws();
-            if self.s.get(self.pos) != Some(&b'"') {
-                return Err(self.err("expected a quoted key"));
-            }
-            let key_at = self.pos;
-            let key = self.string()?;
-            if members.iter().any(|(k, _)| *k == key) {
-                return Err(SyntaxError {
-                    message: format!("duplicate key `{key}`"),
-                    at: key_at,
-                });
-            }
-            self.ws();
-            if !self.eat(b':') {
-                return Err(self.err("expected ':' after the key"));
-            }
-            self.ws();
-            let v = self.value(depth + 1)?;
-            members.push((key, v));
-            self.ws();
-            if self.eat(b',') {
-                continue;
-            }
-            if self.eat(b'}') {
-                return Ok(J::Object(members));
-            }
-            return Err(self.err("expected ',' or '}'"));
-        }
-    }
-
-    fn array(&mut self, depth: usize) -> Result<J, SyntaxError> {
-        self.pos += 1;
-        let mut items = Vec::new();
-        self.ws();
-        if self.eat(b']') {
-            return Ok(J::Array(items));
-        }
-        loop {
-            self.ws();
-            items.push(self.value(depth + 1)?);
-            self.ws();
-            if self.eat(b',') {
-                continue;
-            }
-            if self.eat(b']') {
-                return Ok(J::Array(items));
-            }
-            return Err(self.err("expected ',' or ']'"));
-        }
-    }
-
-    fn number(&mut self) -> Result<J, SyntaxError> {
-        let start = self.pos;
-        self.eat(b'-');
-        while matches!(
-            self.s.get(self.pos),
-            Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
-        ) {
-            self.pos += 1;
-        }
-        let text = &self.text[start..self.pos];
-        text.parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite())
-            .map(J::Number)
-            .ok_or(SyntaxError {
-                message: format!("`{text}` is not a valid number"),
-                at: start,
-            })
-    }
-
-    fn string(&mut self) -> Result<String, SyntaxError> {
-        self.pos += 1;
-        let mut out = String::new();
-        loop {
-            let Some(&c) = self.s.get(self.pos) else {
-                return Err(self.err("unterminated string"));
-            };
-            match c {
-                b'"' => {
-                    self.pos += 1;
-                    return Ok(out);
-                }
-                b'\\' => {
-                    self.pos += 1;
-                    out.push(self.escape()?);
-                }
-                c if c < 0x20 => return Err(self.err("control character in string")),
-                _ => {
-                    let ch = self.text[self.pos..].chars().next().unwrap_or('\u{fffd}');
-                    out.push(ch);
-                    self.pos += ch.len_utf8().max(1);
-                }
-            }
-        }
-    }
-
-    fn escape(&mut self) -> Result<char, SyntaxError> {
-        let Some(&e) = self.s.get(self.pos) else {
-            return Err(self.err("unterminated escape"));
-        };
-        self.pos += 1;
-        Ok(match e {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => {
-                let hi = self.hex4()?;
-                let code = if (0xD800..0xDC00).contains(&hi) {
-                    if !(self.eat(b'\\') && self.eat(b'u')) {
-                        return Err(self.err("unpaired surrogate in \\u escape"));
-                    }
-                    let lo = self.hex4()?;
-                    0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF)
-                } else {
-                    hi
-                };
-                char::from_u32(code).ok_or_else(|| self.err("invalid \\u escape"))?
-            }
-            _ => {
-                self.pos -= 1;
-                return Err(self.err("invalid escape in string"));
-            }
-        })
-    }
-
-    fn hex4(&mut self) -> Result<u32, SyntaxError> {
-        let h = self
-            .s
-            .get(self.pos..self.pos + 4)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u32::from_str_radix(h, 16).ok())
-            .ok_or_else(|| self.err("invalid \\u escape"))?;
-        self.pos += 4;
-        Ok(h)
-    }
-}
-
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    /// The input cannot be imported as it is.
-    Error,
-    /// Imported, but something was left out or not modelled.
-    Warning,
-    /// Said so the user knows where a value came from (a default, a derived value).
-    Note,
-}
-
-impl Level {
-    pub fn label(self) -> &'static str {
-        match self {
-            Level::Error => "error",
-            Level::Warning => "warning",
-            Level::Note => "note",
-        }
-    }
-}
-
-/// Where in an input file a value was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    pub file: String,
-    /// JSON path, `$.ClientVpnEndpoints[0].ClientCidrBlock`.
-    pub path: String,
-    pub line: usize,
-    pub col: usize,
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.path)
-    }
-}
-
-/// Something to tell the user about an input file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    pub level: Level,
-    /// The input location, or `None` for a problem not tied to one place.
-    pub origin: Option<Origin>,
-    pub message: String,
-}
-
-impl Finding {
-    pub fn new(level: Level, origin: Option<Origin>, message: impl Into<String>) -> Finding {
-        Finding {
-            level,
-            origin,
-            message: message.into(),
-        }
-    }
-
-    pub fn is_error(&self) -> bool {
-        self.level == Level::Error
-    }
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.origin {
-            Some(o) => write!(f, "{}: {o}: {}", self.level.label(), self.message),
-            None => write!(f, "{}: {}", self.level.label(), self.message),
-        }
-    }
-}
+/// A JSON value of an input file and where it was written.
+pub type Json = Node;
+/// The kinds of JSON values (`J::Table` is an object, `J::Null` is `null`).
+pub type J = Value;
 
 /// Collected findings.
 #[derive(Debug, Default)]
@@ -387,10 +45,10 @@ impl InputFile {
     /// Parses `text`; a syntax error becomes an error finding with the position.
     pub fn parse(name: &str, text: &str) -> Result<InputFile, Finding> {
         let source = Source::new(name, text);
-        match parse(text) {
+        match crate::source::json::parse(text, Dialect::INPUT) {
             Ok(root) => Ok(InputFile { source, root }),
             Err(e) => {
-                let (line, col) = source.line_col(e.at);
+                let (line, col) = source.line_col(e.span.start);
                 Err(Finding::new(
                     Level::Error,
                     Some(Origin {
@@ -432,8 +90,7 @@ pub struct Obj<'a> {
     pub file: &'a InputFile,
     pub node: &'a Json,
     pub path: String,
-    members: &'a [(String, Json)],
-    known: Vec<&'static str>,
+    keys: Table<'a>,
 }
 
 impl<'a> Obj<'a> {
@@ -444,19 +101,18 @@ impl<'a> Obj<'a> {
         path: &str,
         out: &mut Findings,
     ) -> Option<Obj<'a>> {
-        match &node.value {
-            J::Object(members) => Some(Obj {
+        match Table::of(node, path, None) {
+            Some(keys) => Some(Obj {
                 file,
                 node,
                 path: path.to_string(),
-                members,
-                known: Vec::new(),
+                keys,
             }),
-            other => {
+            None => {
                 out.push(
                     Level::Error,
                     Some(file.origin(path, &node.span)),
-                    format!("expected an object, found {}", other.kind()),
+                    format!("expected an object, found {}", node.value.json_kind()),
                 );
                 None
             }
@@ -480,18 +136,17 @@ impl<'a> Obj<'a> {
     }
 
     fn raw(&self, key: &str) -> Option<&'a Json> {
-        self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.node.get(key)
     }
 
     /// Marks keys as read without reading them (known to the importer, not modelled).
     pub fn known(&mut self, keys: &[&'static str]) {
-        self.known.extend_from_slice(keys);
+        self.keys.known(keys);
     }
 
     /// The member `key`; `null` counts as absent.
     pub fn opt(&mut self, key: &'static str) -> Option<&'a Json> {
-        self.known.push(key);
-        self.raw(key).filter(|v| v.value != J::Null)
+        self.keys.opt(key).filter(|v| v.value != J::Null)
     }
 
     /// The member `key`; an error finding `missing` if absent.
@@ -516,7 +171,7 @@ impl<'a> Obj<'a> {
             out.push(
                 Level::Error,
                 Some(self.file.origin(&self.child_path(key), &node.span)),
-                format!("expected {expected}, found {}", node.value.kind()),
+                format!("expected {expected}, found {}", node.value.json_kind()),
             );
         }
         v
@@ -550,7 +205,8 @@ impl<'a> Obj<'a> {
     pub fn opt_int(&mut self, key: &'static str, out: &mut Findings) -> Option<i64> {
         let n = self.opt(key)?;
         self.typed(key, n, "an integer", out, |v| match v {
-            J::Number(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Some(*x as i64),
+            J::Integer(i) if i.unsigned_abs() < 9_000_000_000_000_000 => Some(*i),
+            J::Float(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Some(*x as i64),
             J::String(s) => s.trim().parse().ok(),
             _ => None,
         })
@@ -585,7 +241,7 @@ impl<'a> Obj<'a> {
                         self.file
                             .origin(&format!("{}[{i}]", self.child_path(key)), &item.span),
                     ),
-                    format!("expected a string, found {}", other.kind()),
+                    format!("expected a string, found {}", other.json_kind()),
                 ),
             }
         }
@@ -622,14 +278,12 @@ impl<'a> Obj<'a> {
     /// Reports every member nobody asked for: the importer does not know it, so whatever it
     /// says is not in the scenario.
     pub fn finish(self, out: &mut Findings) {
-        for (k, v) in self.members {
-            if !self.known.iter().any(|x| x == k) {
-                out.push(
-                    Level::Warning,
-                    Some(self.file.origin(&self.child_path(k), &v.span)),
-                    "unknown field, not imported",
-                );
-            }
+        for e in self.keys.unread() {
+            out.push(
+                Level::Warning,
+                Some(self.file.origin(&self.child_path(&e.key), &e.node.span)),
+                "unknown field, not imported",
+            );
         }
     }
 }
@@ -639,24 +293,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_null_and_keeps_spans() {
-        let text = "{\"a\": null, \"b\": [1, \"x\"]}";
-        let v = parse(text).unwrap();
-        assert_eq!(v.get("a").unwrap().value, J::Null);
-        assert_eq!(&text[v.get("b").unwrap().span.clone()], "[1, \"x\"]");
-    }
-
-    #[test]
     fn syntax_errors_have_positions() {
         let e = InputFile::parse("x.json", "{\n  \"a\": ,\n}").unwrap_err();
         let o = e.origin.unwrap();
         assert_eq!((o.line, o.col), (2, 8));
-        assert!(parse("{\"a\":1,\"a\":2}")
-            .unwrap_err()
-            .message
-            .contains("duplicate"));
-        assert!(parse("[1] 2").is_err());
-        assert!(parse("nul").is_err());
+        assert_eq!(e.message, "not valid JSON: expected a JSON value");
+        let f = InputFile::parse("n.json", "{\"a\": null, \"b\": 1}").unwrap();
+        let mut out = Findings::default();
+        let mut root = f.root(&mut out).unwrap();
+        assert_eq!(root.opt("a"), None, "null counts as absent");
+        assert_eq!(root.opt_int("b", &mut out), Some(1));
     }
 
     #[test]

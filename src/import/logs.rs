@@ -101,21 +101,7 @@ const KNOWN_KEYS: &[&str] = &[
     "connection-duration-seconds",
 ];
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Weekday of a day count since 1970-01-01: 0 = Monday … 6 = Sunday.
-pub fn weekday(days: i64) -> usize {
-    (days + 3).rem_euclid(7) as usize
-}
+pub use crate::calendar::{days_from_civil, weekday};
 
 /// Parses `2024-03-11 09:00:00`, `2024-03-11T09:00:00Z` or `2024-03-11T09:00:00.123+00:00`
 /// into seconds since 1970-01-01 (UTC).
@@ -163,15 +149,7 @@ pub fn parse_time(s: &str) -> Option<i64> {
 pub fn format_time(t: i64) -> String {
     let days = t.div_euclid(86_400);
     let s = t.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = crate::calendar::civil_from_days(days);
     format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
         s / 3600,

@@ -10,7 +10,7 @@ use crate::net::diff::{Diff, Side};
 use crate::net::eval::Trace;
 use crate::net::matrix::Matrix;
 use crate::net::verdict::cite_labels;
-use crate::scenario::diag::{Diagnostic, Severity, Source};
+use crate::source::diag::{Diagnostic, Severity, Source};
 use crate::sweep::table::Table;
 
 /// `{ "format_version": 1, "command": …, …fields }`.
@@ -39,10 +39,7 @@ pub fn location(source: &Source, span: &std::ops::Range<usize>) -> Value {
 }
 
 pub fn severity(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
+    s.label()
 }
 
 pub fn diagnostic(source: &Source, d: &Diagnostic) -> Value {

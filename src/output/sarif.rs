@@ -7,9 +7,9 @@
 use serde_json::{json, Value};
 
 use crate::check::verdict::Outcome as Assertion;
-use crate::scenario::diag::{Diagnostic, Severity, Source};
-use crate::scenario::node::{Node, Value as NodeValue};
 use crate::scenario::rules::RULES;
+use crate::source::diag::{Diagnostic, Severity, Source};
+use crate::source::tree::{Node, Value as NodeValue};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -61,10 +61,7 @@ fn uri(path: &str) -> String {
 }
 
 fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
+    s.label()
 }
 
 /// A SARIF log with one run of cvpnsim.
@@ -241,7 +238,7 @@ pub fn import(imported: &crate::import::Imported, input: &str) -> Value {
     let mut results = Vec::new();
     let mut artifacts = vec![input.to_string()];
     for f in &imported.findings {
-        let (id, level) = match f.level {
+        let (id, level) = match f.severity {
             Level::Error => ("import-error", "error"),
             Level::Warning => ("import-warning", "warning"),
             Level::Note => ("import-note", "note"),

@@ -17,12 +17,7 @@ pub struct Figure {
     pub svg: String,
 }
 
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+pub use crate::markup::escape;
 
 fn q(x: u64) -> String {
     crate::cost::quantity(x as f64)
@@ -243,18 +238,14 @@ pub fn render(
             q(sm.failures),
             q(sm.successes + sm.failures)
         );
-        let first = r.samples.iter().find(|x| x.counts.failed() > 0);
-        let worst = r
-            .samples
-            .iter()
-            .max_by_key(|x| (x.counts.failed(), std::cmp::Reverse(x.start)));
-        if let (Some(f), Some(w)) = (first, worst) {
+        if let (Some(first), Some((worst, most))) = (r.digest.first_refusal, r.digest.most_refused)
+        {
             let _ = writeln!(
                 h,
                 "<p>First refusals in the interval starting {}; the most ({}) in the interval starting {}.</p>",
-                clock(s, f.start),
-                q(w.counts.failed()),
-                clock(s, w.start)
+                clock(s, first),
+                q(most),
+                clock(s, worst)
             );
         }
         h.push_str("<table><tr><th>reason (connection log)</th><th>attempts</th><th>share of failures</th></tr>\n");

@@ -58,18 +58,28 @@ impl Exporter for Metrics {
     }
 
     fn write_to(&self, out: &RunOutput, w: &mut dyn Write) -> io::Result<()> {
-        let mut header = vec!["Timestamp".to_string(), "period_start_ms".to_string()];
-        header.extend(METRICS.iter().map(|m| m.0.to_string()));
         let mut rows = RowWriter::new(out.scenario, w);
-        rows.raw(&csv_bytes(header, std::iter::empty()))?;
+        rows.raw(&header_bytes())?;
         for s in out.result.metric_rows() {
-            rows.time(s.start);
-            rows.uint(s.start);
-            for m in &METRICS {
-                rows.uint(m.1(&s));
-            }
-            rows.end()?;
+            row(&mut rows, &s)?;
         }
         rows.finish()
     }
+}
+
+/// The header line.
+pub(crate) fn header_bytes() -> Vec<u8> {
+    let mut header = vec!["Timestamp".to_string(), "period_start_ms".to_string()];
+    header.extend(METRICS.iter().map(|m| m.0.to_string()));
+    csv_bytes(header, std::iter::empty())
+}
+
+/// Writes one period's row.
+pub(crate) fn row<W: Write>(rows: &mut RowWriter<W>, s: &MetricRow) -> io::Result<()> {
+    rows.time(s.start);
+    rows.uint(s.start);
+    for m in &METRICS {
+        rows.uint(m.1(s));
+    }
+    rows.end()
 }

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod plots;
 pub mod reachability;
 pub mod rows;
+pub mod series;
 pub mod summary;
 pub mod timeseries;
 
@@ -195,7 +196,9 @@ pub fn run_identity(scenario: &Scenario, scenario_hash: &str) -> String {
 /// weekday; the simulator has no calendar beyond that.
 pub fn timestamp(scenario: &Scenario, t: Millis) -> String {
     let day = t / crate::model::DAY;
-    let (y, m, d) = civil_date(EPOCH_DAY + scenario.start_weekday.index() as i64 + day as i64);
+    let (y, m, d) = crate::calendar::civil_from_days(
+        EPOCH_DAY + scenario.start_weekday.index() as i64 + day as i64,
+    );
     let s = t % crate::model::DAY;
     format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
@@ -207,30 +210,3 @@ pub fn timestamp(scenario: &Scenario, t: Millis) -> String {
 
 /// 2024-01-01, a Monday, in days since 1970-01-01.
 const EPOCH_DAY: i64 = 19_723;
-
-/// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
-fn civil_date(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_date(0), (1970, 1, 1));
-        assert_eq!(civil_date(19_723), (2024, 1, 1));
-        assert_eq!(civil_date(19_723 + 59), (2024, 2, 29));
-        assert_eq!(civil_date(19_723 + 366), (2025, 1, 1));
-    }
-}

@@ -9,6 +9,7 @@ use super::chart::{Heatmap, Mark, Series, SeriesKind, TimeChart};
 use crate::model::{AssocId, Scenario};
 use crate::net::verdict::{Outcome, Status};
 use crate::net::Matrix;
+use crate::sim::digest::{self, Envelope, Field};
 use crate::sim::{FailureReason, RunResult, Sample};
 
 /// One chart of a run, with the file stem it is written under.
@@ -19,19 +20,20 @@ pub enum Plot {
 
 /// Every chart of a run: (file stem, title for the report, chart).
 pub fn plots(s: &Scenario, r: &RunResult, matrix: &Matrix) -> Vec<(&'static str, Plot)> {
+    let all = Rows::Envelope(&r.digest.envelope);
     let mut v = vec![
-        ("connections", Plot::Time(connections(s, r, &r.samples))),
-        ("addresses", Plot::Time(addresses(s, r, &r.samples))),
-        ("refusals", Plot::Time(refusals(s, r, &r.samples))),
-        ("handler", Plot::Time(handler(s, r, &r.samples))),
-        ("retries", Plot::Time(retries(s, r, &r.samples))),
+        ("connections", Plot::Time(connections(s, r, all))),
+        ("addresses", Plot::Time(addresses(s, r, all))),
+        ("refusals", Plot::Time(refusals(s, r, all))),
+        ("handler", Plot::Time(handler(s, r, all))),
+        ("retries", Plot::Time(retries(s, r, all))),
     ];
     // Without a capacitated link no connection can fall below the floor: the chart would be
     // empty, and the report says "not modelled" instead.
     if r.summary.bandwidth.modelled {
-        v.push(("below-floor", Plot::Time(below_floor(s, r, &r.samples))));
+        v.push(("below-floor", Plot::Time(below_floor(s, r, all))));
     }
-    if let Some((from, to)) = busiest_window(s, r) {
+    if let Some((from, to)) = busiest_window(r) {
         let zoom = |mut c: TimeChart| {
             c.title = format!("{} — the busiest two hours", c.title);
             c.from = from;
@@ -39,15 +41,13 @@ pub fn plots(s: &Scenario, r: &RunResult, matrix: &Matrix) -> Vec<(&'static str,
             c
         };
         let window = window_samples(r, from, to);
-        v.push((
-            "refusals-busiest",
-            Plot::Time(zoom(refusals(s, r, &window))),
-        ));
+        let rows = Rows::Slice(&window);
+        v.push(("refusals-busiest", Plot::Time(zoom(refusals(s, r, rows)))));
         v.push((
             "connections-busiest",
-            Plot::Time(zoom(connections(s, r, &window))),
+            Plot::Time(zoom(connections(s, r, rows))),
         ));
-        v.push(("handler-busiest", Plot::Time(zoom(handler(s, r, &window)))));
+        v.push(("handler-busiest", Plot::Time(zoom(handler(s, r, rows)))));
     }
     if !matrix.cells.is_empty() {
         v.push(("reachability", Plot::Heat(reachability(s, matrix))));
@@ -57,30 +57,20 @@ pub fn plots(s: &Scenario, r: &RunResult, matrix: &Matrix) -> Vec<(&'static str,
 
 /// For runs longer than a day with refusals: the two hours around the interval with the most
 /// failed attempts, where a storm is too narrow to see on the whole run's axis.
-pub fn busiest_window(s: &Scenario, r: &RunResult) -> Option<(u64, u64)> {
-    if s.duration <= crate::model::DAY {
-        return None;
-    }
-    let worst = r
-        .samples
-        .iter()
-        .filter(|x| x.counts.failed() > 0)
-        .max_by_key(|x| (x.counts.failed(), std::cmp::Reverse(x.start)))?;
-    let hour = crate::model::HOUR;
-    let from = worst.start.saturating_sub(hour);
-    let to = (from + 2 * hour).min(s.duration);
-    Some((to.saturating_sub(2 * hour), to))
+pub fn busiest_window(r: &RunResult) -> Option<(u64, u64)> {
+    r.digest.busiest
 }
 
-/// The samples of `[from, to)` at the finest resolution the run kept: the ten-second samples
-/// after events where there are some, the time series' samples elsewhere (those overlapping a
-/// fine sample are left out, so that nothing counts twice). Rates are per minute, so rows of
-/// different lengths draw on one axis.
+/// The samples of the busiest window `[from, to)` at the finest resolution the run kept: the
+/// ten-second samples after events where there are some, the time series' samples elsewhere
+/// (those overlapping a fine sample are left out, so that nothing counts twice). Rates are per
+/// minute, so rows of different lengths draw on one axis.
 pub fn window_samples(r: &RunResult, from: u64, to: u64) -> Vec<Sample> {
     let within = |x: &&Sample| x.end > from && x.start < to;
     let fine: Vec<&Sample> = r.event_samples.iter().filter(within).collect();
     let mut v: Vec<Sample> = r
-        .samples
+        .digest
+        .busiest_rows
         .iter()
         .filter(within)
         .filter(|x| !fine.iter().any(|f| f.end > x.start && f.start < x.end))
@@ -107,18 +97,30 @@ fn marks(r: &RunResult) -> Vec<Mark> {
         .collect()
 }
 
-/// A step series: each sample's value held over its interval. Long runs are reduced to about
-/// 600 steps, each the highest value of the samples it covers, so a storm one sample wide still
-/// shows on a week-long axis.
-fn steps(samples: &[Sample], f: impl Fn(&Sample) -> f64) -> Vec<(u64, f64)> {
-    let group = samples.len().div_ceil(600).max(1);
-    let mut pts = Vec::with_capacity(2 * samples.len() / group + 2);
-    for chunk in samples.chunks(group) {
-        let v = chunk.iter().map(&f).fold(f64::NEG_INFINITY, f64::max);
-        pts.push((chunk[0].start, v));
-        pts.push((chunk[chunk.len() - 1].end, v));
+/// The rows a chart draws: the whole run as its envelope, or a few rows of a window.
+#[derive(Clone, Copy)]
+pub enum Rows<'a> {
+    Envelope(&'a Envelope),
+    Slice(&'a [Sample]),
+}
+
+impl Rows<'_> {
+    /// A step series: each step's value held over its interval. Long runs are reduced to about
+    /// 600 steps, each the highest value of the rows it covers, so a storm one row wide still
+    /// shows on a week-long axis.
+    fn steps(self, f: Field) -> Vec<(u64, f64)> {
+        match self {
+            Rows::Envelope(e) => e.steps(f),
+            Rows::Slice(s) => digest::steps(s, f),
+        }
     }
-    pts
+
+    fn any(self, f: Field) -> bool {
+        match self {
+            Rows::Envelope(e) => e.any(f),
+            Rows::Slice(s) => s.iter().any(|x| f.of(x) > 0.0),
+        }
+    }
 }
 
 fn name_of(s: &Scenario, a: usize) -> String {
@@ -126,12 +128,12 @@ fn name_of(s: &Scenario, a: usize) -> String {
     format!("{} ({})", sub.id, sub.availability_zone)
 }
 
-pub fn connections(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
+pub fn connections(s: &Scenario, r: &RunResult, samples: Rows) -> TimeChart {
     let mut series = Vec::new();
     for a in 0..s.associations.len() {
         series.push(Series {
             name: format!("{} live", name_of(s, a)),
-            points: steps(samples, |x| x.active.get(a).copied().unwrap_or(0) as f64),
+            points: samples.steps(Field::Active(a)),
             kind: SeriesKind::Line,
             colour: None,
         });
@@ -139,14 +141,14 @@ pub fn connections(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart
     for a in 0..s.associations.len() {
         series.push(Series {
             name: format!("{} limit", s.subnet_of(AssocId(a as u32)).id),
-            points: steps(samples, |x| x.limits.get(a).copied().unwrap_or(0) as f64),
+            points: samples.steps(Field::Limit(a)),
             kind: SeriesKind::Limit,
             colour: None,
         });
     }
     series.push(Series {
         name: "endpoint limit".into(),
-        points: steps(samples, |x| x.limit_total as f64),
+        points: samples.steps(Field::LimitTotal),
         kind: SeriesKind::Limit,
         colour: None,
     });
@@ -161,7 +163,7 @@ pub fn connections(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart
     }
 }
 
-pub fn addresses(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
+pub fn addresses(s: &Scenario, r: &RunResult, samples: Rows) -> TimeChart {
     TimeChart {
         start_weekday: s.start_weekday,
         title: format!(
@@ -174,13 +176,13 @@ pub fn addresses(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
         series: vec![
             Series {
                 name: "addresses in use".into(),
-                points: steps(samples, |x| x.addresses_used as f64),
+                points: samples.steps(Field::AddressesUsed),
                 kind: SeriesKind::Line,
                 colour: None,
             },
             Series {
                 name: "usable addresses".into(),
-                points: steps(samples, |x| x.addresses_usable as f64),
+                points: samples.steps(Field::AddressesUsable),
                 kind: SeriesKind::Limit,
                 colour: None,
             },
@@ -209,16 +211,13 @@ pub fn reason_colour(r: FailureReason) -> RGBColor {
     }
 }
 
-pub fn refusals(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
-    let per_min = |x: &Sample, reason: FailureReason| {
-        x.counts.failures_of(reason) as f64 * 60_000.0 / (x.end - x.start).max(1) as f64
-    };
+pub fn refusals(s: &Scenario, r: &RunResult, samples: Rows) -> TimeChart {
     let series = FailureReason::ALL
         .iter()
-        .filter(|&&reason| samples.iter().any(|x| x.counts.failures_of(reason) > 0))
+        .filter(|&&reason| samples.any(Field::FailuresPerMinute(reason)))
         .map(|&reason| Series {
             name: reason.name().to_string(),
-            points: steps(samples, |x| per_min(x, reason)),
+            points: samples.steps(Field::FailuresPerMinute(reason)),
             kind: SeriesKind::Stacked,
             colour: Some(reason_colour(reason)),
         })
@@ -234,10 +233,10 @@ pub fn refusals(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
     }
 }
 
-pub fn handler(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
+pub fn handler(s: &Scenario, r: &RunResult, samples: Rows) -> TimeChart {
     let mut series = vec![Series {
         name: "invocations in flight (peak per interval)".into(),
-        points: steps(samples, |x| x.handler_peak_in_flight as f64),
+        points: samples.steps(Field::HandlerPeakInFlight),
         kind: SeriesKind::Line,
         colour: None,
     }];
@@ -267,8 +266,7 @@ pub fn handler(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
     }
 }
 
-pub fn retries(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
-    let per_min = |x: &Sample, n: u64| n as f64 * 60_000.0 / (x.end - x.start).max(1) as f64;
+pub fn retries(s: &Scenario, r: &RunResult, samples: Rows) -> TimeChart {
     TimeChart {
         start_weekday: s.start_weekday,
         title: "Retries and users who gave up".into(),
@@ -278,13 +276,13 @@ pub fn retries(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
         series: vec![
             Series {
                 name: "retries per minute".into(),
-                points: steps(samples, |x| per_min(x, x.counts.retries)),
+                points: samples.steps(Field::RetriesPerMinute),
                 kind: SeriesKind::Line,
                 colour: None,
             },
             Series {
                 name: "users giving up per minute".into(),
-                points: steps(samples, |x| per_min(x, x.counts.gave_up)),
+                points: samples.steps(Field::GaveUpPerMinute),
                 kind: SeriesKind::Line,
                 colour: None,
             },
@@ -293,40 +291,15 @@ pub fn retries(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
     }
 }
 
-/// Connections below the floor over time, and, per link that held any, those it was the
-/// bottleneck of (docs/model.md §13).
-pub fn below_floor(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart {
+/// Connections below the floor over time, naming the bottleneck when one link held them all
+/// (docs/model.md §13; per link: `timeseries.csv` and the report's table).
+pub fn below_floor(s: &Scenario, r: &RunResult, samples: Rows) -> TimeChart {
     let links = &r.summary.bandwidth.links;
-    let held: Vec<usize> = (0..links.len())
-        .filter(|&l| links[l].below_floor_peak > 0)
+    let held: Vec<&str> = links
+        .iter()
+        .filter(|l| l.below_floor_peak > 0)
+        .map(|l| l.link.as_str())
         .collect();
-    let mut series = vec![Series {
-        name: match held.as_slice() {
-            [l] => format!("below the floor (bottleneck: {})", links[*l].link),
-            _ => "below the floor".into(),
-        },
-        points: steps(samples, |x| x.below_floor as f64),
-        kind: SeriesKind::Line,
-        colour: None,
-    }];
-    if held.len() > 1 {
-        for &l in &held {
-            series.push(Series {
-                name: format!("bottleneck: {}", links[l].link),
-                points: steps(samples, |x| {
-                    x.below_by_link.get(l).copied().unwrap_or(0) as f64
-                }),
-                kind: SeriesKind::Line,
-                colour: None,
-            });
-        }
-    }
-    series.push(Series {
-        name: "live connections".into(),
-        points: steps(samples, |x| x.active_total as f64),
-        kind: SeriesKind::Line,
-        colour: None,
-    });
     TimeChart {
         start_weekday: s.start_weekday,
         title: format!(
@@ -336,7 +309,23 @@ pub fn below_floor(s: &Scenario, r: &RunResult, samples: &[Sample]) -> TimeChart
         y_label: "connections".into(),
         from: 0,
         duration: s.duration,
-        series,
+        series: vec![
+            Series {
+                name: match held.as_slice() {
+                    [l] => format!("below the floor (bottleneck: {l})"),
+                    _ => "below the floor".into(),
+                },
+                points: samples.steps(Field::BelowFloor),
+                kind: SeriesKind::Line,
+                colour: None,
+            },
+            Series {
+                name: "live connections".into(),
+                points: samples.steps(Field::ActiveTotal),
+                kind: SeriesKind::Line,
+                colour: None,
+            },
+        ],
         marks: marks(r),
     }
 }

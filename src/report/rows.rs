@@ -17,9 +17,9 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 /// Bytes buffered before a write to the file.
 const BLOCK: usize = 1 << 16;
 
-pub struct RowWriter<'w> {
+pub struct RowWriter<W: Write> {
     buf: Vec<u8>,
-    out: &'w mut dyn Write,
+    out: W,
     /// Day 0's number since 1970-01-01.
     epoch_day: i64,
     /// The day whose date `date` holds.
@@ -31,8 +31,8 @@ pub struct RowWriter<'w> {
     start_weekday: crate::model::Weekday,
 }
 
-impl<'w> RowWriter<'w> {
-    pub fn new(scenario: &Scenario, out: &'w mut dyn Write) -> RowWriter<'w> {
+impl<W: Write> RowWriter<W> {
+    pub fn new(scenario: &Scenario, out: W) -> RowWriter<W> {
         RowWriter {
             buf: Vec::with_capacity(BLOCK + 1024),
             out,
@@ -101,7 +101,7 @@ impl<'w> RowWriter<'w> {
     pub fn time(&mut self, t: Millis) {
         let day = t / DAY;
         if self.day != Some(day) {
-            let (y, m, d) = super::civil_date(self.epoch_day + day as i64);
+            let (y, m, d) = crate::calendar::civil_from_days(self.epoch_day + day as i64);
             let mut s = [0u8; 11];
             two(&mut s[0..2], (y / 100) as u64);
             two(&mut s[2..4], (y % 100) as u64);
@@ -139,10 +139,15 @@ impl<'w> RowWriter<'w> {
     }
 
     /// Writes what is buffered.
-    pub fn finish(mut self) -> io::Result<()> {
+    pub fn finish(self) -> io::Result<()> {
+        self.into_inner().map(|_| ())
+    }
+
+    /// Writes what is buffered and gives the writer back.
+    pub fn into_inner(mut self) -> io::Result<W> {
         self.out.write_all(&self.buf)?;
         self.buf.clear();
-        Ok(())
+        Ok(self.out)
     }
 }
 

@@ -7,6 +7,7 @@
 
 use std::io::{self, Write};
 
+use crate::model::Scenario;
 use crate::report::rows::RowWriter;
 use crate::report::{Exporter, RunOutput};
 use crate::sim::{FailureReason, Sample};
@@ -15,8 +16,7 @@ pub const FILE_NAME: &str = "timeseries.csv";
 
 pub struct Timeseries;
 
-fn header(out: &RunOutput) -> Vec<String> {
-    let sc = out.scenario;
+fn header(sc: &Scenario) -> Vec<String> {
     let mut h: Vec<String> = [
         "time",
         "start_ms",
@@ -49,14 +49,19 @@ fn header(out: &RunOutput) -> Vec<String> {
     h.extend(FailureReason::ALL.iter().map(|r| r.name().to_string()));
     h.extend(["handler_in_flight", "handler_peak_in_flight", "below_floor"].map(String::from));
     // Bandwidth on the path: the connections below the floor whose bottleneck each link is.
-    for l in &out.result.summary.bandwidth.links {
-        h.push(format!("below_floor_at_{}", l.link.replace(' ', "_")));
+    for l in crate::net::dataplane::bandwidth::links_of(sc) {
+        h.push(format!("below_floor_at_{}", l.label.replace(' ', "_")));
     }
     h
 }
 
+/// The header line.
+pub(crate) fn header_bytes(sc: &Scenario) -> Vec<u8> {
+    csv_bytes(header(sc), std::iter::empty())
+}
+
 /// Writes one sample's row.
-fn row(w: &mut RowWriter, s: &Sample) -> io::Result<()> {
+pub(crate) fn row<W: Write>(w: &mut RowWriter<W>, s: &Sample) -> io::Result<()> {
     let c = &s.counts;
     w.clock(s.start);
     for v in [
@@ -130,7 +135,7 @@ impl Exporter for Timeseries {
 
     fn write_to(&self, out: &RunOutput, w: &mut dyn Write) -> io::Result<()> {
         let mut rows = RowWriter::new(out.scenario, w);
-        rows.raw(&csv_bytes(header(out), std::iter::empty()))?;
+        rows.raw(&header_bytes(out.scenario))?;
         for s in &out.result.samples {
             row(&mut rows, s)?;
         }

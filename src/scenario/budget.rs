@@ -6,11 +6,13 @@
 //!
 //! The estimates are deliberately simple and on the high side: events ≈ 3 per attempt plus one
 //! per sample; memory ≈ 200 bytes per user record (the engine measures 163–195) plus about 320
-//! bytes per sample row; output ≈ 12 bytes per time-series cell plus about 620 bytes per
-//! connection-log line.
+//! bytes per sample row held (`run` streams the time series and the metrics to their files as
+//! the run advances, so only the rows of the busiest two hours and the ten-second rows after
+//! events are held, however long the run); output ≈ 12 bytes per time-series cell plus about
+//! 620 bytes per connection-log line.
 
 use crate::model::{Arrivals, Budget, Millis, Scenario, DAY, HOUR};
-use crate::scenario::diag::{Diagnostic, Source};
+use crate::source::diag::{Diagnostic, Source};
 
 /// Bytes of one user record, with the queue entries and ids that come with it.
 const BYTES_PER_USER: f64 = 200.0;
@@ -27,9 +29,12 @@ const ROW_BYTES: f64 = 320.0;
 pub struct Estimate {
     pub attempts: f64,
     pub events: f64,
-    /// Sample rows held in memory: the time series' rows, plus the CloudWatch metric rows when
-    /// they cannot be merged from them.
+    /// Sample rows written: the time series' rows, plus the CloudWatch metric rows when they
+    /// cannot be merged from them.
     pub sample_rows: f64,
+    /// Sample rows held in memory at once (the busiest two hours, twice, and the ten-second
+    /// rows after each event).
+    pub held_rows: f64,
     pub memory_bytes: f64,
     pub output_bytes: f64,
 }
@@ -73,7 +78,7 @@ pub fn estimate(sc: &Scenario, connection_log: bool) -> Estimate {
     let interval = sc.sample_interval.max(1) as f64;
     let series_rows = (duration / interval).ceil();
     let metric_rows = (duration / sc.output.metrics_period.max(1) as f64).ceil();
-    // Rows held in memory: the metric rows are merged from the time series' when they can be.
+    // Rows sampled: the metric rows are merged from the time series' when they can be.
     let rows = series_rows
         + if sc.metrics_merged() {
             0.0
@@ -82,7 +87,11 @@ pub fn estimate(sc: &Scenario, connection_log: bool) -> Estimate {
         };
     let columns = (sc.associations.len() * 2 + 24) as f64;
     let row_bytes = ROW_BYTES + 8.0 * sc.associations.len() as f64;
-    let memory = user_records * BYTES_PER_USER + rows * row_bytes;
+    // Rows held: the busiest two hours (the rows that may still enter the window and a copy of
+    // the window's), and 30 minutes of ten-second rows after each event and its second phase.
+    let held_rows = 2.0 * series_rows.min((2.0 * HOUR as f64 / interval).ceil() + 1.0)
+        + sc.events.len() as f64 * 2.0 * 180.0;
+    let memory = user_records * BYTES_PER_USER + held_rows * row_bytes;
     let log = if connection_log {
         attempts * 1.5 * BYTES_PER_LOG_LINE
     } else {
@@ -92,6 +101,7 @@ pub fn estimate(sc: &Scenario, connection_log: bool) -> Estimate {
         attempts,
         events: attempts * EVENTS_PER_ATTEMPT + rows + sc.events.len() as f64,
         sample_rows: rows,
+        held_rows,
         memory_bytes: memory,
         output_bytes: (series_rows + metric_rows) * columns * 12.0 + log,
     }
@@ -153,7 +163,7 @@ pub fn check(sc: &Scenario, connection_log: bool) -> Vec<Diagnostic> {
                 "sample_interval",
                 0..0,
                 format!(
-                    "the run would hold about {} sample rows (duration / sample_interval), over the budget of {}",
+                    "the run would write about {} sample rows (duration / sample_interval), over the budget of {}",
                     show(e.sample_rows),
                     show(b.sample_rows as f64)
                 ),
@@ -189,7 +199,7 @@ pub fn check(sc: &Scenario, connection_log: bool) -> Vec<Diagnostic> {
                     show(b.memory_mb as f64)
                 ),
             )
-            .hint("lower users (each needs about 200 bytes) or the number of sample rows; or raise [limits] max_memory_mb (or pass --allow-large) on a machine that has it"),
+            .hint("lower users (each needs about 200 bytes); or raise [limits] max_memory_mb (or pass --allow-large) on a machine that has it"),
         );
     }
     if over(e.output_bytes / MB, b.output_mb) {
@@ -280,8 +290,10 @@ retry = { initial = "5s", multiplier = 2.0, max = "1m", jitter = 0.0, give_up_af
         // 288 five-minute samples in a day; the five-minute metric periods are merged from them.
         assert_eq!(e.sample_rows, 288.0);
         assert_eq!(e.events, 3.0 * 1_200.0 + 288.0);
-        // 600 records of 200 bytes and 288 rows of 328 bytes (one association).
-        assert_eq!(e.memory_bytes, 600.0 * 200.0 + 288.0 * 328.0);
+        // Held: twice the 25 rows that can touch a two-hour window; no events.
+        assert_eq!(e.held_rows, 50.0);
+        // 600 records of 200 bytes and 50 rows of 328 bytes (one association).
+        assert_eq!(e.memory_bytes, 600.0 * 200.0 + 50.0 * 328.0);
         // The row estimate covers a sample row and two minimal heap blocks.
         assert!(ROW_BYTES >= (std::mem::size_of::<crate::sim::Sample>() + 2 * 32) as f64);
         // 288 + 288 rows written × 26 columns × 12 bytes; with the log, 1.5 lines per attempt of 620 bytes.

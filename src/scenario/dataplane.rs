@@ -14,10 +14,10 @@ use toml_edit::{
     Value as TomlValue,
 };
 
-use super::node::{Node, Value};
 use super::read::{self, join, Cx, Table};
 use crate::model::dataplane::*;
 use crate::model::{Scenario, SgId, SubnetId, VpcId};
+use crate::source::tree::{Node, Value};
 
 type Ids = BTreeMap<String, usize>;
 

@@ -7,10 +7,10 @@ use std::ops::Range;
 
 use ipnet::Ipv4Net;
 
-use super::node::{Node, Value};
 use super::read::{self, join, Cx, Table, Unit};
 use crate::dist::Dist;
 use crate::model::*;
+use crate::source::tree::{Node, Value};
 
 /// Where things were written, for cross-checks after field decoding: each list's elements, and
 /// the values of the fields a cross-check names in its path.
@@ -33,7 +33,7 @@ struct Spans {
 
 /// Decodes and validates. `Err` carries only when at least one diagnostic is an error.
 pub fn decode(root: &Node, cx: &mut Cx) -> Option<Scenario> {
-    cx.scenario = true;
+    cx.schema = Some(super::schema::declared);
     let mut top = Table::new(root, "", cx)?;
     let mut spans = Spans::default();
     super::include::format_version(top.opt("format_version"), cx);

@@ -10,10 +10,10 @@
 
 use std::path::Path;
 
-use super::diag::{Diagnostic, Source};
-use super::node::{Entry, Node, Value};
 use super::read::Cx;
 use super::schema::FORMAT_VERSION;
+use crate::source::diag::{Diagnostic, Source};
+use crate::source::tree::{Entry, Node, Value};
 
 /// Checks `format_version` (absent: the current version).
 pub fn format_version(node: Option<&Node>, cx: &mut Cx) {

@@ -1,5 +1,6 @@
-//! Reading scenario files: text → [`node::Node`] tree with spans → checked
-//! [`crate::model::Scenario`], with every problem reported at once as a [`diag::Diagnostic`].
+//! Reading scenario files: text → [`crate::source::tree::Node`] tree with spans → checked
+//! [`crate::model::Scenario`], with every problem reported at once as a
+//! [`crate::source::diag::Diagnostic`].
 //!
 //! This is the only layer that sees the file's text. Below it, the engine and the network layer
 //! receive a [`Scenario`] that has already passed every rule of docs/model.md §9.
@@ -7,11 +8,9 @@
 pub mod budget;
 pub mod dataplane;
 pub mod decode;
-pub mod diag;
 mod dns;
 pub mod duration;
 pub mod include;
-pub mod node;
 pub mod read;
 pub mod rules;
 pub mod schema;
@@ -21,8 +20,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::model::Scenario;
-use diag::{Diagnostic, Source};
-use node::Node;
+use crate::source::diag::{self, Diagnostic, Source};
+use crate::source::json::Dialect;
+use crate::source::tree::Node;
 
 /// A scenario that passed validation, with its warnings and its source text.
 #[derive(Debug, Clone)]
@@ -95,8 +95,8 @@ impl Format {
 /// Parses text into the tree; a syntax error becomes a diagnostic.
 pub fn parse_tree(name: &str, text: &str) -> Result<Node, Diagnostic> {
     let parsed = match Format::guess(name, text) {
-        Format::Toml => node::parse_toml(text),
-        Format::Json => node::parse_json(text),
+        Format::Toml => crate::source::toml::parse(text),
+        Format::Json => crate::source::json::parse(text, Dialect::SCENARIO),
     };
     parsed.map_err(|e| {
         Diagnostic::error("syntax", "", e.span, e.message)

@@ -574,6 +574,21 @@ pub fn section(path: &str) -> Option<&'static Section> {
     SECTIONS.iter().find(|s| s.path == plain)
 }
 
+/// The keys the section at `path` declares, as the reader's [`crate::source::read::Schema`]
+/// (built once from [`SECTIONS`]).
+pub fn declared(path: &str) -> Option<&'static [&'static str]> {
+    static KEYS: std::sync::OnceLock<Vec<Vec<&'static str>>> = std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        SECTIONS
+            .iter()
+            .map(|s| s.fields.iter().map(|f| f.key).collect())
+            .collect()
+    });
+    let s = section(path)?;
+    let i = SECTIONS.iter().position(|x| std::ptr::eq(x, s))?;
+    Some(keys[i].as_slice())
+}
+
 /// The keys a section defines.
 pub fn keys(path: &str) -> Vec<&'static str> {
     section(path).map_or_else(Vec::new, |s| s.fields.iter().map(|f| f.key).collect())

@@ -9,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::model::{Arrivals, AssocId, Millis, PopId, Scenario};
 use crate::sim::arrivals::{next_working_day, PoissonProfile};
 use crate::sim::capacity::Capacity;
+use crate::sim::digest::SeriesDigest;
 use crate::sim::log::LogEntry;
 use crate::sim::outcomes::{Episodes, Recovery};
 use crate::sim::paths::PathShare;
@@ -16,6 +17,7 @@ use crate::sim::pool::{AddressPool, Slot};
 use crate::sim::rng::{self, Stream};
 use crate::sim::stats::{Counters, Gauges, Mark, Sampler, SessionEnds};
 use crate::sim::{Progress, SimOptions};
+use crate::sim::{Sample, SampleSeries, SampleSink};
 
 /// Interval of the fine samples kept around events, so that a reconnect storm a few minutes
 /// wide is visible (five-minute samples average it away).
@@ -274,6 +276,11 @@ pub(crate) struct Engine<'s> {
     pub log: Option<Vec<LogEntry>>,
     /// Where log entries go as they happen, instead of `log` (see [`SimOptions::log_sink`]).
     pub log_sink: Option<&'s (dyn Fn(&LogEntry) + Sync)>,
+    /// Where the time series' and the metrics' rows go as they close, instead of `samplers`
+    /// (see [`crate::sim::SimOptions::sample_sink`]).
+    pub sample_sink: Option<&'s SampleSink<'s>>,
+    /// The time series' figures for charts, report and findings, computed as rows close.
+    pub digest: SeriesDigest,
     /// Connection id of each user's current attempt or session (kept only with a log).
     pub connection_ids: Vec<u64>,
     pub next_connection_id: u64,
@@ -336,9 +343,15 @@ impl<'s> Engine<'s> {
             attempt_second: (0, 0),
             ends: SessionEnds::default(),
             samplers: {
-                let mut v = vec![Sampler::new(sc.sample_interval, sc.duration)];
+                // Rows are reserved at once unless they go to a sink.
+                let kept = if opts.sample_sink.is_some() {
+                    0
+                } else {
+                    sc.duration
+                };
+                let mut v = vec![Sampler::new(sc.sample_interval, kept)];
                 if !metrics_merge(sc) {
-                    v.push(Sampler::new(sc.output.metrics_period, sc.duration));
+                    v.push(Sampler::new(sc.output.metrics_period, kept));
                 }
                 // The fine sampler keeps rows only inside the event windows: no reservation.
                 v.push(Sampler::new(EVENT_SAMPLE_INTERVAL, 0));
@@ -352,6 +365,8 @@ impl<'s> Engine<'s> {
             marks: Vec::new(),
             log: (opts.connection_log || opts.log_sink.is_some()).then(Vec::new),
             log_sink: opts.log_sink,
+            sample_sink: opts.sample_sink,
+            digest: SeriesDigest::new(sc),
             connection_ids: Vec::new(),
             next_connection_id: 0,
             next_serial: 0,
@@ -547,7 +562,8 @@ impl<'s> Engine<'s> {
                 }
                 let g = self.gauges();
                 let end = self.samplers[i].next;
-                self.samplers[i].close(end, g, &self.counts);
+                let row = self.samplers[i].close(end, g, &self.counts);
+                self.record(i, row);
             }
         }
         self.now = t;
@@ -561,8 +577,30 @@ impl<'s> Engine<'s> {
             let fine_ok = !self.samplers[i].skipping && self.in_event_window(start);
             if start < duration && (i != self.samplers.len() - 1 || fine_ok) {
                 let g = self.gauges();
-                self.samplers[i].close(duration, g, &self.counts);
+                let row = self.samplers[i].close(duration, g, &self.counts);
+                self.record(i, row);
             }
+        }
+        self.digest.finish();
+    }
+
+    /// Takes a closed row of sampler `i`: the time series' rows feed the digest; the time
+    /// series' and the metrics' rows go to the sink when there is one, and are kept otherwise.
+    fn record(&mut self, i: usize, row: Sample) {
+        let fine = i + 1 == self.samplers.len();
+        if i == 0 {
+            self.digest.observe(&row);
+        }
+        match self.sample_sink {
+            Some(sink) if !fine => sink(
+                if i == 0 {
+                    SampleSeries::Timeseries
+                } else {
+                    SampleSeries::Metrics
+                },
+                &row,
+            ),
+            _ => self.samplers[i].rows.push(row),
         }
     }
 

@@ -13,6 +13,7 @@ mod attempt;
 mod audit;
 pub mod bandwidth;
 pub mod capacity;
+pub mod digest;
 mod engine;
 pub mod log;
 pub mod outcomes;
@@ -25,13 +26,15 @@ mod session;
 pub mod stats;
 
 pub use arrivals::{next_working_day, PoissonProfile};
+pub(crate) use attempt::retry_delay;
+pub use digest::SeriesDigest;
 pub use engine::metrics_merge;
 pub use log::LogEntry;
 pub use reason::FailureReason;
 pub use stats::{
     AssociationSummary, BandwidthSummary, ByReason, Counters, EngineStats, HandlerSummary,
-    LinkSummary, Mark, MarkKind, MetricRow, MetricRows, PopulationSummary, Sample, SessionEnds,
-    Summary, Usage, UserStates,
+    LinkSummary, Mark, MarkKind, MetricMerge, MetricRow, MetricRows, PopulationSummary, Sample,
+    SessionEnds, Summary, Usage, UserStates,
 };
 
 use crate::model::{Arrivals, Millis, Scenario, HOUR, MINUTE};
@@ -60,6 +63,28 @@ pub struct SimOptions<'a> {
     /// [`RunResult::connection_log`] (which then stays empty): the caller streams the log to a
     /// file, so its size does not grow the run's memory. Implies `connection_log`.
     pub log_sink: Option<&'a (dyn Fn(&LogEntry) + Sync)>,
+    /// Receives each row of the time series and of the metrics' own sampler as it closes, in
+    /// time order, instead of [`RunResult::samples`] and [`RunResult::metric_rows`] (which then
+    /// stay empty): the caller streams them to files, so a run's memory does not grow with its
+    /// simulated time. [`RunResult::digest`] is computed either way.
+    pub sample_sink: Option<&'a SampleSink<'a>>,
+}
+
+/// What receives the rows of [`SimOptions::sample_sink`].
+pub type SampleSink<'a> = dyn Fn(SampleSeries, &Sample) + Sync + 'a;
+
+/// A [`SimOptions::sample_sink`] that drops every row: for callers that read only the summary
+/// and the digest (sweeps, checks, plans), so no row is kept.
+pub fn discard_rows(_: SampleSeries, _: &Sample) {}
+
+/// Which sampler a row handed to [`SimOptions::sample_sink`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleSeries {
+    /// One row per `sample_interval` (`timeseries.csv`; merged into the CloudWatch periods when
+    /// `metrics_period` is a multiple of it, see [`crate::sim::metrics_merge`]).
+    Timeseries,
+    /// One row per `metrics_period`, when it is not a multiple of `sample_interval`.
+    Metrics,
 }
 
 impl std::fmt::Debug for SimOptions<'_> {
@@ -70,6 +95,7 @@ impl std::fmt::Debug for SimOptions<'_> {
             .field("audit", &self.audit)
             .field("progress", &self.progress.is_some())
             .field("log_sink", &self.log_sink.is_some())
+            .field("sample_sink", &self.sample_sink.is_some())
             .finish()
     }
 }
@@ -89,6 +115,9 @@ pub struct RunResult {
     /// Ten-second rows for the 30 minutes after each event and after its second phase (an
     /// outage's end, a change taking effect), in time order: where a storm is.
     pub event_samples: Vec<Sample>,
+    /// What the charts, the report and the findings need from the time series, computed as
+    /// its rows closed (present whether the rows were kept or streamed).
+    pub digest: SeriesDigest,
     /// Connection log entries in time order (empty unless asked for).
     pub connection_log: Vec<LogEntry>,
     /// Client time by population then association (`client_ms[pop][assoc]`), to weight
@@ -158,6 +187,7 @@ impl Engine<'_> {
             metric_samples: metrics,
             metrics_merged: metrics_merge(self.sc),
             event_samples: fine,
+            digest: self.digest,
             connection_log: self.log.unwrap_or_default(),
             client_ms,
             marks: self.marks,

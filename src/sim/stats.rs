@@ -123,7 +123,7 @@ pub struct MetricRow {
 }
 
 impl MetricRow {
-    fn of(s: &Sample) -> MetricRow {
+    pub fn of(s: &Sample) -> MetricRow {
         MetricRow {
             start: s.start,
             end: s.end,
@@ -176,6 +176,56 @@ impl Iterator for MetricRows<'_> {
             }
         }
         Some(row)
+    }
+}
+
+/// The metric rows of a stream of time-series rows, merged into CloudWatch periods as they
+/// come (the same rows as [`MetricRows`] over all of them).
+#[derive(Debug, Clone)]
+pub struct MetricMerge {
+    period: Millis,
+    /// The row being merged and the end of its period.
+    open: Option<(MetricRow, Millis)>,
+}
+
+impl MetricMerge {
+    pub fn new(period: Millis) -> MetricMerge {
+        MetricMerge {
+            period: period.max(1),
+            open: None,
+        }
+    }
+
+    /// Takes the next time-series row; `emit` receives each period that it completes.
+    pub fn push(&mut self, s: &Sample, mut emit: impl FnMut(&MetricRow)) {
+        if let Some((row, period_end)) = &mut self.open {
+            if row.end < *period_end && s.start < *period_end {
+                row.end = s.end;
+                row.active_total = s.active_total;
+                row.counts.add(&s.counts);
+                if row.end >= *period_end {
+                    emit(row);
+                    self.open = None;
+                }
+                return;
+            }
+            emit(row);
+        }
+        let row = MetricRow::of(s);
+        let period_end = (s.start / self.period + 1) * self.period;
+        if row.end >= period_end {
+            emit(&row);
+            self.open = None;
+        } else {
+            self.open = Some((row, period_end));
+        }
+    }
+
+    /// Ends the stream: the last period, if still open.
+    pub fn finish(&mut self, mut emit: impl FnMut(&MetricRow)) {
+        if let Some((row, _)) = self.open.take() {
+            emit(&row);
+        }
     }
 }
 
@@ -250,10 +300,11 @@ impl Sampler {
         self.next - self.interval
     }
 
-    /// Closes the open interval at `end` (its nominal end, or the run's end if earlier).
-    pub fn close(&mut self, end: Millis, g: Gauges, counts: &Counters) {
+    /// Closes the open interval at `end` (its nominal end, or the run's end if earlier) and
+    /// returns its row.
+    pub fn close(&mut self, end: Millis, g: Gauges, counts: &Counters) -> Sample {
         let start = self.open_start();
-        self.rows.push(Sample {
+        let row = Sample {
             start,
             end,
             active: g.active,
@@ -268,11 +319,12 @@ impl Sampler {
             below_floor: g.below_floor,
             below_by_link: g.below_by_link,
             counts: counts.since(&self.prev),
-        });
+        };
         self.prev = *counts;
         self.peak_total = g.active_total;
         self.peak_in_flight = g.handler_in_flight;
         self.next += self.interval;
+        row
     }
 }
 

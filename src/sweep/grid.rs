@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use crate::scenario::node::{Entry, Node, Value};
+use crate::source::tree::{Entry, Node, Value};
 
 /// One `--vary` axis.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +43,7 @@ pub fn show(v: &Value) -> String {
         Value::Integer(i) => i.to_string(),
         Value::Float(f) => format!("{f}"),
         Value::Bool(b) => b.to_string(),
+        Value::Null => "null".into(),
         Value::Array(_) | Value::Table(_) => "…".into(),
     }
 }
@@ -329,7 +330,8 @@ fn client_cidr_prefix(root: &mut Node, value: &Value) -> Result<(), GridError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{diag::Source, load_tree, node::parse_toml};
+    use crate::scenario::load_tree;
+    use crate::source::{diag::Source, toml::parse as parse_toml};
 
     const BASE: &str = include_str!("../../scenarios/two-az-workday.toml");
 

@@ -83,6 +83,7 @@ pub fn run(
                 &scenarios[job.variant],
                 &SimOptions {
                     replica: job.replica,
+                    sample_sink: Some(&crate::sim::discard_rows),
                     ..SimOptions::default()
                 },
             );

@@ -93,12 +93,7 @@ fn fit(text: &str) -> String {
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::markup::escape;
 
 /// What a picture marks: hops crossed (green), hops where traffic is dropped (red) and links
 /// that held connections below the floor (amber), each with a note for its tooltip.

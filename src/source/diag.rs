@@ -1,27 +1,67 @@
-//! Diagnostics: what is wrong (or worth a warning) in a scenario, where, which rule it breaks and
-//! how to fix it; and their rendering for a terminal or a CI log.
+//! The one diagnostic type: what is wrong (or worth a warning or a note) in an input file, where,
+//! which rule it breaks and how to fix it; and its rendering for a terminal or a CI log.
+//!
+//! A scenario's diagnostics carry a byte span into the [`Source`] they are rendered against. An
+//! importer's diagnostics are about one of several input files, so each is located when it is
+//! made: its [`Origin`] names the file, the JSON path, the line and the column.
 
+use std::fmt;
 use std::fmt::Write as _;
 use std::ops::Range;
 
+/// How serious a diagnostic is (errors sort first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// The input cannot be used as it is.
     Error,
+    /// Used, but something is likely wrong, left out or not modelled.
     Warning,
+    /// Said so the user knows where a value came from (a default, a derived value).
+    Note,
 }
 
-/// One finding about a scenario file.
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+/// Where in a named input file a value was written: resolved when the diagnostic is made, for
+/// inputs that are not the one source a scenario's diagnostics are rendered against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub file: String,
+    /// JSON path, `$.ClientVpnEndpoints[0].ClientCidrBlock`.
+    pub path: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.path)
+    }
+}
+
+/// One finding about an input file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable rule identifier (see [`crate::scenario::rules`]).
     pub rule: &'static str,
-    /// Field path, e.g. `endpoint.client_cidr_block` or `population[0].retry.initial`.
+    /// Field path, e.g. `endpoint.client_cidr_block` or `population[0].retry.initial`, or a JSON
+    /// path, `$.Routes[2].Status`.
     pub path: String,
     /// Byte range in the source; `0..0` when the problem is not tied to one place.
     pub span: Range<usize>,
     pub message: String,
     pub hint: Option<String>,
+    /// The resolved location, for a diagnostic about an importer's input file.
+    pub origin: Option<Box<Origin>>,
 }
 
 impl Diagnostic {
@@ -38,6 +78,7 @@ impl Diagnostic {
             span,
             message: message.into(),
             hint: None,
+            origin: None,
         }
     }
 
@@ -54,6 +95,25 @@ impl Diagnostic {
             span,
             message: message.into(),
             hint: None,
+            origin: None,
+        }
+    }
+
+    /// A diagnostic about an importer's input, located at `origin` (or about no one place);
+    /// its rule follows from its severity (`import-error`, `import-warning`, `import-note`).
+    pub fn new(severity: Severity, origin: Option<Origin>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            rule: match severity {
+                Severity::Error => "import-error",
+                Severity::Warning => "import-warning",
+                Severity::Note => "import-note",
+            },
+            path: origin.as_ref().map_or_else(String::new, |o| o.path.clone()),
+            span: 0..0,
+            message: message.into(),
+            hint: None,
+            origin: origin.map(Box::new),
         }
     }
 
@@ -64,6 +124,16 @@ impl Diagnostic {
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+}
+
+/// An importer's diagnostic in one line: `error: plan.json:3:7: $.x: message`.
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.origin {
+            Some(o) => write!(f, "{}: {o}: {}", self.severity.label(), self.message),
+            None => write!(f, "{}: {}", self.severity.label(), self.message),
+        }
     }
 }
 
@@ -143,10 +213,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 pub fn render(source: &Source, diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
-        let label = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let label = d.severity.label();
         let _ = writeln!(
             out,
             "{label}[{}]: {}",
@@ -180,7 +247,7 @@ pub fn render(source: &Source, diags: &[Diagnostic]) -> String {
                 "^".repeat(width)
             );
         }
-        if let Some(rule) = super::rules::find(d.rule) {
+        if let Some(rule) = crate::scenario::rules::find(d.rule) {
             let _ = writeln!(out, "  = rule: {} ({})", rule.statement, rule.source);
         }
         if let Some(h) = &d.hint {

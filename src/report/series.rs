@@ -1,0 +1,116 @@
+//! `timeseries.csv` and `metrics.csv` written as the run advances: the engine hands each row to
+//! [`Streamed::row`] (through `SimOptions::sample_sink`), which writes it at once, merging the
+//! time series' rows into CloudWatch periods when one sampler feeds both files. Memory stays flat
+//! however long the run; the bytes are those the [`super::timeseries::Timeseries`] and
+//! [`super::metrics::Metrics`] exporters render from kept rows. The first write error stops the
+//! stream and is returned by [`Streamed::finish`] with the file it concerns.
+
+use std::io::{self, Write};
+use std::sync::Mutex;
+
+use crate::model::Scenario;
+use crate::report::rows::RowWriter;
+use crate::report::{metrics, timeseries};
+use crate::sim::{MetricMerge, Sample, SampleSeries};
+
+struct State<W: Write> {
+    timeseries: Option<RowWriter<W>>,
+    metrics: Option<RowWriter<W>>,
+    /// Merges the time series' rows into periods (`None`: the metrics come from their own
+    /// sampler).
+    merge: Option<MetricMerge>,
+    failed: Option<(&'static str, io::Error)>,
+}
+
+/// The two files of rows, each optional (`None`: not written).
+pub struct Streamed<W: Write> {
+    state: Mutex<State<W>>,
+}
+
+/// The writers back, each flushed of the rows it buffered.
+pub type Finished<W> = (Option<W>, Option<W>);
+
+impl<W: Write> Streamed<W> {
+    /// Starts both files with their headers.
+    pub fn new(
+        scenario: &Scenario,
+        timeseries: Option<W>,
+        metrics: Option<W>,
+    ) -> Result<Self, (&'static str, io::Error)> {
+        let mut ts = timeseries.map(|w| RowWriter::new(scenario, w));
+        if let Some(w) = &mut ts {
+            w.raw(&timeseries::header_bytes(scenario))
+                .map_err(|e| (timeseries::FILE_NAME, e))?;
+        }
+        let mut ms = metrics.map(|w| RowWriter::new(scenario, w));
+        if let Some(w) = &mut ms {
+            w.raw(&metrics::header_bytes())
+                .map_err(|e| (metrics::FILE_NAME, e))?;
+        }
+        Ok(Streamed {
+            state: Mutex::new(State {
+                timeseries: ts,
+                metrics: ms,
+                merge: crate::sim::metrics_merge(scenario)
+                    .then(|| MetricMerge::new(scenario.output.metrics_period)),
+                failed: None,
+            }),
+        })
+    }
+
+    /// Writes one row of `series` (nothing after a write error).
+    pub fn row(&self, series: SampleSeries, s: &Sample) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let st = &mut *state;
+        if st.failed.is_some() {
+            return;
+        }
+        let r = match series {
+            SampleSeries::Timeseries => {
+                let mut r = st
+                    .timeseries
+                    .as_mut()
+                    .map_or(Ok(()), |w| timeseries::row(w, s))
+                    .map_err(|e| (timeseries::FILE_NAME, e));
+                if let (Some(merge), Some(w)) = (&mut st.merge, &mut st.metrics) {
+                    merge.push(s, |m| {
+                        if r.is_ok() {
+                            r = metrics::row(w, m).map_err(|e| (metrics::FILE_NAME, e));
+                        }
+                    });
+                }
+                r
+            }
+            SampleSeries::Metrics => st.metrics.as_mut().map_or(Ok(()), |w| {
+                metrics::row(w, &crate::sim::MetricRow::of(s)).map_err(|e| (metrics::FILE_NAME, e))
+            }),
+        };
+        if let Err(e) = r {
+            st.failed = Some(e);
+        }
+    }
+
+    /// The writers back, or the first write error and its file.
+    pub fn finish(self) -> Result<Finished<W>, (&'static str, io::Error)> {
+        let mut st = self.state.into_inner().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = st.failed {
+            return Err(e);
+        }
+        if let (Some(merge), Some(w)) = (&mut st.merge, &mut st.metrics) {
+            let mut r = Ok(());
+            merge.finish(|m| r = metrics::row(w, m));
+            r.map_err(|e| (metrics::FILE_NAME, e))?;
+        }
+        let ts = st
+            .timeseries
+            .map(|w| w.into_inner())
+            .transpose()
+            .map_err(|e| (timeseries::FILE_NAME, e))?;
+        let ms = st
+            .metrics
+            .map(|w| w.into_inner())
+            .transpose()
+            .map_err(|e| (metrics::FILE_NAME, e))?;
+        Ok((ts, ms))
+    }
+}
