@@ -1072,3 +1072,81 @@ fn terraforms_other_resource_shapes_import_the_same() {
         ("internet".to_string(), Reachable)
     );
 }
+
+/// The command line: `--data-plane` takes every file after it, each recognised by its key, and
+/// `TABLE_ID=FILE` for the transit gateway outputs that do not name their route table.
+#[test]
+fn the_command_takes_data_plane_files_and_table_prefixed_ones() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cvpnsim"))
+        .current_dir(TRANSIT_AWS)
+        .args([
+            "import",
+            "aws",
+            "--endpoints",
+            "endpoints.json",
+            "--target-networks",
+            "target-networks.json",
+            "--routes",
+            "routes.json",
+            "--authorization-rules",
+            "authorization-rules.json",
+            "--subnets",
+            "subnets.json",
+            "--vpcs",
+            "vpcs.json",
+            "--data-plane",
+            "route-tables.json",
+            "vpn-connections.json",
+            "vpn-gateways.json",
+            "transit-gateways.json",
+            "transit-gateway-vpc-attachments.json",
+            "transit-gateway-route-tables.json",
+            "transit-gateway-attachments.json",
+            "tgw-rtb-0a1b2c3d4e5f60741=transit-gateway-routes.json",
+            "tgw-rtb-0a1b2c3d4e5f60741=transit-gateway-route-table-propagations.json",
+            "-o",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("wrote standard output: valid"), "{stderr}");
+    assert!(
+        stdout.contains(
+            "route = [\n  { destination_cidr_block = \"10.99.0.0/16\", blackhole = true },\n]"
+        ),
+        "{stdout}"
+    );
+    // Without the table, the routes file cannot be placed: nothing is written.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cvpnsim"))
+        .current_dir(TRANSIT_AWS)
+        .args([
+            "import",
+            "aws",
+            "--endpoints",
+            "endpoints.json",
+            "--target-networks",
+            "target-networks.json",
+            "--routes",
+            "routes.json",
+            "--authorization-rules",
+            "authorization-rules.json",
+            "--data-plane",
+            "transit-gateway-routes.json",
+            "-o",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: transit-gateway-routes.json:1:1: $: the output of search-transit-gateway-routes \
+             does not name its transit gateway route table: pass it as TABLE_ID=FILE"
+        ),
+        "{stderr}"
+    );
+}
