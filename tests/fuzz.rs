@@ -81,7 +81,11 @@ fn scenario_target(name: &str, text: &str) -> bool {
         }) => {
             assert!(!diagnostics.is_empty());
             for d in &diagnostics {
-                assert!(rules::find(d.rule).is_some(), "unknown rule {}", d.rule);
+                assert!(
+                    rules::find(d.rule.id()).is_some(),
+                    "unknown rule {}",
+                    d.rule
+                );
                 assert!(d.span.start <= d.span.end && d.span.end <= text.len());
                 let shown = diag::render(&source, std::slice::from_ref(d));
                 assert!(
