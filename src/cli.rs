@@ -96,7 +96,8 @@ pub struct ImportAwsArgs {
     /// Data-plane outputs, each recognised by its top-level key: describe-route-tables,
     /// describe-network-acls, describe-security-groups, describe-vpc-peering-connections,
     /// describe-internet-gateways, describe-nat-gateways, describe-vpc-endpoints,
-    /// describe-prefix-lists, describe-vpn-gateways, describe-transit-gateways,
+    /// describe-prefix-lists, describe-vpn-gateways, describe-vpn-connections,
+    /// describe-transit-gateways,
     /// describe-transit-gateway-vpc-attachments, describe-transit-gateway-attachments,
     /// describe-transit-gateway-route-tables; search-transit-gateway-routes and
     /// get-transit-gateway-route-table-propagations as TGW_RTB_ID=FILE.

@@ -6,16 +6,19 @@
 //! receive a [`Scenario`] that has already passed every rule of docs/model.md §9.
 
 pub mod budget;
-pub mod dataplane;
+mod cross;
 pub mod decode;
 mod dns;
 pub mod duration;
 pub mod include;
 pub mod read;
-pub mod rules;
+pub use crate::source::rules;
 pub mod schema;
+pub mod section;
+pub use section::dataplane;
 pub mod write;
 
+use crate::source::rules::RuleId;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -99,7 +102,7 @@ pub fn parse_tree(name: &str, text: &str) -> Result<Node, Diagnostic> {
         Format::Json => crate::source::json::parse(text, Dialect::SCENARIO),
     };
     parsed.map_err(|e| {
-        Diagnostic::error("syntax", "", e.span, e.message)
+        Diagnostic::error(RuleId::Syntax, "", e.span, e.message)
             .hint("fix the syntax; the caret shows where the parser stopped")
     })
 }
