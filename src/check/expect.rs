@@ -308,7 +308,7 @@ fn az_loss(n: &Node, cx: &mut Cx) -> Option<AzLoss> {
             match read::probability(n, &join(p, key), cx) {
                 Some(_) if rate_node.is_some() => {
                     cx.error(
-                        "value",
+                        RuleId::Value,
                         &join(p, key),
                         n.span.clone(),
                         "`max_blocking_probability` is the older name of `max_attempt_failure_rate`; give one of them",
@@ -349,7 +349,7 @@ fn az_loss(n: &Node, cx: &mut Cx) -> Option<AzLoss> {
         || a.max_recovery_time.is_some();
     if ok && !any {
         cx.error(
-            "missing-field",
+            RuleId::MissingField,
             p,
             n.span.clone(),
             "`[survive_az_loss]` states no bound to hold with a zone lost",
