@@ -8,16 +8,20 @@
 //! - Connections: the headroom of each interval's peak against the limit in force during that
 //!   interval (an Availability Zone outage lowers it), and of the run's peak with any one
 //!   Availability Zone lost → the association count (`crate::plan`).
-//! - Connect handler throttling → the concurrency Little's law gives for the busiest interval's
-//!   attempt rate × the handler's mean latency, with the margin.
+//! - Connect handler throttling that kept users waiting (a storm not 99 % back within a minute of
+//!   when its users start trying, or 99 % of logins not connected within a minute) → the
+//!   concurrency `plan::size_handler` finds from the handler's latency and the storm, with the
+//!   margin.
 //! - Reachability gaps → the missing route or authorization rule, with the CIDRs.
-//! - Bandwidth below the per-connection floor → the association throughput that gives every
-//!   connection its floor at the peak; "not modelled" when no throughput is given.
+//! - Bandwidth below the per-connection floor (docs/model.md §13) → per bottleneck link, the
+//!   capacity that gives every connection crossing it min(demand, floor) at its worst moment
+//!   (the association throughput for the endpoint's interfaces); "not modelled" when no link is
+//!   capacitated.
 
 use crate::model::{CapacityModel, Scenario, SECOND};
 use crate::net::{Outcome, Target, WeightedGap};
 use crate::plan::{self, PlanRequest};
-use crate::sim::{FailureReason, RunResult};
+use crate::sim::{FailureReason, LinkSummary, RunResult};
 
 /// How bad a finding is. Ordered: `Critical` first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,6 +59,13 @@ pub enum Fix {
     HandlerConcurrency(u32),
     /// Set `endpoint.association_throughput_mbps` to this.
     AssociationThroughput(f64),
+    /// Set the capacity of the data-plane link `id` of `section` (its `field`) to `mbps`.
+    LinkCapacity {
+        section: &'static str,
+        id: String,
+        field: &'static str,
+        mbps: f64,
+    },
     /// Add an authorization rule for these CIDRs and this group (`None`: all groups).
     AuthorizationRule {
         cidrs: Vec<String>,
@@ -93,7 +104,7 @@ pub fn verdict(findings: &[Finding]) -> String {
     match (critical, warnings) {
         (0, 0) => "Ready: no user was refused, every limit keeps its headroom and every needed network is reachable.".into(),
         (0, w) => format!("Serves every user, with {w} warning{} to act on: users delayed, a limit below the margin, or a network partly hidden.", plural(w)),
-        (c, _) => format!("Not ready: {c} problem{} that refuse users or leave them without a network they need.", plural(c)),
+        (c, _) => format!("Not ready: {c} problem{} that refuse users, leave them without a network they need, or hold them below the bandwidth floor.", plural(c)),
     }
 }
 
@@ -353,10 +364,15 @@ fn connections(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>
     });
 }
 
-/// The time to reconnect a handler's concurrency is sized for: every user of a storm through
-/// the handler within a minute.
-pub const RECONNECT_TARGET_S: f64 = 60.0;
+/// The wait a handler's concurrency is sized for: 99 % of a storm's users back within a minute
+/// of when they start trying (`plan::RECONNECT_ALLOWANCE`), and 99 % of all logins connected
+/// within a minute.
+pub const RECONNECT_TARGET_S: f64 = plan::RECONNECT_ALLOWANCE as f64 / SECOND as f64;
 
+/// Handler throttling that kept users waiting: an event's storm not 99 % back within its floor
+/// plus a minute (`plan::size_handler`), or 99 % of all logins not connected within a minute.
+/// The fix is the concurrency `plan::size_handler` finds for each such storm (from the handler's
+/// latency, the users the event dropped and how they come back), with the margin.
 fn handler(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>) {
     let Some(h) = &sc.endpoint.client_connect_handler else {
         return;
@@ -365,18 +381,108 @@ fn handler(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>) {
     if throttled == 0 {
         return;
     }
-    // Little's law: in-flight invocations = attempt rate × mean latency.
-    let (rate, at) = r.digest.peak_attempt_rate;
-    // The throttled stretch around the busiest interval, in the users' terms: how long logins
-    // were throttled, and whether anyone gave up.
-    let stretch = r.digest.throttled.unwrap_or_default();
-    let (from, to) = (stretch.from, stretch.to);
+    // (what, measured 99 % back, sizing) for every storm that missed its target.
+    let mut late: Vec<(String, String, plan::HandlerSizing)> = Vec::new();
+    for ev in &r.summary.recovery {
+        if ev.failed_attempts_by_reason.0[FailureReason::HandlerThrottled.index()] == 0 {
+            continue;
+        }
+        let outage = sc.events.iter().any(|e| {
+            e.at == ev.at_ms && matches!(e.kind, crate::model::EventKind::AzOutage { .. })
+        });
+        let Some(storm) = plan::Storm::of_scenario(sc, ev.users_dropped, outage, None) else {
+            continue;
+        };
+        let sizing = plan::size_handler(&storm, None, margin);
+        let back = ev.time_to_99_percent_back_s;
+        // Late, and late for want of concurrency: a storm the model serves in time with today's
+        // handler is late for another reason (addresses, capacity), which its own finding names.
+        let handler_bound = sizing.concurrency.is_some_and(|c| c > h.concurrency);
+        if handler_bound && back.is_none_or(|b| b * SECOND as f64 > sizing.target_ms as f64) {
+            late.push((
+                format!(
+                    "{} ({}, {} users dropped)",
+                    ev.description,
+                    crate::timefmt::clock(sc, ev.at_ms),
+                    n(ev.users_dropped)
+                ),
+                back.map_or("never".into(), crate::timefmt::span),
+                sizing,
+            ));
+        }
+    }
+    // Logins outside storms: the first attempts of the worst throttled interval, spread over it.
+    let p99 = r.summary.outcomes.time_to_connect.p99_s;
+    if let Some(x) = r.digest.throttled.filter(|_| late.is_empty()) {
+        if p99.is_some_and(|p| p > RECONNECT_TARGET_S) {
+            let users = x.first_attempts;
+            if let Some(mut storm) = plan::Storm::of_scenario(sc, users, false, None) {
+                let len = sc.sample_interval;
+                storm.first_attempts = (0..users).map(|i| len * i / users.max(1)).collect();
+                let sizing = plan::size_handler(&storm, None, margin);
+                if sizing.concurrency.is_none_or(|c| c <= h.concurrency) {
+                    return;
+                }
+                late.push((
+                    format!(
+                        "logins throttled between {} and {} ({} users starting in the worst {})",
+                        crate::timefmt::clock(sc, x.from),
+                        crate::timefmt::clock(sc, x.to),
+                        n(users),
+                        crate::timefmt::span(len as f64 / SECOND as f64)
+                    ),
+                    format!(
+                        "99 % of all logins connected within {}",
+                        crate::timefmt::span(p99.unwrap_or(0.0))
+                    ),
+                    sizing,
+                ));
+            }
+        }
+    }
+    if late.is_empty() {
+        return;
+    }
     let gave_up = r.summary.gave_up;
-    let latency_s = h.latency.mean() / SECOND as f64;
-    // The storm's users (first attempts in the worst interval), served within the target.
-    let storm = stretch.first_attempts;
-    let little = (rate * latency_s).max(storm as f64 / RECONNECT_TARGET_S * latency_s);
-    let needed = ((little / (1.0 - margin)).ceil() as u32).max(h.concurrency.saturating_mul(2));
+    let needed = late.iter().filter_map(|l| l.2.concurrency).max();
+    let worst = &late[0];
+    let measured = format!(
+        "{} throttled attempts at a concurrency of {}, mean latency {:.2} s; {}; {} gave up in the whole run",
+        n(throttled),
+        h.concurrency,
+        worst.2.mean_latency_ms / SECOND as f64,
+        late.iter()
+            .map(|(what, back, s)| format!(
+                "{what}: 99 % back after {back}, target {}",
+                crate::timefmt::span(s.target_ms as f64 / SECOND as f64)
+            ))
+            .collect::<Vec<_>>()
+            .join("; "),
+        n(gave_up)
+    );
+    let (fix_text, fix) = match needed {
+        Some(c) => {
+            let c = c.max(h.concurrency + 1);
+            (
+                format!(
+                    "reserve a concurrency of {c} for {}: {}",
+                    h.function_name,
+                    late.iter()
+                        .find(|l| l.2.concurrency == needed)
+                        .map_or(String::new(), |l| l.2.steps.join("; "))
+                ),
+                Fix::HandlerConcurrency(c),
+            )
+        }
+        None => (
+            format!(
+                "no concurrency of {} meets the target: {}",
+                h.function_name,
+                worst.2.steps.join("; ")
+            ),
+            Fix::Other,
+        ),
+    };
     out.push(Finding {
         severity: if gave_up > 0 {
             Severity::Critical
@@ -388,25 +494,9 @@ fn handler(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>) {
         } else {
             "Connect handler throttling delayed logins".into()
         },
-        measured: format!(
-            "logins throttled between {} and {}: users waited for their retries ({} gave up in the whole run); {} throttled attempts at a concurrency of {}; busiest interval (from {}) {:.1} attempts/s, and {} users starting to log in within it served within {RECONNECT_TARGET_S:.0} s; × mean latency {:.2} s = {:.0} invocations in flight by Little's law",
-            crate::timefmt::clock(sc, from),
-            crate::timefmt::clock(sc, to),
-            n(gave_up),
-            n(throttled),
-            h.concurrency,
-            crate::timefmt::clock(sc, at),
-            rate,
-            n(storm),
-            latency_s,
-            little
-        ),
-        fix_text: format!(
-            "reserve a concurrency of {needed} for {} (Little's law with {} kept free, and at least twice today's, since the interval averages the storm's peak and retry backoff adds to each user's wait)",
-            h.function_name,
-            pct(margin)
-        ),
-        fix: Fix::HandlerConcurrency(needed),
+        measured,
+        fix_text,
+        fix,
     });
 }
 
@@ -512,42 +602,114 @@ fn gap(sc: &Scenario, g: &WeightedGap) -> Finding {
 
 fn bandwidth(sc: &Scenario, r: &RunResult, out: &mut Vec<Finding>) {
     let floor = sc.limits.per_connection_mbps;
-    let s = &r.summary;
-    if sc.endpoint.association_throughput_mbps.is_none() {
+    let bw = &r.summary.bandwidth;
+    if !bw.modelled {
         out.push(Finding {
             severity: Severity::Info,
             title: format!("Bandwidth below the {floor} Mbps floor: not modelled"),
-            measured: "the scenario gives no association throughput, so nothing is shared".into(),
-            fix_text: "set endpoint.association_throughput_mbps to model it".into(),
+            measured: "no link is capacitated: no association throughput, and no NAT gateway, Site-to-Site VPN or Direct Connect connection with a capacity in a modelled data plane".into(),
+            fix_text: "set endpoint.association_throughput_mbps, or model the data plane past the endpoint (docs/model.md §13)".into(),
             fix: Fix::Other,
         });
         return;
     }
-    if s.below_floor_connection_minutes <= 0.0 {
-        return;
-    }
-    let busiest = s
-        .associations
+    // The endpoint's interfaces share one field: one finding, the largest clearing figure.
+    let interfaces: Vec<&LinkSummary> = bw
+        .links
         .iter()
-        .map(|a| a.peak_concurrency)
-        .max()
-        .unwrap_or(0);
-    let needed = busiest as f64 * floor;
-    out.push(Finding {
-        severity: Severity::Critical,
-        title: format!("Connections below the {floor} Mbps floor"),
-        measured: format!(
-            "{} connection-minutes below min(demand, {floor} Mbps); up to {} connections at once",
-            n(s.below_floor_connection_minutes.round() as u64),
-            n(s.below_floor_peak as u64)
-        ),
-        fix_text: format!(
-            "an association throughput of {} Mbps ({} connections on the busiest association × {floor} Mbps)",
-            n(needed.ceil() as u64),
-            n(busiest as u64)
-        ),
-        fix: Fix::AssociationThroughput(needed.ceil()),
-    });
+        .filter(|l| l.kind == INTERFACE && l.below_floor_ms > 0)
+        .collect();
+    if let Some(worst) = interfaces.iter().max_by(|a, b| {
+        a.below_floor_peak
+            .cmp(&b.below_floor_peak)
+            .then(b.link.cmp(&a.link))
+    }) {
+        let needed = interfaces
+            .iter()
+            .filter_map(|l| l.clearing_capacity_mbps)
+            .fold(0.0, f64::max)
+            .ceil();
+        out.push(Finding {
+            severity: Severity::Critical,
+            title: format!("Connections below the {floor} Mbps floor at the endpoint's interfaces"),
+            measured: link_measured(worst, floor),
+            fix_text: format!(
+                "an association throughput of {} Mbps (what the connections on the busiest interface wanted at its worst moment)",
+                n(needed as u64)
+            ),
+            fix: Fix::AssociationThroughput(needed),
+        });
+    }
+    let dp = &sc.data_plane;
+    for l in bw
+        .links
+        .iter()
+        .filter(|l| l.kind != INTERFACE && l.below_floor_ms > 0)
+    {
+        let needed = l.clearing_capacity_mbps.unwrap_or(0.0).ceil();
+        let (section, id, field) = if let Some(g) = dp.nat_gateways.iter().find(|g| g.id == l.link)
+        {
+            ("nat_gateway", g.id.clone(), "capacity_mbps")
+        } else if let Some(o) = dp.on_premises.iter().find(|o| o.id == l.link) {
+            ("on_premises_network", o.id.clone(), "capacity_mbps")
+        } else {
+            let id = l.link.trim_end_matches(" internet").to_string();
+            ("on_premises_network", id, "internet_egress_mbps")
+        };
+        let how = match l.kind {
+            "Site-to-Site VPN tunnel" => format!(
+                " — {} tunnels of 1.25 Gbps with equal-cost multipath over a transit gateway, or a Direct Connect connection",
+                (needed / crate::model::dataplane::VPN_TUNNEL_MBPS).ceil()
+            ),
+            _ => String::new(),
+        };
+        out.push(Finding {
+            severity: Severity::Critical,
+            title: format!(
+                "{} {} is the bottleneck: connections below the {floor} Mbps floor",
+                l.kind, l.link
+            ),
+            measured: link_measured(l, floor),
+            fix_text: format!(
+                "{} Mbps for {} ({section} {id}: {field} = {needed}){how}",
+                n(needed as u64),
+                l.link
+            ),
+            fix: Fix::LinkCapacity {
+                section,
+                id,
+                field,
+                mbps: needed,
+            },
+        });
+    }
+}
+
+/// A length of time as `8 h 04 min`, `12 min`, `40 s`.
+pub fn hours_minutes(ms: crate::model::Millis) -> String {
+    let s = ms / SECOND;
+    match (s / 3600, (s % 3600) / 60) {
+        (0, 0) => format!("{s} s"),
+        (0, m) => format!("{m} min"),
+        (h, m) => format!("{h} h {m:02} min"),
+    }
+}
+
+/// The `kind` of an endpoint-interface link in the run's summary.
+const INTERFACE: &str = "endpoint interface";
+
+fn link_measured(l: &LinkSummary, floor: f64) -> String {
+    format!(
+        "up to {} connections at once below min(demand, {floor} Mbps) at {} ({} Mbps, {} fit at the floor; {} crossed it at the peak), for {} in all, {} connection-minutes; lowest rate {:.2} Mbps",
+        n(u64::from(l.below_floor_peak)),
+        l.link,
+        n(l.capacity_mbps as u64),
+        n(l.fit_at_floor),
+        n(u64::from(l.peak_connections)),
+        hours_minutes(l.below_floor_ms),
+        n(l.below_floor_connection_minutes.round() as u64),
+        l.lowest_rate_mbps.unwrap_or(0.0)
+    )
 }
 
 #[cfg(test)]
@@ -813,6 +975,65 @@ mod tests {
         );
         spec.endpoint = handler(50);
         assert!(titled(&spec.run(), "Connect handler").is_empty());
+    }
+
+    /// The bundled two-az-workday scenario: Wednesday's rule change resets all 8,000 SAML users,
+    /// who log in again by hand after 2 minutes, through a handler of 100 (mean latency 0.56 s).
+    /// 99 % are back only after about 229 s, against a target of 184 s (their 2 minutes and the
+    /// handler's latency, plus a minute). The recommended concurrency, written into the scenario
+    /// and simulated again, brings them back within it.
+    #[test]
+    fn the_handler_fix_clears_the_two_az_workday_storm() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/two-az-workday.toml");
+        let run = |sc: &Scenario| {
+            let r = simulate(sc, &SimOptions::default());
+            let gaps = weighted_gaps(&Matrix::all_live(sc), &r.client_ms);
+            (findings(sc, &r, &gaps), r)
+        };
+        let mut sc = crate::scenario::load_file(&path).unwrap().scenario;
+        let (f, r) = run(&sc);
+        let h = titled(&f, "Connect handler throttling");
+        assert_eq!(h.len(), 1, "{f:#?}");
+        let reset = r
+            .summary
+            .recovery
+            .iter()
+            .find(|e| e.users_dropped == 8000)
+            .unwrap();
+        assert!(
+            reset.time_to_99_percent_back_s.unwrap() > 184.0,
+            "{reset:?}"
+        );
+        assert!(h[0].measured.contains("target 184 s"), "{}", h[0].measured);
+        let Fix::HandlerConcurrency(c) = h[0].fix else {
+            panic!("{:?}", h[0].fix)
+        };
+        assert!(c > 100 && c < 1000, "{c}");
+        sc.endpoint
+            .client_connect_handler
+            .as_mut()
+            .unwrap()
+            .concurrency = c;
+        let (fixed, r) = run(&sc);
+        assert!(
+            titled(&fixed, "Connect handler").is_empty(),
+            "{c}: {fixed:#?}"
+        );
+        for e in &r.summary.recovery {
+            let storm = plan::Storm::of_scenario(
+                &sc,
+                e.users_dropped,
+                e.description.starts_with("AZ outage"),
+                None,
+            )
+            .unwrap();
+            let target = plan::size_handler(&storm, None, 0.2).target_ms as f64 / 1000.0;
+            assert!(
+                e.time_to_99_percent_back_s.unwrap() <= target,
+                "{e:?} target {target}"
+            );
+        }
     }
 
     /// 20 Mbps per association shared by ~25 connections wanting 5–8 Mbps: below the floor.

@@ -1,9 +1,14 @@
 //! Capacity planning by the guide's rules: the smallest client CIDR and the number of subnet
 //! associations for a target peak of concurrent connections (guide: "Client VPN scaling
-//! considerations"). Pure arithmetic; the simulated confirmation lives in the application layer.
+//! considerations"), and the client connect handler's concurrency for a reconnect storm
+//! (`Storm`, `size_handler`, confirmed on the engine by `simulate_reset_storm`). Pure: no I/O.
 
-use crate::cost;
-use crate::model::{Limits, Pricing};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::cost::{self, quantity};
+use crate::dist::Dist;
+use crate::model::{Limits, Millis, Pricing, RetryPolicy, Scenario};
 
 /// What the planner is asked.
 #[derive(Debug, Clone, PartialEq)]
@@ -273,6 +278,408 @@ pub fn plan(req: &PlanRequest) -> Result<Plan, PlanError> {
     })
 }
 
+// ---------------------------------------------------------------------------------------------
+// Handler concurrency for a reconnect storm.
+
+/// A reconnect storm through the client connect handler: every user's first attempt after the
+/// drop, counted from the event, and what each attempt meets at the handler. The engine's rules
+/// (guide: "Requirements and considerations" of client connect handlers): an invocation when
+/// `concurrency` are in flight is throttled at once, and the client retries with its back-off;
+/// an invocation holds its slot for its latency, or until the handler timeout, when it fails and
+/// is retried the same way.
+#[derive(Debug, Clone)]
+pub struct Storm {
+    /// Each user's first attempt after the drop, milliseconds after the event.
+    pub first_attempts: Vec<Millis>,
+    pub latency: Dist,
+    pub retry: RetryPolicy,
+    pub handler_timeout: Millis,
+    /// Probability an invocation that ran ends refused (the handler's deny, error, invalid
+    /// response and service error rates): the client retries as after throttling.
+    pub handler_failure_rate: f64,
+    /// Seeds the latency and back-off draws (the same seed gives the same answer).
+    pub seed: u64,
+}
+
+/// How long the storm's users took to be back, counted from the event.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StormRun {
+    /// Until 99 % of the storm's users were connected (`None`: never, some gave up).
+    pub p99_ms: Option<Millis>,
+    pub throttled: u64,
+    pub gave_up: u64,
+}
+
+/// The nearest-rank 99th percentile of `back` (sorted in place), where `users` were dropped.
+fn p99_of(back: &mut [Millis], users: usize) -> Option<Millis> {
+    back.sort_unstable();
+    let rank = crate::sim::outcomes::nearest_rank(0.99, users as u64) as usize;
+    (rank >= 1 && rank <= back.len()).then(|| back[rank - 1])
+}
+
+impl Storm {
+    /// The users of a storm of `users` connections dropped at once by a scenario event: each comes
+    /// back as its population does (automatic clients after the retry policy's first delay, SAML
+    /// users after the manual reconnect delay; after an AZ outage, only once the keepalive gives
+    /// up). Populations share the users in proportion to their working-day users (equally when
+    /// none has any); the first population's retry policy applies. `None` when the scenario has
+    /// no population or no handler.
+    pub fn of_scenario(
+        sc: &Scenario,
+        users: u64,
+        outage: bool,
+        latency: Option<&Dist>,
+    ) -> Option<Storm> {
+        let latency = latency.cloned().or_else(|| {
+            sc.endpoint
+                .client_connect_handler
+                .as_ref()
+                .map(|h| h.latency.clone())
+        })?;
+        let first = sc.populations.first()?;
+        let weights: Vec<f64> = sc
+            .populations
+            .iter()
+            .map(|p| match p.arrivals {
+                crate::model::Arrivals::Workday { users, .. } => f64::from(users),
+                _ => 0.0,
+            })
+            .collect();
+        let total: f64 = weights.iter().sum();
+        let manual = !sc.endpoint.authentication.reconnects_automatically();
+        let mut rng = ChaCha8Rng::seed_from_u64(sc.seed ^ 0x5707_u64);
+        let mut first_attempts = Vec::with_capacity(users as usize);
+        let mut acc = 0.0;
+        for (i, p) in sc.populations.iter().enumerate() {
+            let share = if total > 0.0 {
+                weights[i] / total
+            } else {
+                1.0 / sc.populations.len() as f64
+            };
+            let before = acc;
+            acc += share * users as f64;
+            let count = (libm::round(acc) - libm::round(before)).max(0.0) as u64;
+            for _ in 0..count {
+                let notice = if outage {
+                    p.outage_detection_delay.sample_millis(&mut rng)
+                } else {
+                    0
+                };
+                let delay = if manual {
+                    p.manual_reconnect_delay.sample_millis(&mut rng)
+                } else {
+                    crate::sim::retry_delay(&p.retry, 1, &mut rng)
+                };
+                first_attempts.push(notice.saturating_add(delay));
+            }
+        }
+        Some(Storm {
+            first_attempts,
+            latency,
+            retry: first.retry.clone(),
+            handler_timeout: sc.limits.handler_timeout,
+            handler_failure_rate: sc
+                .endpoint
+                .client_connect_handler
+                .as_ref()
+                .map_or(0.0, |h| {
+                    (h.deny_rate + h.error_rate + h.invalid_response_rate + h.service_error_rate)
+                        .min(1.0)
+                }),
+            seed: sc.seed,
+        })
+    }
+
+    /// The perfect-queue bound, worked out without randomness: `concurrency` slots, each call
+    /// taking the mean latency, users served first come first served and never turned away. The
+    /// time until 99 % are back; throttling and back-off can only make it longer.
+    pub fn queued_p99(&self, concurrency: u32) -> Option<Millis> {
+        let n = self.first_attempts.len();
+        if n == 0 || concurrency == 0 {
+            return None;
+        }
+        let service = libm::round(self.latency.mean()).max(0.0) as Millis;
+        let mut arrivals = self.first_attempts.clone();
+        arrivals.sort_unstable();
+        let mut free: std::collections::BinaryHeap<std::cmp::Reverse<Millis>> = (0..concurrency
+            .min(n as u32))
+            .map(|_| std::cmp::Reverse(0))
+            .collect();
+        let mut back = Vec::with_capacity(n);
+        for a in arrivals {
+            let std::cmp::Reverse(slot) = free.pop().unwrap_or(std::cmp::Reverse(0));
+            let done = a.max(slot) + service;
+            free.push(std::cmp::Reverse(done));
+            back.push(done);
+        }
+        p99_of(&mut back, n)
+    }
+
+    /// The storm as the engine plays it: throttled attempts retried with the clients' back-off
+    /// (giving up after the policy's attempts), latencies drawn from the distribution.
+    pub fn run(&self, concurrency: u32) -> StormRun {
+        use std::cmp::Reverse;
+        let n = self.first_attempts.len();
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        // (time, sequence, user, is_done); the sequence keeps ties in insertion order.
+        let mut queue: std::collections::BinaryHeap<Reverse<(Millis, u64, u32, bool)>> =
+            std::collections::BinaryHeap::with_capacity(n);
+        let mut seq = 0u64;
+        for (u, &t) in self.first_attempts.iter().enumerate() {
+            queue.push(Reverse((t, seq, u as u32, false)));
+            seq += 1;
+        }
+        let mut attempts = vec![0u32; n];
+        let mut in_flight = 0u32;
+        let (mut throttled, mut gave_up) = (0u64, 0u64);
+        let mut back = Vec::with_capacity(n);
+        while let Some(Reverse((t, _, u, done))) = queue.pop() {
+            let i = u as usize;
+            let failed = if done {
+                in_flight -= 1;
+                // A timed-out invocation is marked by an attempt count with the top bit set.
+                if attempts[i] & TIMED_OUT == 0 {
+                    let refused = self.handler_failure_rate > 0.0
+                        && crate::dist::unit(&mut rng) < self.handler_failure_rate;
+                    if !refused {
+                        back.push(t);
+                        continue;
+                    }
+                }
+                attempts[i] &= !TIMED_OUT;
+                true
+            } else {
+                attempts[i] += 1;
+                if in_flight < concurrency {
+                    in_flight += 1;
+                    let latency = self.latency.sample_millis(&mut rng);
+                    let hold = if latency >= self.handler_timeout {
+                        attempts[i] |= TIMED_OUT;
+                        self.handler_timeout
+                    } else {
+                        latency
+                    };
+                    queue.push(Reverse((t + hold, seq, u, true)));
+                    seq += 1;
+                    false
+                } else {
+                    throttled += 1;
+                    true
+                }
+            };
+            if failed {
+                if attempts[i] >= self.retry.give_up_after {
+                    gave_up += 1;
+                    continue;
+                }
+                let delay = crate::sim::retry_delay(&self.retry, attempts[i], &mut rng);
+                queue.push(Reverse((t + delay, seq, u, false)));
+                seq += 1;
+            }
+        }
+        StormRun {
+            p99_ms: p99_of(&mut back, n),
+            throttled,
+            gave_up,
+        }
+    }
+}
+
+const TIMED_OUT: u32 = 1 << 31;
+
+/// A storm of `users` clients that reconnect by themselves (mutual or Active Directory
+/// authentication, the default retry policy: first after 2 s less up to half of it), through a
+/// handler of `latency`, with the guide's 30 s handler timeout: `plan` without a scenario.
+pub fn automatic_storm(users: u64, latency: Dist, seed: u64) -> Storm {
+    let retry = crate::scenario::section::populations::default_retry();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5707_u64);
+    Storm {
+        first_attempts: (0..users)
+            .map(|_| crate::sim::retry_delay(&retry, 1, &mut rng))
+            .collect(),
+        latency,
+        retry,
+        handler_timeout: Limits::default().handler_timeout,
+        handler_failure_rate: 0.0,
+        seed,
+    }
+}
+
+/// `sc` with its client connect handler at `concurrency` (with `latency` when given; a handler
+/// is added when the scenario has none) and every live connection reset at `at`, all at once: the
+/// reset storm a sizing is confirmed on.
+pub fn with_reset_storm(
+    sc: &Scenario,
+    concurrency: u32,
+    latency: Option<&Dist>,
+    at: Millis,
+) -> Scenario {
+    let mut s = sc.clone();
+    let h = s
+        .endpoint
+        .client_connect_handler
+        .get_or_insert_with(|| crate::model::ConnectHandler {
+            function_name: "AWSClientVPN-planned".into(),
+            latency: Dist::Fixed(0.0),
+            concurrency,
+            deny_rate: 0.0,
+            error_rate: 0.0,
+            invalid_response_rate: 0.0,
+            service_error_rate: 0.0,
+        });
+    h.concurrency = concurrency;
+    if let Some(l) = latency {
+        h.latency = l.clone();
+    }
+    s.events.push(crate::model::Event {
+        at,
+        kind: crate::model::EventKind::Modify {
+            changes: vec![crate::model::Modification::AuthorizationRules],
+            propagation: 0,
+            resets: true,
+            disconnect_on_session_timeout: None,
+            reset_window: 0,
+        },
+        description: Some("every connection reset (plan)".into()),
+    });
+    s.events.sort_by_key(|e| e.at);
+    s
+}
+
+/// Simulates [`with_reset_storm`] and returns how the users the reset dropped came back (`None`
+/// when it dropped nobody).
+pub fn simulate_reset_storm(
+    sc: &Scenario,
+    concurrency: u32,
+    latency: Option<&Dist>,
+    at: Millis,
+) -> Option<crate::sim::outcomes::RecoverySummary> {
+    let s = with_reset_storm(sc, concurrency, latency, at);
+    let r = crate::sim::simulate(&s, &crate::sim::SimOptions::default());
+    r.summary.recovery.into_iter().find(|e| e.at_ms == at)
+}
+
+/// The concurrency a storm needs for its 99th percentile time to reconnect to stay within a
+/// target, with the reasoning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandlerSizing {
+    pub users: u64,
+    /// Until 99 % back, from the event, that the sizing keeps to.
+    pub target_ms: Millis,
+    /// The users' own part of it: 99 % back with a handler that never throttles (their delay
+    /// before trying again plus the handler's latency).
+    pub floor_ms: Option<Millis>,
+    pub mean_latency_ms: f64,
+    /// The smallest concurrency a perfect queue would need (the analytic bound).
+    pub queue_bound: Option<u32>,
+    /// The smallest concurrency with which the storm, throttled and retried as the engine does
+    /// it, is 99 % back within the target.
+    pub needed: Option<u32>,
+    /// `needed` with the headroom margin: the recommendation.
+    pub concurrency: Option<u32>,
+    /// 99 % back at `needed`, as modelled.
+    pub modelled_p99_ms: Option<Millis>,
+    pub steps: Vec<String>,
+}
+
+/// The allowance a default target gives each storm: 99 % back within a minute of when the users
+/// start trying (the storm's floor plus a minute).
+pub const RECONNECT_ALLOWANCE: Millis = 60 * crate::model::SECOND;
+
+/// Sizes the handler for `storm`: 99 % of its users back within `target` of the event (`None`:
+/// its floor plus [`RECONNECT_ALLOWANCE`]), with `margin` of the concurrency kept free.
+pub fn size_handler(storm: &Storm, target: Option<Millis>, margin: f64) -> HandlerSizing {
+    let users = storm.first_attempts.len() as u64;
+    let all = u32::try_from(users).unwrap_or(u32::MAX).max(1);
+    let floor = storm.run(all).p99_ms;
+    let target_ms =
+        target.unwrap_or_else(|| floor.unwrap_or(0).saturating_add(RECONNECT_ALLOWANCE));
+    let mean = storm.latency.mean();
+    let ok = |p: Option<Millis>| p.is_some_and(|p| p <= target_ms);
+    // The smallest C in [lo, hi] with `holds(C)`, given holds(hi).
+    let search = |mut lo: u32, mut hi: u32, holds: &dyn Fn(u32) -> bool| {
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if holds(mid) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        hi
+    };
+    let queue_bound =
+        ok(storm.queued_p99(all)).then(|| search(1, all, &|c| ok(storm.queued_p99(c))));
+    let needed = match (queue_bound, ok(floor)) {
+        (Some(lo), true) => Some(search(lo, all, &|c| ok(storm.run(c).p99_ms))),
+        _ => None,
+    };
+    let concurrency = needed.map(|c| ((f64::from(c) / (1.0 - margin)).ceil() as u32).max(c));
+    let modelled = needed.and_then(|c| storm.run(c).p99_ms);
+    let secs = |ms: Millis| crate::timefmt::span(ms as f64 / crate::model::SECOND as f64);
+    let mut steps = vec![format!(
+        "storm: {} users, 99 % of them trying again within {} of the event; the handler's mean latency {:.2} s",
+        quantity(users as f64),
+        secs(nth_p99(&storm.first_attempts)),
+        mean / crate::model::SECOND as f64
+    )];
+    steps.push(format!(
+        "target: 99 % back within {} of the event{}",
+        secs(target_ms),
+        if target.is_none() {
+            " (their own delay and the handler's latency, plus a minute)"
+        } else {
+            ""
+        }
+    ));
+    match (floor, queue_bound, needed) {
+        (Some(f), _, _) if f > target_ms => steps.push(format!(
+            "even a handler that never throttles brings 99 % back only after {}: no concurrency meets the target",
+            secs(f)
+        )),
+        (None, _, _) => steps.push("even a handler that never throttles leaves more than 1 % of the users out (they give up or time out): no concurrency meets the target".into()),
+        (_, Some(q), Some(c)) => {
+            steps.push(format!(
+                "a perfect queue (every call the mean latency, nobody turned away) needs {q}: {} × {:.2} s ÷ {q} slots drains the storm in {}",
+                quantity(users as f64),
+                mean / crate::model::SECOND as f64,
+                secs((users as f64 * mean / f64::from(q)) as Millis)
+            ));
+            steps.push(format!(
+                "throttled attempts wait for the clients' back-off ({} doubling up to {}): {c} keeps 99 % within the target (modelled {})",
+                secs(storm.retry.initial),
+                secs(storm.retry.max),
+                modelled.map_or("never".into(), secs)
+            ));
+            if margin > 0.0 {
+                steps.push(format!(
+                    "with {:.0} % kept free: {}",
+                    margin * 100.0,
+                    concurrency.unwrap_or(c)
+                ));
+            }
+        }
+        _ => {}
+    }
+    HandlerSizing {
+        users,
+        target_ms,
+        floor_ms: floor,
+        mean_latency_ms: mean,
+        queue_bound,
+        needed,
+        concurrency,
+        modelled_p99_ms: modelled,
+        steps,
+    }
+}
+
+/// The nearest-rank 99th percentile of unsorted values (0 for none).
+fn nth_p99(v: &[Millis]) -> Millis {
+    let mut s = v.to_vec();
+    p99_of(&mut s, v.len()).unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,5 +842,89 @@ mod tests {
             assert!(text.contains(&format!("{peak} connections")), "{text}");
             assert!(!text.contains("need 0 addresses"), "{text}");
         }
+    }
+
+    fn storm(users: usize, latency_ms: f64, retry: RetryPolicy) -> Storm {
+        Storm {
+            first_attempts: vec![0; users],
+            latency: Dist::Fixed(latency_ms),
+            retry,
+            handler_timeout: 30_000,
+            handler_failure_rate: 0.0,
+            seed: 1,
+        }
+    }
+
+    fn no_jitter() -> RetryPolicy {
+        RetryPolicy {
+            initial: 2_000,
+            multiplier: 2.0,
+            max: 120_000,
+            jitter: 0.0,
+            give_up_after: 20,
+        }
+    }
+
+    #[test]
+    fn a_perfect_queue_drains_in_batches_of_the_concurrency() {
+        // 1,000 users at once, 1 s a call, 10 slots: batches of 10 every second. The 990th user
+        // (nearest rank of 99 %) is in batch 99, which starts at 98 s and is back at 99 s.
+        let s = storm(1000, 1000.0, no_jitter());
+        assert_eq!(s.queued_p99(10), Some(99_000));
+        // 99 % back within 20 s: the 990th user must start by 19 s, so ⌊989 / C⌋ ≤ 19: C ≥ 50
+        // (⌊989 / 49⌋ = 20 starts at 20 s and is back at 21 s).
+        assert_eq!(s.queued_p99(50), Some(20_000));
+        assert_eq!(s.queued_p99(49), Some(21_000));
+        let sized = size_handler(&s, Some(20_000), 0.0);
+        assert_eq!(sized.queue_bound, Some(50));
+        assert_eq!(sized.floor_ms, Some(1_000));
+    }
+
+    #[test]
+    fn throttled_users_come_back_after_their_back_off() {
+        // Guide, client connect handler "Requirements and considerations": an invocation beyond
+        // the concurrency is throttled and the client tries again. 20 users at once, 10 slots,
+        // 1 s a call: 10 are throttled and retry after 2 s (no jitter), when every slot is free
+        // again, so the last is back at 3 s.
+        let s = storm(20, 1000.0, no_jitter());
+        let r = s.run(10);
+        assert_eq!(r.throttled, 10);
+        assert_eq!(r.gave_up, 0);
+        assert_eq!(r.p99_ms, Some(3_000));
+        // With 20 slots nobody waits.
+        assert_eq!(s.run(20).p99_ms, Some(1_000));
+        // 30 users, 10 slots, give up after 2 attempts: the third ten is throttled twice.
+        let mut two = no_jitter();
+        two.give_up_after = 2;
+        let r = storm(30, 1000.0, two).run(10);
+        assert_eq!((r.throttled, r.gave_up), (30, 10));
+        assert_eq!(r.p99_ms, None);
+    }
+
+    #[test]
+    fn the_sizing_meets_its_target_and_says_when_none_can() {
+        let s = storm(1000, 1000.0, no_jitter());
+        let sized = size_handler(&s, Some(20_000), 0.2);
+        let needed = sized.needed.unwrap();
+        // Throttling and back-off can only add to the perfect queue's bound.
+        assert!(needed >= 50, "{sized:?}");
+        assert!(s.run(needed).p99_ms.unwrap() <= 20_000);
+        assert!(s.run(needed - 1).p99_ms.is_none_or(|p| p > 20_000));
+        assert_eq!(
+            sized.concurrency,
+            Some((f64::from(needed) / 0.8).ceil() as u32)
+        );
+        // 1 s calls cannot bring anyone back within half a second.
+        let none = size_handler(&s, Some(500), 0.2);
+        assert_eq!((none.needed, none.concurrency), (None, None));
+        assert!(
+            none.steps
+                .iter()
+                .any(|x| x.contains("no concurrency meets the target")),
+            "{:?}",
+            none.steps
+        );
+        // The default target: the floor (1 s) plus a minute.
+        assert_eq!(size_handler(&s, None, 0.0).target_ms, 61_000);
     }
 }

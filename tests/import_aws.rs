@@ -23,6 +23,7 @@ fn inputs(with_details: bool) -> AwsInputs {
         authorization_rules: fixture("authorization-rules.json"),
         subnets: with_details.then(|| fixture("subnets.json")),
         vpcs: with_details.then(|| fixture("vpcs.json")),
+        data_plane: Vec::new(),
     }
 }
 

@@ -5,6 +5,7 @@ mod reach_support;
 mod support;
 
 mod action;
+mod bandwidth_paths;
 mod calibrate;
 mod calibrate_roundtrip;
 mod check;
@@ -27,6 +28,7 @@ mod engine_report;
 mod engine_sessions;
 mod fuzz;
 mod import_aws;
+mod import_dataplane;
 mod import_terraform;
 mod import_terraform_idioms;
 mod include;

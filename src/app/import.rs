@@ -23,6 +23,11 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode, AppError> {
                 authorization_rules: read(&a.authorization_rules)?,
                 subnets: a.subnets.as_deref().map(read).transpose()?,
                 vpcs: a.vpcs.as_deref().map(read).transpose()?,
+                data_plane: a
+                    .data_plane
+                    .iter()
+                    .map(|d| read_data_plane(d))
+                    .collect::<Result<_, _>>()?,
             };
             let opts = AwsOptions {
                 endpoint_id: a.endpoint_id.clone(),
@@ -58,6 +63,21 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode, AppError> {
         super::write_output(path, &crate::output::to_text(&log), output.force)?;
     }
     Ok(code)
+}
+
+/// `FILE`, or `TGW_RTB_ID=FILE` for the outputs that do not name their route table.
+fn read_data_plane(arg: &Path) -> Result<aws::DataPlaneText, AppError> {
+    let s = arg.to_string_lossy();
+    match s.split_once('=') {
+        Some((table, file)) if table.starts_with("tgw-rtb-") => Ok(aws::DataPlaneText {
+            table: Some(table.to_string()),
+            text: read(Path::new(file))?,
+        }),
+        _ => Ok(aws::DataPlaneText {
+            table: None,
+            text: read(arg)?,
+        }),
+    }
 }
 
 fn read(path: &Path) -> Result<Text, AppError> {

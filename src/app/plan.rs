@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use super::AppError;
 use crate::cli::PlanArgs;
 use crate::cost;
-use crate::model::{Limits, Pricing};
-use crate::plan::{plan, Plan, PlanRequest};
+use crate::model::{Limits, Pricing, Scenario};
+use crate::plan::{self, plan, HandlerSizing, Plan, PlanRequest};
+use crate::scenario;
 use crate::study::confirm::{confirm, Confirmation};
 use crate::study::Base;
 
@@ -41,21 +42,56 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
         message: e.to_string(),
         code: 1,
     })?;
-    let confirmation = match &base {
+    let latency = match &args.handler_latency {
+        Some(t) => Some(
+            scenario::parse_duration_dist("--handler-latency", t)
+                .map_err(|e| AppError::usage(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let target = match &args.reconnect_p99 {
+        Some(t) => Some(
+            scenario::duration::parse(t)
+                .map_err(|e| AppError::usage(format!("--reconnect-p99 {t}: {e}")))?,
+        ),
+        None => None,
+    };
+    let mut confirmation = match &base {
         None => None,
         Some(b) => Some(confirm(b, &p).map_err(AppError::usage)?),
     };
+    let handler = handler_sizing(
+        &p,
+        base.as_ref().map(|b| b.scenario()),
+        latency.as_ref(),
+        target,
+        req.margin,
+    );
+    if let (Some(c), Some(h)) = (confirmation.as_mut(), handler.as_ref()) {
+        c.storm = h.concurrency.and_then(|conc| {
+            let rec = plan::simulate_reset_storm(
+                &c.planned_scenario,
+                conc,
+                latency.as_ref(),
+                c.planned.peak_concurrency_at_ms,
+            )?;
+            Some((conc, rec))
+        });
+    }
     if args.json || args.format == crate::cli::Format::Json {
-        print!("{}", to_json(&p, confirmation.as_ref()));
+        print!("{}", to_json(&p, confirmation.as_ref(), handler.as_ref()));
     } else {
         print!("{}", to_text(&p));
+        if let Some(h) = &handler {
+            print!("{}", handler_text(h));
+        }
         if let Some(c) = &confirmation {
-            print!("{}", c.text());
+            print!("{}", c.text(handler.as_ref()));
         }
     }
     let ok = confirmation
         .as_ref()
-        .is_none_or(|c| c.holds(args.survive_az_loss));
+        .is_none_or(|c| c.holds(args.survive_az_loss, handler.as_ref()));
     Ok(ExitCode::from(if ok { 0 } else { 1 }))
 }
 
@@ -63,6 +99,52 @@ fn load_planned(path: &std::path::Path, allow_large: bool) -> Result<Base, AppEr
     let base = Base::read(path).map_err(|e| AppError::usage(e.to_string()))?;
     super::within_budget(base.source(), base.scenario(), false, allow_large)?;
     Ok(base)
+}
+
+/// The handler sizing for the reset storm of the peak: with a latency (given, or the scenario's
+/// handler's), the peak's users coming back as the scenario's population does (clients that
+/// reconnect by themselves without a scenario).
+fn handler_sizing(
+    p: &Plan,
+    sc: Option<&Scenario>,
+    latency: Option<&crate::dist::Dist>,
+    target: Option<crate::model::Millis>,
+    margin: f64,
+) -> Option<HandlerSizing> {
+    let storm = match sc {
+        Some(sc) => plan::Storm::of_scenario(sc, p.peak, false, latency)?,
+        None => plan::automatic_storm(p.peak, latency?.clone(), 1),
+    };
+    Some(plan::size_handler(&storm, target, margin))
+}
+
+fn handler_text(h: &HandlerSizing) -> String {
+    let mut out = format!(
+        "connect handler for the reset storm of the peak: {}\n",
+        match h.concurrency {
+            Some(c) => format!("concurrency {c}"),
+            None => "no concurrency meets the target".into(),
+        }
+    );
+    for s in &h.steps {
+        out.push_str(&format!("  - {s}\n"));
+    }
+    out
+}
+
+fn handler_json(h: &HandlerSizing) -> serde_json::Value {
+    let s = |ms: crate::model::Millis| ms as f64 / 1000.0;
+    serde_json::json!({
+        "users": h.users,
+        "target_p99_s": s(h.target_ms),
+        "floor_p99_s": h.floor_ms.map(s),
+        "mean_latency_s": h.mean_latency_ms / 1000.0,
+        "queue_bound": h.queue_bound,
+        "needed": h.needed,
+        "concurrency": h.concurrency,
+        "modelled_p99_s": h.modelled_p99_ms.map(s),
+        "steps": h.steps,
+    })
 }
 
 /// A whole number with thousands separators.
@@ -117,7 +199,7 @@ fn to_text(p: &Plan) -> String {
     out
 }
 
-fn to_json(p: &Plan, c: Option<&Confirmation>) -> String {
+fn to_json(p: &Plan, c: Option<&Confirmation>, h: Option<&HandlerSizing>) -> String {
     let doc = serde_json::json!({
         "peak_connections": p.peak,
         "client_cidr_prefix": p.client_prefix,
@@ -139,7 +221,8 @@ fn to_json(p: &Plan, c: Option<&Confirmation>) -> String {
         })).collect::<Vec<_>>(),
         "steps": p.steps,
         "notes": p.notes,
-        "simulated": c.map(Confirmation::json),
+        "handler": h.map(handler_json),
+        "simulated": c.map(|c| c.json(h)),
     });
     crate::output::to_text(&crate::output::json::document("plan", doc))
 }

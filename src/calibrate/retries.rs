@@ -9,7 +9,7 @@ use super::{RetryFit, MIN_SAMPLES};
 use crate::dist::Dist;
 use crate::import::logs::{Connection, Outcome};
 use crate::model::{Millis, SessionTimeout, MINUTE};
-use crate::scenario::decode::default_retry;
+use crate::scenario::section::populations::default_retry;
 use crate::scenario::duration;
 use std::collections::BTreeMap;
 

@@ -27,13 +27,18 @@
 //!
 //! [survive_az_loss]                    # lose each Availability Zone in turn, for good
 //! at = "09:30"
-//! max_blocking_probability = 0.01
+//! max_share_not_connected_within = { within = "5m", share = 0.01 }
+//! max_reconnect_p95 = "3m"             # from the loss on, per event: 95 % of its dropped back
+//! max_reconnect_p99 = "5m"
+//! max_recovery_time = "10m"
+//! max_attempt_failure_rate = 0.05
 //! ```
 
 use crate::model::Millis;
 use crate::scenario::read::{self, join, Cx, Table};
 use crate::scenario::{parse_tree, LoadError};
 use crate::source::diag::{Diagnostic, Source};
+use crate::source::rules::RuleId;
 use crate::source::tree::{Node, Value};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -75,10 +80,23 @@ pub struct AcceptedGap {
     pub max_client_time_share: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// `[survive_az_loss]`: each Availability Zone lost for good at `at`, and what must still hold
+/// in that run. The user-level bounds are taken over the events from the loss on (the loss
+/// itself and every later event the remaining associations carry).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AzLoss {
     pub at: Millis,
-    pub max_blocking_probability: f64,
+    /// Failed / finished attempts over the whole run (`max_attempt_failure_rate`, or its older
+    /// name `max_blocking_probability`).
+    pub max_blocking_probability: Option<f64>,
+    /// (within, maximum share of the run's episodes not connected within it).
+    pub max_share_not_connected_within: Vec<(Millis, f64)>,
+    /// Until 95 % of the users an event dropped are back.
+    pub max_reconnect_p95: Option<Millis>,
+    /// Until 99 % of the users an event dropped are back.
+    pub max_reconnect_p99: Option<Millis>,
+    /// Until every user an event dropped is back.
+    pub max_recovery_time: Option<Millis>,
 }
 
 /// Reads an expectations file. `reasons` are the valid failure-reason names.
@@ -143,7 +161,7 @@ fn figures(t: &mut Table, e: &mut Expectations, cx: &mut Cx) -> bool {
             }
             Some(_) => {
                 cx.error(
-                    "value",
+                    RuleId::Value,
                     "max_blocking_probability",
                     n.span.clone(),
                     "`max_blocking_probability` is the older name of `max_attempt_failure_rate`; give one of them",
@@ -177,20 +195,9 @@ fn figures(t: &mut Table, e: &mut Expectations, cx: &mut Cx) -> bool {
         }
     }
     if let Some(n) = t.opt("max_share_not_connected_within") {
-        let key = "max_share_not_connected_within";
-        let items: Vec<(&Node, String)> = match &n.value {
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, it)| (it, format!("{key}[{i}]")))
-                .collect(),
-            _ => vec![(n, key.to_string())],
-        };
-        for (item, p) in items {
-            match share_within(item, &p, cx) {
-                Some(v) => e.max_share_not_connected_within.push(v),
-                None => ok = false,
-            }
+        match shares_within(n, "max_share_not_connected_within", cx) {
+            Some(v) => e.max_share_not_connected_within = v,
+            None => ok = false,
         }
     }
     match prob(t, "min_address_headroom", cx) {
@@ -224,7 +231,7 @@ fn refusals(t: &mut Table, e: &mut Expectations, reasons: &[&str], cx: &mut Cx) 
                         let hint = crate::source::suggest::did_you_mean(&en.key, reasons.iter())
                             .unwrap_or_else(|| format!("failure reasons: {}", reasons.join(", ")));
                         cx.error(
-                            "unknown-field",
+                            RuleId::UnknownField,
                             &p,
                             en.key_span.clone(),
                             format!("`{}` is not a failure reason", en.key),
@@ -241,7 +248,7 @@ fn refusals(t: &mut Table, e: &mut Expectations, reasons: &[&str], cx: &mut Cx) 
             }
             _ => {
                 cx.error(
-                    "type",
+                    RuleId::Type,
                     "max_refusals",
                     n.span.clone(),
                     "`max_refusals` must be a table of reason = count",
@@ -302,30 +309,105 @@ fn pairs(t: &mut Table, e: &mut Expectations, cx: &mut Cx) -> bool {
 fn zone_loss(t: &mut Table, e: &mut Expectations, cx: &mut Cx) -> bool {
     let mut ok = true;
     if let Some(n) = t.opt("survive_az_loss") {
-        let p = "survive_az_loss";
-        match Table::new(n, p, cx) {
-            Some(mut st) => {
-                let at = st
-                    .req(cx, "at", "\"09:30\"")
-                    .and_then(|n| read::duration(n, &join(p, "at"), cx));
-                let mb = st
-                    .req(cx, "max_blocking_probability", "0.01")
-                    .and_then(|n| read::probability(n, &join(p, "max_blocking_probability"), cx));
-                st.finish(cx);
-                match (at, mb) {
-                    (Some(at), Some(mb)) => {
-                        e.survive_az_loss = Some(AzLoss {
-                            at,
-                            max_blocking_probability: mb,
-                        })
-                    }
-                    _ => ok = false,
-                }
-            }
+        match az_loss(n, cx) {
+            Some(a) => e.survive_az_loss = Some(a),
             None => ok = false,
         }
     }
     ok
+}
+
+/// `[survive_az_loss]`: `at` and at least one bound.
+fn az_loss(n: &Node, cx: &mut Cx) -> Option<AzLoss> {
+    let p = "survive_az_loss";
+    let mut st = Table::new(n, p, cx)?;
+    let mut ok = true;
+    let mut a = AzLoss::default();
+    match st
+        .req(cx, "at", "\"09:30\"")
+        .and_then(|n| read::duration(n, &join(p, "at"), cx))
+    {
+        Some(at) => a.at = at,
+        None => ok = false,
+    }
+    let mut rate_node = None;
+    for key in ["max_attempt_failure_rate", "max_blocking_probability"] {
+        if let Some(n) = st.opt(key) {
+            match read::probability(n, &join(p, key), cx) {
+                Some(_) if rate_node.is_some() => {
+                    cx.error(
+                        RuleId::Value,
+                        &join(p, key),
+                        n.span.clone(),
+                        "`max_blocking_probability` is the older name of `max_attempt_failure_rate`; give one of them",
+                        "keep `max_attempt_failure_rate`",
+                    );
+                    ok = false;
+                }
+                Some(v) => {
+                    a.max_blocking_probability = Some(v);
+                    rate_node = Some(n);
+                }
+                None => ok = false,
+            }
+        }
+    }
+    if let Some(n) = st.opt("max_share_not_connected_within") {
+        match shares_within(n, &join(p, "max_share_not_connected_within"), cx) {
+            Some(v) => a.max_share_not_connected_within = v,
+            None => ok = false,
+        }
+    }
+    for (key, slot) in [
+        ("max_reconnect_p95", &mut a.max_reconnect_p95),
+        ("max_reconnect_p99", &mut a.max_reconnect_p99),
+        ("max_recovery_time", &mut a.max_recovery_time),
+    ] {
+        if let Some(n) = st.opt(key) {
+            match read::duration(n, &join(p, key), cx) {
+                Some(v) => *slot = Some(v),
+                None => ok = false,
+            }
+        }
+    }
+    let any = a.max_blocking_probability.is_some()
+        || !a.max_share_not_connected_within.is_empty()
+        || a.max_reconnect_p95.is_some()
+        || a.max_reconnect_p99.is_some()
+        || a.max_recovery_time.is_some();
+    if ok && !any {
+        cx.error(
+            RuleId::MissingField,
+            p,
+            n.span.clone(),
+            "`[survive_az_loss]` states no bound to hold with a zone lost",
+            "max_share_not_connected_within = { within = \"5m\", share = 0.01 } (or max_reconnect_p99, max_recovery_time, max_attempt_failure_rate)",
+        );
+        ok = false;
+    }
+    st.finish(cx);
+    ok.then_some(a)
+}
+
+/// One `{ within, share }` table or a list of them, at `key`.
+fn shares_within(n: &Node, key: &str, cx: &mut Cx) -> Option<Vec<(Millis, f64)>> {
+    let items: Vec<(&Node, String)> = match &n.value {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it, format!("{key}[{i}]")))
+            .collect(),
+        _ => vec![(n, key.to_string())],
+    };
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (item, p) in items {
+        match share_within(item, &p, cx) {
+            Some(v) => out.push(v),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
 }
 
 /// `{ within = "5m", share = 0.01 }`.
@@ -336,7 +418,7 @@ fn share_within(item: &Node, p: &str, cx: &mut Cx) -> Option<(Millis, f64)> {
         let d = read::duration(n, &path, cx)?;
         if d == 0 {
             cx.error(
-                "value",
+                RuleId::Value,
                 &path,
                 n.span.clone(),
                 format!("`{path}` must be longer than 0"),
@@ -373,7 +455,7 @@ fn accepted_gap(item: &Node, p: &str, cx: &mut Cx) -> Option<AcceptedGap> {
                 .map(|o| o.name())
                 .collect();
             cx.error(
-                "value",
+                RuleId::Value,
                 &path,
                 n.span.clone(),
                 format!("`{r}` is not a reason for a gap"),
@@ -441,7 +523,8 @@ max_blocking_probability = 0.01
             e.survive_az_loss,
             Some(AzLoss {
                 at: 9 * crate::model::HOUR + 30 * crate::model::MINUTE,
-                max_blocking_probability: 0.01
+                max_blocking_probability: Some(0.01),
+                ..AzLoss::default()
             })
         );
     }

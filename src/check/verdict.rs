@@ -19,8 +19,8 @@ pub struct Observation {
     /// The status word of each (population, network) pair without a gap: `reachable`, or
     /// `bypasses-vpn` when some of it is reached without the tunnel.
     pub statuses: Vec<(String, String, String)>,
-    /// Attempt failure rate with each Availability Zone lost: (zone, rate).
-    pub az_loss: Vec<(String, f64)>,
+    /// What each Availability Zone lost for good measured.
+    pub az_loss: Vec<ZoneLoss>,
     /// (within, share of episodes not connected within it), for every threshold asserted on.
     pub share_not_within: Vec<(Millis, f64)>,
     /// 99th percentile of the episodes' time to connect, seconds (infinite: fewer than 99 % of
@@ -32,6 +32,46 @@ pub struct Observation {
     /// The worst over events of the time until all its dropped users were back, as above.
     pub recovery_s: Option<f64>,
     pub cost_per_month: f64,
+}
+
+/// A run with one Availability Zone lost for good (`[survive_az_loss]`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ZoneLoss {
+    pub zone: String,
+    pub attempt_failure_rate: f64,
+    /// (within, share of the run's episodes not connected within it).
+    pub share_not_within: Vec<(Millis, f64)>,
+    /// The worst over the events from the loss on of the time until 95 %, 99 % and all of its
+    /// dropped users were back, seconds (infinite: never; `None`: no such event dropped anyone).
+    pub reconnect_p95_s: Option<f64>,
+    pub reconnect_p99_s: Option<f64>,
+    pub recovery_s: Option<f64>,
+}
+
+impl ZoneLoss {
+    /// What the run `s`, with `zone` lost at `at`, measured.
+    pub fn of(zone: &str, at: Millis, s: &crate::sim::Summary) -> ZoneLoss {
+        let worst = |f: fn(&crate::sim::outcomes::RecoverySummary) -> Option<f64>| {
+            s.recovery
+                .iter()
+                .filter(|r| r.at_ms >= at)
+                .map(|r| f(r).unwrap_or(f64::INFINITY))
+                .reduce(f64::max)
+        };
+        ZoneLoss {
+            zone: zone.to_string(),
+            attempt_failure_rate: s.attempt_failure_rate,
+            share_not_within: s
+                .outcomes
+                .not_connected_within
+                .iter()
+                .map(|n| (libm::round(n.within_s * 1000.0) as Millis, n.share))
+                .collect(),
+            reconnect_p95_s: worst(|r| r.time_to_95_percent_back_s),
+            reconnect_p99_s: worst(|r| r.time_to_99_percent_back_s),
+            recovery_s: worst(|r| r.time_to_all_back_s),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -327,26 +367,91 @@ fn reachability(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) 
 /// Survival of each Availability Zone lost: the worst attempt failure rate over the replicas.
 fn zone_loss(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
     if let Some(az) = &e.survive_az_loss {
-        let mut zones: Vec<(String, f64)> = Vec::new();
+        let mut zones: Vec<&str> = Vec::new();
         for o in runs {
-            for (z, b) in &o.az_loss {
-                match zones.iter_mut().find(|x| &x.0 == z) {
-                    Some(x) => x.1 = x.1.max(*b),
-                    None => zones.push((z.clone(), *b)),
+            for z in &o.az_loss {
+                if !zones.contains(&z.zone.as_str()) {
+                    zones.push(&z.zone);
                 }
             }
         }
-        for (z, b) in zones {
-            out.push(Outcome {
-                name: format!("survive_az_loss.{z}"),
-                passed: b <= az.max_blocking_probability,
-                expected: format!(
-                    "attempt failure rate ≤ {}",
-                    pct(az.max_blocking_probability)
+        for z in zones {
+            // The worst replica's figure for this zone.
+            let of = |f: &dyn Fn(&ZoneLoss) -> f64| {
+                worst_run(runs, &|o| {
+                    o.az_loss
+                        .iter()
+                        .find(|x| x.zone == z)
+                        .map_or(f64::NEG_INFINITY, f)
+                })
+            };
+            if let Some(max) = az.max_blocking_probability {
+                let (m, replica) = of(&|x| x.attempt_failure_rate);
+                out.push(Outcome {
+                    name: format!("survive_az_loss.{z}"),
+                    passed: m <= max,
+                    expected: format!("attempt failure rate ≤ {}", pct(max)),
+                    measured: format!("attempt failure rate {}", pct(m)),
+                    replica,
+                });
+            }
+            for &(within, max) in &az.max_share_not_connected_within {
+                let (m, replica) = of(&|x| {
+                    x.share_not_within
+                        .iter()
+                        .find(|s| s.0 == within)
+                        .map_or(f64::INFINITY, |s| s.1)
+                });
+                out.push(Outcome {
+                    name: format!(
+                        "survive_az_loss.{z}.max_share_not_connected_within.{}",
+                        crate::study::stats::short_duration(within)
+                    ),
+                    passed: m <= max,
+                    expected: format!(
+                        "≤ {} of users not connected within {}",
+                        pct(max),
+                        wait_ms(within)
+                    ),
+                    measured: pct(m),
+                    replica,
+                });
+            }
+            for (key, max, f, what) in [
+                (
+                    "max_reconnect_p95",
+                    az.max_reconnect_p95,
+                    (|x: &ZoneLoss| x.reconnect_p95_s) as fn(&ZoneLoss) -> Option<f64>,
+                    "until 95 % of the users an event from the loss on dropped are back",
                 ),
-                measured: format!("attempt failure rate {}", pct(b)),
-                replica: None,
-            });
+                (
+                    "max_reconnect_p99",
+                    az.max_reconnect_p99,
+                    |x: &ZoneLoss| x.reconnect_p99_s,
+                    "until 99 % of the users an event from the loss on dropped are back",
+                ),
+                (
+                    "max_recovery_time",
+                    az.max_recovery_time,
+                    |x: &ZoneLoss| x.recovery_s,
+                    "until every user an event from the loss on dropped is back",
+                ),
+            ] {
+                let Some(max) = max else { continue };
+                let (m, replica) = of(&|x| f(x).unwrap_or(f64::NEG_INFINITY));
+                let (measured, passed, replica) = if m == f64::NEG_INFINITY {
+                    ("no event dropped a connection".to_string(), true, None)
+                } else {
+                    (wait(m), m <= max as f64 / SECOND as f64, replica)
+                };
+                out.push(Outcome {
+                    name: format!("survive_az_loss.{z}.{key}"),
+                    passed,
+                    expected: format!("≤ {} {what}", wait_ms(max)),
+                    measured,
+                    replica,
+                });
+            }
         }
     }
 }
@@ -450,7 +555,21 @@ mod tests {
                 client_time_share: 0.5,
                 address_share: 0.25,
             }],
-            az_loss: vec![("us-east-1a".into(), 0.2), ("us-east-1b".into(), 0.0)],
+            az_loss: vec![
+                ZoneLoss {
+                    zone: "us-east-1a".into(),
+                    attempt_failure_rate: 0.2,
+                    share_not_within: vec![(5 * crate::model::MINUTE, 0.05)],
+                    reconnect_p95_s: Some(100.0),
+                    reconnect_p99_s: Some(200.0),
+                    recovery_s: Some(f64::INFINITY),
+                },
+                ZoneLoss {
+                    zone: "us-east-1b".into(),
+                    share_not_within: vec![(5 * crate::model::MINUTE, 0.0)],
+                    ..ZoneLoss::default()
+                },
+            ],
             statuses: vec![("eng".into(), "vpc".into(), "reachable".into())],
             share_not_within: vec![(5 * crate::model::MINUTE, 0.01)],
             time_to_connect_p99_s: 40.0,
@@ -489,13 +608,16 @@ mod tests {
             }],
             survive_az_loss: Some(AzLoss {
                 at: 0,
-                max_blocking_probability: 0.2,
+                max_blocking_probability: Some(0.2),
+                max_share_not_connected_within: vec![(5 * crate::model::MINUTE, 0.05)],
+                max_reconnect_p99: Some(200 * SECOND),
+                ..AzLoss::default()
             }),
             replicas: 1,
             ..Default::default()
         };
         let r = evaluate(&pass, std::slice::from_ref(&o));
-        assert_eq!(r.len(), 12);
+        assert_eq!(r.len(), 16);
         assert!(r.iter().all(|x| x.passed), "{r:#?}");
         let fail = Expectations {
             max_share_not_connected_within: vec![(5 * crate::model::MINUTE, 0.009)],
@@ -517,7 +639,11 @@ mod tests {
             }],
             survive_az_loss: Some(AzLoss {
                 at: 0,
-                max_blocking_probability: 0.1,
+                max_blocking_probability: Some(0.1),
+                max_share_not_connected_within: vec![(5 * crate::model::MINUTE, 0.04)],
+                max_reconnect_p95: Some(99 * SECOND),
+                max_recovery_time: Some(crate::model::HOUR),
+                ..AzLoss::default()
             }),
             replicas: 1,
             ..Default::default()
@@ -542,7 +668,10 @@ mod tests {
                 "max_below_floor_minutes",
                 "reachable.eng.on-prem",
                 "accepted_gap.eng.on-prem",
-                "survive_az_loss.us-east-1a"
+                "survive_az_loss.us-east-1a",
+                "survive_az_loss.us-east-1a.max_share_not_connected_within.5m",
+                "survive_az_loss.us-east-1a.max_reconnect_p95",
+                "survive_az_loss.us-east-1a.max_recovery_time",
             ]
         );
         let t = text(&r, &again());
@@ -553,7 +682,8 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("FAIL max_recovery_time: measured never, expected ≤ 60.0 min until every user an event dropped is back\n"), "{t}");
-        assert!(t.ends_with("1 passed, 12 failed\n"));
+        assert!(t.ends_with("4 passed, 15 failed\n"), "{t}");
+        assert!(t.contains("PASS survive_az_loss.us-east-1b.max_recovery_time: measured no event dropped a connection"), "{t}");
     }
 
     #[test]

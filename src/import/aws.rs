@@ -2,6 +2,8 @@
 //! `describe-client-vpn-target-networks`, `describe-client-vpn-routes`,
 //! `describe-client-vpn-authorization-rules` and, optionally, `describe-subnets` and
 //! `describe-vpcs`, and turns it into a [`Config`] (field names as the EC2 API spells them).
+//! The data plane past the endpoint (`describe-route-tables`, …) is read by its `dataplane`
+//! module.
 //!
 //! Routes and rules whose status is not `active`, and target networks not `associated`, are
 //! reported and left out. Routes AWS created when a subnet was associated (`Origin: associate`)
@@ -12,6 +14,8 @@ use super::draft::{
     self, AssocCfg, Config, GrantCfg, Imported, RouteCfg, RuleCfg, SubnetCfg, Sv, VpcCfg,
 };
 use super::json::{Findings, InputFile, Level, Obj};
+
+mod dataplane;
 
 /// One input file's name and text.
 #[derive(Debug, Clone)]
@@ -38,6 +42,17 @@ pub struct AwsInputs {
     pub authorization_rules: Text,
     pub subnets: Option<Text>,
     pub vpcs: Option<Text>,
+    /// Data-plane outputs (`describe-route-tables`, `describe-network-acls`, …), each
+    /// recognised by its top-level key.
+    pub data_plane: Vec<DataPlaneText>,
+}
+
+/// One data-plane output, with the transit gateway route table it is about when the output
+/// does not say (`search-transit-gateway-routes`, `get-transit-gateway-route-table-propagations`).
+#[derive(Debug, Clone)]
+pub struct DataPlaneText {
+    pub table: Option<String>,
+    pub text: Text,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -64,6 +79,11 @@ pub fn import(inputs: &AwsInputs, opts: &AwsOptions, output_name: &str) -> Impor
     let rules = parse(&inputs.authorization_rules);
     let subnets = inputs.subnets.as_ref().and_then(&mut parse);
     let vpcs = inputs.vpcs.as_ref().and_then(&mut parse);
+    let dp: Vec<(Option<&str>, InputFile)> = inputs
+        .data_plane
+        .iter()
+        .filter_map(|d| parse(&d.text).map(|f| (d.table.as_deref(), f)))
+        .collect();
 
     let mut config = Config {
         vpc_hint: "pass --vpcs with the output of `aws ec2 describe-vpcs`".into(),
@@ -78,6 +98,7 @@ pub fn import(inputs: &AwsInputs, opts: &AwsOptions, output_name: &str) -> Impor
     ];
     names.extend(inputs.subnets.iter().map(|t| t.name.as_str()));
     names.extend(inputs.vpcs.iter().map(|t| t.name.as_str()));
+    names.extend(inputs.data_plane.iter().map(|t| t.text.name.as_str()));
     config.imported_from = format!(
         "Imported by `cvpnsim import aws` from {}.",
         names.join(", ")
@@ -101,6 +122,14 @@ pub fn import(inputs: &AwsInputs, opts: &AwsOptions, output_name: &str) -> Impor
     if let Some(f) = &rules {
         read_rules(f, id, &mut config, &mut out);
     }
+    let files: Vec<dataplane::DpFile<'_>> = dp
+        .iter()
+        .map(|(table, file)| dataplane::DpFile {
+            file,
+            table: *table,
+        })
+        .collect();
+    dataplane::read(&files, &mut config, &mut out);
     if let Some(f) = &subnets {
         read_subnets(f, &mut config, &mut out);
     }
@@ -604,18 +633,13 @@ pub(crate) fn read_subnets(f: &InputFile, config: &mut Config, out: &mut Finding
         .iter()
         .map(|a| a.subnet_id.value.clone())
         .collect();
-    let mut wanted = associated.clone();
-    for r in &config.routes {
-        if r.target.value != "local" && !wanted.contains(&r.target.value) {
-            wanted.push(r.target.value.clone());
-        }
-    }
     for mut o in root_list(f, "Subnets", out) {
         let Some(id) = o.req_str("SubnetId", out) else {
             continue;
         };
-        if !wanted.iter().any(|w| w == id) || config.subnets.iter().any(|s| s.id == id) {
-            // Subnets the endpoint does not use are not part of the scenario.
+        let vpc = o.node.get("VpcId").and_then(|v| v.as_str());
+        if !config.wants_subnet(id, vpc) || config.subnets.iter().any(|s| s.id == id) {
+            // Subnets neither the endpoint nor the data plane uses are not part of the scenario.
             continue;
         }
         let mut s = SubnetCfg {
@@ -676,7 +700,8 @@ pub(crate) fn read_vpcs(f: &InputFile, config: &mut Config, out: &mut Findings) 
         .iter()
         .filter_map(|s| s.vpc_id.as_ref())
         .chain(config.associations.iter().filter_map(|a| a.vpc_id.as_ref()));
-    for v in referenced {
+    let dp = config.dp_vpcs();
+    for v in referenced.chain(dp.iter()) {
         if !wanted.contains(&v.value) {
             wanted.push(v.value.clone());
         }

@@ -130,6 +130,114 @@ pub struct RuleCfg {
     pub description: Option<Sv<String>>,
 }
 
+/// A value of a data-plane field, written with the scenario's (Terraform's) attribute name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DpVal {
+    Str(String),
+    Strs(Vec<String>),
+    Bool(bool),
+    Int(i64),
+    /// An array of inline tables (`route = [{ … }]`, `ingress = [{ … }]`).
+    Rows(Vec<DpRow>),
+}
+
+/// One data-plane table (a `[[route_table]]`, or a row of its `route` array): its fields in the
+/// order written, each with its source.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DpRow {
+    pub origin: Option<Origin>,
+    pub fields: Vec<(&'static str, Sv<DpVal>)>,
+}
+
+impl DpRow {
+    pub fn new(origin: Origin) -> DpRow {
+        DpRow {
+            origin: Some(origin),
+            fields: Vec::new(),
+        }
+    }
+
+    /// Sets `key` (replacing an earlier value).
+    pub fn set(&mut self, key: &'static str, v: Sv<DpVal>) {
+        match self.fields.iter_mut().find(|(k, _)| *k == key) {
+            Some(f) => f.1 = v,
+            None => self.fields.push((key, v)),
+        }
+    }
+
+    pub fn str(&mut self, key: &'static str, v: Sv<String>) {
+        self.set(
+            key,
+            Sv {
+                value: DpVal::Str(v.value),
+                src: v.src,
+            },
+        );
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Sv<DpVal>> {
+        self.fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        match self.get(key).map(|v| &v.value) {
+            Some(DpVal::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Appends `item` to the string list `key` (created with `origin` as its source).
+    pub fn push_str(&mut self, key: &'static str, item: String, origin: Src) {
+        match self.fields.iter_mut().find(|(k, _)| *k == key) {
+            Some((
+                _,
+                Sv {
+                    value: DpVal::Strs(v),
+                    ..
+                },
+            )) => {
+                if !v.contains(&item) {
+                    v.push(item)
+                }
+            }
+            _ => self.fields.push((
+                key,
+                Sv {
+                    value: DpVal::Strs(vec![item]),
+                    src: origin,
+                },
+            )),
+        }
+    }
+
+    /// Appends a row to the array of tables `key`.
+    pub fn push_row(&mut self, key: &'static str, row: DpRow, origin: Src) {
+        match self.fields.iter_mut().find(|(k, _)| *k == key) {
+            Some((
+                _,
+                Sv {
+                    value: DpVal::Rows(v),
+                    ..
+                },
+            )) => v.push(row),
+            _ => self.fields.push((
+                key,
+                Sv {
+                    value: DpVal::Rows(vec![row]),
+                    src: origin,
+                },
+            )),
+        }
+    }
+}
+
+/// One item of a data-plane section (`section` as in `scenario::dataplane::SECTIONS`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DpItem {
+    pub section: &'static str,
+    pub row: DpRow,
+}
+
 /// Everything an importer read.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -143,6 +251,14 @@ pub struct Config {
     pub associations: Vec<AssocCfg>,
     pub routes: Vec<RouteCfg>,
     pub rules: Vec<RuleCfg>,
+    /// The data-plane sections' items (route tables, gateways, peerings, transit gateways, VPC
+    /// endpoints, network ACLs, security group rules), in reading order.
+    pub data_plane: Vec<DpItem>,
+    /// Security groups declared besides the endpoint's: those described, and those a rule names.
+    pub security_groups: Vec<Sv<String>>,
+    /// The VPC an input says a subnet is in, for subnets the data plane names but no
+    /// `describe-subnets` output describes (a NAT gateway's `VpcId`, a route table's VPC).
+    pub subnet_vpc_hints: Vec<(String, Sv<String>)>,
     /// CIDR blocks an input implies for a VPC when the VPC itself was not described (AWS: the
     /// routes created by associating a subnet carry the VPC's CIDR).
     pub vpc_cidr_hints: Vec<(String, Sv<String>)>,
@@ -158,6 +274,8 @@ impl Config {
         self.fill_endpoint_vpc();
         self.add_missing_subnets();
         self.add_missing_vpcs(out);
+        self.add_missing_groups();
+        self.close_empty_egress(out);
         self.fill_zones();
         self.fill_subnet_blocks(out);
     }
@@ -182,6 +300,204 @@ impl Config {
         }
     }
 
+    /// The VPCs the data-plane items name (`vpc_id`, `peer_vpc_id`), each with its source.
+    pub fn dp_vpcs(&self) -> Vec<Sv<String>> {
+        let mut v: Vec<Sv<String>> = Vec::new();
+        for item in &self.data_plane {
+            for key in ["vpc_id", "peer_vpc_id"] {
+                if let (Some(id), Some(sv)) = (item.row.get_str(key), item.row.get(key)) {
+                    if !v.iter().any(|x| x.value == id) {
+                        v.push(Sv {
+                            value: id.to_string(),
+                            src: sv.src.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        v
+    }
+
+    /// The subnets the data-plane items name (`subnet_id`, `subnet_ids`), each with the VPC
+    /// the input implies for it (the item's own `vpc_id`, or a hint), if any.
+    pub fn dp_subnets(&self) -> Vec<(Sv<String>, Option<Sv<String>>)> {
+        let mut v: Vec<(Sv<String>, Option<Sv<String>>)> = Vec::new();
+        for item in &self.data_plane {
+            let vpc = item.row.get_str("vpc_id").and_then(|id| {
+                item.row.get("vpc_id").map(|sv| Sv {
+                    value: id.to_string(),
+                    src: sv.src.clone(),
+                })
+            });
+            for key in ["subnet_id", "subnet_ids"] {
+                let Some(sv) = item.row.get(key) else {
+                    continue;
+                };
+                let ids = match &sv.value {
+                    DpVal::Str(s) => vec![s.clone()],
+                    DpVal::Strs(s) => s.clone(),
+                    _ => Vec::new(),
+                };
+                for id in ids {
+                    if v.iter().any(|(x, _)| x.value == id) {
+                        continue;
+                    }
+                    let hint = self
+                        .subnet_vpc_hints
+                        .iter()
+                        .find(|(s, _)| *s == id)
+                        .map(|(_, h)| h.clone());
+                    v.push((
+                        Sv {
+                            value: id,
+                            src: sv.src.clone(),
+                        },
+                        hint.or_else(|| vpc.clone()),
+                    ));
+                }
+            }
+        }
+        v
+    }
+
+    /// The VPCs of the scenario: the endpoint's, its associated subnets', the data plane's.
+    pub fn scenario_vpcs(&self) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        let all = self
+            .endpoint
+            .vpc_id
+            .iter()
+            .chain(self.associations.iter().filter_map(|a| a.vpc_id.as_ref()))
+            .map(|x| x.value.clone())
+            .chain(self.dp_vpcs().into_iter().map(|x| x.value));
+        for id in all {
+            if !v.contains(&id) {
+                v.push(id);
+            }
+        }
+        v
+    }
+
+    /// Whether a described subnet belongs in the scenario: the endpoint uses it, the data plane
+    /// names it, or (when the data plane is imported) it is in one of the scenario's VPCs, where
+    /// a destination may be.
+    pub fn wants_subnet(&self, id: &str, vpc: Option<&str>) -> bool {
+        self.associations.iter().any(|a| a.subnet_id.value == id)
+            || self.routes.iter().any(|r| r.target.value == id)
+            || self.dp_subnets().iter().any(|(s, _)| s.value == id)
+            || (!self.data_plane.is_empty()
+                && vpc.is_some_and(|v| self.scenario_vpcs().iter().any(|x| x == v)))
+    }
+
+    /// Security groups the data plane names that are neither the endpoint's nor described:
+    /// declared, as a stated assumption, so that the rules naming them load.
+    fn add_missing_groups(&mut self) {
+        let mut named: Vec<(String, Option<Origin>)> = Vec::new();
+        for item in &self.data_plane {
+            for key in [
+                "security_group_id",
+                "source_security_group_id",
+                "security_group_ids",
+            ] {
+                let Some(sv) = item.row.get(key) else {
+                    continue;
+                };
+                let ids = match &sv.value {
+                    DpVal::Str(s) => vec![s.clone()],
+                    DpVal::Strs(s) => s.clone(),
+                    _ => Vec::new(),
+                };
+                named.extend(ids.into_iter().map(|i| (i, sv.src.origin().cloned())));
+            }
+        }
+        for (id, origin) in named {
+            let known = self
+                .endpoint
+                .security_group_ids
+                .as_ref()
+                .is_some_and(|g| g.value.contains(&id))
+                || self.security_groups.iter().any(|g| g.value == id);
+            if !known {
+                self.security_groups.push(Sv::assumed(
+                    id.clone(),
+                    format!(
+                        "security group {id} is named by a rule but not described: declared \
+                         without rules of its own"
+                    ),
+                    origin,
+                ));
+            }
+        }
+    }
+
+    /// An endpoint's security group that was described with no outbound rule lets nothing out
+    /// (AWS has no implicit outbound rule once a group's rules are removed), whereas a scenario
+    /// group without egress rules keeps the default outbound rule. So that the imported scenario
+    /// decides as AWS does, such a group gets one egress rule that matches nothing the endpoint
+    /// sends, stated as an assumption, and a warning.
+    fn close_empty_egress(&mut self, out: &mut Findings) {
+        let Some(endpoint_groups) = self.endpoint.security_group_ids.clone() else {
+            return;
+        };
+        for g in &endpoint_groups.value {
+            let Some(described) = self
+                .security_groups
+                .iter()
+                .find(|x| x.value == *g && matches!(x.src, Src::Input(_)))
+                .cloned()
+            else {
+                continue;
+            };
+            let has_egress = self.data_plane.iter().any(|d| {
+                d.section == "security_group_rule"
+                    && d.row.get_str("security_group_id") == Some(g)
+                    && d.row.get_str("type") == Some("egress")
+            });
+            if has_egress {
+                continue;
+            }
+            let origin = described.src.origin().cloned();
+            out.push(
+                Level::Warning,
+                origin.clone(),
+                format!(
+                    "the endpoint's security group {g} has no outbound rule: AWS lets no traffic \
+                     out of the endpoint"
+                ),
+            );
+            let input = |v: DpVal| Sv {
+                value: v,
+                src: described.src.clone(),
+            };
+            let mut row = DpRow {
+                origin: origin.clone(),
+                fields: Vec::new(),
+            };
+            row.set("security_group_id", input(DpVal::Str(g.clone())));
+            row.set(
+                "type",
+                Sv::assumed(
+                    DpVal::Str("egress".into()),
+                    format!(
+                        "security group {g} has no outbound rule, so nothing leaves the endpoint; \
+                         a group without egress rules would keep the default outbound rule, so \
+                         this rule, which matches nothing the endpoint sends, stands for none"
+                    ),
+                    origin,
+                ),
+            );
+            row.set("protocol", input(DpVal::Str("icmp".into())));
+            row.set(
+                "cidr_blocks",
+                input(DpVal::Strs(vec!["255.255.255.255/32".into()])),
+            );
+            self.data_plane.push(DpItem {
+                section: "security_group_rule",
+                row,
+            });
+        }
+    }
+
     /// Every subnet the associations and routes name is declared, so that a route to a subnet
     /// that is not associated is reported as such.
     fn add_missing_subnets(&mut self) {
@@ -200,6 +516,11 @@ impl Config {
                     .iter()
                     .filter(|r| r.target.value != "local")
                     .map(|r| (r.target.value.clone(), r.target.src.origin().cloned(), None)),
+            )
+            .chain(
+                self.dp_subnets()
+                    .into_iter()
+                    .map(|(s, vpc)| (s.value, s.src.origin().cloned(), vpc)),
             )
             .collect();
         for (id, origin, vpc) in named {
@@ -226,6 +547,9 @@ impl Config {
             if let Some(v) = &s.vpc_id {
                 wanted.push((v.value.clone(), v.src.origin().cloned()));
             }
+        }
+        for v in self.dp_vpcs() {
+            wanted.push((v.value.clone(), v.src.origin().cloned()));
         }
         for (id, origin) in wanted {
             if self.vpcs.iter().any(|v| v.id == id) {
@@ -403,6 +727,17 @@ fn strings(v: &[String]) -> Value {
     Value::Array(v.iter().map(|x| x.as_str()).collect::<Array>())
 }
 
+fn dp_value(v: &DpVal) -> Value {
+    match v {
+        DpVal::Str(x) => s(x),
+        DpVal::Strs(x) => strings(x),
+        DpVal::Bool(b) => Value::from(*b),
+        DpVal::Int(i) => Value::from(*i),
+        // Rows are written by `W::rows`; an empty array if one ever reaches here.
+        DpVal::Rows(_) => Value::Array(Array::new()),
+    }
+}
+
 fn comment(out: &mut String, text: &str) {
     // Wrap long comments at about 96 columns.
     let mut line = String::from("#");
@@ -470,6 +805,43 @@ impl W {
             }
         }
         let _ = writeln!(self.out, "{key} = {v}");
+    }
+
+    /// An array of inline tables, one row a line; every row and cell keeps its source.
+    fn rows(&mut self, path: &str, key: &str, sv: &Sv<DpVal>, rows: &[DpRow]) {
+        let fp = format!("{path}.{key}");
+        if let Some(o) = sv.src.origin() {
+            self.provenance.push((fp.clone(), o.clone()));
+        }
+        let mut lines = String::new();
+        for (j, row) in rows.iter().enumerate() {
+            let rp = format!("{fp}[{j}]");
+            if let Some(o) = &row.origin {
+                self.provenance.push((rp.clone(), o.clone()));
+            }
+            let mut cells: Vec<String> = Vec::new();
+            for (k, cell) in &row.fields {
+                let v = dp_value(&cell.value);
+                let cp = format!("{rp}.{k}");
+                match &cell.src {
+                    Src::Input(o) => self.provenance.push((cp, o.clone())),
+                    Src::Assumed { why, origin } => {
+                        comment(&mut self.out, &format!("assumed: {cp}: {why}"));
+                        if let Some(o) = origin {
+                            self.provenance.push((cp.clone(), o.clone()));
+                        }
+                        self.notes.push(Finding::new(
+                            Level::Note,
+                            origin.clone(),
+                            format!("`{cp} = {v}`: assumed: {why}"),
+                        ));
+                    }
+                }
+                cells.push(format!("{k} = {v}"));
+            }
+            let _ = writeln!(lines, "  {{ {} }},", cells.join(", "));
+        }
+        let _ = write!(self.out, "{key} = [\n{lines}]\n");
     }
 
     fn opt<T>(&mut self, path: &str, key: &str, sv: &Option<Sv<T>>, render: impl Fn(&T) -> Value) {
@@ -598,6 +970,25 @@ impl Config {
                 let _ = writeln!(w.out, "inbound_from = []");
             }
         }
+        let mut k = self
+            .endpoint
+            .security_group_ids
+            .as_ref()
+            .map_or(0, |g| g.value.len());
+        for g in &self.security_groups {
+            if self
+                .endpoint
+                .security_group_ids
+                .as_ref()
+                .is_some_and(|e| e.value.contains(&g.value))
+            {
+                continue;
+            }
+            let p = format!("security_group[{k}]");
+            w.table("[[security_group]]", &p, g.src.origin());
+            w.field(&p, "id", g, |v| s(v));
+            k += 1;
+        }
         for (i, sub) in self.subnets.iter().enumerate() {
             let p = format!("subnet[{i}]");
             w.table("[[subnet]]", &p, sub.origin.as_ref());
@@ -637,6 +1028,29 @@ impl Config {
                 }
             }
             w.opt(&p, "description", &r.description, |v| s(v));
+        }
+        self.write_data_plane(w);
+    }
+
+    /// The data-plane sections, in the loader's order; each item's fields as read.
+    fn write_data_plane(&self, w: &mut W) {
+        for section in crate::scenario::dataplane::SECTIONS {
+            let header = format!("[[{section}]]");
+            for (i, item) in self
+                .data_plane
+                .iter()
+                .filter(|d| d.section == section)
+                .enumerate()
+            {
+                let p = format!("{section}[{i}]");
+                w.table(&header, &p, item.row.origin.as_ref());
+                for (key, sv) in &item.row.fields {
+                    match &sv.value {
+                        DpVal::Rows(rows) => w.rows(&p, key, sv, rows),
+                        _ => w.field(&p, key, sv, dp_value),
+                    }
+                }
+            }
         }
     }
 

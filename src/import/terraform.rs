@@ -20,6 +20,8 @@ use super::draft::{
 };
 use super::json::{Findings, InputFile, Json, Level, Obj, Origin, J};
 
+mod dataplane;
+
 #[derive(Debug, Clone, Default)]
 pub struct TerraformOptions {
     /// Address of the endpoint resource, when the plan has several.
@@ -740,6 +742,7 @@ pub fn import(plan: &Text, opts: &TerraformOptions, output_name: &str) -> Import
     for r in p.of_type(RULE) {
         rule(&p, r, &chosen, &mut config, &mut out);
     }
+    dataplane::read(&p, &mut config, &mut out);
     subnets(&p, &mut config, &mut out);
     vpcs(&p, &mut config, &mut out);
     for (t, read) in [
@@ -1183,13 +1186,30 @@ fn rule<'a>(p: &Plan<'a>, r: &Res<'a>, chosen: &str, config: &mut Config, out: &
     }
 }
 
-/// The aws_subnet resources (or data sources) the associations use.
+/// The aws_subnet resources (or data sources) the associations use, and those the data plane
+/// names or that are in its VPCs (where a destination may be).
 fn subnets<'a>(p: &Plan<'a>, config: &mut Config, out: &mut Findings) {
-    let wanted: Vec<String> = config
+    let mut wanted: Vec<String> = config
         .associations
         .iter()
         .map(|a| a.subnet_id.value.clone())
         .collect();
+    for r in p.of_type("aws_subnet") {
+        let id = p.ident(r);
+        let vpc = r
+            .values
+            .and_then(|v| v.get("vpc_id"))
+            .and_then(Json::as_str);
+        let named_vpc = vpc.or_else(|| {
+            p.references(r, "vpc_id")
+                .0
+                .first()
+                .map(|t| t.address.as_str())
+        });
+        if !wanted.contains(&id) && config.wants_subnet(&id, named_vpc) {
+            wanted.push(id);
+        }
+    }
     for id in wanted {
         let Some(r) = p
             .resources
@@ -1266,6 +1286,11 @@ fn vpcs<'a>(p: &Plan<'a>, config: &mut Config, out: &mut Findings) {
             if !wanted.contains(&v.value) {
                 wanted.push(v.value.clone());
             }
+        }
+    }
+    for v in config.dp_vpcs() {
+        if !wanted.contains(&v.value) {
+            wanted.push(v.value);
         }
     }
     for id in wanted {

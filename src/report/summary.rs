@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::cost::{self, Cost};
+use crate::findings::{self, Finding, Fix};
 use crate::model::HOUR;
 use crate::report::{Exporter, RunOutput};
 use crate::sim::{Mark, Summary};
@@ -19,6 +20,10 @@ pub struct SummaryJson;
 struct Document<'a> {
     format: &'static str,
     scenario_hash: &'a str,
+    /// The one-line verdict over the findings ([`crate::findings::verdict`]).
+    verdict: String,
+    /// The findings, most severe first, as the report and the terminal list them.
+    findings: Vec<FindingJson>,
     #[serde(flatten)]
     summary: &'a Summary,
     marks: &'a [Mark],
@@ -43,15 +48,69 @@ struct Gap<'a> {
     address_share: f64,
 }
 
+/// One finding: how bad, what, the figure measured, and the change that fixes it (in words and,
+/// where it is one setting, as that setting).
+#[derive(Serialize)]
+struct FindingJson {
+    severity: &'static str,
+    title: String,
+    measured: String,
+    fix: String,
+    change: serde_json::Value,
+}
+
+impl FindingJson {
+    fn of(f: Finding) -> FindingJson {
+        use serde_json::json;
+        let change = match &f.fix {
+            Fix::ClientPrefix(p) => json!({ "client_cidr_prefix": p }),
+            Fix::SplitEndpoint => json!({ "split_endpoint": true }),
+            Fix::Associations(n) => json!({ "associations": n }),
+            Fix::QuotaIncrease => json!({ "quota_increase": true }),
+            Fix::HandlerConcurrency(c) => json!({ "handler_concurrency": c }),
+            Fix::AssociationThroughput(t) => json!({ "association_throughput_mbps": t }),
+            Fix::LinkCapacity {
+                section,
+                id,
+                field,
+                mbps,
+            } => {
+                json!({ "link_capacity": { "section": section, "id": id, "field": field, "mbps": mbps } })
+            }
+            Fix::AuthorizationRule { cidrs, group } => {
+                json!({ "authorization_rule": { "cidrs": cidrs, "access_group_id": group } })
+            }
+            Fix::Routes { cidrs, subnets } => {
+                json!({ "routes": { "cidrs": cidrs, "subnets": subnets } })
+            }
+            Fix::Other => serde_json::Value::Null,
+        };
+        FindingJson {
+            severity: match f.severity {
+                findings::Severity::Critical => "critical",
+                findings::Severity::Warning => "warning",
+                findings::Severity::Info => "not-measured",
+            },
+            title: f.title,
+            measured: f.measured,
+            fix: f.fix_text,
+            change,
+        }
+    }
+}
+
 impl Exporter for SummaryJson {
     fn file_name(&self) -> &'static str {
         FILE_NAME
     }
 
     fn write_to(&self, out: &RunOutput, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let found = findings::findings(out.scenario, out.result, out.gaps);
         let doc = Document {
             format: FORMAT,
             scenario_hash: out.scenario_hash,
+            verdict: findings::verdict(&found),
+            findings: found.into_iter().map(FindingJson::of).collect(),
             summary: &out.result.summary,
             marks: &out.result.marks,
             reachability_gaps: out

@@ -7,7 +7,9 @@ use rayon::prelude::*;
 
 use super::{grid, zones, Base};
 use crate::cost;
-use crate::plan::Plan;
+use crate::model::Scenario;
+use crate::plan::{HandlerSizing, Plan};
+use crate::sim::outcomes::RecoverySummary;
 use crate::sim::{simulate, FailureReason, SimOptions, Summary};
 use crate::source::tree::Value;
 
@@ -27,6 +29,11 @@ pub struct Confirmation {
     pub cost: cost::Cost,
     /// (zone lost, summary of that run).
     pub zone_lost: Vec<(String, Summary)>,
+    /// The planned scenario (the reset storm is simulated on it).
+    pub planned_scenario: Scenario,
+    /// The recommended handler concurrency and how the peak's users came back from a reset of
+    /// every connection at the peak with it.
+    pub storm: Option<(u32, RecoverySummary)>,
 }
 
 /// Attempts refused for one of the [`CAPACITY_REASONS`].
@@ -38,9 +45,18 @@ pub fn capacity_refusals(s: &Summary) -> u64 {
 }
 
 impl Confirmation {
-    /// No capacity refusal as planned, nor (when survival is asked) with any zone lost.
-    pub fn holds(&self, survive: bool) -> bool {
-        capacity_refusals(&self.planned) == 0
+    /// The storm's 99 % back within the target, as simulated (`None`: not simulated).
+    pub fn storm_holds(&self, h: Option<&HandlerSizing>) -> Option<bool> {
+        let (_, r) = self.storm.as_ref()?;
+        let target = h?.target_ms as f64 / 1000.0;
+        Some(r.time_to_99_percent_back_s.is_some_and(|t| t <= target))
+    }
+
+    /// No capacity refusal as planned, nor (when survival is asked) with any zone lost, and the
+    /// simulated reset storm back within the handler's target.
+    pub fn holds(&self, survive: bool, h: Option<&HandlerSizing>) -> bool {
+        self.storm_holds(h) != Some(false)
+            && capacity_refusals(&self.planned) == 0
             && (!survive
                 || self
                     .zone_lost
@@ -48,7 +64,7 @@ impl Confirmation {
                     .all(|(_, s)| capacity_refusals(s) == 0))
     }
 
-    pub fn text(&self) -> String {
+    pub fn text(&self, h: Option<&HandlerSizing>) -> String {
         let reasons: Vec<&str> = CAPACITY_REASONS.iter().map(|r| r.name()).collect();
         let mut out = format!(
             "simulated confirmation ({}; capacity refusals = {}):\n",
@@ -73,11 +89,21 @@ impl Confirmation {
         for (z, s) in &self.zone_lost {
             out.push_str(&format!("  {z} lost at peak: {}\n", line(s)));
         }
+        if let (Some((c, r)), Some(ok)) = (&self.storm, self.storm_holds(h)) {
+            let secs = |v: Option<f64>| v.map_or("never".to_string(), |t| format!("{t:.1} s"));
+            out.push_str(&format!(
+                "  every connection reset at the peak, handler concurrency {c}: {} users dropped, 99 % back in {}, all in {} ({} the target)\n",
+                cost::quantity(r.users_dropped as f64),
+                secs(r.time_to_99_percent_back_s),
+                secs(r.time_to_all_back_s),
+                if ok { "within" } else { "NOT within" }
+            ));
+        }
         out
     }
 
     /// The `simulated` member of `plan`'s JSON document.
-    pub fn json(&self) -> serde_json::Value {
+    pub fn json(&self, h: Option<&HandlerSizing>) -> serde_json::Value {
         let summary = |s: &Summary| {
             serde_json::json!({
                 "peak_concurrency": s.peak_concurrency,
@@ -90,6 +116,13 @@ impl Confirmation {
             "as_planned": summary(&self.planned),
             "cost": self.cost,
             "zone_lost": self.zone_lost.iter().map(|(z, s)| serde_json::json!({"availability_zone": z, "run": summary(s)})).collect::<Vec<_>>(),
+            "reset_storm": self.storm.as_ref().map(|(conc, r)| serde_json::json!({
+                "handler_concurrency": conc,
+                "users_dropped": r.users_dropped,
+                "time_to_99_percent_back_s": r.time_to_99_percent_back_s,
+                "time_to_all_back_s": r.time_to_all_back_s,
+                "within_target": self.storm_holds(h),
+            })),
         })
     }
 }
@@ -148,5 +181,7 @@ pub fn confirm(base: &Base, p: &Plan) -> Result<Confirmation, String> {
         planned: run,
         cost: bill,
         zone_lost,
+        planned_scenario: planned.scenario().clone(),
+        storm: None,
     })
 }

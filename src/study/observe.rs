@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::{grid, zones, Base, StudyError};
 use crate::check::expect::Expectations;
-use crate::check::verdict::{Gap, Observation};
+use crate::check::verdict::{Gap, Observation, ZoneLoss};
 use crate::model::{Millis, Scenario};
 use crate::net::{weighted_gaps, Matrix, Status, DNS_TARGET};
 use crate::sim::{outcomes::RecoverySummary, simulate, FailureReason, SimOptions, Summary};
@@ -47,11 +47,21 @@ pub fn check_names(sc: &Scenario, e: &Expectations, file: &str) -> Result<(), St
 /// expectations' time (none unless survival is asked). All are checked before anything runs.
 fn variants(base: &Base, e: &Expectations) -> Result<(Base, Vec<(String, Base)>), StudyError> {
     let sc = base.scenario();
-    let counted = if e.max_share_not_connected_within.is_empty() {
+    let named: Vec<Millis> = e
+        .max_share_not_connected_within
+        .iter()
+        .chain(
+            e.survive_az_loss
+                .iter()
+                .flat_map(|a| &a.max_share_not_connected_within),
+        )
+        .map(|x| x.0)
+        .collect();
+    let counted = if named.is_empty() {
         base.clone()
     } else {
         let mut waits = sc.output.outcome_thresholds.clone();
-        waits.extend(e.max_share_not_connected_within.iter().map(|x| x.0));
+        waits.extend(named);
         waits.sort_unstable();
         waits.dedup();
         base.variant(base.source().name.clone(), |t| {
@@ -85,6 +95,10 @@ pub fn observe(base: &Base, e: &Expectations) -> Result<Vec<Observation>, StudyE
     let sc = counted.scenario();
     let matrix = Matrix::all_live(sc);
     let statuses = statuses(sc, &matrix);
+    let loss_at = e
+        .survive_az_loss
+        .as_ref()
+        .map_or(0, |l| l.at.min(sc.duration.saturating_sub(1)));
     Ok((0..e.replicas)
         .into_par_iter()
         .map(|replica| {
@@ -98,7 +112,7 @@ pub fn observe(base: &Base, e: &Expectations) -> Result<Vec<Observation>, StudyE
                 .par_iter()
                 .map(|(z, v)| {
                     let run = simulate(v.scenario(), &opts);
-                    (z.clone(), run.summary.attempt_failure_rate)
+                    ZoneLoss::of(z, loss_at, &run.summary)
                 })
                 .collect();
             let gaps = weighted_gaps(&matrix, &r.client_ms)
