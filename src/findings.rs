@@ -13,13 +13,15 @@
 //!   concurrency `plan::size_handler` finds from the handler's latency and the storm, with the
 //!   margin.
 //! - Reachability gaps → the missing route or authorization rule, with the CIDRs.
-//! - Bandwidth below the per-connection floor → the association throughput that gives every
-//!   connection its floor at the peak; "not modelled" when no throughput is given.
+//! - Bandwidth below the per-connection floor (docs/model.md §13) → per bottleneck link, the
+//!   capacity that gives every connection crossing it min(demand, floor) at its worst moment
+//!   (the association throughput for the endpoint's interfaces); "not modelled" when no link is
+//!   capacitated.
 
 use crate::model::{CapacityModel, Scenario, SECOND};
 use crate::net::{Outcome, Target, WeightedGap};
 use crate::plan::{self, PlanRequest};
-use crate::sim::{FailureReason, RunResult};
+use crate::sim::{FailureReason, LinkSummary, RunResult};
 
 /// How bad a finding is. Ordered: `Critical` first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -57,6 +59,13 @@ pub enum Fix {
     HandlerConcurrency(u32),
     /// Set `endpoint.association_throughput_mbps` to this.
     AssociationThroughput(f64),
+    /// Set the capacity of the data-plane link `id` of `section` (its `field`) to `mbps`.
+    LinkCapacity {
+        section: &'static str,
+        id: String,
+        field: &'static str,
+        mbps: f64,
+    },
     /// Add an authorization rule for these CIDRs and this group (`None`: all groups).
     AuthorizationRule {
         cidrs: Vec<String>,
@@ -95,7 +104,7 @@ pub fn verdict(findings: &[Finding]) -> String {
     match (critical, warnings) {
         (0, 0) => "Ready: no user was refused, every limit keeps its headroom and every needed network is reachable.".into(),
         (0, w) => format!("Serves every user, with {w} warning{} to act on: users delayed, a limit below the margin, or a network partly hidden.", plural(w)),
-        (c, _) => format!("Not ready: {c} problem{} that refuse users or leave them without a network they need.", plural(c)),
+        (c, _) => format!("Not ready: {c} problem{} that refuse users, leave them without a network they need, or hold them below the bandwidth floor.", plural(c)),
     }
 }
 
@@ -592,42 +601,114 @@ fn gap(sc: &Scenario, g: &WeightedGap) -> Finding {
 
 fn bandwidth(sc: &Scenario, r: &RunResult, out: &mut Vec<Finding>) {
     let floor = sc.limits.per_connection_mbps;
-    let s = &r.summary;
-    if sc.endpoint.association_throughput_mbps.is_none() {
+    let bw = &r.summary.bandwidth;
+    if !bw.modelled {
         out.push(Finding {
             severity: Severity::Info,
             title: format!("Bandwidth below the {floor} Mbps floor: not modelled"),
-            measured: "the scenario gives no association throughput, so nothing is shared".into(),
-            fix_text: "set endpoint.association_throughput_mbps to model it".into(),
+            measured: "no link is capacitated: no association throughput, and no NAT gateway, Site-to-Site VPN or Direct Connect connection with a capacity in a modelled data plane".into(),
+            fix_text: "set endpoint.association_throughput_mbps, or model the data plane past the endpoint (docs/model.md §13)".into(),
             fix: Fix::Other,
         });
         return;
     }
-    if s.below_floor_connection_minutes <= 0.0 {
-        return;
-    }
-    let busiest = s
-        .associations
+    // The endpoint's interfaces share one field: one finding, the largest clearing figure.
+    let interfaces: Vec<&LinkSummary> = bw
+        .links
         .iter()
-        .map(|a| a.peak_concurrency)
-        .max()
-        .unwrap_or(0);
-    let needed = busiest as f64 * floor;
-    out.push(Finding {
-        severity: Severity::Critical,
-        title: format!("Connections below the {floor} Mbps floor"),
-        measured: format!(
-            "{} connection-minutes below min(demand, {floor} Mbps); up to {} connections at once",
-            n(s.below_floor_connection_minutes.round() as u64),
-            n(s.below_floor_peak as u64)
-        ),
-        fix_text: format!(
-            "an association throughput of {} Mbps ({} connections on the busiest association × {floor} Mbps)",
-            n(needed.ceil() as u64),
-            n(busiest as u64)
-        ),
-        fix: Fix::AssociationThroughput(needed.ceil()),
-    });
+        .filter(|l| l.kind == INTERFACE && l.below_floor_ms > 0)
+        .collect();
+    if let Some(worst) = interfaces.iter().max_by(|a, b| {
+        a.below_floor_peak
+            .cmp(&b.below_floor_peak)
+            .then(b.link.cmp(&a.link))
+    }) {
+        let needed = interfaces
+            .iter()
+            .filter_map(|l| l.clearing_capacity_mbps)
+            .fold(0.0, f64::max)
+            .ceil();
+        out.push(Finding {
+            severity: Severity::Critical,
+            title: format!("Connections below the {floor} Mbps floor at the endpoint's interfaces"),
+            measured: link_measured(worst, floor),
+            fix_text: format!(
+                "an association throughput of {} Mbps (what the connections on the busiest interface wanted at its worst moment)",
+                n(needed as u64)
+            ),
+            fix: Fix::AssociationThroughput(needed),
+        });
+    }
+    let dp = &sc.data_plane;
+    for l in bw
+        .links
+        .iter()
+        .filter(|l| l.kind != INTERFACE && l.below_floor_ms > 0)
+    {
+        let needed = l.clearing_capacity_mbps.unwrap_or(0.0).ceil();
+        let (section, id, field) = if let Some(g) = dp.nat_gateways.iter().find(|g| g.id == l.link)
+        {
+            ("nat_gateway", g.id.clone(), "capacity_mbps")
+        } else if let Some(o) = dp.on_premises.iter().find(|o| o.id == l.link) {
+            ("on_premises_network", o.id.clone(), "capacity_mbps")
+        } else {
+            let id = l.link.trim_end_matches(" internet").to_string();
+            ("on_premises_network", id, "internet_egress_mbps")
+        };
+        let how = match l.kind {
+            "Site-to-Site VPN tunnel" => format!(
+                " — {} tunnels of 1.25 Gbps with equal-cost multipath over a transit gateway, or a Direct Connect connection",
+                (needed / crate::model::dataplane::VPN_TUNNEL_MBPS).ceil()
+            ),
+            _ => String::new(),
+        };
+        out.push(Finding {
+            severity: Severity::Critical,
+            title: format!(
+                "{} {} is the bottleneck: connections below the {floor} Mbps floor",
+                l.kind, l.link
+            ),
+            measured: link_measured(l, floor),
+            fix_text: format!(
+                "{} Mbps for {} ({section} {id}: {field} = {needed}){how}",
+                n(needed as u64),
+                l.link
+            ),
+            fix: Fix::LinkCapacity {
+                section,
+                id,
+                field,
+                mbps: needed,
+            },
+        });
+    }
+}
+
+/// A length of time as `8 h 04 min`, `12 min`, `40 s`.
+pub fn hours_minutes(ms: crate::model::Millis) -> String {
+    let s = ms / SECOND;
+    match (s / 3600, (s % 3600) / 60) {
+        (0, 0) => format!("{s} s"),
+        (0, m) => format!("{m} min"),
+        (h, m) => format!("{h} h {m:02} min"),
+    }
+}
+
+/// The `kind` of an endpoint-interface link in the run's summary.
+const INTERFACE: &str = "endpoint interface";
+
+fn link_measured(l: &LinkSummary, floor: f64) -> String {
+    format!(
+        "up to {} connections at once below min(demand, {floor} Mbps) at {} ({} Mbps, {} fit at the floor; {} crossed it at the peak), for {} in all, {} connection-minutes; lowest rate {:.2} Mbps",
+        n(u64::from(l.below_floor_peak)),
+        l.link,
+        n(l.capacity_mbps as u64),
+        n(l.fit_at_floor),
+        n(u64::from(l.peak_connections)),
+        hours_minutes(l.below_floor_ms),
+        n(l.below_floor_connection_minutes.round() as u64),
+        l.lowest_rate_mbps.unwrap_or(0.0)
+    )
 }
 
 #[cfg(test)]

@@ -152,6 +152,7 @@ bundled! {
     json_example_passes_its_expectations: "json-example.json";
     midday_rule_change_passes_its_expectations: "midday-rule-change.toml";
     monday_login_storm_passes_its_expectations: "monday-login-storm.toml";
+    onprem_vpn_bottleneck_passes_its_expectations: "onprem-vpn-bottleneck.toml";
     three_az_60k_passes_its_expectations: "three-az-60k.toml";
     two_az_workday_passes_its_expectations: "two-az-workday.toml";
 }

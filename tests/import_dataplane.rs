@@ -953,3 +953,200 @@ fn a_plan_names_what_it_creates_by_address() {
         .unwrap();
     assert_eq!(c.verdict.reason(), NoRouteInVpc);
 }
+
+/// The same configuration written with Terraform's other resources — an internet gateway
+/// attachment, a network ACL association, the default security group, `aws_security_group_rule`
+/// instead of `aws_vpc_security_group_ingress_rule`, the S3 prefix list from a data source, the
+/// peering seen from the accepter's side — imports to the same verdicts.
+#[test]
+fn terraforms_other_resource_shapes_import_the_same() {
+    let tf = import_tf(&|v| {
+        const P: &str = "registry.terraform.io/hashicorp/aws";
+        let add = |v: &mut Value, r: Value| {
+            v["values"]["root_module"]["resources"]
+                .as_array_mut()
+                .unwrap()
+                .push(r)
+        };
+        let res = |address: &str, ty: &str, mode: &str, values: Value| {
+            json!({"address": address, "mode": mode, "type": ty, "name": "x",
+                   "provider_name": P, "schema_version": 0, "values": values,
+                   "sensitive_values": {}})
+        };
+        resource(v, "aws_internet_gateway.main")["values"]["vpc_id"] = json!("");
+        add(
+            v,
+            res(
+                "aws_internet_gateway_attachment.main",
+                "aws_internet_gateway_attachment",
+                "managed",
+                json!({"id": "igw-0a9b8c7d6e5f40312:vpc-0aa11bb22cc33dd44",
+                       "internet_gateway_id": "igw-0a9b8c7d6e5f40312",
+                       "vpc_id": "vpc-0aa11bb22cc33dd44", "timeouts": null}),
+            ),
+        );
+        resource(v, "aws_network_acl.vpn")["values"]["subnet_ids"] = json!([]);
+        add(
+            v,
+            res(
+                "aws_network_acl_association.vpn",
+                "aws_network_acl_association",
+                "managed",
+                json!({"id": "aclassoc-0a1b2c3d4e5f60111",
+                       "network_acl_id": "acl-0a44444444444444a",
+                       "subnet_id": "subnet-0a1a2a3a4a5a6a7a8"}),
+            ),
+        );
+        let sg = resource(v, "aws_security_group.vpn");
+        sg["address"] = json!("aws_default_security_group.vpn");
+        sg["type"] = json!("aws_default_security_group");
+        let rule = resource(
+            v,
+            "module.peer.aws_vpc_security_group_ingress_rule.https_from_vpn",
+        );
+        rule["address"] = json!("module.peer.aws_security_group_rule.https_from_vpn");
+        rule["type"] = json!("aws_security_group_rule");
+        rule["values"] = json!({
+            "cidr_blocks": null, "description": "HTTPS from the VPN", "from_port": 443,
+            "id": "sgrule-1804462910", "ipv6_cidr_blocks": null, "prefix_list_ids": null,
+            "protocol": "tcp", "security_group_id": SG_APP,
+            "security_group_rule_id": "sgr-0a1b2c3d4e5f60aaa", "self": false,
+            "source_security_group_id": "sg-0c0c0c0c0c0c0c0c0", "timeouts": null,
+            "to_port": 443, "type": "ingress"});
+        let e = &mut resource(v, "aws_vpc_endpoint.s3")["values"];
+        e["prefix_list_id"] = json!("");
+        e["cidr_blocks"] = json!([]);
+        add(
+            v,
+            res(
+                "data.aws_prefix_list.s3",
+                "aws_prefix_list",
+                "data",
+                json!({"cidr_blocks": ["52.216.0.0/15", "3.5.0.0/19"], "filter": [],
+                       "id": "pl-63a5400a", "name": "com.amazonaws.us-east-1.s3",
+                       "prefix_list_id": null, "timeouts": null}),
+            ),
+        );
+        let p = resource(v, "aws_vpc_peering_connection.ab");
+        p["address"] = json!("aws_vpc_peering_connection_accepter.ab");
+        p["type"] = json!("aws_vpc_peering_connection_accepter");
+        p["values"] = json!({
+            "accept_status": "active", "accepter": [], "auto_accept": true,
+            "id": "pcx-0ab12cd34ef56ab78", "peer_owner_id": "111122223333",
+            "peer_region": "us-east-1", "peer_vpc_id": "vpc-0aa11bb22cc33dd44",
+            "requester": [], "tags": {}, "tags_all": {}, "timeouts": null,
+            "vpc_id": "vpc-0bb22cc33dd44ee55",
+            "vpc_peering_connection_id": "pcx-0ab12cd34ef56ab78"});
+    });
+    assert!(
+        lines(&tf, Level::Warning)
+            .iter()
+            .all(|w| w.contains("aws_dx_gateway")),
+        "{:#?}",
+        tf.findings
+    );
+    let s = load_imported(&tf);
+    assert_eq!(
+        verdicts(&s),
+        all([Reachable; 6])
+            .into_iter()
+            .map(|(k, o)| (k.to_string(), o))
+            .collect::<Vec<_>>()
+    );
+    let dp = &s.data_plane;
+    assert_eq!(dp.internet_gateways.len(), 1);
+    assert_eq!(dp.network_acls[0].subnets.len(), 1);
+    assert_eq!(dp.prefix_lists[0].cidr_blocks.len(), 2);
+    assert_eq!(
+        s.vpcs[dp.peerings[0].vpc.index()].id,
+        "vpc-0bb22cc33dd44ee55"
+    );
+    // Without the ACL's association, subnet-a has the default ACL, which allows everything:
+    // an egress deny in acl-a no longer matters.
+    let tf = import_tf(&|v| {
+        resource(v, "aws_network_acl.vpn")["values"]["subnet_ids"] = json!([]);
+        resource(v, "aws_network_acl.vpn")["values"]["egress"] = json!([]);
+    });
+    assert_eq!(
+        verdicts(&load_imported(&tf))[0],
+        ("internet".to_string(), Reachable)
+    );
+}
+
+/// The command line: `--data-plane` takes every file after it, each recognised by its key, and
+/// `TABLE_ID=FILE` for the transit gateway outputs that do not name their route table.
+#[test]
+fn the_command_takes_data_plane_files_and_table_prefixed_ones() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cvpnsim"))
+        .current_dir(TRANSIT_AWS)
+        .args([
+            "import",
+            "aws",
+            "--endpoints",
+            "endpoints.json",
+            "--target-networks",
+            "target-networks.json",
+            "--routes",
+            "routes.json",
+            "--authorization-rules",
+            "authorization-rules.json",
+            "--subnets",
+            "subnets.json",
+            "--vpcs",
+            "vpcs.json",
+            "--data-plane",
+            "route-tables.json",
+            "vpn-connections.json",
+            "vpn-gateways.json",
+            "transit-gateways.json",
+            "transit-gateway-vpc-attachments.json",
+            "transit-gateway-route-tables.json",
+            "transit-gateway-attachments.json",
+            "tgw-rtb-0a1b2c3d4e5f60741=transit-gateway-routes.json",
+            "tgw-rtb-0a1b2c3d4e5f60741=transit-gateway-route-table-propagations.json",
+            "-o",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("wrote standard output: valid"), "{stderr}");
+    assert!(
+        stdout.contains(
+            "route = [\n  { destination_cidr_block = \"10.99.0.0/16\", blackhole = true },\n]"
+        ),
+        "{stdout}"
+    );
+    // Without the table, the routes file cannot be placed: nothing is written.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cvpnsim"))
+        .current_dir(TRANSIT_AWS)
+        .args([
+            "import",
+            "aws",
+            "--endpoints",
+            "endpoints.json",
+            "--target-networks",
+            "target-networks.json",
+            "--routes",
+            "routes.json",
+            "--authorization-rules",
+            "authorization-rules.json",
+            "--data-plane",
+            "transit-gateway-routes.json",
+            "-o",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: transit-gateway-routes.json:1:1: $: the output of search-transit-gateway-routes \
+             does not name its transit gateway route table: pass it as TABLE_ID=FILE"
+        ),
+        "{stderr}"
+    );
+}

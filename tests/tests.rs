@@ -5,6 +5,7 @@ mod reach_support;
 mod support;
 
 mod action;
+mod bandwidth_paths;
 mod calibrate;
 mod calibrate_roundtrip;
 mod check;

@@ -186,6 +186,24 @@ pub struct NatGateway {
     pub subnet: SubnetId,
     /// `connectivity_type = "public"` (the default) or `"private"`.
     pub public: bool,
+    /// `capacity_mbps`: the bandwidth it carries; `None`: [`NAT_GATEWAY_MBPS`].
+    pub capacity_mbps: Option<f64>,
+}
+
+/// What a NAT gateway carries when the scenario does not say: it "supports 5 Gbps of bandwidth
+/// and automatically scales up to 100 Gbps" (Amazon VPC User Guide, "NAT gateway basics"); the
+/// figure it scales to (docs/model.md §13).
+pub const NAT_GATEWAY_MBPS: f64 = 100_000.0;
+
+/// What one Site-to-Site VPN tunnel carries: "up to 1.25 Gbps" (AWS Site-to-Site VPN User
+/// Guide, "Site-to-Site VPN quotas": maximum bandwidth per VPN tunnel). One tunnel of a
+/// connection carries the traffic; the second stands by (docs/model.md §13).
+pub const VPN_TUNNEL_MBPS: f64 = 1_250.0;
+
+impl NatGateway {
+    pub fn capacity(&self) -> f64 {
+        self.capacity_mbps.unwrap_or(NAT_GATEWAY_MBPS)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -272,6 +290,22 @@ pub struct OnPremises {
     pub attach: OnPremAttach,
     /// The prefixes the network advertises to AWS (BGP or static routes).
     pub advertised_prefixes: Vec<Ipv4Net>,
+    /// `capacity_mbps`: what the connection carries; `None`: [`VPN_TUNNEL_MBPS`] over
+    /// Site-to-Site VPN, not modelled over Direct Connect (its port speed is a choice).
+    pub capacity_mbps: Option<f64>,
+    /// `internet_egress_mbps`: the site's own internet link, crossed by traffic to public
+    /// addresses the site routes; `None`: not modelled.
+    pub internet_egress_mbps: Option<f64>,
+}
+
+impl OnPremises {
+    /// The capacity of the link to AWS, if modelled.
+    pub fn capacity(&self) -> Option<f64> {
+        self.capacity_mbps.or(match self.connection {
+            Connection::SiteToSiteVpn => Some(VPN_TUNNEL_MBPS),
+            Connection::DirectConnect => None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

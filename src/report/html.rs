@@ -168,17 +168,7 @@ pub fn render(
         pct(addr_head),
         sm.time_to_address_exhaustion_ms.map_or(String::new(), |t| format!("; exhausted first at {}", clock(s, t)))
     );
-    if s.endpoint.association_throughput_mbps.is_none() {
-        let _ = writeln!(h, "<p>Bandwidth below the {} Mbps floor: not modelled (the scenario gives no <code>association_throughput_mbps</code>, so nothing is shared).</p>", s.limits.per_connection_mbps);
-    } else if sm.below_floor_connection_minutes > 0.0 {
-        let _ = writeln!(h, "<p>{} connection-minutes below min(demand, {} Mbps); at most {} connections at once.</p>", q(sm.below_floor_connection_minutes.round() as u64), s.limits.per_connection_mbps, q(sm.below_floor_peak as u64));
-    } else {
-        let _ = writeln!(
-            h,
-            "<p>No connection fell below min(demand, {} Mbps).</p>",
-            s.limits.per_connection_mbps
-        );
-    }
+    bandwidth(&mut h, s, r);
 
     // 3. Reachability gaps.
     h.push_str("<h2>Reachability gaps</h2>\n");
@@ -206,6 +196,8 @@ pub fn render(
         }
         h.push_str("</table>\n<p class=\"muted\">Share of client-time: of the time the population was connected, the part spent on associations from which the network cannot be reached (DNS round-robin decides the landing). Addresses lost: the part of the network lost from some association, and its share of the network's addresses weighted by client-time (a client LAN inside the network loses only its own range). <code>dns-servers</code>: the endpoint's DNS servers, which every population needs through the tunnel.</p>\n");
     }
+
+    topology(&mut h, s, r, gaps);
 
     // 4. Cost.
     let cost = crate::cost::of_run(s, &sm.usage);
@@ -424,6 +416,210 @@ fn users_waited(h: &mut String, s: &Scenario, sm: &crate::sim::Summary) {
         );
     }
     h.push_str("</table>\n<p class=\"muted\">Times are from the event. A user who stopped trying (gave up, did not log in again, or whose working day ended) is lost, and then \"all back\" never comes.</p>\n");
+}
+
+/// Bandwidth on the path (docs/model.md §13): each capacitated link, what it held below the
+/// floor, for how long, and the capacity that clears it; "not modelled" when no link is.
+fn bandwidth(h: &mut String, s: &Scenario, r: &RunResult) {
+    let bw = &r.summary.bandwidth;
+    let floor = s.limits.per_connection_mbps;
+    h.push_str("<h2>Bandwidth on the path</h2>\n");
+    if !bw.modelled {
+        let _ = writeln!(h, "<p>Bandwidth below the {floor} Mbps floor: <strong>not modelled</strong>. No link is capacitated: the scenario gives no <code>association_throughput_mbps</code> and no modelled data plane with a NAT gateway, Site-to-Site VPN or Direct Connect connection on the populations' paths (docs/model.md §13).</p>");
+        return;
+    }
+    let sm = &r.summary;
+    if sm.below_floor_connection_minutes > 0.0 {
+        let _ = writeln!(h, "<p>{} connection-minutes below min(demand, {floor} Mbps); at most {} connections at once.</p>", q(sm.below_floor_connection_minutes.round() as u64), q(sm.below_floor_peak as u64));
+    } else {
+        let _ = writeln!(
+            h,
+            "<p>No connection fell below min(demand, {floor} Mbps).</p>"
+        );
+    }
+    h.push_str("<table><tr><th>link</th><th>capacity (Mbps)</th><th>peak connections</th><th>fit at the floor</th><th>most below the floor</th><th>first below</th><th>for how long</th><th>lowest rate (Mbps)</th><th>capacity that clears it (Mbps)</th></tr>\n");
+    for l in &bw.links {
+        let held = l.below_floor_peak > 0;
+        let _ = writeln!(
+            h,
+            "<tr{}><td>{} <span class=\"muted\">{}</span></td><td class=\"n\">{} <span class=\"muted\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            if held { " class=\"bottleneck\"" } else { "" },
+            escape(&l.link),
+            escape(l.kind),
+            q(l.capacity_mbps.round() as u64),
+            escape(l.capacity_source),
+            q(u64::from(l.peak_connections)),
+            q(l.fit_at_floor),
+            q(u64::from(l.below_floor_peak)),
+            l.first_below_floor_at_ms.map_or("—".into(), |t| clock(s, t)),
+            if held { crate::findings::hours_minutes(l.below_floor_ms) } else { "—".into() },
+            l.lowest_rate_mbps.map_or("—".into(), |x| format!("{x:.2}")),
+            l.clearing_capacity_mbps.map_or("—".into(), |x| q(x.ceil() as u64)),
+        );
+    }
+    h.push_str("</table>\n<p class=\"muted\">Each connection demands min(its demand, the floor) across every capacitated link on its paths to the networks it needs; rates are max-min fair over all links. A link's \"most below the floor\" counts the connections it froze below min(demand, floor) (their bottleneck); the capacity that clears it is what the connections crossing it wanted at its worst moment.</p>\n");
+}
+
+/// The data plane's topology with the hop where each gap's traffic is dropped (red) and the
+/// links that held connections below the floor (amber); nothing when the data plane is not
+/// modelled.
+fn topology(h: &mut String, s: &Scenario, r: &RunResult, gaps: &[WeightedGap]) {
+    let Some((svg, notes)) = topology_picture(s, r, gaps) else {
+        return;
+    };
+    h.push_str("<h2>Data plane</h2>\n");
+    let _ = writeln!(
+        h,
+        "<figure id=\"topology\"><figcaption>The VPC data plane past the endpoint, laid out by hops from it</figcaption>\n<div class=\"wide\">{}</div>\n</figure>",
+        strip_xml_header(&svg)
+    );
+    if !notes.is_empty() {
+        h.push_str("<ul>\n");
+        for (node, what) in notes {
+            let _ = writeln!(
+                h,
+                "<li><strong>{}</strong>: {}</li>",
+                escape(&node),
+                escape(&what)
+            );
+        }
+        h.push_str("</ul>\n");
+    }
+}
+
+/// The topology picture of a run (`charts/topology.svg`, and in the page): the hop where each
+/// reachability gap's traffic is dropped, the links that held connections below the floor and
+/// the hops on the way, with a note per marked node; `None` when the data plane is not modelled.
+pub fn topology_picture(
+    s: &Scenario,
+    r: &RunResult,
+    gaps: &[WeightedGap],
+) -> Option<(String, Vec<(String, String)>)> {
+    use crate::net::dataplane::bandwidth::PathPlan;
+    use crate::net::dataplane::graph::Node;
+    use crate::net::dataplane::picture::{self, Highlight};
+    if !s.data_plane.is_modelled() {
+        return None;
+    }
+    let tables = crate::net::RouteTables::all_live(s);
+    let eval = crate::net::Evaluator::new(s, &tables);
+    let f = eval.forwarder()?;
+    let mut hl = Highlight::default();
+    let add = |list: &mut Vec<Node>, n: Node| {
+        if !list.contains(&n) {
+            list.push(n);
+        }
+    };
+    let mut dropped = 0;
+    for g in gaps {
+        let (Some(&assoc), Some(x)) = (g.failing.first(), g.lost.first()) else {
+            continue;
+        };
+        let client = crate::net::Client::population(s, g.population);
+        let trace = eval.address(&client, assoc, x);
+        let what = format!(
+            "{} to {} dropped here ({})",
+            s.populations[g.population.index()].name,
+            g.target.name(s),
+            g.reason.name()
+        );
+        let at = match trace.walk.as_ref().filter(|w| w.drop.is_some()) {
+            Some(w) => {
+                let mut nodes = picture::walk_nodes(w);
+                let last = nodes.pop();
+                for n in nodes {
+                    add(&mut hl.path, n);
+                }
+                last
+            }
+            // Decided at the endpoint (tunnel, authorization, endpoint route).
+            None => Some(Node::Endpoint),
+        };
+        if let Some(n) = at {
+            dropped += 1;
+            match hl.drops.iter_mut().find(|d| d.0 == n) {
+                Some(d) => {
+                    d.1.push_str("; ");
+                    d.1.push_str(&what);
+                }
+                None => hl.drops.push((n, what)),
+            }
+        }
+    }
+    let plan = PathPlan::of(s);
+    let mut held = 0;
+    for (i, (link, l)) in plan
+        .links
+        .iter()
+        .zip(&r.summary.bandwidth.links)
+        .enumerate()
+    {
+        if l.below_floor_peak == 0 {
+            continue;
+        }
+        held += 1;
+        let node = link.node();
+        for (c, links) in plan.classes.iter().enumerate() {
+            if links.contains(&i) {
+                for &n in &plan.paths[c] {
+                    add(&mut hl.path, n);
+                }
+            }
+        }
+        let what = format!(
+            "{} {}: up to {} connections below the {} Mbps floor ({} Mbps; {} Mbps clears it)",
+            l.kind,
+            l.link,
+            q(u64::from(l.below_floor_peak)),
+            s.limits.per_connection_mbps,
+            q(l.capacity_mbps.round() as u64),
+            l.clearing_capacity_mbps
+                .map_or("?".into(), |x| q(x.ceil() as u64))
+        );
+        match hl.bottlenecks.iter_mut().find(|d| d.0 == node) {
+            Some(d) => {
+                d.1.push_str("; ");
+                d.1.push_str(&what);
+            }
+            None => hl.bottlenecks.push((node, what)),
+        }
+    }
+    // A walk names subnets and gateways, not the VPC between them: the VPC of a marked subnet
+    // is on the way when a marked gateway hangs off it.
+    for (v, _) in s.vpcs.iter().enumerate() {
+        let vpc = Node::Vpc(v);
+        let marked: Vec<Node> = hl
+            .path
+            .iter()
+            .chain(hl.drops.iter().map(|d| &d.0))
+            .chain(hl.bottlenecks.iter().map(|d| &d.0))
+            .copied()
+            .collect();
+        let subnet = marked
+            .iter()
+            .any(|&n| matches!(n, Node::Subnet(i) if s.subnets[i].vpc.index() == v));
+        let gateway = marked
+            .iter()
+            .any(|&n| !matches!(n, Node::Subnet(_) | Node::Endpoint) && f.topology.linked(vpc, n));
+        if subnet && gateway {
+            add(&mut hl.path, vpc);
+        }
+    }
+    hl.path.retain(|n| !hl.drops.iter().any(|d| d.0 == *n));
+    hl.legend = vec![
+        format!("red: where a reachability gap's traffic is dropped ({dropped} gap{})", if dropped == 1 { "" } else { "s" }),
+        format!("amber: a link that held connections below the {} Mbps floor ({held})", s.limits.per_connection_mbps),
+        "green: the hops crossed on the way; grey: the rest of the topology. Hover a box for details.".into(),
+    ];
+    let svg = picture::svg_highlighted(s, &f.topology, &hl);
+    let mut notes: Vec<(String, String)> = hl
+        .drops
+        .iter()
+        .chain(&hl.bottlenecks)
+        .map(|(n, what)| (n.label(s), what.clone()))
+        .collect();
+    notes.sort();
+    Some((svg, notes))
 }
 
 fn strip_xml_header(svg: &str) -> &str {

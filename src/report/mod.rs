@@ -80,7 +80,8 @@ pub fn standard_exporters(connection_log: bool) -> Vec<Box<dyn Exporter>> {
     v
 }
 
-/// The run's charts (`charts/<name>.png` and `.svg`, from [`plots::plots`]) and the one-page
+/// The run's charts (`charts/<name>.png` and `.svg`, from [`plots::plots`]; with a modelled
+/// data plane `charts/topology.svg`, the topology with its failing hops) and the one-page
 /// `report.html` ([`html::render`]) that embeds them, as (path in the folder, bytes). `charts`
 /// writes the chart files, `page` the report (which embeds the SVG figures either way); with
 /// neither, nothing is plotted.
@@ -121,6 +122,11 @@ pub fn charts_and_page(
             title,
             svg,
         });
+    }
+    if charts {
+        if let Some((svg, _)) = html::topology_picture(out.scenario, out.result, out.gaps) {
+            files.push(("charts/topology.svg".to_string(), svg.into_bytes()));
+        }
     }
     if page {
         let page = html::render(

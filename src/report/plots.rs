@@ -28,9 +28,9 @@ pub fn plots(s: &Scenario, r: &RunResult, matrix: &Matrix) -> Vec<(&'static str,
         ("handler", Plot::Time(handler(s, r, all))),
         ("retries", Plot::Time(retries(s, r, all))),
     ];
-    // Without an aggregate throughput no connection can fall below the floor: the chart would
-    // be empty, and the report says "not modelled" instead.
-    if s.endpoint.association_throughput_mbps.is_some() {
+    // Without a capacitated link no connection can fall below the floor: the chart would be
+    // empty, and the report says "not modelled" instead.
+    if r.summary.bandwidth.modelled {
         v.push(("below-floor", Plot::Time(below_floor(s, r, all))));
     }
     if let Some((from, to)) = busiest_window(r) {
@@ -291,7 +291,15 @@ pub fn retries(s: &Scenario, r: &RunResult, samples: Rows) -> TimeChart {
     }
 }
 
+/// Connections below the floor over time, naming the bottleneck when one link held them all
+/// (docs/model.md §13; per link: `timeseries.csv` and the report's table).
 pub fn below_floor(s: &Scenario, r: &RunResult, samples: Rows) -> TimeChart {
+    let links = &r.summary.bandwidth.links;
+    let held: Vec<&str> = links
+        .iter()
+        .filter(|l| l.below_floor_peak > 0)
+        .map(|l| l.link.as_str())
+        .collect();
     TimeChart {
         start_weekday: s.start_weekday,
         title: format!(
@@ -303,7 +311,10 @@ pub fn below_floor(s: &Scenario, r: &RunResult, samples: Rows) -> TimeChart {
         duration: s.duration,
         series: vec![
             Series {
-                name: "below the floor".into(),
+                name: match held.as_slice() {
+                    [l] => format!("below the floor (bottleneck: {l})"),
+                    _ => "below the floor".into(),
+                },
                 points: samples.steps(Field::BelowFloor),
                 kind: SeriesKind::Line,
                 colour: None,

@@ -69,6 +69,14 @@ impl FindingJson {
             Fix::QuotaIncrease => json!({ "quota_increase": true }),
             Fix::HandlerConcurrency(c) => json!({ "handler_concurrency": c }),
             Fix::AssociationThroughput(t) => json!({ "association_throughput_mbps": t }),
+            Fix::LinkCapacity {
+                section,
+                id,
+                field,
+                mbps,
+            } => {
+                json!({ "link_capacity": { "section": section, "id": id, "field": field, "mbps": mbps } })
+            }
             Fix::AuthorizationRule { cidrs, group } => {
                 json!({ "authorization_rule": { "cidrs": cidrs, "access_group_id": group } })
             }

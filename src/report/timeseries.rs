@@ -1,7 +1,9 @@
 //! `timeseries.csv` (docs/model.md §10): one row per sample interval: live connections per association
 //! (columns named by subnet id) and in total, limits, addresses, attempts, successes, failures by
-//! reason, retries, handler in-flight, below-floor count. Gauges are the values at the end of the
-//! interval; `peak_*` columns are the highest within it; counts are what happened during it.
+//! reason, retries, handler in-flight, below-floor count and, when bandwidth on the path is
+//! modelled, the below-floor connections whose bottleneck each link is (`below_floor_at_LINK`).
+//! Gauges are the values at the end of the interval; `peak_*` columns are the highest within
+//! it; counts are what happened during it.
 
 use std::io::{self, Write};
 
@@ -46,6 +48,10 @@ fn header(sc: &Scenario) -> Vec<String> {
     );
     h.extend(FailureReason::ALL.iter().map(|r| r.name().to_string()));
     h.extend(["handler_in_flight", "handler_peak_in_flight", "below_floor"].map(String::from));
+    // Bandwidth on the path: the connections below the floor whose bottleneck each link is.
+    for l in crate::net::dataplane::bandwidth::links_of(sc) {
+        h.push(format!("below_floor_at_{}", l.label.replace(' ', "_")));
+    }
     h
 }
 
@@ -86,6 +92,9 @@ pub(crate) fn row<W: Write>(w: &mut RowWriter<W>, s: &Sample) -> io::Result<()> 
         w.uint(v);
     }
     for v in [s.handler_in_flight, s.handler_peak_in_flight, s.below_floor] {
+        w.uint(v.into());
+    }
+    for &v in &s.below_by_link {
         w.uint(v.into());
     }
     w.end()

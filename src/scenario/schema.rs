@@ -136,6 +136,7 @@ pub const SECTIONS: &[Section] = &[
             req("id", Str),
             req("subnet_id", Str),
             f("connectivity_type", Enum(&["public", "private"])),
+            f("capacity_mbps", Number),
         ],
     },
     Section {
@@ -199,6 +200,8 @@ pub const SECTIONS: &[Section] = &[
             f("vpn_gateway_id", Str),
             f("transit_gateway_id", Str),
             req("advertised_prefixes", CidrList),
+            f("capacity_mbps", Number),
+            f("internet_egress_mbps", Number),
         ],
     },
     Section {

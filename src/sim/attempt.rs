@@ -195,17 +195,18 @@ impl Engine<'_> {
         let Some(slot) = self.pool.allocate() else {
             return self.fail(u, FailureReason::ClientCidrExhausted);
         };
-        let demand = match self.sc.endpoint.association_throughput_mbps {
-            Some(_) => {
-                let pop = &self.sc.populations[self.users[u as usize].pop as usize];
-                self.fair[a].demand_units(pop.demand_mbps.sample(&mut self.rng.bandwidth))
-            }
-            None => 0,
+        let class = self.class_of(u);
+        let demand = if self.paths.tracks(class) {
+            let pop = &self.sc.populations[self.users[u as usize].pop as usize];
+            let mbps = pop.demand_mbps.sample(&mut self.rng.bandwidth);
+            self.paths.demand_units(class, mbps)
+        } else {
+            0
         };
         self.live[a] += 1;
         self.live_total += 1;
-        self.fair[a].add(demand);
-        self.refresh_below_floor(a);
+        self.paths.add(class, demand, self.now);
+        self.refresh_below_floor();
         let user = &mut self.users[u as usize];
         user.since = self.now;
         user.slot = slot;

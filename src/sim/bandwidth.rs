@@ -24,6 +24,56 @@ pub struct FairShare {
 }
 
 impl FairShare {
+    /// Demands tracked (for [`Self::prefix`]) without an aggregate of their own: the path
+    /// allocation (`sim::paths`) shares them over the links their class crosses.
+    pub fn tracking(per_connection_mbps: f64) -> FairShare {
+        let mut f = FairShare::new(per_connection_mbps, Some(0.0));
+        f.aggregate = None;
+        f
+    }
+
+    /// Connections, and the sum of their demands, whose demand is at most `k` units.
+    pub fn prefix(&self, k: u64) -> (u32, u64) {
+        let (mut cnt, mut sum) = (0u32, 0u64);
+        let mut i = (k.saturating_add(1)).min(self.count.len().saturating_sub(1) as u64) as usize;
+        while i > 0 {
+            cnt += self.count[i];
+            sum += self.sum[i];
+            i &= i - 1;
+        }
+        (cnt, sum)
+    }
+
+    /// Σ min(dᵢ, k) over the tracked demands, units.
+    pub fn throughput_at(&self, k: u64) -> u64 {
+        let (c, s) = self.prefix(k);
+        s + k * u64::from(self.n - c)
+    }
+
+    /// Live connections tracked.
+    pub fn len(&self) -> u32 {
+        self.n
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Σ demands, units.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// kbps per unit.
+    pub fn unit_kbps(&self) -> f64 {
+        self.unit
+    }
+
+    /// The per-connection limit, units.
+    pub fn cap_units(&self) -> u32 {
+        self.cap
+    }
+
     pub fn new(per_connection_mbps: f64, aggregate_mbps: Option<f64>) -> FairShare {
         // From the limit itself, not from a saturated integer: a limit of 1e12 Mbps must still
         // give a table of at most MAX_UNITS entries.
@@ -64,7 +114,7 @@ impl FairShare {
     }
 
     fn update(&mut self, d: u32, sign: i32) {
-        if self.aggregate.is_none() {
+        if self.count.is_empty() {
             return;
         }
         if sign > 0 {

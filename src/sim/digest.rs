@@ -426,6 +426,7 @@ mod tests {
             handler_in_flight: 1,
             handler_peak_in_flight: 2 + k,
             below_floor: k,
+            below_by_link: Vec::new(),
             counts,
         }
     }

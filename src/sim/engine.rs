@@ -8,11 +8,11 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::model::{Arrivals, AssocId, Millis, PopId, Scenario};
 use crate::sim::arrivals::{next_working_day, PoissonProfile};
-use crate::sim::bandwidth::FairShare;
 use crate::sim::capacity::Capacity;
 use crate::sim::digest::SeriesDigest;
 use crate::sim::log::LogEntry;
 use crate::sim::outcomes::{Episodes, Recovery};
+use crate::sim::paths::PathShare;
 use crate::sim::pool::{AddressPool, Slot};
 use crate::sim::rng::{self, Stream};
 use crate::sim::stats::{Counters, Gauges, Mark, Sampler, SessionEnds};
@@ -222,8 +222,8 @@ pub(crate) struct Engine<'s> {
     pub pool: AddressPool,
     pub address_peak: u32,
     pub exhausted_at: Option<Millis>,
-    pub fair: Vec<FairShare>,
-    pub below: Vec<u32>,
+    /// Bandwidth on the path: connections' demands over the capacitated links (`paths.rs`).
+    pub paths: PathShare,
     pub below_total: u32,
     pub below_peak: u32,
     pub in_flight: u32,
@@ -295,7 +295,6 @@ pub(crate) struct Engine<'s> {
 impl<'s> Engine<'s> {
     pub fn new(sc: &'s Scenario, opts: &SimOptions<'s>) -> Engine<'s> {
         let n = sc.associations.len();
-        let aggregate = sc.endpoint.association_throughput_mbps;
         let per_conn = sc.limits.per_connection_mbps;
         Engine {
             sc,
@@ -313,10 +312,8 @@ impl<'s> Engine<'s> {
             pool: AddressPool::new(sc.endpoint.client_cidr_block),
             address_peak: 0,
             exhausted_at: None,
-            fair: (0..n)
-                .map(|_| FairShare::new(per_conn, aggregate))
-                .collect(),
-            below: vec![0; n],
+            // Found once per run: the walks to every needed network, per class.
+            paths: PathShare::new(crate::net::dataplane::bandwidth::PathPlan::of(sc), per_conn),
             below_total: 0,
             below_peak: 0,
             in_flight: 0,
@@ -542,6 +539,9 @@ impl<'s> Engine<'s> {
             let dt = u128::from(t - self.integrated_to);
             self.live_integral += u128::from(self.live_total) * dt;
             self.below_integral += u128::from(self.below_total) * dt;
+            if self.below_total > 0 {
+                self.paths.integrate(t - self.integrated_to);
+            }
             self.integrated_to = t;
         }
         for i in 0..self.samplers.len() {
@@ -625,6 +625,7 @@ impl<'s> Engine<'s> {
             addresses_usable: self.pool.usable(),
             handler_in_flight: self.in_flight,
             below_floor: self.below_total,
+            below_by_link: self.paths.below_link.clone(),
         }
     }
 
@@ -650,11 +651,15 @@ impl<'s> Engine<'s> {
         }
     }
 
-    /// Recomputes association `a`'s below-floor count after its connections changed.
-    pub fn refresh_below_floor(&mut self, a: usize) {
-        let b = self.fair[a].below_floor();
-        self.below_total = self.below_total - self.below[a] + b;
-        self.below[a] = b;
+    /// The path class of user `u`'s connection: (population, landing association).
+    pub fn class_of(&self, u: u32) -> usize {
+        let user = &self.users[u as usize];
+        user.pop as usize * self.live.len() + user.assoc as usize
+    }
+
+    /// Takes the below-floor count after a class's connections changed.
+    pub fn refresh_below_floor(&mut self) {
+        self.below_total = self.paths.below_total;
         self.below_peak = self.below_peak.max(self.below_total);
     }
 
@@ -692,7 +697,7 @@ impl<'s> Engine<'s> {
             + self.drop_event.capacity() * 2
             + self.queue.reserved_bytes()
             + self.pool.reserved_bytes()
-            + self.fair.iter().map(|f| f.reserved_bytes()).sum::<usize>()
+            + self.paths.reserved_bytes()
             + samples
     }
 }

@@ -17,6 +17,7 @@ pub mod digest;
 mod engine;
 pub mod log;
 pub mod outcomes;
+mod paths;
 pub mod pool;
 pub mod queue;
 pub mod reason;
@@ -31,9 +32,9 @@ pub use engine::metrics_merge;
 pub use log::LogEntry;
 pub use reason::FailureReason;
 pub use stats::{
-    AssociationSummary, ByReason, Counters, EngineStats, HandlerSummary, Mark, MarkKind,
-    MetricMerge, MetricRow, MetricRows, PopulationSummary, Sample, SessionEnds, Summary, Usage,
-    UserStates,
+    AssociationSummary, BandwidthSummary, ByReason, Counters, EngineStats, HandlerSummary,
+    LinkSummary, Mark, MarkKind, MetricMerge, MetricRow, MetricRows, PopulationSummary, Sample,
+    SessionEnds, Summary, Usage, UserStates,
 };
 
 use crate::model::{Arrivals, Millis, Scenario, HOUR, MINUTE};
@@ -251,6 +252,7 @@ impl Engine<'_> {
             time_to_address_exhaustion_ms: self.exhausted_at,
             below_floor_connection_minutes: self.below_integral as f64 / MINUTE as f64,
             below_floor_peak: self.below_peak,
+            bandwidth: self.paths.summary(sc.limits.per_connection_mbps),
             sessions: self.ends.clone(),
             handler: sc
                 .endpoint

@@ -97,8 +97,9 @@ impl Engine<'_> {
         self.live[a] -= 1;
         self.live_total -= 1;
         self.pool.release(user.slot);
-        self.fair[a].remove(user.demand);
-        self.refresh_below_floor(a);
+        let class = self.class_of(u);
+        self.paths.remove(class, user.demand, self.now);
+        self.refresh_below_floor();
         self.client_ms[user.pop as usize * self.live.len() + a] += self.now - user.since;
         self.started_connection_hours += started_hours(self.now - user.since);
         self.log_entries += 1;

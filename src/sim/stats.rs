@@ -106,6 +106,9 @@ pub struct Sample {
     pub handler_peak_in_flight: u32,
     /// Connections below their bandwidth floor at `end`.
     pub below_floor: u32,
+    /// Of those, per capacitated link (`BandwidthSummary::links` order): the connections whose
+    /// bottleneck it is. Empty when bandwidth on the path is not modelled.
+    pub below_by_link: Vec<u32>,
     pub counts: Counters,
 }
 
@@ -237,6 +240,7 @@ pub(crate) struct Gauges {
     pub addresses_usable: u32,
     pub handler_in_flight: u32,
     pub below_floor: u32,
+    pub below_by_link: Vec<u32>,
 }
 
 /// Cuts time into intervals of a fixed length and records one [`Sample`] per interval.
@@ -313,6 +317,7 @@ impl Sampler {
             handler_in_flight: g.handler_in_flight,
             handler_peak_in_flight: self.peak_in_flight.max(g.handler_in_flight),
             below_floor: g.below_floor,
+            below_by_link: g.below_by_link,
             counts: counts.since(&self.prev),
         };
         self.prev = *counts;
@@ -442,6 +447,8 @@ pub struct Summary {
     pub time_to_address_exhaustion_ms: Option<Millis>,
     pub below_floor_connection_minutes: f64,
     pub below_floor_peak: u32,
+    /// Bandwidth on the path: each capacitated link and what it held below the floor.
+    pub bandwidth: BandwidthSummary,
     pub sessions: SessionEnds,
     pub handler: Option<HandlerSummary>,
     pub populations: Vec<PopulationSummary>,
@@ -474,4 +481,39 @@ pub struct EngineStats {
     pub peak_queue_len: usize,
     /// Bytes reserved by the engine's state at the end (users, queue, pool, trees, samples).
     pub state_bytes: usize,
+}
+
+/// Bandwidth on the path (docs/model.md §13): the capacitated links of the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BandwidthSummary {
+    /// Whether any link is capacitated; `false`: not modelled, nobody can be below the floor.
+    pub modelled: bool,
+    /// The per-connection figure a connection is entitled to (min with its demand).
+    pub floor_mbps: f64,
+    pub links: Vec<LinkSummary>,
+}
+
+/// One capacitated link over the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkSummary {
+    pub link: String,
+    pub kind: &'static str,
+    pub capacity_mbps: f64,
+    pub capacity_source: &'static str,
+    /// Most live connections crossing it at once.
+    pub peak_connections: u32,
+    /// How many connections it carries at the floor.
+    pub fit_at_floor: u64,
+    /// Most connections below the floor with this link as their bottleneck at once.
+    pub below_floor_peak: u32,
+    pub below_floor_peak_at_ms: Option<Millis>,
+    pub first_below_floor_at_ms: Option<Millis>,
+    /// How long it held at least one connection below the floor.
+    pub below_floor_ms: Millis,
+    pub below_floor_connection_minutes: f64,
+    /// The capacity that would have given every connection crossing it min(demand, floor) at
+    /// its worst moment; `None` when it never held anyone below the floor.
+    pub clearing_capacity_mbps: Option<f64>,
+    /// The lowest rate it left a connection below the floor with (max-min fair share).
+    pub lowest_rate_mbps: Option<f64>,
 }

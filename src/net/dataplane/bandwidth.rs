@@ -1,17 +1,28 @@
-//! Bandwidth on the path: connections routed over capacitated links of the data plane (a
-//! Site-to-Site VPN tunnel, a Direct Connect connection, a NAT gateway, …), each demanding at
-//! most the guide's per-connection figure ("A minimum bandwidth of 10 Mbps is supported per user
-//! connection", "Rules and best practices for using AWS Client VPN"), shared max-min fairly over
-//! every link it crosses (progressive filling). A connection allocated less than
-//! min(demand, floor) is below the floor; the link that froze it is its bottleneck, and the
-//! capacity that clears the link is the sum of the floors of the connections crossing it.
+//! Bandwidth on the path: connections routed over capacitated links (a Site-to-Site VPN tunnel,
+//! a Direct Connect connection, a NAT gateway, an on-premises site's internet egress, and the
+//! endpoint's interface in each associated subnet when the scenario gives an association
+//! throughput), each demanding at most the guide's per-connection figure ("A minimum bandwidth of
+//! 10 Mbps is supported per user connection", "Rules and best practices for using AWS Client
+//! VPN"), shared max-min fairly over every link it crosses (progressive filling). A connection
+//! allocated less than min(demand, floor) is below the floor; the link that froze it is its
+//! bottleneck, and the capacity that clears the link is the sum of the floors of the connections
+//! crossing it (docs/model.md §13).
 //!
-//! This is a static allocation for one set of live connections; nothing here is driven by the
-//! engine's time line yet.
+//! [`PathPlan`] is what the engine needs: the links and, for each (population, landing
+//! association) class, the links its connections cross, found once by walking the data plane to
+//! every network the population needs. [`max_min_fair`] is the reference allocation for one set
+//! of connections; the engine (`sim::paths`) computes the same allocation aggregated by class.
+
+use std::net::Ipv4Addr;
 
 use super::forward::{Arrival, Step, Walk};
 use super::graph::Node;
-use crate::model::dataplane::Gateway;
+use crate::model::dataplane::{Connection, Gateway};
+use crate::model::{AssocId, PopId, Scenario};
+use crate::net::addr::non_public_ranges;
+use crate::net::{AddrSet, Client, Evaluator, Outcome, RouteTables};
+
+pub use crate::model::dataplane::{NAT_GATEWAY_MBPS, VPN_TUNNEL_MBPS};
 
 /// A capacitated link, in Mbps.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,10 +31,213 @@ pub struct Link {
     pub capacity_mbps: f64,
 }
 
-/// The published per-tunnel figure of a Site-to-Site VPN connection: "up to 1.25 Gbps" per
-/// tunnel (Site-to-Site VPN quotas). The default capacity of an on-premises network reached
-/// over Site-to-Site VPN.
-pub const VPN_TUNNEL_MBPS: f64 = 1_250.0;
+/// What a capacitated link of a run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LinkKind {
+    /// The endpoint's network interface in an association's subnet
+    /// (`endpoint.association_throughput_mbps`, an assumption).
+    Interface(AssocId),
+    NatGateway(usize),
+    /// The Site-to-Site VPN or Direct Connect connection of an on-premises network.
+    OnPremises(usize),
+    /// An on-premises site's own internet link (`internet_egress_mbps`).
+    OnPremisesInternet(usize),
+}
+
+/// A link of a run with its capacity and where the figure comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathLink {
+    pub kind: LinkKind,
+    /// The id the scenario gives it (`subnet-a interface`, `nat-a`, `dc-east internet`, …).
+    pub label: String,
+    /// What kind of link it is, in words.
+    pub what: &'static str,
+    pub capacity_mbps: f64,
+    /// Where the capacity comes from: the scenario's field, or the published default.
+    pub source: &'static str,
+}
+
+impl PathLink {
+    /// The topology node the link belongs to (for the picture).
+    pub fn node(&self) -> Node {
+        match self.kind {
+            LinkKind::Interface(_) => Node::Endpoint,
+            LinkKind::NatGateway(i) => Node::NatGateway(i),
+            LinkKind::OnPremises(i) | LinkKind::OnPremisesInternet(i) => Node::OnPremises(i),
+        }
+    }
+}
+
+/// The capacitated links of a scenario and the links each (population, association) class
+/// crosses, found once before a run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PathPlan {
+    pub links: Vec<PathLink>,
+    /// Per class `population × associations + association`: link indices, ascending.
+    pub classes: Vec<Vec<usize>>,
+    /// Per class: the topology nodes of its walks that cross a capacitated link, in walk order
+    /// (for the picture).
+    pub paths: Vec<Vec<Node>>,
+}
+
+impl PathPlan {
+    /// Whether any link is capacitated (otherwise bandwidth is not modelled).
+    pub fn is_modelled(&self) -> bool {
+        !self.links.is_empty()
+    }
+
+    /// The plan of scenario `s`: every association live, as the matrix sees it. A class's
+    /// traffic to a network follows the walk to the network's first address in each of its
+    /// blocks (and to its first public address, for the internet); networks it cannot reach
+    /// carry none of its traffic. Every connection of a class crosses the union of the links of
+    /// its needed networks (an assumption: its demand is what it draws through each of them).
+    pub fn of(s: &Scenario) -> PathPlan {
+        let links = links_of(s);
+        let n = s.associations.len();
+        let mut classes = vec![Vec::new(); s.populations.len() * n];
+        let mut paths = vec![Vec::new(); s.populations.len() * n];
+        if links.is_empty() {
+            return PathPlan {
+                links,
+                classes,
+                paths,
+            };
+        }
+        let tables = RouteTables::all_live(s);
+        let eval = Evaluator::new(s, &tables);
+        let index = |k: LinkKind| links.iter().position(|l| l.kind == k);
+        let public = AddrSet::from_cidrs(&non_public_ranges());
+        for (p, pop) in s.populations.iter().enumerate() {
+            let client = Client::population(s, PopId(p as u32));
+            for a in 0..n {
+                let assoc = AssocId(a as u32);
+                let mut crossed: Vec<usize> = Vec::new();
+                let mut nodes: Vec<Node> = Vec::new();
+                crossed.extend(index(LinkKind::Interface(assoc)));
+                for &net in &pop.needs {
+                    let network = s.network(net);
+                    let addrs = crate::net::eval::network_addrs(s, net);
+                    let mut samples: Vec<Ipv4Addr> = Vec::new();
+                    for b in &network.cidr_blocks {
+                        let block = AddrSet::from_cidrs([b]).intersection(&addrs);
+                        samples.extend(block.first());
+                        samples.extend(block.difference(&public).first());
+                    }
+                    samples.sort();
+                    samples.dedup();
+                    for x in samples {
+                        let trace = eval.address(&client, assoc, x);
+                        if trace.outcome != Outcome::Reachable {
+                            continue;
+                        }
+                        let Some(walk) = &trace.walk else { continue };
+                        let before = crossed.len();
+                        for k in kinds_on(walk, !public.contains(x)) {
+                            crossed.extend(index(k));
+                        }
+                        if crossed.len() > before {
+                            for v in super::picture::walk_nodes(walk) {
+                                if !nodes.contains(&v) {
+                                    nodes.push(v);
+                                }
+                            }
+                        }
+                    }
+                }
+                crossed.sort_unstable();
+                crossed.dedup();
+                classes[p * n + a] = crossed;
+                paths[p * n + a] = nodes;
+            }
+        }
+        PathPlan {
+            links,
+            classes,
+            paths,
+        }
+    }
+}
+
+/// Every capacitated link of `s`, in a fixed order: interfaces, NAT gateways, on-premises
+/// connections, on-premises internet links.
+pub fn links_of(s: &Scenario) -> Vec<PathLink> {
+    let dp = &s.data_plane;
+    let mut out = Vec::new();
+    if let Some(c) = s.endpoint.association_throughput_mbps {
+        for (a, _) in s.associations.iter().enumerate() {
+            let assoc = AssocId(a as u32);
+            out.push(PathLink {
+                kind: LinkKind::Interface(assoc),
+                label: format!("{} interface", s.subnet_of(assoc).id),
+                what: "endpoint interface",
+                capacity_mbps: c,
+                source: "scenario (association throughput, an assumption)",
+            });
+        }
+    }
+    if !dp.is_modelled() {
+        return out;
+    }
+    for (i, g) in dp.nat_gateways.iter().enumerate() {
+        out.push(PathLink {
+            kind: LinkKind::NatGateway(i),
+            label: g.id.clone(),
+            what: "NAT gateway",
+            capacity_mbps: g.capacity(),
+            source: if g.capacity_mbps.is_some() {
+                "scenario"
+            } else {
+                "default: a NAT gateway scales up to 100 Gbps"
+            },
+        });
+    }
+    for (i, o) in dp.on_premises.iter().enumerate() {
+        if let Some(c) = o.capacity() {
+            out.push(PathLink {
+                kind: LinkKind::OnPremises(i),
+                label: o.id.clone(),
+                what: match o.connection {
+                    Connection::SiteToSiteVpn => "Site-to-Site VPN tunnel",
+                    Connection::DirectConnect => "Direct Connect connection",
+                },
+                capacity_mbps: c,
+                source: if o.capacity_mbps.is_some() {
+                    "scenario"
+                } else {
+                    "default: 1.25 Gbps per Site-to-Site VPN tunnel"
+                },
+            });
+        }
+    }
+    for (i, o) in dp.on_premises.iter().enumerate() {
+        if let Some(c) = o.internet_egress_mbps {
+            out.push(PathLink {
+                kind: LinkKind::OnPremisesInternet(i),
+                label: format!("{} internet", o.id),
+                what: "on-premises internet egress",
+                capacity_mbps: c,
+                source: "scenario",
+            });
+        }
+    }
+    out
+}
+
+/// The capacitated kinds of link a delivered walk crosses; `public` when the destination is a
+/// public address (an on-premises site then carries it out over its own internet link).
+pub fn kinds_on(walk: &Walk, public: bool) -> Vec<LinkKind> {
+    walk.steps
+        .iter()
+        .flat_map(|s| match *s {
+            Step::Cross(Gateway::Nat(n)) => vec![LinkKind::NatGateway(n)],
+            Step::Arrive(Arrival::OnPremises(o)) if public => {
+                vec![LinkKind::OnPremises(o), LinkKind::OnPremisesInternet(o)]
+            }
+            Step::Arrive(Arrival::OnPremises(o)) => vec![LinkKind::OnPremises(o)],
+            _ => Vec::new(),
+        })
+        .collect()
+}
 
 /// The capacitated nodes a walk crosses, in order: NAT gateways and the on-premises network it
 /// arrives at.

@@ -168,6 +168,14 @@ fn req_ref<T: Copy>(
         .and_then(|n| one(n, &p, ids, section, cx))
 }
 
+/// An optional bandwidth in Mbps (`> 0`): `Some(None)` when absent, `None` when invalid.
+fn mbps(t: &mut Table, key: &'static str, cx: &mut Cx) -> Option<Option<f64>> {
+    let p = t.field_path(key);
+    t.opt(key).map_or(Some(None), |n| {
+        read::number(n, &p, 0.0, false, f64::INFINITY, cx).map(Some)
+    })
+}
+
 fn cidrs(n: &Node, p: &str, cx: &mut Cx) -> Option<Vec<Ipv4Net>> {
     let items = read::array(n, p, cx)?;
     let v: Vec<_> = items
@@ -329,11 +337,13 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
                 }
             }
         });
+        let capacity = mbps(&mut t, "capacity_mbps", cx);
         t.finish(cx);
         Some(NatGateway {
             id: id?,
             subnet: subnet?,
             public: public?,
+            capacity_mbps: capacity?,
         })
     });
     let peerings = list(
@@ -447,6 +457,8 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
             let prefixes = t
                 .req(cx, "advertised_prefixes", "[\"192.168.0.0/16\"]")
                 .and_then(|n| cidrs(n, &ap, cx));
+            let capacity = mbps(&mut t, "capacity_mbps", cx);
+            let egress = mbps(&mut t, "internet_egress_mbps", cx);
             t.finish(cx);
             let attach = match (vgw, tgw) {
                 (Some(v), None) => {
@@ -480,6 +492,8 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
                 connection: connection?,
                 attach,
                 advertised_prefixes: prefixes?,
+                capacity_mbps: capacity?,
+                internet_egress_mbps: egress?,
             })
         },
     );
@@ -1140,6 +1154,9 @@ pub fn write(s: &Scenario, doc: &mut DocumentMut) {
                 t["id"] = value(g.id.as_str());
                 t["subnet_id"] = value(subnet(&g.subnet));
                 t["connectivity_type"] = value(if g.public { "public" } else { "private" });
+                if let Some(c) = g.capacity_mbps {
+                    t["capacity_mbps"] = value(c);
+                }
                 t
             })
             .collect(),
@@ -1254,6 +1271,12 @@ pub fn write(s: &Scenario, doc: &mut DocumentMut) {
                     }
                 }
                 t["advertised_prefixes"] = Item::Value(cidr_strs(&o.advertised_prefixes));
+                if let Some(c) = o.capacity_mbps {
+                    t["capacity_mbps"] = value(c);
+                }
+                if let Some(c) = o.internet_egress_mbps {
+                    t["internet_egress_mbps"] = value(c);
+                }
                 t
             })
             .collect(),
