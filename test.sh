@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test of cvpnsim, as CI runs it:
 #   1. the Rust test suites (unit, integration, property and statistical tests);
-#   2. the analysis notebook, executed headlessly against two fresh runs;
+#   2. the analysis notebook, executed headlessly against two fresh runs and a small sweep;
 #   3. the run report opened in headless Chromium;
 #   4. `cargo install --path .`, and the Dockerfile (linted; built where a container runtime runs).
 # Installs what it needs first: the notebook's pinned Python packages into .venv, and Debian's
@@ -33,10 +33,13 @@ passed=$((passed + 1))
 runs=$(mktemp -d)
 "$cvpnsim" run scenarios/two-az-workday.toml --out "$runs/a" --quiet --connection-log
 "$cvpnsim" run scenarios/two-az-workday.toml --seed 7 --out "$runs/b" --quiet
+# A small sweep for the notebook's sweep section: two handler concurrencies, two replicas each.
+"$cvpnsim" sweep scenarios/two-az-workday.toml --vary endpoint.client_connect_handler.concurrency=100,200 \
+  --replicas 2 --out "$runs/sweep" >/dev/null
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -r notebooks/requirements.txt
-CVPNSIM_RUN="$runs/a" CVPNSIM_COMPARE="$runs/b" MPLBACKEND=Agg \
+CVPNSIM_RUN="$runs/a" CVPNSIM_COMPARE="$runs/b" CVPNSIM_SWEEP="$runs/sweep" MPLBACKEND=Agg \
   .venv/bin/python notebooks/execute.py notebooks/analysis.ipynb
 passed=$((passed + 1))
 

@@ -1,7 +1,9 @@
-"""Executes a notebook headlessly, cell by cell; exits non-zero if any cell fails or if it
-produced no figure (an image/png output).
+"""Executes a notebook headlessly, cell by cell; exits non-zero if any cell fails, if it
+produced no figure (an image/png output), or if a cell tagged `figure` produced none (those cells
+always plot when the notebook is given a run with a connection log and a sweep).
 
-    CVPNSIM_RUN=results/two-az-workday python notebooks/execute.py notebooks/analysis.ipynb
+    CVPNSIM_RUN=results/two-az-workday CVPNSIM_SWEEP=results/two-az-workday-sweep \
+        python notebooks/execute.py notebooks/analysis.ipynb
 """
 import os
 import sys
@@ -29,6 +31,16 @@ def main(path: str) -> int:
     print(f"{path}: {len(cells)} code cells executed, {figures} figures")
     if figures == 0:
         print(f"{path}: no figure was produced (is a plot hidden?)", file=sys.stderr)
+        return 1
+    missing = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        and "figure" in c.get("metadata", {}).get("tags", [])
+        and not any("image/png" in o.get("data", {}) for o in c.get("outputs", []))
+    ]
+    if missing:
+        print(f"{path}: cells {missing} are tagged `figure` but drew none", file=sys.stderr)
         return 1
     return 0
 

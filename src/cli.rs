@@ -96,7 +96,8 @@ pub struct ImportAwsArgs {
     /// Data-plane outputs, each recognised by its top-level key: describe-route-tables,
     /// describe-network-acls, describe-security-groups, describe-vpc-peering-connections,
     /// describe-internet-gateways, describe-nat-gateways, describe-vpc-endpoints,
-    /// describe-prefix-lists, describe-vpn-gateways, describe-transit-gateways,
+    /// describe-prefix-lists, describe-vpn-gateways, describe-vpn-connections,
+    /// describe-transit-gateways,
     /// describe-transit-gateway-vpc-attachments, describe-transit-gateway-attachments,
     /// describe-transit-gateway-route-tables; search-transit-gateway-routes and
     /// get-transit-gateway-route-table-propagations as TGW_RTB_ID=FILE.
@@ -193,6 +194,15 @@ pub struct PlanArgs {
     /// percent (0 applies the guide's rules alone).
     #[arg(long, value_name = "PERCENT", default_value_t = 20.0)]
     pub margin: f64,
+    /// The client connect handler's latency, written as a scenario writes it (`300ms`,
+    /// `{ lognormal = { median = "300ms", p99 = "2s" } }`): size its concurrency for the reset
+    /// storm of the peak. With --from, the scenario's handler latency is the default.
+    #[arg(long, value_name = "DIST")]
+    pub handler_latency: Option<String>,
+    /// The storm's target: 99 % of the peak's users connected again within this of the reset
+    /// (default: their own delay before trying again and the handler's latency, plus a minute).
+    #[arg(long, value_name = "DURATION")]
+    pub reconnect_p99: Option<String>,
     /// Confirm the plan by simulating this scenario with the planned client CIDR and
     /// associations, then again with each Availability Zone lost at the peak.
     #[arg(long, value_name = "FILE")]

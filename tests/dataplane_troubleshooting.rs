@@ -413,7 +413,7 @@ fn dns_servers_are_checked_through_the_data_plane() {
     };
     assert_eq!(cell(&loaded.scenario).reason(), Outcome::Reachable);
     let loaded = load_str("case.toml", &with_dns("\"10.20.0.53\"")).unwrap();
-    let rules: Vec<&str> = loaded.warnings.iter().map(|d| d.rule).collect();
+    let rules: Vec<&str> = loaded.warnings.iter().map(|d| d.rule.id()).collect();
     assert_eq!(rules, ["dns-reachable"]);
     let v = cell(&loaded.scenario);
     assert_eq!(v.reason(), Outcome::DnsUnreachable);

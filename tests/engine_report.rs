@@ -238,6 +238,60 @@ fn summary_records_the_hash_seed_and_marks() {
     );
 }
 
+/// summary.json carries the verdict and the findings the report and the terminal show: the
+/// bundled two-az-workday's /18 at 2.3 % headroom is a finding whose change is a /17, and its
+/// reset storm through a handler of 100 is one whose change is a handler concurrency.
+#[test]
+fn summary_carries_the_verdict_and_the_findings() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/two-az-workday.toml");
+    let sc = cvpnsim::scenario::load_file(std::path::Path::new(path))
+        .unwrap()
+        .scenario;
+    let r = result(&sc);
+    let v: serde_json::Value = serde_json::from_str(&render(&sc, &r, "summary.json")).unwrap();
+    // The renderer above passes no reachability gaps: the findings without them.
+    let found = cvpnsim::findings::findings(&sc, &r, &[]);
+    assert_eq!(v["verdict"], cvpnsim::findings::verdict(&found));
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), found.len());
+    for (j, x) in f.iter().zip(&found) {
+        assert_eq!(j["title"], x.title.as_str());
+        assert_eq!(j["measured"], x.measured.as_str());
+        assert_eq!(j["fix"], x.fix_text.as_str());
+    }
+    let by = |t: &str| {
+        f.iter()
+            .find(|x| x["title"].as_str().unwrap().starts_with(t))
+            .unwrap()
+    };
+    let addresses = by("Client-address headroom");
+    assert_eq!(addresses["severity"], "warning");
+    assert_eq!(addresses["change"]["client_cidr_prefix"], 17);
+    let handler = by("Connect handler throttling");
+    assert!(handler["change"]["handler_concurrency"].as_u64().unwrap() > 100);
+    assert_eq!(by("Bandwidth below")["severity"], "not-measured");
+    // The report shows what users saw: the time to connect and each event's recovery, in the
+    // seconds (one decimal, thousands grouped) the terminal writes.
+    let html = cvpnsim::report::html::render(&sc, &r, &[], "hash", &[]);
+    assert!(html.contains("<h3>Time to connect</h3>"), "no outcomes");
+    assert!(
+        html.contains("<h3>Recovery after each event</h3>"),
+        "no recovery"
+    );
+    let reset = r
+        .summary
+        .recovery
+        .iter()
+        .find(|e| e.users_dropped == 8000)
+        .unwrap();
+    let p99 = format!("{:.1}\u{a0}s", reset.time_to_99_percent_back_s.unwrap());
+    assert!(
+        html.contains("<td class=\"n\">8,000</td><td class=\"n\">8,000</td><td class=\"n\">0</td>"),
+        "reset row"
+    );
+    assert!(html.contains(&p99), "{p99} not in the report");
+}
+
 fn write(
     dir: &std::path::Path,
     sc: &Scenario,

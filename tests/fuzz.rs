@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cvpnsim::import::aws::{self, AwsInputs, AwsOptions, Text};
+use cvpnsim::import::aws::{self, AwsInputs, AwsOptions, DataPlaneText, Text};
 use cvpnsim::import::calibrate::{self, CalibrateOptions};
 use cvpnsim::import::logs;
 use cvpnsim::import::terraform::{self, TerraformOptions};
@@ -81,7 +81,11 @@ fn scenario_target(name: &str, text: &str) -> bool {
         }) => {
             assert!(!diagnostics.is_empty());
             for d in &diagnostics {
-                assert!(rules::find(d.rule).is_some(), "unknown rule {}", d.rule);
+                assert!(
+                    rules::find(d.rule.id()).is_some(),
+                    "unknown rule {}",
+                    d.rule
+                );
                 assert!(d.span.start <= d.span.end && d.span.end <= text.len());
                 let shown = diag::render(&source, std::slice::from_ref(d));
                 assert!(
@@ -123,6 +127,37 @@ fn aws_target(endpoints: &str) {
     }
 }
 
+/// One data-plane output (any kind, also as a transit gateway route table's routes) beside the
+/// troubleshooting configuration's endpoint files.
+fn aws_data_plane_target(text: &str) {
+    let dir = |n: &str| fixture(&format!("aws/dataplane/{n}"));
+    let inputs = AwsInputs {
+        endpoints: Text::new("endpoints.json", dir("endpoints.json")),
+        target_networks: Text::new("target-networks.json", dir("target-networks.json")),
+        routes: Text::new("routes.json", dir("routes.json")),
+        authorization_rules: Text::new("authorization-rules.json", dir("authorization-rules.json")),
+        subnets: Some(Text::new("subnets.json", dir("subnets.json"))),
+        vpcs: Some(Text::new("vpcs.json", dir("vpcs.json"))),
+        data_plane: vec![
+            DataPlaneText {
+                table: Some("tgw-rtb-0a1b2c3d4e5f60741".into()),
+                text: Text::new("dp.json", text),
+            },
+            DataPlaneText {
+                table: None,
+                text: Text::new("prefix-lists.json", dir("prefix-lists.json")),
+            },
+        ],
+    };
+    let i = aws::import(&inputs, &AwsOptions::default(), "out.toml");
+    if let Some(text) = &i.text {
+        scenario_target("out.toml", text);
+    }
+    for f in &i.findings {
+        assert!(f.to_string().len() <= 16 * MAX_RENDERED);
+    }
+}
+
 fn terraform_target(plan: &str) {
     let i = terraform::import(
         &Text::new("plan.json", plan),
@@ -149,13 +184,20 @@ fn run_target(target: &str, name: &str, text: &str) {
             scenario_target(name, text);
         }
         "aws-endpoints" => aws_target(text),
+        "aws-data-plane" => aws_data_plane_target(text),
         "terraform" => terraform_target(text),
         "logs" => logs_target(text),
         other => unreachable!("{other}"),
     }
 }
 
-const TARGETS: [&str; 4] = ["scenario", "aws-endpoints", "terraform", "logs"];
+const TARGETS: [&str; 5] = [
+    "scenario",
+    "aws-endpoints",
+    "aws-data-plane",
+    "terraform",
+    "logs",
+];
 
 #[test]
 fn every_seed_of_the_corpus_is_read_without_panic() {

@@ -856,3 +856,100 @@ fn transit_gateways_and_vpn_import_to_the_same_verdicts() {
     });
     assert_eq!(transit_verdicts(&load_transit(&tf)), want, "from Terraform");
 }
+
+/// Guide, "Access the internet using Client VPN", step 1: the endpoint's security group must
+/// allow outbound traffic. A described group with no outbound rule lets nothing out in AWS, and
+/// the imported scenario says so (a scenario group without egress rules would keep the default
+/// outbound rule).
+#[test]
+fn an_endpoint_group_without_outbound_rules_lets_nothing_out() {
+    let aws = import_aws(&[("security-groups.json", &|v| {
+        v["SecurityGroups"][0]["IpPermissionsEgress"] = json!([]);
+    })]);
+    let tf = import_tf(&|v| {
+        resource(v, "aws_security_group.vpn")["values"]["egress"] = json!([]);
+    });
+    for imp in [&aws, &tf] {
+        assert!(
+            lines(imp, Level::Warning).iter().any(|w| w.contains(
+                "the endpoint's security group sg-0c0c0c0c0c0c0c0c0 has no outbound rule"
+            )),
+            "{:#?}",
+            imp.findings
+        );
+    }
+    // By hand: an egress rule that matches none of this traffic.
+    let toml = edit(
+        BASE,
+        "[[network]]\nname = \"app-b\"",
+        "[[security_group_rule]]\nsecurity_group_id = \"sg-cvpn\"\ntype = \"egress\"\nprotocol = \"udp\"\nfrom_port = 53\nto_port = 53\ncidr_blocks = [\"10.10.0.2/32\"]\n\n[[network]]\nname = \"app-b\"",
+    );
+    same(&aws, &tf, &toml, &all([SecurityGroup; 6]));
+}
+
+/// A pull request's plan: the route table, its default route and the internet gateway are
+/// created in the same apply, so their ids are known only after it. The configuration shows which
+/// resource each id comes from; the address stands for it, and the trace reads like the state's.
+#[test]
+fn a_plan_names_what_it_creates_by_address() {
+    let plan = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/terraform/dataplane/plan.json"
+    ))
+    .unwrap();
+    let imp = terraform::import(
+        &Text::new("plan.json", &plan),
+        &TerraformOptions::default(),
+        "imported.toml",
+    );
+    assert!(imp.ok(), "{:#?}", imp.findings);
+    let notes = lines(&imp, Level::Note);
+    assert!(
+        notes.contains(
+            &"note: plan.json:479:25: $.resource_changes[5].change.after_unknown.gateway_id: \
+              `route_table[0].route[0].gateway_id = \"aws_internet_gateway.main\"`: assumed: \
+              aws_route.default.gateway_id is known only after apply; the configuration refers \
+              to aws_internet_gateway.main"
+                .to_string()
+        ),
+        "{notes:#?}"
+    );
+    let people = "include = [\"imported.toml\"]\n\n[[population]]\nname = \"staff\"\nusers = 10\n\
+                  workday = { start = \"09:00\", length = \"8h\", days = \"mon-fri\" }\n\
+                  needs = [\"internet\"]\n";
+    let load = |imp: &Imported| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("imported.toml"), imp.text.as_ref().unwrap()).unwrap();
+        let main = dir.path().join("scenario.toml");
+        std::fs::write(&main, people).unwrap();
+        cvpnsim::scenario::load_file(&main).unwrap().scenario
+    };
+    let s = load(&imp);
+    let text = trace_of(&s, "8.8.8.8");
+    assert!(
+        text.contains("route table aws_route_table.vpn: route 0.0.0.0/0 -> aws_internet_gateway.main for 8.8.8.8"),
+        "{text}"
+    );
+    // Without the planned default route, the internet is not reached.
+    let mut v: Value = serde_json::from_str(&plan).unwrap();
+    v["planned_values"]["root_module"]["resources"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["address"] != "aws_route.default");
+    let imp = terraform::import(
+        &Text::new("plan.json", serde_json::to_string_pretty(&v).unwrap()),
+        &TerraformOptions::default(),
+        "imported.toml",
+    );
+    let s = load(&imp);
+    let m = Matrix::all_live(&s);
+    let n = s
+        .networks
+        .iter()
+        .position(|n| n.name == "internet")
+        .unwrap();
+    let c = m
+        .get(PopId(0), Target::Network(NetworkId(n as u32)), AssocId(0))
+        .unwrap();
+    assert_eq!(c.verdict.reason(), NoRouteInVpc);
+}

@@ -9,11 +9,28 @@ use cvpnsim::scenario::schema::{self, SECTIONS};
 use cvpnsim::source::tree::{Node, Value as NodeValue};
 use serde_json::{json, Value};
 
-/// Keys each loader function reads: `.opt("k")`, `.req(cx, "k"`, and calls of the closures
+/// Keys each loader function (`module::function`, over `scenario::decode`, `scenario::read` and
+/// the section modules of `scenario::section`) reads: `.opt("k")`, `.req(cx, "k"`, and calls of the closures
 /// and macros a function defines to read a key (`rate("deny_rate")`, `int_limit!("routes", …)`).
 fn keys_read_by_function() -> Vec<(String, BTreeSet<String>)> {
     let mut out = Vec::new();
-    for file in ["src/scenario/decode.rs", "src/scenario/read.rs"] {
+    let mut files = vec![
+        "src/scenario/decode.rs".to_string(),
+        "src/scenario/read.rs".to_string(),
+    ];
+    for e in std::fs::read_dir("src/scenario/section").unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_some_and(|x| x == "rs") && !path.ends_with("dataplane.rs") {
+            files.push(path.display().to_string());
+        }
+    }
+    files.sort();
+    for file in &files {
+        let module = std::path::Path::new(file)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         let src = std::fs::read_to_string(file).unwrap();
         let mut starts: Vec<(usize, String)> = Vec::new();
         for (i, line) in src.lines().scan(0, |pos, l| {
@@ -21,13 +38,16 @@ fn keys_read_by_function() -> Vec<(String, BTreeSet<String>)> {
             *pos += l.len() + 1;
             Some((at, l))
         }) {
-            let head = line.strip_prefix("pub ").unwrap_or(line);
+            let head = line
+                .strip_prefix("pub(crate) ")
+                .or_else(|| line.strip_prefix("pub "))
+                .unwrap_or(line);
             if let Some(rest) = head.strip_prefix("fn ") {
                 let name: String = rest
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || *c == '_')
                     .collect();
-                starts.push((i, name));
+                starts.push((i, format!("{module}::{name}")));
             }
         }
         for (k, (start, name)) in starts.iter().enumerate() {
@@ -87,7 +107,7 @@ fn the_loader_reads_exactly_the_schema_keys_section_by_section() {
         );
     }
     for reader in readers {
-        // The data-plane sections are read by `src/scenario/dataplane.rs` through shared
+        // The data-plane sections are read by `src/scenario/section/dataplane.rs` through shared
         // helpers (ids, references, ports), which this scan cannot follow; their keys are
         // checked at run time instead (a debug assertion in `read::Table::opt` refuses any key
         // the schema lacks, and the data-plane tests load every section).
@@ -104,7 +124,7 @@ fn the_loader_reads_exactly_the_schema_keys_section_by_section() {
             .find(|(f, _)| f == reader)
             .map(|(_, k)| k.clone())
             .unwrap_or_default();
-        if reader == "decode" {
+        if reader == "decode::decode" {
             // `decode` reads these two through the include module's checks
             in_loader.extend(["format_version".to_string(), "include".to_string()]);
             // and the data-plane sections through `scenario::dataplane::decode`

@@ -855,7 +855,7 @@ disconnect_on_session_timeout = "yes"
         let err = load_str("events.toml", &with_events("", events)).unwrap_err();
         let d = &err.diagnostics()[0];
         assert_eq!(
-            (d.rule, d.path.as_str()),
+            (d.rule.id(), d.path.as_str()),
             (rule, "event[0].disconnect_on_session_timeout"),
             "{err}"
         );
@@ -873,7 +873,7 @@ fn session_duration_in_modify_points_to_its_own_event() {
     let err = load_str("events.toml", &text).unwrap_err();
     let d = &err.diagnostics()[0];
     assert_eq!(
-        (d.rule, d.path.as_str()),
+        (d.rule.id(), d.path.as_str()),
         ("modification", "event[0].modify")
     );
     assert!(
@@ -896,7 +896,7 @@ fn propagation_up_to_4_hours_is_the_guides_range() {
                 &format!("[[event]]\nat = \"12:00\"\n{kind}\npropagation = \"{propagation}\"\n"),
             );
             let loaded = load_str("events.toml", &text).unwrap_or_else(|e| panic!("{e}"));
-            let rules: Vec<&str> = loaded.warnings.iter().map(|d| d.rule).collect();
+            let rules: Vec<&str> = loaded.warnings.iter().map(|d| d.rule.id()).collect();
             let expected: &[&str] = if warns { &["propagation-delay"] } else { &[] };
             assert_eq!(rules, expected, "{kind}, propagation {propagation}");
             let kept = match &loaded.scenario.events[0].kind {
@@ -949,7 +949,7 @@ fn group_rules_beyond_the_client_cidr_do_not_warn() {
     // With mutual authentication alone, a group rule is already an error; no warning on top.
     let text = base.replace("[\"federated\"]", "[\"mutual\"]");
     let err = load_str("c2c.toml", &text).unwrap_err();
-    let rules: Vec<&str> = err.diagnostics().iter().map(|d| d.rule).collect();
+    let rules: Vec<&str> = err.diagnostics().iter().map(|d| d.rule.id()).collect();
     assert_eq!(rules, vec!["mutual-group-rule"]);
 }
 
@@ -1046,7 +1046,11 @@ fn check_never_panics(name: &str, text: &str) {
         }) => {
             assert!(!diagnostics.is_empty());
             for d in &diagnostics {
-                assert!(rules::find(d.rule).is_some(), "unknown rule {}", d.rule);
+                assert!(
+                    rules::find(d.rule.id()).is_some(),
+                    "unknown rule {}",
+                    d.rule
+                );
                 assert!(d.span.start <= d.span.end && d.span.end <= text.len());
             }
             diag::render(&source, &diagnostics);

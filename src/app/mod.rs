@@ -112,7 +112,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules => {
-            for r in crate::scenario::rules::RULES {
+            for r in crate::source::rules::ALL {
                 println!("{:28} {}\n{:28} ({})", r.id, r.statement, "", r.source);
             }
             Ok(ExitCode::SUCCESS)

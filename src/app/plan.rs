@@ -10,7 +10,7 @@ use super::AppError;
 use crate::cli::PlanArgs;
 use crate::cost;
 use crate::model::{AssocId, Event, EventKind, Limits, Pricing, Scenario};
-use crate::plan::{plan, Plan, PlanRequest};
+use crate::plan::{self, plan, HandlerSizing, Plan, PlanRequest};
 use crate::scenario;
 use crate::sim::{simulate, FailureReason, SimOptions, Summary};
 use crate::source::{diag::Source, tree::Value};
@@ -44,21 +44,56 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
         message: e.to_string(),
         code: 1,
     })?;
-    let confirmation = match base {
+    let latency = match &args.handler_latency {
+        Some(t) => Some(
+            scenario::parse_duration_dist("--handler-latency", t)
+                .map_err(|e| AppError::usage(e.to_string()))?,
+        ),
         None => None,
-        Some((_, path)) => Some(confirm(&p, &path)?),
     };
+    let target = match &args.reconnect_p99 {
+        Some(t) => Some(
+            scenario::duration::parse(t)
+                .map_err(|e| AppError::usage(format!("--reconnect-p99 {t}: {e}")))?,
+        ),
+        None => None,
+    };
+    let mut confirmation = match &base {
+        None => None,
+        Some((_, path)) => Some(confirm(&p, path)?),
+    };
+    let handler = handler_sizing(
+        &p,
+        base.as_ref().map(|b| &b.0),
+        latency.as_ref(),
+        target,
+        req.margin,
+    );
+    if let (Some(c), Some(h)) = (confirmation.as_mut(), handler.as_ref()) {
+        c.storm = h.concurrency.and_then(|conc| {
+            let rec = plan::simulate_reset_storm(
+                &c.planned_scenario,
+                conc,
+                latency.as_ref(),
+                c.planned.peak_concurrency_at_ms,
+            )?;
+            Some((conc, rec))
+        });
+    }
     if args.json || args.format == crate::cli::Format::Json {
-        print!("{}", to_json(&p, confirmation.as_ref()));
+        print!("{}", to_json(&p, confirmation.as_ref(), handler.as_ref()));
     } else {
         print!("{}", to_text(&p));
+        if let Some(h) = &handler {
+            print!("{}", handler_text(h));
+        }
         if let Some(c) = &confirmation {
-            print!("{}", c.text());
+            print!("{}", c.text(handler.as_ref()));
         }
     }
     let ok = confirmation
         .as_ref()
-        .is_none_or(|c| c.holds(args.survive_az_loss));
+        .is_none_or(|c| c.holds(args.survive_az_loss, handler.as_ref()));
     Ok(ExitCode::from(if ok { 0 } else { 1 }))
 }
 
@@ -80,6 +115,57 @@ pub struct Confirmation {
     /// (zone lost, summary of that run).
     pub zone_lost: Vec<(String, Summary)>,
     pub capacity_reasons: Vec<&'static str>,
+    /// The planned scenario (the reset storm is simulated on it).
+    pub planned_scenario: Scenario,
+    /// The recommended handler concurrency and how the peak's users came back from a reset of
+    /// every connection at the peak with it.
+    pub storm: Option<(u32, crate::sim::outcomes::RecoverySummary)>,
+}
+
+/// The handler sizing for the reset storm of the peak: with a latency (given, or the scenario's
+/// handler's), the peak's users coming back as the scenario's population does (clients that
+/// reconnect by themselves without a scenario).
+fn handler_sizing(
+    p: &Plan,
+    sc: Option<&Scenario>,
+    latency: Option<&crate::dist::Dist>,
+    target: Option<crate::model::Millis>,
+    margin: f64,
+) -> Option<HandlerSizing> {
+    let storm = match sc {
+        Some(sc) => plan::Storm::of_scenario(sc, p.peak, false, latency)?,
+        None => plan::automatic_storm(p.peak, latency?.clone(), 1),
+    };
+    Some(plan::size_handler(&storm, target, margin))
+}
+
+fn handler_text(h: &HandlerSizing) -> String {
+    let mut out = format!(
+        "connect handler for the reset storm of the peak: {}\n",
+        match h.concurrency {
+            Some(c) => format!("concurrency {c}"),
+            None => "no concurrency meets the target".into(),
+        }
+    );
+    for s in &h.steps {
+        out.push_str(&format!("  - {s}\n"));
+    }
+    out
+}
+
+fn handler_json(h: &HandlerSizing) -> serde_json::Value {
+    let s = |ms: crate::model::Millis| ms as f64 / 1000.0;
+    serde_json::json!({
+        "users": h.users,
+        "target_p99_s": s(h.target_ms),
+        "floor_p99_s": h.floor_ms.map(s),
+        "mean_latency_s": h.mean_latency_ms / 1000.0,
+        "queue_bound": h.queue_bound,
+        "needed": h.needed,
+        "concurrency": h.concurrency,
+        "modelled_p99_s": h.modelled_p99_ms.map(s),
+        "steps": h.steps,
+    })
 }
 
 fn capacity_refusals(s: &Summary) -> u64 {
@@ -95,8 +181,16 @@ fn capacity_refusals(s: &Summary) -> u64 {
 }
 
 impl Confirmation {
-    fn holds(&self, survive: bool) -> bool {
-        capacity_refusals(&self.planned) == 0
+    /// The storm's 99 % back within the target, as simulated (`None`: not simulated).
+    fn storm_holds(&self, h: Option<&HandlerSizing>) -> Option<bool> {
+        let (_, r) = self.storm.as_ref()?;
+        let target = h?.target_ms as f64 / 1000.0;
+        Some(r.time_to_99_percent_back_s.is_some_and(|t| t <= target))
+    }
+
+    fn holds(&self, survive: bool, h: Option<&HandlerSizing>) -> bool {
+        self.storm_holds(h) != Some(false)
+            && capacity_refusals(&self.planned) == 0
             && (!survive
                 || self
                     .zone_lost
@@ -104,7 +198,7 @@ impl Confirmation {
                     .all(|(_, s)| capacity_refusals(s) == 0))
     }
 
-    fn text(&self) -> String {
+    fn text(&self, h: Option<&HandlerSizing>) -> String {
         let mut out = format!(
             "simulated confirmation ({}; capacity refusals = {}):\n",
             self.scenario,
@@ -127,6 +221,16 @@ impl Confirmation {
         ));
         for (z, s) in &self.zone_lost {
             out.push_str(&format!("  {z} lost at peak: {}\n", line(s)));
+        }
+        if let (Some((c, r)), Some(ok)) = (&self.storm, self.storm_holds(h)) {
+            let secs = |v: Option<f64>| v.map_or("never".to_string(), |t| format!("{t:.1} s"));
+            out.push_str(&format!(
+                "  every connection reset at the peak, handler concurrency {c}: {} users dropped, 99 % back in {}, all in {} ({} the target)\n",
+                n(r.users_dropped),
+                secs(r.time_to_99_percent_back_s),
+                secs(r.time_to_all_back_s),
+                if ok { "within" } else { "NOT within" }
+            ));
         }
         out
     }
@@ -209,6 +313,7 @@ fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
         })
         .collect();
     Ok(Confirmation {
+        storm: None,
         scenario: planned.name.clone(),
         planned: run,
         cost: bill,
@@ -219,6 +324,7 @@ fn confirm(p: &Plan, path: &std::path::Path) -> Result<Confirmation, AppError> {
             "client-cidr-exhausted",
             "no-healthy-association",
         ],
+        planned_scenario: planned,
     })
 }
 
@@ -274,7 +380,7 @@ fn to_text(p: &Plan) -> String {
     out
 }
 
-fn to_json(p: &Plan, c: Option<&Confirmation>) -> String {
+fn to_json(p: &Plan, c: Option<&Confirmation>, h: Option<&HandlerSizing>) -> String {
     let summary = |s: &Summary| {
         serde_json::json!({
             "peak_concurrency": s.peak_concurrency,
@@ -303,11 +409,19 @@ fn to_json(p: &Plan, c: Option<&Confirmation>) -> String {
         })).collect::<Vec<_>>(),
         "steps": p.steps,
         "notes": p.notes,
+        "handler": h.map(handler_json),
         "simulated": c.map(|c| serde_json::json!({
             "scenario": c.scenario,
             "as_planned": summary(&c.planned),
             "cost": c.cost,
             "zone_lost": c.zone_lost.iter().map(|(z, s)| serde_json::json!({"availability_zone": z, "run": summary(s)})).collect::<Vec<_>>(),
+            "reset_storm": c.storm.as_ref().map(|(conc, r)| serde_json::json!({
+                "handler_concurrency": conc,
+                "users_dropped": r.users_dropped,
+                "time_to_99_percent_back_s": r.time_to_99_percent_back_s,
+                "time_to_all_back_s": r.time_to_all_back_s,
+                "within_target": c.storm_holds(h),
+            })),
         })),
     });
     crate::output::to_text(&crate::output::json::document("plan", doc))

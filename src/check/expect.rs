@@ -38,6 +38,7 @@ use crate::model::Millis;
 use crate::scenario::read::{self, join, Cx, Table};
 use crate::scenario::{parse_tree, LoadError};
 use crate::source::diag::{Diagnostic, Source};
+use crate::source::rules::RuleId;
 use crate::source::tree::{Node, Value};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -149,7 +150,7 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
             }
             Some(_) => {
                 cx.error(
-                    "value",
+                    RuleId::Value,
                     "max_blocking_probability",
                     n.span.clone(),
                     "`max_blocking_probability` is the older name of `max_attempt_failure_rate`; give one of them",
@@ -213,7 +214,7 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
                         let hint = crate::source::suggest::did_you_mean(&en.key, reasons.iter())
                             .unwrap_or_else(|| format!("failure reasons: {}", reasons.join(", ")));
                         cx.error(
-                            "unknown-field",
+                            RuleId::UnknownField,
                             &p,
                             en.key_span.clone(),
                             format!("`{}` is not a failure reason", en.key),
@@ -230,7 +231,7 @@ fn decode(root: &Node, reasons: &[&str], cx: &mut Cx) -> Option<Expectations> {
             }
             _ => {
                 cx.error(
-                    "type",
+                    RuleId::Type,
                     "max_refusals",
                     n.span.clone(),
                     "`max_refusals` must be a table of reason = count",
@@ -307,7 +308,7 @@ fn az_loss(n: &Node, cx: &mut Cx) -> Option<AzLoss> {
             match read::probability(n, &join(p, key), cx) {
                 Some(_) if rate_node.is_some() => {
                     cx.error(
-                        "value",
+                        RuleId::Value,
                         &join(p, key),
                         n.span.clone(),
                         "`max_blocking_probability` is the older name of `max_attempt_failure_rate`; give one of them",
@@ -348,7 +349,7 @@ fn az_loss(n: &Node, cx: &mut Cx) -> Option<AzLoss> {
         || a.max_recovery_time.is_some();
     if ok && !any {
         cx.error(
-            "missing-field",
+            RuleId::MissingField,
             p,
             n.span.clone(),
             "`[survive_az_loss]` states no bound to hold with a zone lost",
@@ -389,7 +390,7 @@ fn share_within(item: &Node, p: &str, cx: &mut Cx) -> Option<(Millis, f64)> {
         let d = read::duration(n, &path, cx)?;
         if d == 0 {
             cx.error(
-                "value",
+                RuleId::Value,
                 &path,
                 n.span.clone(),
                 format!("`{path}` must be longer than 0"),
@@ -426,7 +427,7 @@ fn accepted_gap(item: &Node, p: &str, cx: &mut Cx) -> Option<AcceptedGap> {
                 .map(|o| o.name())
                 .collect();
             cx.error(
-                "value",
+                RuleId::Value,
                 &path,
                 n.span.clone(),
                 format!("`{r}` is not a reason for a gap"),

@@ -2,6 +2,8 @@
 //! `describe-client-vpn-target-networks`, `describe-client-vpn-routes`,
 //! `describe-client-vpn-authorization-rules` and, optionally, `describe-subnets` and
 //! `describe-vpcs`, and turns it into a [`Config`] (field names as the EC2 API spells them).
+//! The data plane past the endpoint (`describe-route-tables`, …) is read by its `dataplane`
+//! module.
 //!
 //! Routes and rules whose status is not `active`, and target networks not `associated`, are
 //! reported and left out. Routes AWS created when a subnet was associated (`Origin: associate`)

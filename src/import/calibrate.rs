@@ -31,8 +31,8 @@ use super::logs::{weekday, Connection, Outcome};
 use crate::dist::Dist;
 use crate::model::*;
 use crate::report::chart::{CategoryChart, Mark, Series, SeriesKind, TimeChart};
-use crate::scenario::decode::default_retry;
 use crate::scenario::duration;
+use crate::scenario::section::populations::default_retry;
 
 /// Which arrival model to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

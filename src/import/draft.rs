@@ -275,6 +275,7 @@ impl Config {
         self.add_missing_subnets();
         self.add_missing_vpcs(out);
         self.add_missing_groups();
+        self.close_empty_egress(out);
         self.fill_zones();
         self.fill_subnet_blocks(out);
     }
@@ -426,6 +427,74 @@ impl Config {
                     origin,
                 ));
             }
+        }
+    }
+
+    /// An endpoint's security group that was described with no outbound rule lets nothing out
+    /// (AWS has no implicit outbound rule once a group's rules are removed), whereas a scenario
+    /// group without egress rules keeps the default outbound rule. So that the imported scenario
+    /// decides as AWS does, such a group gets one egress rule that matches nothing the endpoint
+    /// sends, stated as an assumption, and a warning.
+    fn close_empty_egress(&mut self, out: &mut Findings) {
+        let Some(endpoint_groups) = self.endpoint.security_group_ids.clone() else {
+            return;
+        };
+        for g in &endpoint_groups.value {
+            let Some(described) = self
+                .security_groups
+                .iter()
+                .find(|x| x.value == *g && matches!(x.src, Src::Input(_)))
+                .cloned()
+            else {
+                continue;
+            };
+            let has_egress = self.data_plane.iter().any(|d| {
+                d.section == "security_group_rule"
+                    && d.row.get_str("security_group_id") == Some(g)
+                    && d.row.get_str("type") == Some("egress")
+            });
+            if has_egress {
+                continue;
+            }
+            let origin = described.src.origin().cloned();
+            out.push(
+                Level::Warning,
+                origin.clone(),
+                format!(
+                    "the endpoint's security group {g} has no outbound rule: AWS lets no traffic \
+                     out of the endpoint"
+                ),
+            );
+            let input = |v: DpVal| Sv {
+                value: v,
+                src: described.src.clone(),
+            };
+            let mut row = DpRow {
+                origin: origin.clone(),
+                fields: Vec::new(),
+            };
+            row.set("security_group_id", input(DpVal::Str(g.clone())));
+            row.set(
+                "type",
+                Sv::assumed(
+                    DpVal::Str("egress".into()),
+                    format!(
+                        "security group {g} has no outbound rule, so nothing leaves the endpoint; \
+                         a group without egress rules would keep the default outbound rule, so \
+                         this rule, which matches nothing the endpoint sends, stands for none"
+                    ),
+                    origin,
+                ),
+            );
+            row.set("protocol", input(DpVal::Str("icmp".into())));
+            row.set(
+                "cidr_blocks",
+                input(DpVal::Strs(vec!["255.255.255.255/32".into()])),
+            );
+            self.data_plane.push(DpItem {
+                section: "security_group_rule",
+                row,
+            });
         }
     }
 

@@ -2,8 +2,10 @@
 //! from real connection logs.
 //!
 //! - [`aws`]: the JSON the AWS CLI prints for the `describe-client-vpn-*` calls (and
-//!   `describe-subnets`, `describe-vpcs`);
-//! - [`terraform`]: `terraform show -json` of a plan (or of the state);
+//!   `describe-subnets`, `describe-vpcs`, and for the data plane past the endpoint
+//!   `describe-route-tables`, `describe-network-acls`, `describe-security-groups`, …);
+//! - [`terraform`]: `terraform show -json` of a plan (or of the state), the data plane's
+//!   resources included;
 //! - [`calibrate`]: connection-log entries → a fitted population and a fit report.
 //!
 //! Importers read into a [`draft::Config`] where every value remembers its input file and JSON

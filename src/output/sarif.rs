@@ -7,8 +7,8 @@
 use serde_json::{json, Value};
 
 use crate::check::verdict::Outcome as Assertion;
-use crate::scenario::rules::RULES;
 use crate::source::diag::{Diagnostic, Severity, Source};
+use crate::source::rules::RULES;
 use crate::source::tree::{Node, Value as NodeValue};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -124,7 +124,7 @@ pub fn validate(files: &[File]) -> Value {
                 "locations": [Region::of(f.source, &d.span).location()],
                 "properties": { "path": d.path },
             });
-            if let Some(rule) = RULES.iter().position(|x| x.id == d.rule) {
+            if let Some(rule) = RULES.iter().position(|x| d.rule == x.id) {
                 r["ruleIndex"] = json!(rule);
             }
             results.push(r);

@@ -13,6 +13,7 @@
 
 use crate::model::{Arrivals, Budget, Millis, Scenario, DAY, HOUR};
 use crate::source::diag::{Diagnostic, Source};
+use crate::source::rules::RuleId;
 
 /// Bytes of one user record, with the queue entries and ids that come with it.
 const BYTES_PER_USER: f64 = 200.0;
@@ -159,7 +160,7 @@ pub fn check(sc: &Scenario, connection_log: bool) -> Vec<Diagnostic> {
     if over(e.sample_rows, b.sample_rows) {
         out.push(
             Diagnostic::error(
-                "budget-sample-rows",
+                RuleId::BudgetSampleRows,
                 "sample_interval",
                 0..0,
                 format!(
@@ -174,7 +175,7 @@ pub fn check(sc: &Scenario, connection_log: bool) -> Vec<Diagnostic> {
     if over(e.events, b.events) {
         out.push(
             Diagnostic::error(
-                "budget-events",
+                RuleId::BudgetEvents,
                 "population",
                 0..0,
                 format!(
@@ -190,7 +191,7 @@ pub fn check(sc: &Scenario, connection_log: bool) -> Vec<Diagnostic> {
     if over(e.memory_bytes / MB, b.memory_mb) {
         out.push(
             Diagnostic::error(
-                "budget-memory",
+                RuleId::BudgetMemory,
                 "population",
                 0..0,
                 format!(
@@ -205,7 +206,7 @@ pub fn check(sc: &Scenario, connection_log: bool) -> Vec<Diagnostic> {
     if over(e.output_bytes / MB, b.output_mb) {
         out.push(
             Diagnostic::error(
-                "budget-output",
+                RuleId::BudgetOutput,
                 "output",
                 0..0,
                 format!(
@@ -324,7 +325,7 @@ retry = { initial = "5s", multiplier = 2.0, max = "1m", jitter = 0.0, give_up_af
             "duration = \"7d\"\nsample_interval = \"1ms\"",
         );
         let mut over = check(&load(&text), false);
-        let rules: Vec<&str> = over.iter().map(|d| d.rule).collect();
+        let rules: Vec<&str> = over.iter().map(|d| d.rule.id()).collect();
         assert!(rules.contains(&"budget-sample-rows"), "{rules:?}");
         locate(&mut over, &Source::new("b.toml", text.clone()));
         let d = over

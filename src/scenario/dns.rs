@@ -4,6 +4,7 @@
 //! VPC"). A server that some population cannot reach from some association is a warning naming
 //! the missing route or rule; the same verdict is a `dns-unreachable` gap in every output.
 
+use crate::source::rules::RuleId;
 use std::ops::Range;
 
 use super::read::Cx;
@@ -38,7 +39,7 @@ pub(super) fn check(s: &Scenario, server_spans: &[Range<usize>], cx: &mut Cx) {
             let subnet = &s.subnet_of(a).id;
             for (outcome, cites, pops) in failures {
                 cx.warning(
-                    "dns-reachable",
+                    RuleId::DnsReachable,
                     &format!("endpoint.dns_servers[{i}]"),
                     span.clone(),
                     format!(

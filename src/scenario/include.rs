@@ -8,6 +8,7 @@
 //! is appended to one [`Source`], so each diagnostic names the file and line the value came from.
 //! The format version is checked here too.
 
+use crate::source::rules::RuleId;
 use std::path::Path;
 
 use super::read::Cx;
@@ -23,7 +24,7 @@ pub fn format_version(node: Option<&Node>, cx: &mut Cx) {
     match n.value {
         Value::Integer(FORMAT_VERSION) => {}
         Value::Integer(v) => cx.error(
-            "format-version",
+            RuleId::FormatVersion,
             "format_version",
             n.span.clone(),
             format!(
@@ -35,7 +36,7 @@ pub fn format_version(node: Option<&Node>, cx: &mut Cx) {
             ),
         ),
         _ => cx.error(
-            "type",
+            RuleId::Type,
             "format_version",
             n.span.clone(),
             format!(
@@ -65,7 +66,7 @@ fn shift(n: &mut Node, by: usize) {
 fn listed(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<(String, std::ops::Range<usize>)> {
     let bad = |span: std::ops::Range<usize>| {
         Diagnostic::error(
-            "type",
+            RuleId::Type,
             "include",
             span,
             "`include` must be a list of file names",
@@ -104,7 +105,7 @@ pub fn expand(tree: &mut Node, source: &mut Source, dir: Option<&Path>) -> Vec<D
     let Some(dir) = dir else {
         diags.push(
             Diagnostic::error(
-                "include",
+                RuleId::Include,
                 "include",
                 inc.key_span.clone(),
                 "`include` names files relative to the scenario file, and this scenario was not read from a file",
@@ -122,7 +123,7 @@ pub fn expand(tree: &mut Node, source: &mut Source, dir: Option<&Path>) -> Vec<D
             Err(e) => {
                 diags.push(
                     Diagnostic::error(
-                        "include",
+                        RuleId::Include,
                         "include",
                         span,
                         format!("cannot read included file {shown}: {e}"),
@@ -149,7 +150,7 @@ pub fn expand(tree: &mut Node, source: &mut Source, dir: Option<&Path>) -> Vec<D
             if e.key == "include" {
                 diags.push(
                     Diagnostic::error(
-                        "include",
+                        RuleId::Include,
                         "include",
                         e.key_span.clone(),
                         format!("{shown} includes other files: only the scenario given on the command line may include"),

@@ -6,16 +6,19 @@
 //! receive a [`Scenario`] that has already passed every rule of docs/model.md §9.
 
 pub mod budget;
-pub mod dataplane;
+mod cross;
 pub mod decode;
 mod dns;
 pub mod duration;
 pub mod include;
 pub mod read;
-pub mod rules;
+pub use crate::source::rules;
 pub mod schema;
+pub mod section;
+pub use section::dataplane;
 pub mod write;
 
+use crate::source::rules::RuleId;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -99,9 +102,43 @@ pub fn parse_tree(name: &str, text: &str) -> Result<Node, Diagnostic> {
         Format::Json => crate::source::json::parse(text, Dialect::SCENARIO),
     };
     parsed.map_err(|e| {
-        Diagnostic::error("syntax", "", e.span, e.message)
+        Diagnostic::error(RuleId::Syntax, "", e.span, e.message)
             .hint("fix the syntax; the caret shows where the parser stopped")
     })
+}
+
+/// Reads one duration distribution written as a scenario writes one (`"300ms"`,
+/// `{ lognormal = { median = "300ms", p99 = "2s" } }`, …), for a command-line option: `name`
+/// names the option in messages. The value is read as `name = TEXT` in TOML, by the scenario's
+/// own distribution reader; a bare duration (`300ms`) is read as the quoted string.
+pub fn parse_duration_dist(name: &str, text: &str) -> Result<crate::dist::Dist, LoadError> {
+    // A bare duration (`300ms`) is taken as the quoted string a scenario would write.
+    let t = text.trim();
+    let bare = !(t.starts_with('{')
+        || t.starts_with('"')
+        || t.starts_with('\'')
+        || t.parse::<f64>().is_ok());
+    let doc = if bare {
+        format!("{name} = \"{}\"\n", t.replace(['"', '\\'], ""))
+    } else {
+        format!("{name} = {t}\n")
+    };
+    let source = Source::new(name, &doc);
+    let invalid = |diagnostics| LoadError::Invalid {
+        source: source.clone(),
+        diagnostics,
+    };
+    let tree = parse_tree(name, &doc).map_err(|d| invalid(vec![d]))?;
+    let mut cx = read::Cx::default();
+    let node = match &tree.value {
+        crate::source::tree::Value::Table(entries) => entries.first().map(|e| &e.node),
+        _ => None,
+    };
+    let dist = node.and_then(|n| read::dist(n, name, read::Unit::Duration, &mut cx));
+    match dist {
+        Some(d) if !cx.diags.iter().any(Diagnostic::is_error) => Ok(d),
+        _ => Err(invalid(cx.diags)),
+    }
 }
 
 /// Checks a tree (parsed from `source`, possibly edited since) into a scenario.

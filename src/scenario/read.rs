@@ -2,6 +2,7 @@
 //! durations and distributions. Everything of the generic reader is re-exported, so a section
 //! module reads all its fields through `read::`.
 
+use crate::source::rules::RuleId;
 use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
@@ -10,7 +11,7 @@ use super::duration;
 use crate::dist::Dist;
 use crate::model::Millis;
 use crate::source::suggest;
-use crate::source::tree::{Node, Value};
+use crate::source::tree::{Entry, Node, Value};
 
 pub use crate::source::read::*;
 
@@ -20,7 +21,7 @@ pub fn cidr(node: &Node, path: &str, cx: &mut Cx) -> Option<Ipv4Net> {
         Ok(net) if net.trunc() == net => Some(net),
         Ok(net) => {
             cx.error(
-                "cidr",
+                RuleId::Cidr,
                 path,
                 node.span.clone(),
                 format!("`{s}` has host bits set"),
@@ -37,7 +38,7 @@ pub fn cidr(node: &Node, path: &str, cx: &mut Cx) -> Option<Ipv4Net> {
                 "write an IPv4 block like 10.0.0.0/16"
             };
             cx.error(
-                "cidr",
+                RuleId::Cidr,
                 path,
                 node.span.clone(),
                 format!("`{s}` is not an IPv4 CIDR block"),
@@ -54,7 +55,7 @@ pub fn address(node: &Node, path: &str, cx: &mut Cx) -> Option<Ipv4Addr> {
         Ok(a) => Some(a),
         Err(_) => {
             cx.error(
-                "cidr",
+                RuleId::Cidr,
                 path,
                 node.span.clone(),
                 format!("`{s}` is not an IPv4 address"),
@@ -71,7 +72,7 @@ pub fn duration(node: &Node, path: &str, cx: &mut Cx) -> Option<Millis> {
             Ok(ms) => Some(ms),
             Err(why) => {
                 cx.error(
-                    "duration",
+                    RuleId::Duration,
                     path,
                     node.span.clone(),
                     format!("`{path}`: {why}"),
@@ -82,7 +83,7 @@ pub fn duration(node: &Node, path: &str, cx: &mut Cx) -> Option<Millis> {
         },
         Value::Integer(_) | Value::Float(_) => {
             cx.error(
-                "duration",
+                RuleId::Duration,
                 path,
                 node.span.clone(),
                 format!("`{path}` needs a unit"),
@@ -125,7 +126,7 @@ pub fn dist(node: &Node, path: &str, unit: Unit, cx: &mut Cx) -> Option<Dist> {
     };
     if entries.len() != 1 {
         cx.error(
-            "value",
+            RuleId::Value,
             path,
             node.span.clone(),
             format!("`{path}` must name exactly one distribution"),
@@ -137,120 +138,17 @@ pub fn dist(node: &Node, path: &str, unit: Unit, cx: &mut Cx) -> Option<Dist> {
     let p = join(path, &e.key);
     match e.key.as_str() {
         "fixed" => scalar(&e.node, &p, unit, cx).map(Dist::Fixed),
-        "uniform" => {
-            let items = array(&e.node, &p, cx)?;
-            if items.len() != 2 {
-                cx.error(
-                    "value",
-                    &p,
-                    e.node.span.clone(),
-                    format!("`{p}` needs two values"),
-                    "write `uniform = [low, high]`",
-                );
-                return None;
-            }
-            let low = scalar(&items[0], &format!("{p}[0]"), unit, cx)?;
-            let high = scalar(&items[1], &format!("{p}[1]"), unit, cx)?;
-            if high < low {
-                cx.error(
-                    "value",
-                    &p,
-                    e.node.span.clone(),
-                    format!("`{p}`: high is below low"),
-                    "write `uniform = [low, high]` with low ≤ high",
-                );
-                return None;
-            }
-            Some(Dist::Uniform { low, high })
-        }
-        "exponential" => {
-            let mut t = Table::new(&e.node, &p, cx)?;
-            let mean = t
-                .req(cx, "mean", "\"1h\"")
-                .and_then(|n| scalar(n, &join(&p, "mean"), unit, cx));
-            t.finish(cx);
-            let mean = mean?;
-            if mean <= 0.0 {
-                cx.error(
-                    "value",
-                    &p,
-                    e.node.span.clone(),
-                    format!("`{p}.mean` must be positive"),
-                    "",
-                );
-                return None;
-            }
-            Some(Dist::Exponential { mean })
-        }
-        "normal" => {
-            let mut t = Table::new(&e.node, &p, cx)?;
-            let mean = t
-                .req(cx, "mean", "\"09:00\"")
-                .and_then(|n| scalar(n, &join(&p, "mean"), unit, cx));
-            let sd = t
-                .req(cx, "sd", "\"30m\"")
-                .and_then(|n| scalar(n, &join(&p, "sd"), unit, cx));
-            t.finish(cx);
-            Some(Dist::Normal {
-                mean: mean?,
-                sd: sd?,
-            })
-        }
-        "lognormal" => {
-            let mut t = Table::new(&e.node, &p, cx)?;
-            let median = t
-                .req(cx, "median", "\"300ms\"")
-                .and_then(|n| scalar(n, &join(&p, "median"), unit, cx));
-            let p99 = t
-                .req(cx, "p99", "\"4s\"")
-                .and_then(|n| scalar(n, &join(&p, "p99"), unit, cx));
-            t.finish(cx);
-            let (median, p99) = (median?, p99?);
-            if median <= 0.0 || p99 < median {
-                cx.error(
-                    "value",
-                    &p,
-                    e.node.span.clone(),
-                    format!("`{p}` needs 0 < median ≤ p99"),
-                    "the 99th percentile cannot be below the median",
-                );
-                return None;
-            }
-            Some(Dist::LogNormal { median, p99 })
-        }
-        "empirical" => {
-            let items = array(&e.node, &p, cx)?;
-            let mut pairs = Vec::new();
-            for (i, item) in items.iter().enumerate() {
-                let ip = format!("{p}[{i}]");
-                let mut t = Table::new(item, &ip, cx)?;
-                let v = t
-                    .req(cx, "value", "\"2h\"")
-                    .and_then(|n| scalar(n, &join(&ip, "value"), unit, cx));
-                let w = t
-                    .req(cx, "weight", "0.5")
-                    .and_then(|n| number(n, &join(&ip, "weight"), 0.0, true, f64::INFINITY, cx));
-                t.finish(cx);
-                pairs.push((v?, w?));
-            }
-            let d = Dist::empirical(&pairs);
-            if d.is_none() {
-                cx.error(
-                    "value",
-                    &p,
-                    e.node.span.clone(),
-                    format!("`{p}` needs at least one positive weight"),
-                    "write `empirical = [{ value = \"1h\", weight = 1 }]`",
-                );
-            }
-            d
-        }
+        "uniform" => uniform(e, &p, unit, cx),
+        "exponential" => exponential(e, &p, unit, cx),
+        "normal" => normal(e, &p, unit, cx),
+        "lognormal" => lognormal(e, &p, unit, cx),
+        "empirical" => empirical(e, &p, unit, cx),
         other => {
             let kinds: Vec<&str> = DIST_KINDS.split(", ").collect();
             let hint = suggest::did_you_mean(other, &kinds)
                 .unwrap_or_else(|| format!("use one of: {DIST_KINDS}"));
             cx.error(
-                "unknown-field",
+                RuleId::UnknownField,
                 &p,
                 e.key_span.clone(),
                 format!("unknown distribution `{other}` in `{path}`"),
@@ -259,4 +157,122 @@ pub fn dist(node: &Node, path: &str, unit: Unit, cx: &mut Cx) -> Option<Dist> {
             None
         }
     }
+}
+
+/// `uniform = [low, high]`, low ≤ high.
+fn uniform(e: &Entry, p: &str, unit: Unit, cx: &mut Cx) -> Option<Dist> {
+    let items = array(&e.node, p, cx)?;
+    if items.len() != 2 {
+        cx.error(
+            RuleId::Value,
+            p,
+            e.node.span.clone(),
+            format!("`{p}` needs two values"),
+            "write `uniform = [low, high]`",
+        );
+        return None;
+    }
+    let low = scalar(&items[0], &format!("{p}[0]"), unit, cx)?;
+    let high = scalar(&items[1], &format!("{p}[1]"), unit, cx)?;
+    if high < low {
+        cx.error(
+            RuleId::Value,
+            p,
+            e.node.span.clone(),
+            format!("`{p}`: high is below low"),
+            "write `uniform = [low, high]` with low ≤ high",
+        );
+        return None;
+    }
+    Some(Dist::Uniform { low, high })
+}
+
+/// `exponential = { mean }`, a positive mean.
+fn exponential(e: &Entry, p: &str, unit: Unit, cx: &mut Cx) -> Option<Dist> {
+    let mut t = Table::new(&e.node, p, cx)?;
+    let mean = t
+        .req(cx, "mean", "\"1h\"")
+        .and_then(|n| scalar(n, &join(p, "mean"), unit, cx));
+    t.finish(cx);
+    let mean = mean?;
+    if mean <= 0.0 {
+        cx.error(
+            RuleId::Value,
+            p,
+            e.node.span.clone(),
+            format!("`{p}.mean` must be positive"),
+            "",
+        );
+        return None;
+    }
+    Some(Dist::Exponential { mean })
+}
+
+/// `normal = { mean, sd }`.
+fn normal(e: &Entry, p: &str, unit: Unit, cx: &mut Cx) -> Option<Dist> {
+    let mut t = Table::new(&e.node, p, cx)?;
+    let mean = t
+        .req(cx, "mean", "\"09:00\"")
+        .and_then(|n| scalar(n, &join(p, "mean"), unit, cx));
+    let sd = t
+        .req(cx, "sd", "\"30m\"")
+        .and_then(|n| scalar(n, &join(p, "sd"), unit, cx));
+    t.finish(cx);
+    Some(Dist::Normal {
+        mean: mean?,
+        sd: sd?,
+    })
+}
+
+/// `lognormal = { median, p99 }`, 0 < median ≤ p99.
+fn lognormal(e: &Entry, p: &str, unit: Unit, cx: &mut Cx) -> Option<Dist> {
+    let mut t = Table::new(&e.node, p, cx)?;
+    let median = t
+        .req(cx, "median", "\"300ms\"")
+        .and_then(|n| scalar(n, &join(p, "median"), unit, cx));
+    let p99 = t
+        .req(cx, "p99", "\"4s\"")
+        .and_then(|n| scalar(n, &join(p, "p99"), unit, cx));
+    t.finish(cx);
+    let (median, p99) = (median?, p99?);
+    if median <= 0.0 || p99 < median {
+        cx.error(
+            RuleId::Value,
+            p,
+            e.node.span.clone(),
+            format!("`{p}` needs 0 < median ≤ p99"),
+            "the 99th percentile cannot be below the median",
+        );
+        return None;
+    }
+    Some(Dist::LogNormal { median, p99 })
+}
+
+/// `empirical = [{ value, weight }, …]`, at least one positive weight.
+fn empirical(e: &Entry, p: &str, unit: Unit, cx: &mut Cx) -> Option<Dist> {
+    let items = array(&e.node, p, cx)?;
+    let mut pairs = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let ip = format!("{p}[{i}]");
+        let mut t = Table::new(item, &ip, cx)?;
+        let v = t
+            .req(cx, "value", "\"2h\"")
+            .and_then(|n| scalar(n, &join(&ip, "value"), unit, cx));
+        let w = t
+            .req(cx, "weight", "0.5")
+            .and_then(|n| number(n, &join(&ip, "weight"), 0.0, true, f64::INFINITY, cx));
+        t.finish(cx);
+        pairs.push((v?, w?));
+    }
+    let d = Dist::empirical(&pairs);
+    if d.is_none() {
+        cx.error(
+            RuleId::Value,
+            p,
+            e.node.span.clone(),
+            format!("`{p}` needs at least one positive weight"),
+            "write `empirical = [{ value = \"1h\", weight = 1 }]`",
+        );
+    }
+    d
 }

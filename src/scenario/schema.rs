@@ -42,7 +42,8 @@ pub struct Field {
 }
 
 /// A table of the format: its path (list indices left out), the loader function that reads
-/// it, and its fields.
+/// it (`module::function`, the module of `scenario::section` or `decode`, `read`), and its
+/// fields.
 #[derive(Debug, Clone, Copy)]
 pub struct Section {
     pub path: &'static str,
@@ -82,7 +83,7 @@ const ACL_RULE: &[Field] = &[
 pub const SECTIONS: &[Section] = &[
     Section {
         path: "",
-        reader: "decode",
+        reader: "decode::decode",
         description: "A cvpnsim scenario: an AWS Client VPN endpoint, its network, its users and the events of a simulated period (docs/scenario-format.md).",
         fields: &[
             f("format_version", Int),
@@ -295,7 +296,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "output",
-        reader: "output",
+        reader: "output::decode",
         description: "Optional outputs of `cvpnsim run`.",
         fields: &[
             f("connection_log", Bool),
@@ -306,7 +307,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "limits",
-        reader: "limits",
+        reader: "limits::decode",
         description: "The service's limits, when they differ from the guide's.",
         fields: &[
             f("connections_by_associations", Any),
@@ -326,7 +327,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "pricing",
-        reader: "pricing",
+        reader: "pricing::decode",
         description: "Prices of what an endpoint is charged for (defaults: AWS's published us-east-1 prices).",
         fields: &[
             f("association_hour", Number),
@@ -344,7 +345,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "vpc",
-        reader: "vpc",
+        reader: "vpcs::decode",
         description: "A VPC.",
         fields: &[
             req("id", Str),
@@ -355,13 +356,13 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "security_group",
-        reader: "security_group",
+        reader: "security_groups::decode",
         description: "A security group and the groups its inbound rules admit.",
         fields: &[req("id", Str), f("inbound_from", StrList)],
     },
     Section {
         path: "endpoint",
-        reader: "endpoint_table",
+        reader: "endpoint::decode",
         description: "The Client VPN endpoint.",
         fields: &[
             f("id", Str),
@@ -386,7 +387,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "endpoint.client_connect_handler",
-        reader: "handler",
+        reader: "endpoint::handler",
         description: "The client connect handler (a Lambda function).",
         fields: &[
             req("function_name", Str),
@@ -400,7 +401,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "subnet",
-        reader: "subnet",
+        reader: "subnets::decode",
         description: "A subnet.",
         fields: &[
             req("id", Str),
@@ -412,13 +413,13 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "association",
-        reader: "association",
+        reader: "subnets::decode_association",
         description: "A target network association.",
         fields: &[req("subnet_id", Str)],
     },
     Section {
         path: "route",
-        reader: "route",
+        reader: "routes::decode",
         description: "A route of the endpoint's route table.",
         fields: &[
             req("destination_cidr_block", Cidr),
@@ -428,7 +429,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "authorization_rule",
-        reader: "auth_rule",
+        reader: "authorization::decode",
         description: "An authorization rule.",
         fields: &[
             req("target_network_cidr", Cidr),
@@ -439,7 +440,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "network",
-        reader: "network",
+        reader: "networks::decode",
         description: "A named destination network the populations need.",
         fields: &[
             req("name", Str),
@@ -451,7 +452,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "population",
-        reader: "population",
+        reader: "populations::decode",
         description: "A population of users.",
         fields: &[
             req("name", Str),
@@ -473,7 +474,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "population.workday",
-        reader: "workday",
+        reader: "populations::workday",
         description: "A closed population that starts work once a day.",
         fields: &[
             req("start", Dist),
@@ -483,7 +484,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "population.arrivals",
-        reader: "poisson",
+        reader: "populations::poisson",
         description: "Open Poisson arrivals.",
         fields: &[
             f("per_hour", Number),
@@ -494,13 +495,13 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "population.arrivals.profile",
-        reader: "poisson",
+        reader: "populations::poisson",
         description: "The arrival rate from a time on.",
         fields: &[req("at", Duration), req("per_hour", Number)],
     },
     Section {
         path: "population.retry",
-        reader: "retry",
+        reader: "populations::retry",
         description: "How the client retries a failed connection.",
         fields: &[
             f("initial", Duration),
@@ -512,7 +513,7 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "event",
-        reader: "event",
+        reader: "events::decode",
         description: "Something that happens at a time of the run.",
         fields: &[
             req("at", Duration),
@@ -529,31 +530,31 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         path: "event.az_outage",
-        reader: "event",
+        reader: "events::az_outage",
         description: "An Availability Zone lost.",
         fields: &[req("availability_zone", Str), f("duration", Duration)],
     },
     Section {
         path: "distribution.exponential",
-        reader: "dist",
+        reader: "read::exponential",
         description: "Exponential distribution.",
         fields: &[req("mean", Any)],
     },
     Section {
         path: "distribution.normal",
-        reader: "dist",
+        reader: "read::normal",
         description: "Normal distribution.",
         fields: &[req("mean", Any), req("sd", Any)],
     },
     Section {
         path: "distribution.lognormal",
-        reader: "dist",
+        reader: "read::lognormal",
         description: "Log-normal distribution by its median and 99th percentile.",
         fields: &[req("median", Any), req("p99", Any)],
     },
     Section {
         path: "distribution.empirical",
-        reader: "dist",
+        reader: "read::empirical",
         description: "One value of an empirical distribution and its weight.",
         fields: &[req("value", Any), req("weight", Number)],
     },

@@ -131,9 +131,25 @@ impl Envelope {
         }
         self.open += 1;
         let base = self.values.len() - self.fields;
-        for f in Field::all(self.associations) {
-            let v = &mut self.values[base + f.slot(self.associations)];
-            *v = v.max(f.of(x));
+        let n = self.associations;
+        let v = &mut self.values[base..];
+        // Each field as `Field::of` reads it (a test keeps the two equal), without its match.
+        let mut max = |slot: usize, value: f64| v[slot] = v[slot].max(value);
+        for a in 0..n {
+            max(a, x.active.get(a).copied().unwrap_or(0) as f64);
+            max(n + a, x.limits.get(a).copied().unwrap_or(0) as f64);
+        }
+        max(2 * n, x.limit_total as f64);
+        max(2 * n + 1, x.active_total as f64);
+        max(2 * n + 2, x.addresses_used as f64);
+        max(2 * n + 3, x.addresses_usable as f64);
+        max(2 * n + 4, x.handler_peak_in_flight as f64);
+        max(2 * n + 5, x.below_floor as f64);
+        let per_min = |c: u64| c as f64 * 60_000.0 / (x.end - x.start).max(1) as f64;
+        max(2 * n + 6, per_min(x.counts.retries));
+        max(2 * n + 7, per_min(x.counts.gave_up));
+        for (r, &c) in x.counts.failures.iter().enumerate() {
+            max(2 * n + 8 + r, per_min(c));
         }
         if let Some(span) = self.spans.last_mut() {
             span.1 = x.end;
@@ -254,7 +270,8 @@ impl SeriesDigest {
         }
     }
 
-    /// Takes the next row of the time series (rows come in time order).
+    /// Takes the next row of the time series (rows come in time order); the caller then hands
+    /// it to [`Self::keep`].
     pub fn observe(&mut self, x: &Sample) {
         self.rows += 1;
         self.envelope.push(x);
@@ -269,6 +286,8 @@ impl SeriesDigest {
         self.throttling(x);
     }
 
+    /// The refusal figures; for runs over a day, the busiest window from the rows
+    /// [`Self::keep`] kept and this one.
     fn refusals(&mut self, x: &Sample) {
         let failed = x.counts.failed();
         let long = self.duration > DAY;
@@ -288,7 +307,7 @@ impl SeriesDigest {
                         .cloned()
                         .collect();
                     self.busiest_rows.push(x.clone());
-                    return self.remember(x);
+                    return;
                 }
             }
         }
@@ -297,13 +316,14 @@ impl SeriesDigest {
                 self.busiest_rows.push(x.clone());
             }
         }
-        if long {
-            self.remember(x);
-        }
     }
 
-    /// Keeps the rows that a busiest window found later could reach back to (two hours).
-    fn remember(&mut self, x: &Sample) {
+    /// Takes the row just observed, to keep it while a busiest window found later could reach
+    /// back to it (two hours; runs over a day only).
+    pub fn keep(&mut self, x: Sample) {
+        if self.duration <= DAY {
+            return;
+        }
         while self
             .recent
             .front()
@@ -311,7 +331,7 @@ impl SeriesDigest {
         {
             self.recent.pop_front();
         }
-        self.recent.push_back(x.clone());
+        self.recent.push_back(x);
     }
 
     fn headroom(&mut self, x: &Sample) {
@@ -374,5 +394,64 @@ impl SeriesDigest {
     /// Ends the series: the rows kept for a window that can no longer move are dropped.
     pub(crate) fn finish(&mut self) {
         self.recent = VecDeque::new();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Counters;
+
+    fn row(start: Millis, end: Millis, k: u32) -> Sample {
+        let mut counts = Counters {
+            attempts: 40 + u64::from(k),
+            successes: 30,
+            retries: 7 * u64::from(k),
+            gave_up: u64::from(k % 2),
+            ..Counters::default()
+        };
+        for (i, f) in counts.failures.iter_mut().enumerate() {
+            *f = (i as u64 * 3 + u64::from(k)) % 5;
+        }
+        Sample {
+            start,
+            end,
+            active: vec![3 + k, 9 - k],
+            limits: vec![10, 12 + k],
+            active_total: 12,
+            limit_total: 22 + k,
+            peak_active_total: 14,
+            addresses_used: 12 + k,
+            addresses_usable: 100,
+            handler_in_flight: 1,
+            handler_peak_in_flight: 2 + k,
+            below_floor: k,
+            below_by_link: Vec::new(),
+            counts,
+        }
+    }
+
+    /// The envelope reads every field as `Field::of` does: one step of two rows (the second
+    /// cut short, as the run's last row is) holds each field's higher value.
+    #[test]
+    fn every_field_of_a_step_is_the_highest_of_its_rows() {
+        let rows = [row(0, 300_000, 1), row(300_000, 420_000, 4)];
+        let mut e = Envelope::new(2, 1_200);
+        assert_eq!(e.group, 2);
+        for x in &rows {
+            e.push(x);
+        }
+        for f in Field::all(2) {
+            let want = rows
+                .iter()
+                .map(|x| f.of(x))
+                .fold(f64::NEG_INFINITY, f64::max);
+            assert_eq!(e.steps(f), vec![(0, want), (420_000, want)], "{f:?}");
+        }
+        // The second row's 2-minute span makes its rates per minute higher than its counts say.
+        assert_eq!(
+            Field::RetriesPerMinute.of(&rows[1]),
+            28.0 * 60_000.0 / 120_000.0
+        );
     }
 }

@@ -592,15 +592,25 @@ impl<'s> Engine<'s> {
             self.digest.observe(&row);
         }
         match self.sample_sink {
-            Some(sink) if !fine => sink(
+            Some(sink) if !fine => {
+                sink(
+                    if i == 0 {
+                        SampleSeries::Timeseries
+                    } else {
+                        SampleSeries::Metrics
+                    },
+                    &row,
+                );
                 if i == 0 {
-                    SampleSeries::Timeseries
-                } else {
-                    SampleSeries::Metrics
-                },
-                &row,
-            ),
-            _ => self.samplers[i].rows.push(row),
+                    self.digest.keep(row);
+                }
+            }
+            _ => {
+                if i == 0 {
+                    self.digest.keep(row.clone());
+                }
+                self.samplers[i].rows.push(row);
+            }
         }
     }
 

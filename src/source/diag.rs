@@ -9,6 +9,8 @@ use std::fmt;
 use std::fmt::Write as _;
 use std::ops::Range;
 
+use super::rules::RuleId;
+
 /// How serious a diagnostic is (errors sort first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -51,8 +53,8 @@ impl fmt::Display for Origin {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable rule identifier (see [`crate::scenario::rules`]).
-    pub rule: &'static str,
+    /// The rule broken (its stable identifier is [`RuleId::id`]).
+    pub rule: RuleId,
     /// Field path, e.g. `endpoint.client_cidr_block` or `population[0].retry.initial`, or a JSON
     /// path, `$.Routes[2].Status`.
     pub path: String,
@@ -66,7 +68,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(
-        rule: &'static str,
+        rule: RuleId,
         path: impl Into<String>,
         span: Range<usize>,
         message: impl Into<String>,
@@ -83,7 +85,7 @@ impl Diagnostic {
     }
 
     pub fn warning(
-        rule: &'static str,
+        rule: RuleId,
         path: impl Into<String>,
         span: Range<usize>,
         message: impl Into<String>,
@@ -105,9 +107,9 @@ impl Diagnostic {
         Diagnostic {
             severity,
             rule: match severity {
-                Severity::Error => "import-error",
-                Severity::Warning => "import-warning",
-                Severity::Note => "import-note",
+                Severity::Error => RuleId::ImportError,
+                Severity::Warning => RuleId::ImportWarning,
+                Severity::Note => RuleId::ImportNote,
             },
             path: origin.as_ref().map_or_else(String::new, |o| o.path.clone()),
             span: 0..0,
@@ -247,9 +249,8 @@ pub fn render(source: &Source, diags: &[Diagnostic]) -> String {
                 "^".repeat(width)
             );
         }
-        if let Some(rule) = crate::scenario::rules::find(d.rule) {
-            let _ = writeln!(out, "  = rule: {} ({})", rule.statement, rule.source);
-        }
+        let rule = d.rule.rule();
+        let _ = writeln!(out, "  = rule: {} ({})", rule.statement, rule.source);
         if let Some(h) = &d.hint {
             let _ = writeln!(out, "  = hint: {h}");
         }
@@ -322,7 +323,7 @@ mod tests {
         );
         let at = text.find("bad").unwrap();
         let src = Source::new("f.toml", text.clone());
-        let d = Diagnostic::error("unknown-key", "bad", at..at + 3, "unknown key `bad`");
+        let d = Diagnostic::error(RuleId::UnknownField, "bad", at..at + 3, "unknown key `bad`");
         let out = render(&src, &[d]);
         assert!(out.len() < 600, "{} bytes", out.len());
         let lines: Vec<&str> = out.lines().collect();

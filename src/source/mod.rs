@@ -7,6 +7,8 @@
 //!   compiler-like rendering.
 //! - [`read`]: one reader of tables that remembers which keys were asked for, so every key nobody
 //!   read is reported, and typed getters that record a diagnostic instead of failing.
+//! - [`rules`]: every rule a diagnostic can name, as the enum [`rules::RuleId`], with the
+//!   guide's words.
 //! - [`suggest`]: the one "did you mean" helper.
 //!
 //! The scenario loader, the expectations of `check`, the importers and the command layer all
@@ -15,6 +17,7 @@
 pub mod diag;
 pub mod json;
 pub mod read;
+pub mod rules;
 pub mod suggest;
 pub mod toml;
 pub mod tree;

@@ -5,6 +5,7 @@
 //! durations, distributions) in `scenario::read`; the importers read objects through
 //! `import::json::Obj`, which tracks keys with this same [`Table`].
 
+use crate::source::rules::RuleId;
 use std::ops::Range;
 
 use super::suggest;
@@ -30,7 +31,7 @@ impl Cx {
 
     pub fn error(
         &mut self,
-        rule: &'static str,
+        rule: RuleId,
         path: &str,
         span: Range<usize>,
         message: impl Into<String>,
@@ -41,7 +42,7 @@ impl Cx {
 
     pub fn warning(
         &mut self,
-        rule: &'static str,
+        rule: RuleId,
         path: &str,
         span: Range<usize>,
         message: impl Into<String>,
@@ -59,7 +60,7 @@ impl Cx {
     /// `path` is not the kind of value expected: a `type` error with an example.
     pub fn type_error(&mut self, path: &str, node: &Node, expected: &str, example: &str) {
         self.error(
-            "type",
+            RuleId::Type,
             path,
             node.span.clone(),
             format!("`{path}` must be {expected}, found {}", node.value.kind()),
@@ -138,7 +139,7 @@ impl<'n> Table<'n> {
         let n = self.opt(key);
         if n.is_none() {
             cx.error(
-                "missing-field",
+                RuleId::MissingField,
                 &self.field_path(key),
                 self.span.start..self.span.start,
                 format!("`{}` is required", self.field_path(key)),
@@ -174,7 +175,7 @@ impl<'n> Table<'n> {
                 .unwrap_or_else(|| format!("known fields here: {}", self.known.join(", ")));
             let path = join(&self.path, &e.key);
             cx.error(
-                "unknown-field",
+                RuleId::UnknownField,
                 &path,
                 e.key_span.clone(),
                 format!("unknown field `{path}`"),
@@ -210,7 +211,7 @@ pub fn integer(node: &Node, path: &str, min: i64, max: i64, cx: &mut Cx) -> Opti
         Value::Integer(i) if i >= min && i <= max => Some(i),
         Value::Integer(i) => {
             cx.error(
-                "value",
+                RuleId::Value,
                 path,
                 node.span.clone(),
                 format!("`{path}` = {i} is out of range"),
@@ -255,7 +256,7 @@ pub fn number(
             String::new()
         };
         cx.error(
-            "value",
+            RuleId::Value,
             path,
             node.span.clone(),
             format!("`{path}` = {x} is out of range"),
@@ -278,7 +279,7 @@ pub fn probability(node: &Node, path: &str, cx: &mut Cx) -> Option<f64> {
     };
     if !(0.0..=1.0).contains(&x) {
         cx.error(
-            "probability",
+            RuleId::Probability,
             path,
             node.span.clone(),
             format!("`{path}` = {x} is not a probability"),

@@ -1280,14 +1280,15 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             }
             Some(_) => return None, // a gateway endpoint's route: from its route_table_ids
             None => {
-                out.push(
-                    Level::Warning,
-                    Some(origin),
-                    format!(
-                        "a route to a {} target is not modelled: left out",
-                        other.first().copied().unwrap_or("missing")
-                    ),
-                );
+                let message = match other.first() {
+                    Some(k) => format!("a route to a {k} target is not modelled: left out"),
+                    // In a plan, an inline route's target created in the same apply is not
+                    // shown, nor which resource it is.
+                    None => "the route's target is not in the plan (known only after apply?): \
+                             left out; an aws_route resource names it in the configuration"
+                        .to_string(),
+                };
+                out.push(Level::Warning, Some(origin), message);
                 return None;
             }
         }

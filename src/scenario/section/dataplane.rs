@@ -5,6 +5,7 @@
 //! `[[security_group_rule]]`), with Terraform's attribute names, every problem reported with its
 //! path and span like the other sections.
 
+use crate::source::rules::RuleId;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -14,9 +15,9 @@ use toml_edit::{
     Value as TomlValue,
 };
 
-use super::read::{self, join, Cx, Table};
 use crate::model::dataplane::*;
 use crate::model::{Scenario, SgId, SubnetId, VpcId};
+use crate::scenario::read::{self, join, Cx, Table};
 use crate::source::tree::{Node, Value};
 
 type Ids = BTreeMap<String, usize>;
@@ -54,7 +55,7 @@ fn prescan(node: Option<&Node>, section: &str, cx: &mut Cx) -> Ids {
                 if let Value::String(s) = &idn.value {
                     if ids.contains_key(s) {
                         cx.error(
-                            "duplicate-id",
+                            RuleId::DuplicateId,
                             &format!("{section}[{i}].id"),
                             idn.span.clone(),
                             format!("{section} id `{s}` is declared twice"),
@@ -95,7 +96,7 @@ fn resolve<T: Copy>(
         Some(v) => Some(*v),
         None => {
             cx.error(
-                "unknown-reference",
+                RuleId::UnknownReference,
                 p,
                 span,
                 format!("{section} `{name}` is not declared"),
@@ -216,7 +217,7 @@ fn protocol(t: &mut Table, cx: &mut Cx) -> Option<Protocol> {
     let v = Protocol::parse(&s);
     if v.is_none() {
         cx.error(
-            "value",
+            RuleId::Value,
             &p,
             n.span.clone(),
             format!("unknown protocol `{s}`"),
@@ -238,7 +239,7 @@ fn ports(t: &mut Table, proto: Option<Protocol>, cx: &mut Cx) -> Option<PortRang
     let span = t.span.clone();
     let (Some(from), Some(to)) = (from, to) else {
         cx.error(
-            "missing-field",
+            RuleId::MissingField,
             &fp,
             span.start..span.start,
             format!("`{fp}` and `{tp}` are required for tcp and udp rules"),
@@ -250,7 +251,7 @@ fn ports(t: &mut Table, proto: Option<Protocol>, cx: &mut Cx) -> Option<PortRang
     let b = read::integer(to, &tp, 0, 65535, cx)? as u16;
     if a > b {
         cx.error(
-            "value",
+            RuleId::Value,
             &tp,
             to.span.clone(),
             format!("`to_port` {b} is below `from_port` {a}"),
@@ -326,7 +327,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
                 "private" => Some(false),
                 other => {
                     cx.error(
-                        "value",
+                        RuleId::Value,
                         &cp,
                         n.span.clone(),
                         format!("unknown connectivity type `{other}`"),
@@ -358,7 +359,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
             let (vpc, peer_vpc) = (vpc?, peer?);
             if vpc == peer_vpc {
                 cx.error(
-                    "value",
+                    RuleId::Value,
                     &join(p, "peer_vpc_id"),
                     n.span.clone(),
                     "a VPC cannot be peered with itself",
@@ -438,7 +439,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
                         "direct-connect" => Some(Connection::DirectConnect),
                         other => {
                             cx.error(
-                                "value",
+                                RuleId::Value,
                                 &cp,
                                 n.span.clone(),
                                 format!("unknown connection `{other}`"),
@@ -477,7 +478,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
                 }
                 _ => {
                     cx.error(
-                    "value",
+                    RuleId::Value,
                     p,
                     n.span.clone(),
                     "an on-premises network attaches to exactly one of `vpn_gateway_id` and `transit_gateway_id`",
@@ -568,7 +569,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
                     )?),
                     (true, Some(a)) => {
                         cx.error(
-                            "value",
+                            RuleId::Value,
                             &ap,
                             a.span.clone(),
                             "a blackhole route has no attachment",
@@ -577,7 +578,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
                         return None;
                     }
                     (false, None) => {
-                        cx.error("missing-field", &ap, n.span.start..n.span.start, format!("`{ap}` is required"), "add `transit_gateway_attachment_id = \"tgw-attach-…\"`, or `blackhole = true`");
+                        cx.error(RuleId::MissingField, &ap, n.span.start..n.span.start, format!("`{ap}` is required"), "add `transit_gateway_attachment_id = \"tgw-attach-…\"`, or `blackhole = true`");
                         return None;
                     }
                 };
@@ -657,7 +658,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
             }
             Some(other) => {
                 cx.error(
-                    "value",
+                    RuleId::Value,
                     &kp,
                     kind_node.map_or(n.span.clone(), |k| k.span.clone()),
                     format!("unknown endpoint type `{other}`"),
@@ -723,7 +724,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
                         _ => n.span.clone(),
                     };
                     cx.error(
-                        "network-acl",
+                        RuleId::NetworkAcl,
                         &format!("{path}[{k}].rule_number"),
                         span,
                         format!("rule number {} is used twice in `{path}`", r.rule_number),
@@ -763,7 +764,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
                     "egress" => Some(true),
                     other => {
                         cx.error(
-                            "value",
+                            RuleId::Value,
                             &tp,
                             n.span.clone(),
                             format!("unknown rule type `{other}`"),
@@ -787,7 +788,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
                 (None, Some(g)) => SgSource::Group(one(g, &sp, sgs, "security_group", cx)?),
                 _ => {
                     cx.error(
-                    "value",
+                    RuleId::Value,
                     p,
                     n.span.clone(),
                     "a security group rule has exactly one of `cidr_blocks` and `source_security_group_id`",
@@ -839,7 +840,7 @@ fn acl_rule(n: &Node, p: &str, cx: &mut Cx) -> Option<AclRule> {
             "deny" => Some(Action::Deny),
             other => {
                 cx.error(
-                    "value",
+                    RuleId::Value,
                     &ap,
                     n.span.clone(),
                     format!("unknown rule action `{other}`"),
@@ -877,7 +878,7 @@ fn vpc_route(n: &Node, p: &str, m: &Maps, cx: &mut Cx) -> Option<VpcRoute> {
         }
         _ => {
             cx.error(
-                "value",
+                RuleId::Value,
                 p,
                 n.span.clone(),
                 "a route has exactly one of `destination_cidr_block` and `destination_prefix_list_id`",
@@ -894,7 +895,7 @@ fn vpc_route(n: &Node, p: &str, m: &Maps, cx: &mut Cx) -> Option<VpcRoute> {
                 "blackhole" => Some(true),
                 other => {
                     cx.error(
-                        "value",
+                        RuleId::Value,
                         &sp,
                         n.span.clone(),
                         format!("unknown route state `{other}`"),
@@ -910,7 +911,7 @@ fn vpc_route(n: &Node, p: &str, m: &Maps, cx: &mut Cx) -> Option<VpcRoute> {
     t.finish(cx);
     let [(field, tn)] = targets.as_slice() else {
         cx.error(
-            "vpc-route-target",
+            RuleId::VpcRouteTarget,
             p,
             n.span.clone(),
             format!("a route names exactly one target, found {}", targets.len()),
@@ -936,7 +937,7 @@ fn vpc_route(n: &Node, p: &str, m: &Maps, cx: &mut Cx) -> Option<VpcRoute> {
     };
     if found.is_none() && !blackhole {
         cx.error(
-            "unknown-reference",
+            RuleId::UnknownReference,
             &tp,
             tn.span.clone(),
             format!("route target `{name}` is not declared"),
@@ -984,7 +985,7 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
         if rt.main {
             if let Some(&j) = mains.get(&rt.vpc) {
                 cx.error(
-                    "route-table",
+                    RuleId::RouteTable,
                     &format!("route_table[{i}].main"),
                     span_of("route_table", i),
                     format!(
@@ -1000,7 +1001,7 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
         for s in &rt.subnets {
             if let Some(&j) = table_of.get(s) {
                 cx.error(
-                    "route-table",
+                    RuleId::RouteTable,
                     &format!("route_table[{i}].subnet_ids"),
                     span_of("route_table", i),
                     format!(
@@ -1023,7 +1024,7 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
             };
             if !seen.insert(key.clone()) {
                 cx.error(
-                    "route-table",
+                    RuleId::RouteTable,
                     &format!("route_table[{i}].route[{k}]"),
                     route_span(i, k),
                     format!("route table `{}` has two routes to {}", rt.id, key.1),
@@ -1037,7 +1038,7 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
             for &r in route_tables {
                 if dp.route_tables[r].vpc != e.vpc {
                     cx.error(
-                        "route-table",
+                        RuleId::RouteTable,
                         &format!("vpc_endpoint[{i}].route_table_ids"),
                         span_of("vpc_endpoint", i),
                         format!(
@@ -1064,7 +1065,7 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
             };
             if other.is_some_and(|v| v != rt.vpc) {
                 cx.error(
-                    "vpc-route-target",
+                    RuleId::VpcRouteTarget,
                     &format!("route_table[{i}].route[{k}].{}", r.field.name()),
                     route_span(i, k),
                     format!(
@@ -1081,7 +1082,7 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
         for s in &a.subnets {
             if let Some(&j) = acl_of.get(s) {
                 cx.error(
-                    "network-acl",
+                    RuleId::NetworkAcl,
                     &format!("network_acl[{i}].subnet_ids"),
                     span_of("network_acl", i),
                     format!(
