@@ -284,7 +284,8 @@ fn summary_carries_the_verdict_and_the_findings() {
         .iter()
         .find(|e| e.users_dropped == 8000)
         .unwrap();
-    let p99 = format!("{:.1} s", reset.time_to_99_percent_back_s.unwrap());
+    // The report keeps a time on one line: a no-break space before the unit.
+    let p99 = format!("{:.1}\u{a0}s", reset.time_to_99_percent_back_s.unwrap());
     assert!(
         html.contains("<td class=\"n\">8,000</td><td class=\"n\">8,000</td><td class=\"n\">0</td>"),
         "reset row"

@@ -465,64 +465,6 @@ fn parameters(s: &Scenario, r: &RunResult) -> String {
     h
 }
 
-/// What users saw: the episodes' time to connect, those not connected within each threshold,
-/// and how the users each event dropped came back.
-fn users_waited(h: &mut String, s: &Scenario, sm: &crate::sim::Summary) {
-    let secs = |v: Option<f64>| {
-        v.map_or("never".to_string(), |t| {
-            let tenths = (t.max(0.0) * 10.0).round() as u64;
-            format!("{}.{}\u{a0}s", q(tenths / 10), tenths % 10)
-        })
-    };
-    let o = &sm.outcomes;
-    let t = &o.time_to_connect;
-    let _ = writeln!(
-        h,
-        "<h3>Time to connect</h3>\n<p>{} connection episodes (a user wanting the VPN, from the first attempt until connected or no longer wanting it): median {}, 95th percentile {}, 99th percentile {}, longest {}; {} user-minutes without service.</p>",
-        q(o.episodes),
-        secs(t.p50_s),
-        secs(t.p95_s),
-        secs(t.p99_s),
-        secs(t.max_s),
-        q(o.user_minutes_without_service.round() as u64)
-    );
-    h.push_str(
-        "<table><tr><th>not connected within</th><th>users</th><th>share of episodes</th></tr>\n",
-    );
-    for n in &o.not_connected_within {
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            crate::timefmt::span(n.within_s),
-            q(n.users),
-            pct(n.share)
-        );
-    }
-    h.push_str("</table>\n");
-    if sm.recovery.is_empty() {
-        h.push_str("<p>No event dropped a connection.</p>\n");
-        return;
-    }
-    h.push_str("<h3>Recovery after each event</h3>\n<table><tr><th>event</th><th>at</th><th>users dropped</th><th>back</th><th>lost</th><th>95 % back</th><th>99 % back</th><th>all back</th><th>peak attempts/s</th><th>failed attempts</th></tr>\n");
-    for r in &sm.recovery {
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            escape(&r.description),
-            clock(s, r.at_ms),
-            q(r.users_dropped),
-            q(r.users_back),
-            q(r.users_lost),
-            secs(r.time_to_95_percent_back_s),
-            secs(r.time_to_99_percent_back_s),
-            secs(r.time_to_all_back_s),
-            q(r.peak_attempts_per_second),
-            q(r.failed_attempts)
-        );
-    }
-    h.push_str("</table>\n<p class=\"muted\">Times are from the event. A user who stopped trying (gave up, did not log in again, or whose working day ended) is lost, and then \"all back\" never comes.</p>\n");
-}
-
 /// Bandwidth on the path (docs/model.md §13): each capacitated link, what it held below the
 /// floor, for how long, and the capacity that clears it; "not modelled" when no link is.
 fn bandwidth(h: &mut String, s: &Scenario, r: &RunResult) {
@@ -725,6 +667,64 @@ pub fn topology_picture(
         .collect();
     notes.sort();
     Some((svg, notes))
+}
+
+/// What users saw: the episodes' time to connect, those not connected within each threshold,
+/// and how the users each event dropped came back.
+fn users_waited(h: &mut String, s: &Scenario, sm: &crate::sim::Summary) {
+    let secs = |v: Option<f64>| {
+        v.map_or("never".to_string(), |t| {
+            let tenths = (t.max(0.0) * 10.0).round() as u64;
+            format!("{}.{}\u{a0}s", q(tenths / 10), tenths % 10)
+        })
+    };
+    let o = &sm.outcomes;
+    let t = &o.time_to_connect;
+    let _ = writeln!(
+        h,
+        "<h3>Time to connect</h3>\n<p>{} connection episodes (a user wanting the VPN, from the first attempt until connected or no longer wanting it): median {}, 95th percentile {}, 99th percentile {}, longest {}; {} user-minutes without service.</p>",
+        q(o.episodes),
+        secs(t.p50_s),
+        secs(t.p95_s),
+        secs(t.p99_s),
+        secs(t.max_s),
+        q(o.user_minutes_without_service.round() as u64)
+    );
+    h.push_str(
+        "<table><tr><th>not connected within</th><th>users</th><th>share of episodes</th></tr>\n",
+    );
+    for n in &o.not_connected_within {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            crate::timefmt::span(n.within_s),
+            q(n.users),
+            pct(n.share)
+        );
+    }
+    h.push_str("</table>\n");
+    if sm.recovery.is_empty() {
+        h.push_str("<p>No event dropped a connection.</p>\n");
+        return;
+    }
+    h.push_str("<h3>Recovery after each event</h3>\n<table><tr><th>event</th><th>at</th><th>users dropped</th><th>back</th><th>lost</th><th>95 % back</th><th>99 % back</th><th>all back</th><th>peak attempts/s</th><th>failed attempts</th></tr>\n");
+    for r in &sm.recovery {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(&r.description),
+            clock(s, r.at_ms),
+            q(r.users_dropped),
+            q(r.users_back),
+            q(r.users_lost),
+            secs(r.time_to_95_percent_back_s),
+            secs(r.time_to_99_percent_back_s),
+            secs(r.time_to_all_back_s),
+            q(r.peak_attempts_per_second),
+            q(r.failed_attempts)
+        );
+    }
+    h.push_str("</table>\n<p class=\"muted\">Times are from the event. A user who stopped trying (gave up, did not log in again, or whose working day ended) is lost, and then \"all back\" never comes.</p>\n");
 }
 
 fn strip_xml_header(svg: &str) -> &str {

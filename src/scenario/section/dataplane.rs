@@ -273,6 +273,15 @@ struct Maps {
     rt: Ids,
 }
 
+/// What the sections read by their own functions refer to.
+#[derive(Clone, Copy)]
+struct Refs2<'a> {
+    vpcs: Option<&'a BTreeMap<String, VpcId>>,
+    subnets: Option<&'a BTreeMap<String, SubnetId>>,
+    sgs: Option<&'a BTreeMap<String, SgId>>,
+    m: &'a Maps,
+}
+
 /// Decodes every data-plane section from the top-level table.
 pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
     let nodes: Vec<Option<&Node>> = SECTIONS.iter().map(|s| top.opt(s)).collect();
@@ -296,130 +305,42 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
     let vpcs = refs.vpcs;
     let subnets = refs.subnets;
     let sgs = Some(refs.sgs);
+    let r2 = Refs2 {
+        vpcs,
+        subnets,
+        sgs,
+        m: &m,
+    };
 
     let internet_gateways = list(
         node("internet_gateway"),
         "internet_gateway",
         cx,
-        |n, p, cx| {
-            let mut t = Table::new(n, p, cx)?;
-            let id = id(&mut t, "\"igw-main\"", cx);
-            let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
-            t.finish(cx);
-            Some(InternetGateway { id: id?, vpc: vpc? })
-        },
+        |n, p, cx| internet_gateway(n, p, &r2, cx),
     );
     let nat_gateways = list(node("nat_gateway"), "nat_gateway", cx, |n, p, cx| {
-        let mut t = Table::new(n, p, cx)?;
-        let id = id(&mut t, "\"nat-a\"", cx);
-        let subnet = req_ref(
-            &mut t,
-            "subnet_id",
-            "\"subnet-public\"",
-            subnets,
-            "subnet",
-            cx,
-        );
-        let cp = t.field_path("connectivity_type");
-        let public = t.opt("connectivity_type").map_or(Some(true), |n| {
-            match read::string(n, &cp, cx)?.as_str() {
-                "public" => Some(true),
-                "private" => Some(false),
-                other => {
-                    cx.error(
-                        RuleId::Value,
-                        &cp,
-                        n.span.clone(),
-                        format!("unknown connectivity type `{other}`"),
-                        "use \"public\" or \"private\"",
-                    );
-                    None
-                }
-            }
-        });
-        let capacity = mbps(&mut t, "capacity_mbps", cx);
-        t.finish(cx);
-        Some(NatGateway {
-            id: id?,
-            subnet: subnet?,
-            public: public?,
-            capacity_mbps: capacity?,
-        })
+        nat_gateway(n, p, &r2, cx)
     });
     let peerings = list(
         node("vpc_peering_connection"),
         "vpc_peering_connection",
         cx,
-        |n, p, cx| {
-            let mut t = Table::new(n, p, cx)?;
-            let id = id(&mut t, "\"pcx-1\"", cx);
-            let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
-            let peer = req_ref(&mut t, "peer_vpc_id", "\"vpc-peer\"", vpcs, "vpc", cx);
-            t.finish(cx);
-            let (vpc, peer_vpc) = (vpc?, peer?);
-            if vpc == peer_vpc {
-                cx.error(
-                    RuleId::Value,
-                    &join(p, "peer_vpc_id"),
-                    n.span.clone(),
-                    "a VPC cannot be peered with itself",
-                    "name two different VPCs",
-                );
-                return None;
-            }
-            Some(Peering {
-                id: id?,
-                vpc,
-                peer_vpc,
-            })
-        },
+        |n, p, cx| vpc_peering_connection(n, p, &r2, cx),
     );
     let transit_gateways = list(
         node("transit_gateway"),
         "transit_gateway",
         cx,
-        |n, p, cx| {
-            let mut t = Table::new(n, p, cx)?;
-            let id = id(&mut t, "\"tgw-1\"", cx);
-            t.finish(cx);
-            Some(TransitGateway { id: id? })
-        },
+        |n, p, cx| transit_gateway(n, p, &r2, cx),
     );
     let vpc_attachments = list(
         node("transit_gateway_vpc_attachment"),
         "transit_gateway_vpc_attachment",
         cx,
-        |n, p, cx| {
-            let mut t = Table::new(n, p, cx)?;
-            let id = id(&mut t, "\"tgw-attach-main\"", cx);
-            let tgw = req_ref(
-                &mut t,
-                "transit_gateway_id",
-                "\"tgw-1\"",
-                Some(&m.tgw),
-                "transit_gateway",
-                cx,
-            );
-            let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
-            let sp = t.field_path("subnet_ids");
-            let subs = t
-                .req(cx, "subnet_ids", "[\"subnet-a\"]")
-                .and_then(|n| many(n, &sp, subnets, "subnet", cx));
-            t.finish(cx);
-            Some(TgwAttachment {
-                id: id?,
-                transit_gateway: tgw?,
-                kind: AttachmentKind::Vpc(vpc?),
-                subnets: subs?,
-            })
-        },
+        |n, p, cx| transit_gateway_vpc_attachment(n, p, &r2, cx),
     );
     let vpn_gateways = list(node("vpn_gateway"), "vpn_gateway", cx, |n, p, cx| {
-        let mut t = Table::new(n, p, cx)?;
-        let id = id(&mut t, "\"vgw-1\"", cx);
-        let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
-        t.finish(cx);
-        Some(VpnGateway { id: id?, vpc: vpc? })
+        vpn_gateway(n, p, &r2, cx)
     });
     let n_vpc_attach = vpc_attachments.as_ref().map_or(0, Vec::len);
     let mut onprem_attach: Vec<TgwAttachment> = Vec::new();
@@ -598,22 +519,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
         },
     );
     let prefix_lists = list(node("prefix_list"), "prefix_list", cx, |n, p, cx| {
-        let mut t = Table::new(n, p, cx)?;
-        let id = id(&mut t, "\"pl-63a5400a\"", cx);
-        let np = t.field_path("name");
-        let name = t
-            .req(cx, "name", "\"com.amazonaws.us-east-1.s3\"")
-            .and_then(|n| read::string(n, &np, cx));
-        let cp = t.field_path("cidr_blocks");
-        let blocks = t
-            .req(cx, "cidr_blocks", "[\"52.216.0.0/15\"]")
-            .and_then(|n| cidrs(n, &cp, cx));
-        t.finish(cx);
-        Some(PrefixList {
-            id: id?,
-            name: name?,
-            cidr_blocks: blocks?,
-        })
+        prefix_list(n, p, &r2, cx)
     });
     let vpc_endpoints = list(node("vpc_endpoint"), "vpc_endpoint", cx, |n, p, cx| {
         let mut t = Table::new(n, p, cx)?;
@@ -677,26 +583,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
         })
     });
     let route_tables = list(node("route_table"), "route_table", cx, |n, p, cx| {
-        let mut t = Table::new(n, p, cx)?;
-        let id = id(&mut t, "\"rtb-main\"", cx);
-        let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
-        let mp = t.field_path("main");
-        let main = t
-            .opt("main")
-            .map_or(Some(false), |n| read::boolean(n, &mp, cx));
-        let subs = opt_many(&mut t, "subnet_ids", subnets, "subnet", cx);
-        let vgws = opt_many(&mut t, "propagating_vgws", Some(&m.vgw), "vpn_gateway", cx);
-        let rp = t.field_path("route");
-        let routes = list(t.opt("route"), &rp, cx, |n, p, cx| vpc_route(n, p, &m, cx));
-        t.finish(cx);
-        Some(RouteTable {
-            id: id?,
-            vpc: vpc?,
-            main: main?,
-            subnets: subs?,
-            routes: routes?,
-            propagating_vgws: vgws?,
-        })
+        route_table(n, p, &r2, cx)
     });
     let network_acls = list(node("network_acl"), "network_acl", cx, |n, p, cx| {
         let mut t = Table::new(n, p, cx)?;
@@ -747,65 +634,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
         node("security_group_rule"),
         "security_group_rule",
         cx,
-        |n, p, cx| {
-            let mut t = Table::new(n, p, cx)?;
-            let group = req_ref(
-                &mut t,
-                "security_group_id",
-                "\"sg-db\"",
-                sgs,
-                "security_group",
-                cx,
-            );
-            let tp = t.field_path("type");
-            let ty = t.req(cx, "type", "\"ingress\"").and_then(|n| {
-                match read::string(n, &tp, cx)?.as_str() {
-                    "ingress" => Some(false),
-                    "egress" => Some(true),
-                    other => {
-                        cx.error(
-                            RuleId::Value,
-                            &tp,
-                            n.span.clone(),
-                            format!("unknown rule type `{other}`"),
-                            "use \"ingress\" or \"egress\"",
-                        );
-                        None
-                    }
-                }
-            });
-            let proto = protocol(&mut t, cx);
-            let range = ports(&mut t, proto, cx);
-            let cp = t.field_path("cidr_blocks");
-            let sp = t.field_path("source_security_group_id");
-            let c = t.opt("cidr_blocks");
-            let sg = t.opt("source_security_group_id");
-            let dp = t.field_path("description");
-            let description = t.opt("description").and_then(|n| read::string(n, &dp, cx));
-            t.finish(cx);
-            let source = match (c, sg) {
-                (Some(c), None) => SgSource::Cidrs(cidrs(c, &cp, cx)?),
-                (None, Some(g)) => SgSource::Group(one(g, &sp, sgs, "security_group", cx)?),
-                _ => {
-                    cx.error(
-                    RuleId::Value,
-                    p,
-                    n.span.clone(),
-                    "a security group rule has exactly one of `cidr_blocks` and `source_security_group_id`",
-                    "write one rule per source",
-                );
-                    return None;
-                }
-            };
-            Some(SgRule {
-                security_group: group?,
-                egress: ty?,
-                protocol: proto?,
-                ports: range?,
-                source,
-                description,
-            })
-        },
+        |n, p, cx| security_group_rule(n, p, &r2, cx),
     );
     let dp = DataPlane {
         route_tables: route_tables?,
@@ -824,6 +653,304 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
     };
     cross_checks(&dp, &nodes, cx);
     Some(dp)
+}
+
+/// One `[[internet_gateway]]`.
+fn internet_gateway(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<InternetGateway> {
+    let Refs2 {
+        vpcs,
+        subnets,
+        sgs,
+        m,
+    } = *r;
+    let _ = (vpcs, subnets, sgs, m);
+
+    let mut t = Table::new(n, p, cx)?;
+    let id = id(&mut t, "\"igw-main\"", cx);
+    let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
+    t.finish(cx);
+    Some(InternetGateway { id: id?, vpc: vpc? })
+}
+
+/// One `[[nat_gateway]]`.
+fn nat_gateway(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<NatGateway> {
+    let Refs2 {
+        vpcs,
+        subnets,
+        sgs,
+        m,
+    } = *r;
+    let _ = (vpcs, subnets, sgs, m);
+
+    let mut t = Table::new(n, p, cx)?;
+    let id = id(&mut t, "\"nat-a\"", cx);
+    let subnet = req_ref(
+        &mut t,
+        "subnet_id",
+        "\"subnet-public\"",
+        subnets,
+        "subnet",
+        cx,
+    );
+    let cp = t.field_path("connectivity_type");
+    let public = t.opt("connectivity_type").map_or(Some(true), |n| {
+        match read::string(n, &cp, cx)?.as_str() {
+            "public" => Some(true),
+            "private" => Some(false),
+            other => {
+                cx.error(
+                    RuleId::Value,
+                    &cp,
+                    n.span.clone(),
+                    format!("unknown connectivity type `{other}`"),
+                    "use \"public\" or \"private\"",
+                );
+                None
+            }
+        }
+    });
+    let capacity = mbps(&mut t, "capacity_mbps", cx);
+    t.finish(cx);
+    Some(NatGateway {
+        id: id?,
+        subnet: subnet?,
+        public: public?,
+        capacity_mbps: capacity?,
+    })
+}
+
+/// One `[[vpc_peering_connection]]`.
+fn vpc_peering_connection(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<Peering> {
+    let Refs2 {
+        vpcs,
+        subnets,
+        sgs,
+        m,
+    } = *r;
+    let _ = (vpcs, subnets, sgs, m);
+
+    let mut t = Table::new(n, p, cx)?;
+    let id = id(&mut t, "\"pcx-1\"", cx);
+    let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
+    let peer = req_ref(&mut t, "peer_vpc_id", "\"vpc-peer\"", vpcs, "vpc", cx);
+    t.finish(cx);
+    let (vpc, peer_vpc) = (vpc?, peer?);
+    if vpc == peer_vpc {
+        cx.error(
+            RuleId::Value,
+            &join(p, "peer_vpc_id"),
+            n.span.clone(),
+            "a VPC cannot be peered with itself",
+            "name two different VPCs",
+        );
+        return None;
+    }
+    Some(Peering {
+        id: id?,
+        vpc,
+        peer_vpc,
+    })
+}
+
+/// One `[[transit_gateway]]`.
+fn transit_gateway(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<TransitGateway> {
+    let Refs2 {
+        vpcs,
+        subnets,
+        sgs,
+        m,
+    } = *r;
+    let _ = (vpcs, subnets, sgs, m);
+
+    let mut t = Table::new(n, p, cx)?;
+    let id = id(&mut t, "\"tgw-1\"", cx);
+    t.finish(cx);
+    Some(TransitGateway { id: id? })
+}
+
+/// One `[[transit_gateway_vpc_attachment]]`.
+fn transit_gateway_vpc_attachment(
+    n: &Node,
+    p: &str,
+    r: &Refs2,
+    cx: &mut Cx,
+) -> Option<TgwAttachment> {
+    let Refs2 {
+        vpcs,
+        subnets,
+        sgs,
+        m,
+    } = *r;
+    let _ = (vpcs, subnets, sgs, m);
+
+    let mut t = Table::new(n, p, cx)?;
+    let id = id(&mut t, "\"tgw-attach-main\"", cx);
+    let tgw = req_ref(
+        &mut t,
+        "transit_gateway_id",
+        "\"tgw-1\"",
+        Some(&m.tgw),
+        "transit_gateway",
+        cx,
+    );
+    let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
+    let sp = t.field_path("subnet_ids");
+    let subs = t
+        .req(cx, "subnet_ids", "[\"subnet-a\"]")
+        .and_then(|n| many(n, &sp, subnets, "subnet", cx));
+    t.finish(cx);
+    Some(TgwAttachment {
+        id: id?,
+        transit_gateway: tgw?,
+        kind: AttachmentKind::Vpc(vpc?),
+        subnets: subs?,
+    })
+}
+
+/// One `[[vpn_gateway]]`.
+fn vpn_gateway(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<VpnGateway> {
+    let Refs2 {
+        vpcs,
+        subnets,
+        sgs,
+        m,
+    } = *r;
+    let _ = (vpcs, subnets, sgs, m);
+
+    let mut t = Table::new(n, p, cx)?;
+    let id = id(&mut t, "\"vgw-1\"", cx);
+    let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
+    t.finish(cx);
+    Some(VpnGateway { id: id?, vpc: vpc? })
+}
+
+/// One `[[prefix_list]]`.
+fn prefix_list(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<PrefixList> {
+    let Refs2 {
+        vpcs,
+        subnets,
+        sgs,
+        m,
+    } = *r;
+    let _ = (vpcs, subnets, sgs, m);
+
+    let mut t = Table::new(n, p, cx)?;
+    let id = id(&mut t, "\"pl-63a5400a\"", cx);
+    let np = t.field_path("name");
+    let name = t
+        .req(cx, "name", "\"com.amazonaws.us-east-1.s3\"")
+        .and_then(|n| read::string(n, &np, cx));
+    let cp = t.field_path("cidr_blocks");
+    let blocks = t
+        .req(cx, "cidr_blocks", "[\"52.216.0.0/15\"]")
+        .and_then(|n| cidrs(n, &cp, cx));
+    t.finish(cx);
+    Some(PrefixList {
+        id: id?,
+        name: name?,
+        cidr_blocks: blocks?,
+    })
+}
+
+/// One `[[route_table]]`.
+fn route_table(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<RouteTable> {
+    let Refs2 {
+        vpcs,
+        subnets,
+        sgs,
+        m,
+    } = *r;
+    let _ = (vpcs, subnets, sgs, m);
+
+    let mut t = Table::new(n, p, cx)?;
+    let id = id(&mut t, "\"rtb-main\"", cx);
+    let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
+    let mp = t.field_path("main");
+    let main = t
+        .opt("main")
+        .map_or(Some(false), |n| read::boolean(n, &mp, cx));
+    let subs = opt_many(&mut t, "subnet_ids", subnets, "subnet", cx);
+    let vgws = opt_many(&mut t, "propagating_vgws", Some(&m.vgw), "vpn_gateway", cx);
+    let rp = t.field_path("route");
+    let routes = list(t.opt("route"), &rp, cx, |n, p, cx| vpc_route(n, p, m, cx));
+    t.finish(cx);
+    Some(RouteTable {
+        id: id?,
+        vpc: vpc?,
+        main: main?,
+        subnets: subs?,
+        routes: routes?,
+        propagating_vgws: vgws?,
+    })
+}
+
+/// One `[[security_group_rule]]`.
+fn security_group_rule(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<SgRule> {
+    let Refs2 {
+        vpcs,
+        subnets,
+        sgs,
+        m,
+    } = *r;
+    let _ = (vpcs, subnets, sgs, m);
+
+    let mut t = Table::new(n, p, cx)?;
+    let group = req_ref(
+        &mut t,
+        "security_group_id",
+        "\"sg-db\"",
+        sgs,
+        "security_group",
+        cx,
+    );
+    let tp = t.field_path("type");
+    let ty =
+        t.req(cx, "type", "\"ingress\"")
+            .and_then(|n| match read::string(n, &tp, cx)?.as_str() {
+                "ingress" => Some(false),
+                "egress" => Some(true),
+                other => {
+                    cx.error(
+                        RuleId::Value,
+                        &tp,
+                        n.span.clone(),
+                        format!("unknown rule type `{other}`"),
+                        "use \"ingress\" or \"egress\"",
+                    );
+                    None
+                }
+            });
+    let proto = protocol(&mut t, cx);
+    let range = ports(&mut t, proto, cx);
+    let cp = t.field_path("cidr_blocks");
+    let sp = t.field_path("source_security_group_id");
+    let c = t.opt("cidr_blocks");
+    let sg = t.opt("source_security_group_id");
+    let dp = t.field_path("description");
+    let description = t.opt("description").and_then(|n| read::string(n, &dp, cx));
+    t.finish(cx);
+    let source = match (c, sg) {
+        (Some(c), None) => SgSource::Cidrs(cidrs(c, &cp, cx)?),
+        (None, Some(g)) => SgSource::Group(one(g, &sp, sgs, "security_group", cx)?),
+        _ => {
+            cx.error(
+            RuleId::Value,
+            p,
+            n.span.clone(),
+            "a security group rule has exactly one of `cidr_blocks` and `source_security_group_id`",
+            "write one rule per source",
+        );
+            return None;
+        }
+    };
+    Some(SgRule {
+        security_group: group?,
+        egress: ty?,
+        protocol: proto?,
+        ports: range?,
+        source,
+        description,
+    })
 }
 
 fn acl_rule(n: &Node, p: &str, cx: &mut Cx) -> Option<AclRule> {

@@ -77,22 +77,7 @@ pub(crate) fn decode(
     });
     let capacity = t
         .opt("capacity_model")
-        .map_or(Some(CapacityModel::Pooled), |n| {
-            match read::string(n, "endpoint.capacity_model", cx)?.as_str() {
-                "even-share" => Some(CapacityModel::EvenShare),
-                "pooled" => Some(CapacityModel::Pooled),
-                other => {
-                    cx.error(
-                        RuleId::Value,
-                        "endpoint.capacity_model",
-                        n.span.clone(),
-                        format!("unknown capacity model `{other}`"),
-                        "use \"pooled\" (default) or \"even-share\"",
-                    );
-                    None
-                }
-            }
-        });
+        .map_or(Some(CapacityModel::Pooled), |n| capacity_model(n, cx));
     let max_conn = t.opt("max_connections").map_or(Some(None), |n| {
         read::integer(n, "endpoint.max_connections", 1, u32::MAX as i64, cx).map(|v| Some(v as u32))
     });
@@ -130,6 +115,24 @@ pub(crate) fn decode(
         max_connections: max_conn?,
         association_throughput_mbps: throughput?,
     })
+}
+
+/// `capacity_model`: `pooled` (default) or `even-share`.
+fn capacity_model(n: &Node, cx: &mut Cx) -> Option<CapacityModel> {
+    match read::string(n, "endpoint.capacity_model", cx)?.as_str() {
+        "even-share" => Some(CapacityModel::EvenShare),
+        "pooled" => Some(CapacityModel::Pooled),
+        other => {
+            cx.error(
+                RuleId::Value,
+                "endpoint.capacity_model",
+                n.span.clone(),
+                format!("unknown capacity model `{other}`"),
+                "use \"pooled\" (default) or \"even-share\"",
+            );
+            None
+        }
+    }
 }
 
 /// `client_cidr_block`: a /12 to /22 block (guide: Rules and best practices).
