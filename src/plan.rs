@@ -1,7 +1,7 @@
 //! Capacity planning by the guide's rules: the smallest client CIDR and the number of subnet
 //! associations for a target peak of concurrent connections (guide: "Client VPN scaling
 //! considerations"), and the client connect handler's concurrency for a reconnect storm
-//! (`Storm`, `size_handler`, confirmed on the engine by `simulate_reset_storm`). Pure: no I/O.
+//! (`Storm`, `size_handler`, confirmed on the engine by `study::confirm::reset_storm`). Pure: no I/O.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -503,60 +503,6 @@ pub fn automatic_storm(users: u64, latency: Dist, seed: u64) -> Storm {
         handler_failure_rate: 0.0,
         seed,
     }
-}
-
-/// `sc` with its client connect handler at `concurrency` (with `latency` when given; a handler
-/// is added when the scenario has none) and every live connection reset at `at`, all at once: the
-/// reset storm a sizing is confirmed on.
-pub fn with_reset_storm(
-    sc: &Scenario,
-    concurrency: u32,
-    latency: Option<&Dist>,
-    at: Millis,
-) -> Scenario {
-    let mut s = sc.clone();
-    let h = s
-        .endpoint
-        .client_connect_handler
-        .get_or_insert_with(|| crate::model::ConnectHandler {
-            function_name: "AWSClientVPN-planned".into(),
-            latency: Dist::Fixed(0.0),
-            concurrency,
-            deny_rate: 0.0,
-            error_rate: 0.0,
-            invalid_response_rate: 0.0,
-            service_error_rate: 0.0,
-        });
-    h.concurrency = concurrency;
-    if let Some(l) = latency {
-        h.latency = l.clone();
-    }
-    s.events.push(crate::model::Event {
-        at,
-        kind: crate::model::EventKind::Modify {
-            changes: vec![crate::model::Modification::AuthorizationRules],
-            propagation: 0,
-            resets: true,
-            disconnect_on_session_timeout: None,
-            reset_window: 0,
-        },
-        description: Some("every connection reset (plan)".into()),
-    });
-    s.events.sort_by_key(|e| e.at);
-    s
-}
-
-/// Simulates [`with_reset_storm`] and returns how the users the reset dropped came back (`None`
-/// when it dropped nobody).
-pub fn simulate_reset_storm(
-    sc: &Scenario,
-    concurrency: u32,
-    latency: Option<&Dist>,
-    at: Millis,
-) -> Option<crate::sim::outcomes::RecoverySummary> {
-    let s = with_reset_storm(sc, concurrency, latency, at);
-    let r = crate::sim::simulate(&s, &crate::sim::SimOptions::default());
-    r.summary.recovery.into_iter().find(|e| e.at_ms == at)
 }
 
 /// The concurrency a storm needs for its 99th percentile time to reconnect to stay within a

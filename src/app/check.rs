@@ -28,6 +28,10 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, AppError> {
     let reproduce = verdict::Reproduce {
         scenario: args.file.display().to_string(),
         seed: sc.seed,
+        zone_loss_at: exp
+            .survive_az_loss
+            .as_ref()
+            .map(|l| l.at.min(sc.duration.saturating_sub(1))),
     };
     let outcomes = verdict::evaluate(&exp, &observations);
     if outcomes.is_empty() {

@@ -10,7 +10,7 @@ use crate::cost;
 use crate::model::{Limits, Pricing, Scenario};
 use crate::plan::{self, plan, HandlerSizing, Plan, PlanRequest};
 use crate::scenario;
-use crate::study::confirm::{confirm, Confirmation};
+use crate::study::confirm::{confirm, reset_storm, Confirmation};
 use crate::study::Base;
 
 pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
@@ -44,7 +44,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
     })?;
     let latency = match &args.handler_latency {
         Some(t) => Some(
-            scenario::parse_duration_dist("--handler-latency", t)
+            scenario::duration_dist("--handler-latency", t)
                 .map_err(|e| AppError::usage(e.to_string()))?,
         ),
         None => None,
@@ -63,20 +63,22 @@ pub fn run(args: &PlanArgs) -> Result<ExitCode, AppError> {
     let handler = handler_sizing(
         &p,
         base.as_ref().map(|b| b.scenario()),
-        latency.as_ref(),
+        latency.as_ref().map(|(d, _)| d),
         target,
         req.margin,
     );
-    if let (Some(c), Some(h)) = (confirmation.as_mut(), handler.as_ref()) {
-        c.storm = h.concurrency.and_then(|conc| {
-            let rec = plan::simulate_reset_storm(
-                &c.planned_scenario,
-                conc,
-                latency.as_ref(),
-                c.planned.peak_concurrency_at_ms,
-            )?;
-            Some((conc, rec))
-        });
+    if let (Some(c), Some(conc)) = (
+        confirmation.as_mut(),
+        handler.as_ref().and_then(|h| h.concurrency),
+    ) {
+        let rec = reset_storm(
+            &c.planned_base,
+            conc,
+            latency.as_ref().map(|(_, v)| v),
+            c.planned.peak_concurrency_at_ms,
+        )
+        .map_err(AppError::usage)?;
+        c.storm = rec.map(|r| (conc, r));
     }
     if args.json || args.format == crate::cli::Format::Json {
         print!("{}", to_json(&p, confirmation.as_ref(), handler.as_ref()));

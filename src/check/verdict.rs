@@ -95,6 +95,8 @@ pub struct Outcome {
     pub measured: String,
     /// The replica whose figure is the one measured (the worst), when one replica decides it.
     pub replica: Option<u32>,
+    /// The Availability Zone lost in the run measured (`[survive_az_loss]`).
+    pub zone_lost: Option<String>,
 }
 
 /// How to run a failed case again, for the failure message.
@@ -103,14 +105,25 @@ pub struct Reproduce {
     /// The scenario file as the check was given it.
     pub scenario: String,
     pub seed: u64,
+    /// When `[survive_az_loss]` loses a zone: the time it is lost in the run (clipped to the run).
+    pub zone_loss_at: Option<Millis>,
 }
 
 impl Reproduce {
-    pub fn command(&self, replica: u32) -> String {
-        format!(
+    /// The command that runs `replica` again; for a run with `zone` lost, with the event the check
+    /// added to the scenario.
+    pub fn command(&self, replica: u32, zone: Option<&str>) -> String {
+        let run = format!(
             "cvpnsim run {} --seed {} --replica {replica}",
             self.scenario, self.seed
-        )
+        );
+        match (zone, self.zone_loss_at) {
+            (Some(z), Some(at)) => format!(
+                "{run} with this event added to the scenario: [[event]] at = \"{}\" az_outage = {{ availability_zone = \"{z}\" }}",
+                crate::scenario::duration::format(at)
+            ),
+            _ => run,
+        }
     }
 }
 
@@ -177,6 +190,7 @@ fn users(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
             ),
             measured: pct(m),
             replica,
+            zone_lost: None,
         });
     }
     if let Some(max) = e.max_time_to_connect_p99 {
@@ -187,6 +201,7 @@ fn users(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
             expected: format!("≤ {}", wait_ms(max)),
             measured: wait(m),
             replica,
+            zone_lost: None,
         });
     }
     let events = |f: fn(&Observation) -> Option<f64>| {
@@ -218,6 +233,7 @@ fn users(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
             expected: format!("≤ {} {what}", wait_ms(max)),
             measured,
             replica,
+            zone_lost: None,
         });
     }
 }
@@ -232,6 +248,7 @@ fn capacity(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
             expected: format!("≤ {}", crate::cost::money(max)),
             measured: crate::cost::money(m),
             replica,
+            zone_lost: None,
         });
     }
     if let Some(max) = e.max_blocking_probability {
@@ -247,6 +264,7 @@ fn capacity(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
             expected: format!("≤ {}", pct(max)),
             measured: pct(m),
             replica,
+            zone_lost: None,
         });
     }
     for (reason, max) in &e.max_refusals {
@@ -263,6 +281,7 @@ fn capacity(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
             expected: format!("≤ {max}"),
             measured: m.to_string(),
             replica,
+            zone_lost: None,
         });
     }
     if let Some(min) = e.min_address_headroom {
@@ -281,6 +300,7 @@ fn capacity(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
             expected: format!("≥ {:.1} % free at peak", min * 100.0),
             measured: format!("{:.1} % free at peak", m * 100.0),
             replica,
+            zone_lost: None,
         });
     }
     if let Some(max) = e.max_below_floor_minutes {
@@ -291,6 +311,7 @@ fn capacity(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
             expected: format!("≤ {max}"),
             measured: format!("{m:.1}"),
             replica,
+            zone_lost: None,
         });
     }
 }
@@ -323,6 +344,7 @@ fn reachability(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) 
             expected: "no gap".into(),
             measured,
             replica: None,
+            zone_lost: None,
         });
     }
     for a in &e.accepted_gaps {
@@ -360,6 +382,7 @@ fn reachability(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) 
             expected: format!("no gap, or at most {expected}"),
             measured,
             replica: None,
+            zone_lost: None,
         });
     }
 }
@@ -393,6 +416,7 @@ fn zone_loss(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
                     expected: format!("attempt failure rate ≤ {}", pct(max)),
                     measured: format!("attempt failure rate {}", pct(m)),
                     replica,
+                    zone_lost: Some(z.to_string()),
                 });
             }
             for &(within, max) in &az.max_share_not_connected_within {
@@ -415,6 +439,7 @@ fn zone_loss(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
                     ),
                     measured: pct(m),
                     replica,
+                    zone_lost: Some(z.to_string()),
                 });
             }
             for (key, max, f, what) in [
@@ -450,6 +475,7 @@ fn zone_loss(e: &Expectations, runs: &[Observation], out: &mut Vec<Outcome>) {
                     expected: format!("≤ {} {what}", wait_ms(max)),
                     measured,
                     replica,
+                    zone_lost: Some(z.to_string()),
                 });
             }
         }
@@ -473,7 +499,7 @@ pub fn text(outcomes: &[Outcome], reproduce: &Reproduce) -> String {
         if !o.passed {
             s.push_str(&format!(
                 "  reproduce: {}\n",
-                reproduce.command(o.replica.unwrap_or(0))
+                reproduce.command(o.replica.unwrap_or(0), o.zone_lost.as_deref())
             ));
         }
     }
@@ -514,10 +540,10 @@ pub fn junit(suite: &str, outcomes: &[Outcome], reproduce: &Reproduce) -> String
         }
         s.push_str("      </properties>\n");
         if !o.passed {
-            let again = match o.replica {
-                Some(r) => format!("; reproduce: {}", reproduce.command(r)),
-                None => format!("; reproduce: {}", reproduce.command(0)),
-            };
+            let again = format!(
+                "; reproduce: {}",
+                reproduce.command(o.replica.unwrap_or(0), o.zone_lost.as_deref())
+            );
             let replica = o
                 .replica
                 .map_or(String::new(), |r| format!(" in replica {r}"));
@@ -583,7 +609,36 @@ mod tests {
         Reproduce {
             scenario: "scenarios/x.toml".into(),
             seed: 42,
+            zone_loss_at: Some(3_600_000),
         }
+    }
+
+    #[test]
+    fn a_failed_zone_loss_says_how_to_run_the_zone_loss_again() {
+        let r = again();
+        assert_eq!(
+            r.command(2, Some("us-east-1a")),
+            "cvpnsim run scenarios/x.toml --seed 42 --replica 2 with this event added to the scenario: [[event]] at = \"1h\" az_outage = { availability_zone = \"us-east-1a\" }"
+        );
+        assert_eq!(
+            r.command(2, None),
+            "cvpnsim run scenarios/x.toml --seed 42 --replica 2"
+        );
+        let failed = Outcome {
+            name: "survive_az_loss.us-east-1a.max_recovery_time".into(),
+            passed: false,
+            expected: "≤ 5.0 min".into(),
+            measured: "7.0 min".into(),
+            replica: Some(2),
+            zone_lost: Some("us-east-1a".into()),
+        };
+        let t = text(std::slice::from_ref(&failed), &r);
+        assert!(t.contains("  reproduce: cvpnsim run scenarios/x.toml --seed 42 --replica 2 with this event added to the scenario: [[event]] at = \"1h\""), "{t}");
+        let j = junit("x", &[failed], &r);
+        assert!(
+            j.contains("availability_zone = &quot;us-east-1a&quot;"),
+            "{j}"
+        );
     }
 
     #[test]

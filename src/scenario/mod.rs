@@ -112,6 +112,15 @@ pub fn parse_tree(name: &str, text: &str) -> Result<Node, Diagnostic> {
 /// names the option in messages. The value is read as `name = TEXT` in TOML, by the scenario's
 /// own distribution reader; a bare duration (`300ms`) is read as the quoted string.
 pub fn parse_duration_dist(name: &str, text: &str) -> Result<crate::dist::Dist, LoadError> {
+    duration_dist(name, text).map(|(d, _)| d)
+}
+
+/// [`parse_duration_dist`], with the value as a scenario's tree holds it (for an edit of a
+/// scenario that sets the same latency).
+pub fn duration_dist(
+    name: &str,
+    text: &str,
+) -> Result<(crate::dist::Dist, crate::source::tree::Value), LoadError> {
     // A bare duration (`300ms`) is taken as the quoted string a scenario would write.
     let t = text.trim();
     let bare = !(t.starts_with('{')
@@ -135,8 +144,10 @@ pub fn parse_duration_dist(name: &str, text: &str) -> Result<crate::dist::Dist, 
         _ => None,
     };
     let dist = node.and_then(|n| read::dist(n, name, read::Unit::Duration, &mut cx));
-    match dist {
-        Some(d) if !cx.diags.iter().any(Diagnostic::is_error) => Ok(d),
+    match (dist, node) {
+        (Some(d), Some(n)) if !cx.diags.iter().any(Diagnostic::is_error) => {
+            Ok((d, n.value.clone()))
+        }
         _ => Err(invalid(cx.diags)),
     }
 }

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::{grid, zones, Base};
 use crate::cost;
-use crate::model::Scenario;
+use crate::model::Millis;
 use crate::plan::{HandlerSizing, Plan};
 use crate::sim::outcomes::RecoverySummary;
 use crate::sim::{simulate, FailureReason, SimOptions, Summary};
@@ -29,8 +29,8 @@ pub struct Confirmation {
     pub cost: cost::Cost,
     /// (zone lost, summary of that run).
     pub zone_lost: Vec<(String, Summary)>,
-    /// The planned scenario (the reset storm is simulated on it).
-    pub planned_scenario: Scenario,
+    /// The planned scenario (the reset storm is a checked edit of it).
+    pub planned_base: Base,
     /// The recommended handler concurrency and how the peak's users came back from a reset of
     /// every connection at the peak with it.
     pub storm: Option<(u32, RecoverySummary)>,
@@ -181,7 +181,46 @@ pub fn confirm(base: &Base, p: &Plan) -> Result<Confirmation, String> {
         planned: run,
         cost: bill,
         zone_lost,
-        planned_scenario: planned.scenario().clone(),
+        planned_base: planned,
         storm: None,
     })
+}
+
+/// The planned scenario with its client connect handler at `concurrency` (with `latency`, as a
+/// scenario's tree holds a latency, when given; a handler is added when the scenario has none) and
+/// every live connection reset at `at`, all at once — an edit of the tree checked by the loader —
+/// simulated: how the users the reset dropped came back (`None` when it dropped nobody).
+pub fn reset_storm(
+    planned: &Base,
+    concurrency: u32,
+    latency: Option<&Value>,
+    at: Millis,
+) -> Result<Option<RecoverySummary>, String> {
+    let sc = planned.scenario();
+    let at = at.min(sc.duration.saturating_sub(1));
+    let has_handler = sc.endpoint.client_connect_handler.is_some();
+    let storm = planned
+        .variant(format!("{} (reset storm)", sc.name), |t| {
+            let h = "endpoint.client_connect_handler";
+            if !has_handler {
+                grid::set(
+                    t,
+                    &format!("{h}.function_name"),
+                    &Value::String("AWSClientVPN-planned".into()),
+                )?;
+                grid::set(t, &format!("{h}.latency"), &Value::String("0s".into()))?;
+            }
+            grid::set(
+                t,
+                &format!("{h}.concurrency"),
+                &Value::Integer(i64::from(concurrency)),
+            )?;
+            if let Some(l) = latency {
+                grid::set(t, &format!("{h}.latency"), l)?;
+            }
+            grid::reset_every_connection(t, at, "every connection reset (plan)")
+        })
+        .map_err(|e| format!("the planned endpoint with its reset storm is not valid:\n{e}"))?;
+    let r = simulate(storm.scenario(), &SimOptions::default());
+    Ok(r.summary.recovery.into_iter().find(|e| e.at_ms == at))
 }

@@ -257,19 +257,44 @@ pub fn lose_zone(
     at: crate::model::Millis,
     description: &str,
 ) -> Result<(), GridError> {
-    let text = |s: &str| Node::synthetic(Value::String(s.to_string()));
-    let entry = |key: &str, node: Node| Entry {
+    let outage = Node::synthetic(Value::Table(vec![entry("availability_zone", text(zone))]));
+    append_event(root, at, description, entry("az_outage", outage))
+}
+
+/// Appends an `[[event]]` at `at` that modifies the authorization rules, which resets every
+/// live connection at once (no propagation, no reset window): the reset storm of a plan.
+pub fn reset_every_connection(
+    root: &mut Node,
+    at: crate::model::Millis,
+    description: &str,
+) -> Result<(), GridError> {
+    let changes = Node::synthetic(Value::Array(vec![text("authorization_rules")]));
+    append_event(root, at, description, entry("modify", changes))
+}
+
+fn text(s: &str) -> Node {
+    Node::synthetic(Value::String(s.to_string()))
+}
+
+fn entry(key: &str, node: Node) -> Entry {
+    Entry {
         key: key.to_string(),
         key_span: 0..0,
         node,
-    };
+    }
+}
+
+/// Appends an `[[event]]` with `at`, `description` and its one kind.
+fn append_event(
+    root: &mut Node,
+    at: crate::model::Millis,
+    description: &str,
+    kind: Entry,
+) -> Result<(), GridError> {
     let event = Node::synthetic(Value::Table(vec![
         entry("at", text(&crate::scenario::duration::format(at))),
         entry("description", text(description)),
-        entry(
-            "az_outage",
-            Node::synthetic(Value::Table(vec![entry("availability_zone", text(zone))])),
-        ),
+        kind,
     ]));
     let Value::Table(entries) = &mut root.value else {
         return Err(GridError("the scenario is not a table".into()));
