@@ -214,7 +214,12 @@ fn which_links_are_modelled() {
         scenario_hash: "hash",
         gaps: &[],
     };
-    let csv = String::from_utf8(cvpnsim::report::timeseries::Timeseries.render(&out).unwrap()).unwrap();
+    let csv = String::from_utf8(
+        cvpnsim::report::timeseries::Timeseries
+            .render(&out)
+            .unwrap(),
+    )
+    .unwrap();
     assert!(!csv.contains("below_floor_at_"), "{}", &csv[..300]);
     let s = load(&edit(
         BOTTLENECK,
@@ -233,7 +238,12 @@ fn which_links_are_modelled() {
         scenario_hash: "hash",
         gaps: &[],
     };
-    let csv = String::from_utf8(cvpnsim::report::timeseries::Timeseries.render(&out).unwrap()).unwrap();
+    let csv = String::from_utf8(
+        cvpnsim::report::timeseries::Timeseries
+            .render(&out)
+            .unwrap(),
+    )
+    .unwrap();
     assert!(csv
         .lines()
         .next()

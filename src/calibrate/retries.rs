@@ -9,8 +9,8 @@ use super::{RetryFit, MIN_SAMPLES};
 use crate::dist::Dist;
 use crate::import::logs::{Connection, Outcome};
 use crate::model::{Millis, SessionTimeout, MINUTE};
-use crate::scenario::section::populations::default_retry;
 use crate::scenario::duration;
+use crate::scenario::section::populations::default_retry;
 use std::collections::BTreeMap;
 
 pub(super) type FailureFit = (BTreeMap<String, usize>, f64, f64, Vec<(&'static str, f64)>);
