@@ -15,9 +15,7 @@ cargo test 2>&1 | tee "$log"
 passed=$(grep -E '^test result:' "$log" | awk '{s += $4} END {print s + 0}')
 
 echo "--- no function over 120 lines outside test code"
-# src/scenario and src/import still hold longer readers (their sections are being split into
-# modules); the excludes go when that lands.
-python3 .ci/fn-lengths.py --max 120 --exclude src/scenario --exclude src/import src
+python3 .ci/fn-lengths.py --max 120 src
 passed=$((passed + 1))
 
 echo "--- notebook and report against fresh runs"

@@ -382,35 +382,7 @@ fn handler(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>) {
         return;
     }
     // (what, measured 99 % back, sizing) for every storm that missed its target.
-    let mut late: Vec<(String, String, plan::HandlerSizing)> = Vec::new();
-    for ev in &r.summary.recovery {
-        if ev.failed_attempts_by_reason.0[FailureReason::HandlerThrottled.index()] == 0 {
-            continue;
-        }
-        let outage = sc.events.iter().any(|e| {
-            e.at == ev.at_ms && matches!(e.kind, crate::model::EventKind::AzOutage { .. })
-        });
-        let Some(storm) = plan::Storm::of_scenario(sc, ev.users_dropped, outage, None) else {
-            continue;
-        };
-        let sizing = plan::size_handler(&storm, None, margin);
-        let back = ev.time_to_99_percent_back_s;
-        // Late, and late for want of concurrency: a storm the model serves in time with today's
-        // handler is late for another reason (addresses, capacity), which its own finding names.
-        let handler_bound = sizing.concurrency.is_some_and(|c| c > h.concurrency);
-        if handler_bound && back.is_none_or(|b| b * SECOND as f64 > sizing.target_ms as f64) {
-            late.push((
-                format!(
-                    "{} ({}, {} users dropped)",
-                    ev.description,
-                    crate::timefmt::clock(sc, ev.at_ms),
-                    n(ev.users_dropped)
-                ),
-                back.map_or("never".into(), crate::timefmt::span),
-                sizing,
-            ));
-        }
-    }
+    let mut late = late_storms(sc, r, h, margin);
     // Logins outside storms: the first attempts of the worst throttled interval, spread over it.
     let p99 = r.summary.outcomes.time_to_connect.p99_s;
     if let Some(x) = r.digest.throttled.filter(|_| late.is_empty()) {
@@ -498,6 +470,46 @@ fn handler(sc: &Scenario, r: &RunResult, margin: f64, out: &mut Vec<Finding>) {
         fix_text,
         fix,
     });
+}
+
+/// (what, measured 99 % back, sizing) for every event's storm the handler's concurrency kept
+/// from being 99 % back within its target.
+fn late_storms(
+    sc: &Scenario,
+    r: &RunResult,
+    h: &crate::model::ConnectHandler,
+    margin: f64,
+) -> Vec<(String, String, plan::HandlerSizing)> {
+    let mut late: Vec<(String, String, plan::HandlerSizing)> = Vec::new();
+    for ev in &r.summary.recovery {
+        if ev.failed_attempts_by_reason.0[FailureReason::HandlerThrottled.index()] == 0 {
+            continue;
+        }
+        let outage = sc.events.iter().any(|e| {
+            e.at == ev.at_ms && matches!(e.kind, crate::model::EventKind::AzOutage { .. })
+        });
+        let Some(storm) = plan::Storm::of_scenario(sc, ev.users_dropped, outage, None) else {
+            continue;
+        };
+        let sizing = plan::size_handler(&storm, None, margin);
+        let back = ev.time_to_99_percent_back_s;
+        // Late, and late for want of concurrency: a storm the model serves in time with today's
+        // handler is late for another reason (addresses, capacity), which its own finding names.
+        let handler_bound = sizing.concurrency.is_some_and(|c| c > h.concurrency);
+        if handler_bound && back.is_none_or(|b| b * SECOND as f64 > sizing.target_ms as f64) {
+            late.push((
+                format!(
+                    "{} ({}, {} users dropped)",
+                    ev.description,
+                    crate::timefmt::clock(sc, ev.at_ms),
+                    n(ev.users_dropped)
+                ),
+                back.map_or("never".into(), crate::timefmt::span),
+                sizing,
+            ));
+        }
+    }
+    late
 }
 
 fn gap(sc: &Scenario, g: &WeightedGap) -> Finding {

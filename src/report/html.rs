@@ -542,7 +542,6 @@ pub fn topology_picture(
     r: &RunResult,
     gaps: &[WeightedGap],
 ) -> Option<(String, Vec<(String, String)>)> {
-    use crate::net::dataplane::bandwidth::PathPlan;
     use crate::net::dataplane::graph::Node;
     use crate::net::dataplane::picture::{self, Highlight};
     if !s.data_plane.is_modelled() {
@@ -552,11 +551,66 @@ pub fn topology_picture(
     let eval = crate::net::Evaluator::new(s, &tables);
     let f = eval.forwarder()?;
     let mut hl = Highlight::default();
-    let add = |list: &mut Vec<Node>, n: Node| {
-        if !list.contains(&n) {
-            list.push(n);
+    let dropped = mark_gaps(s, &eval, gaps, &mut hl);
+    let held = mark_bottlenecks(s, r, &mut hl);
+    // A walk names subnets and gateways, not the VPC between them: the VPC of a marked subnet
+    // is on the way when a marked gateway hangs off it.
+    for (v, _) in s.vpcs.iter().enumerate() {
+        let vpc = Node::Vpc(v);
+        let marked: Vec<Node> = hl
+            .path
+            .iter()
+            .chain(hl.drops.iter().map(|d| &d.0))
+            .chain(hl.bottlenecks.iter().map(|d| &d.0))
+            .copied()
+            .collect();
+        let subnet = marked
+            .iter()
+            .any(|&n| matches!(n, Node::Subnet(i) if s.subnets[i].vpc.index() == v));
+        let gateway = marked
+            .iter()
+            .any(|&n| !matches!(n, Node::Subnet(_) | Node::Endpoint) && f.topology.linked(vpc, n));
+        if subnet && gateway {
+            add_node(&mut hl.path, vpc);
         }
-    };
+    }
+    hl.path.retain(|n| !hl.drops.iter().any(|d| d.0 == *n));
+    hl.legend = vec![
+        format!("red: where a reachability gap's traffic is dropped ({dropped} gap{})", if dropped == 1 { "" } else { "s" }),
+        format!("amber: a link that held connections below the {} Mbps floor ({held})", s.limits.per_connection_mbps),
+        "green: the hops crossed on the way; grey: the rest of the topology. Hover a box for details.".into(),
+    ];
+    let svg = picture::svg_highlighted(s, &f.topology, &hl);
+    let mut notes: Vec<(String, String)> = hl
+        .drops
+        .iter()
+        .chain(&hl.bottlenecks)
+        .map(|(n, what)| (n.label(s), what.clone()))
+        .collect();
+    notes.sort();
+    Some((svg, notes))
+}
+
+/// Adds `n` to `list` unless it is there already.
+fn add_node(
+    list: &mut Vec<crate::net::dataplane::graph::Node>,
+    n: crate::net::dataplane::graph::Node,
+) {
+    if !list.contains(&n) {
+        list.push(n);
+    }
+}
+
+/// Marks, for each reachability gap, the hop where its traffic is dropped and the hops before
+/// it; returns how many gaps were marked.
+fn mark_gaps(
+    s: &Scenario,
+    eval: &crate::net::Evaluator,
+    gaps: &[WeightedGap],
+    hl: &mut crate::net::dataplane::picture::Highlight,
+) -> usize {
+    use crate::net::dataplane::graph::Node;
+    use crate::net::dataplane::picture;
     let mut dropped = 0;
     for g in gaps {
         let (Some(&assoc), Some(x)) = (g.failing.first(), g.lost.first()) else {
@@ -575,7 +629,7 @@ pub fn topology_picture(
                 let mut nodes = picture::walk_nodes(w);
                 let last = nodes.pop();
                 for n in nodes {
-                    add(&mut hl.path, n);
+                    add_node(&mut hl.path, n);
                 }
                 last
             }
@@ -593,6 +647,17 @@ pub fn topology_picture(
             }
         }
     }
+    dropped
+}
+
+/// Marks each link that held connections below the floor and the paths through it; returns
+/// how many links were marked.
+fn mark_bottlenecks(
+    s: &Scenario,
+    r: &RunResult,
+    hl: &mut crate::net::dataplane::picture::Highlight,
+) -> usize {
+    use crate::net::dataplane::bandwidth::PathPlan;
     let plan = PathPlan::of(s);
     let mut held = 0;
     for (i, (link, l)) in plan
@@ -609,7 +674,7 @@ pub fn topology_picture(
         for (c, links) in plan.classes.iter().enumerate() {
             if links.contains(&i) {
                 for &n in &plan.paths[c] {
-                    add(&mut hl.path, n);
+                    add_node(&mut hl.path, n);
                 }
             }
         }
@@ -631,42 +696,7 @@ pub fn topology_picture(
             None => hl.bottlenecks.push((node, what)),
         }
     }
-    // A walk names subnets and gateways, not the VPC between them: the VPC of a marked subnet
-    // is on the way when a marked gateway hangs off it.
-    for (v, _) in s.vpcs.iter().enumerate() {
-        let vpc = Node::Vpc(v);
-        let marked: Vec<Node> = hl
-            .path
-            .iter()
-            .chain(hl.drops.iter().map(|d| &d.0))
-            .chain(hl.bottlenecks.iter().map(|d| &d.0))
-            .copied()
-            .collect();
-        let subnet = marked
-            .iter()
-            .any(|&n| matches!(n, Node::Subnet(i) if s.subnets[i].vpc.index() == v));
-        let gateway = marked
-            .iter()
-            .any(|&n| !matches!(n, Node::Subnet(_) | Node::Endpoint) && f.topology.linked(vpc, n));
-        if subnet && gateway {
-            add(&mut hl.path, vpc);
-        }
-    }
-    hl.path.retain(|n| !hl.drops.iter().any(|d| d.0 == *n));
-    hl.legend = vec![
-        format!("red: where a reachability gap's traffic is dropped ({dropped} gap{})", if dropped == 1 { "" } else { "s" }),
-        format!("amber: a link that held connections below the {} Mbps floor ({held})", s.limits.per_connection_mbps),
-        "green: the hops crossed on the way; grey: the rest of the topology. Hover a box for details.".into(),
-    ];
-    let svg = picture::svg_highlighted(s, &f.topology, &hl);
-    let mut notes: Vec<(String, String)> = hl
-        .drops
-        .iter()
-        .chain(&hl.bottlenecks)
-        .map(|(n, what)| (n.label(s), what.clone()))
-        .collect();
-    notes.sort();
-    Some((svg, notes))
+    held
 }
 
 /// What users saw: the episodes' time to connect, those not connected within each threshold,

@@ -719,35 +719,7 @@ impl Reader<'_> {
             );
             o.finish(out);
             let (Some(id), true) = (id, ok) else { continue };
-            // Over BGP the prefixes are not in the connection: the routes its gateway learned
-            // from it stand for them.
-            let gateway = match (vgw, tgw) {
-                (Some(g), _) => Some(g.to_string()),
-                (None, Some(_)) => self
-                    .tgw_resources
-                    .iter()
-                    .find(|(r, _)| r == id)
-                    .map(|(_, a)| a.value.clone()),
-                _ => None,
-            };
-            let learned: Vec<&Sv<String>> = self
-                .learned
-                .iter()
-                .filter(|(g, _)| Some(g) == gateway.as_ref())
-                .map(|(_, p)| p)
-                .collect();
-            let mut prefixes_src = Src::Input(routes_origin.clone());
-            if prefixes.is_empty() && !learned.is_empty() {
-                prefixes = learned.iter().map(|p| p.value.clone()).collect();
-                prefixes.dedup();
-                prefixes_src = Src::Assumed {
-                    why: format!(
-                        "VPN connection {id} lists no static routes: the prefixes its gateway \
-                         learned from it over BGP (propagated routes) stand for what it advertises"
-                    ),
-                    origin: learned[0].src.origin().cloned(),
-                };
-            }
+            let prefixes_src = self.bgp_prefixes(id, vgw, tgw, &mut prefixes, &routes_origin);
             if prefixes.is_empty() {
                 out.push(
                     Level::Warning,
@@ -804,6 +776,48 @@ impl Reader<'_> {
             );
             self.push("on_premises_network", row);
         }
+    }
+
+    /// Over BGP the prefixes are not in the connection: when it lists none, the routes its
+    /// gateway learned from it stand for them. Returns where `prefixes` come from.
+    fn bgp_prefixes(
+        &self,
+        id: &str,
+        vgw: Option<&str>,
+        tgw: Option<&str>,
+        prefixes: &mut Vec<String>,
+        routes_origin: &Origin,
+    ) -> Src {
+        // Over BGP the prefixes are not in the connection: the routes its gateway learned
+        // from it stand for them.
+        let gateway = match (vgw, tgw) {
+            (Some(g), _) => Some(g.to_string()),
+            (None, Some(_)) => self
+                .tgw_resources
+                .iter()
+                .find(|(r, _)| r == id)
+                .map(|(_, a)| a.value.clone()),
+            _ => None,
+        };
+        let learned: Vec<&Sv<String>> = self
+            .learned
+            .iter()
+            .filter(|(g, _)| Some(g) == gateway.as_ref())
+            .map(|(_, p)| p)
+            .collect();
+        let mut prefixes_src = Src::Input(routes_origin.clone());
+        if prefixes.is_empty() && !learned.is_empty() {
+            *prefixes = learned.iter().map(|p| p.value.clone()).collect();
+            prefixes.dedup();
+            prefixes_src = Src::Assumed {
+                why: format!(
+                    "VPN connection {id} lists no static routes: the prefixes its gateway \
+                     learned from it over BGP (propagated routes) stand for what it advertises"
+                ),
+                origin: learned[0].src.origin().cloned(),
+            };
+        }
+        prefixes_src
     }
 
     fn vpc_endpoints(&mut self, f: &InputFile, out: &mut Findings) {
@@ -1037,23 +1051,7 @@ impl Reader<'_> {
             return None; // the VPC's local routes are implicit
         }
         if target.starts_with("vpce-") {
-            // A gateway endpoint's route: the scenario adds it from the endpoint's
-            // route_table_ids (describe-vpc-endpoints).
-            let known = self
-                .config
-                .data_plane
-                .iter()
-                .any(|d| d.section == "vpc_endpoint" && d.row.get_str("id") == Some(target));
-            if !known {
-                out.push(
-                    Level::Warning,
-                    Some(to),
-                    format!(
-                        "route to gateway endpoint {target}: the endpoint is not described (add \
-                         the output of `aws ec2 describe-vpc-endpoints`); left out"
-                    ),
-                );
-            }
+            self.endpoint_route(target, to, out);
             return None;
         }
         if field.is_empty() {
@@ -1111,6 +1109,28 @@ impl Reader<'_> {
             row.set("state", Sv::input(DpVal::Str("blackhole".into()), ro));
         }
         Some(row)
+    }
+
+    /// A route to a gateway endpoint: the scenario adds it from the endpoint's `route_table_ids`
+    /// (describe-vpc-endpoints), so it is only checked that the endpoint is described.
+    fn endpoint_route(&self, target: &str, to: Origin, out: &mut Findings) {
+        // A gateway endpoint's route: the scenario adds it from the endpoint's
+        // route_table_ids (describe-vpc-endpoints).
+        let known = self
+            .config
+            .data_plane
+            .iter()
+            .any(|d| d.section == "vpc_endpoint" && d.row.get_str("id") == Some(target));
+        if !known {
+            out.push(
+                Level::Warning,
+                Some(to),
+                format!(
+                    "route to gateway endpoint {target}: the endpoint is not described (add \
+                     the output of `aws ec2 describe-vpc-endpoints`); left out"
+                ),
+            );
+        }
     }
 
     fn network_acls(&mut self, f: &InputFile, out: &mut Findings) {

@@ -549,6 +549,18 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
     }
 
     fn transit_gateways(&mut self, out: &mut Findings) {
+        self.transit_gateway_resources(out);
+        let default_uses = self.transit_gateway_vpc_attachments(out);
+        self.transit_gateway_route_tables(out);
+        for (tgw, attachment, src, is_assoc) in default_uses {
+            self.use_default(&tgw, attachment, src, is_assoc);
+        }
+        self.transit_gateway_table_links(out);
+        self.transit_gateway_routes(out);
+    }
+
+    /// Each `aws_ec2_transit_gateway`, with its default route tables.
+    fn transit_gateway_resources(&mut self, out: &mut Findings) {
         for r in self.managed("aws_ec2_transit_gateway") {
             let Some(mut o) = self.p.values(r, out) else {
                 continue;
@@ -593,6 +605,14 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             self.push("transit_gateway", row);
             self.defaults.push((id.value, a, pr));
         }
+    }
+
+    /// Each `aws_ec2_transit_gateway_vpc_attachment`; returns the uses of its transit gateway's
+    /// default route tables (gateway, attachment, source, association or propagation).
+    fn transit_gateway_vpc_attachments(
+        &mut self,
+        out: &mut Findings,
+    ) -> Vec<(Sv<String>, String, Src, bool)> {
         let mut default_uses: Vec<(Sv<String>, String, Src, bool)> = Vec::new();
         for r in self.managed("aws_ec2_transit_gateway_vpc_attachment") {
             let Some(mut o) = self.p.values(r, out) else {
@@ -644,6 +664,11 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             );
             self.push("transit_gateway_vpc_attachment", row);
         }
+        default_uses
+    }
+
+    /// Each `aws_ec2_transit_gateway_route_table`.
+    fn transit_gateway_route_tables(&mut self, out: &mut Findings) {
         for r in self.managed("aws_ec2_transit_gateway_route_table") {
             let Some(mut o) = self.p.values(r, out) else {
                 continue;
@@ -665,9 +690,10 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             row.str("transit_gateway_id", tgw);
             self.push("transit_gateway_route_table", row);
         }
-        for (tgw, attachment, src, is_assoc) in default_uses {
-            self.use_default(&tgw, attachment, src, is_assoc);
-        }
+    }
+
+    /// Each `aws_ec2_transit_gateway_route_table_association` and `_propagation`, added to its table.
+    fn transit_gateway_table_links(&mut self, out: &mut Findings) {
         for (t, key) in [
             (
                 "aws_ec2_transit_gateway_route_table_association",
@@ -700,6 +726,10 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                 });
             }
         }
+    }
+
+    /// Each `aws_ec2_transit_gateway_route`, added to its table.
+    fn transit_gateway_routes(&mut self, out: &mut Findings) {
         for r in self.managed("aws_ec2_transit_gateway_route") {
             let Some(mut o) = self.p.values(r, out) else {
                 continue;
@@ -786,21 +816,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
     }
 
     fn vpn_connections(&mut self, out: &mut Findings) {
-        let mut static_routes: Vec<(String, Sv<String>)> = Vec::new();
-        for r in self.managed("aws_vpn_connection_route") {
-            let Some(mut o) = self.p.values(r, out) else {
-                continue;
-            };
-            let c = self.id(r, &mut o, "vpn_connection_id", true, out);
-            let d = self
-                .p
-                .str_attr(r, &mut o, "destination_cidr_block", true, out);
-            o.known(&["id"]);
-            o.finish(out);
-            if let (Some(c), Some(d)) = (c, d) {
-                static_routes.push((c.value, d));
-            }
-        }
+        let static_routes = self.vpn_connection_routes(out);
         for r in self.managed("aws_vpn_connection") {
             let Some(mut o) = self.p.values(r, out) else {
                 continue;
@@ -820,22 +836,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             // Attached to a transit gateway, its static routes are the transit gateway's routes
             // to its attachment.
             if let Some(a) = &att {
-                for item in &self.config.data_plane {
-                    if item.section != "transit_gateway_route_table" {
-                        continue;
-                    }
-                    if let Some(DpVal::Rows(rows)) = item.row.get("route").map(|v| &v.value) {
-                        for rr in rows {
-                            if rr.get_str("transit_gateway_attachment_id") == Some(&a.value) {
-                                if let Some(d) = rr.get_str("destination_cidr_block") {
-                                    if !prefixes.iter().any(|p| p == d) {
-                                        prefixes.push(d.to_string());
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                self.transit_gateway_prefixes(a, &mut prefixes);
             }
             let routes_origin = o.origin_of("routes");
             for mut rt in o.objects("routes", false, out) {
@@ -915,6 +916,46 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                 Sv::input(DpVal::Strs(prefixes), routes_origin),
             );
             self.push("on_premises_network", row);
+        }
+    }
+
+    /// Each `aws_vpn_connection_route`: (connection id, destination).
+    fn vpn_connection_routes(&mut self, out: &mut Findings) -> Vec<(String, Sv<String>)> {
+        let mut static_routes: Vec<(String, Sv<String>)> = Vec::new();
+        for r in self.managed("aws_vpn_connection_route") {
+            let Some(mut o) = self.p.values(r, out) else {
+                continue;
+            };
+            let c = self.id(r, &mut o, "vpn_connection_id", true, out);
+            let d = self
+                .p
+                .str_attr(r, &mut o, "destination_cidr_block", true, out);
+            o.known(&["id"]);
+            o.finish(out);
+            if let (Some(c), Some(d)) = (c, d) {
+                static_routes.push((c.value, d));
+            }
+        }
+        static_routes
+    }
+
+    /// Adds the destinations of the transit gateway routes to attachment `a` to `prefixes`.
+    fn transit_gateway_prefixes(&self, a: &Sv<String>, prefixes: &mut Vec<String>) {
+        for item in &self.config.data_plane {
+            if item.section != "transit_gateway_route_table" {
+                continue;
+            }
+            if let Some(DpVal::Rows(rows)) = item.row.get("route").map(|v| &v.value) {
+                for rr in rows {
+                    if rr.get_str("transit_gateway_attachment_id") == Some(&a.value) {
+                        if let Some(d) = rr.get_str("destination_cidr_block") {
+                            if !prefixes.iter().any(|p| p == d) {
+                                prefixes.push(d.to_string());
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -1391,6 +1432,13 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
     }
 
     fn security_groups(&mut self, out: &mut Findings) {
+        self.security_group_resources(out);
+        self.security_group_rule_resources(out);
+        self.vpc_security_group_rules(out);
+    }
+
+    /// Each `aws_security_group` and `aws_default_security_group`, with its inline rules.
+    fn security_group_resources(&mut self, out: &mut Findings) {
         for t in ["aws_security_group", "aws_default_security_group"] {
             for r in self.managed(t) {
                 let Some(mut o) = self.p.values(r, out) else {
@@ -1427,6 +1475,10 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                 o.finish(out);
             }
         }
+    }
+
+    /// Each `aws_security_group_rule`.
+    fn security_group_rule_resources(&mut self, out: &mut Findings) {
         for r in self.managed("aws_security_group_rule") {
             let Some(mut o) = self.p.values(r, out) else {
                 continue;
@@ -1485,6 +1537,10 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                 self.push("security_group_rule", row);
             }
         }
+    }
+
+    /// Each `aws_vpc_security_group_ingress_rule` and `aws_vpc_security_group_egress_rule`.
+    fn vpc_security_group_rules(&mut self, out: &mut Findings) {
         for (t, ty) in [
             ("aws_vpc_security_group_ingress_rule", "ingress"),
             ("aws_vpc_security_group_egress_rule", "egress"),

@@ -282,10 +282,9 @@ struct Refs2<'a> {
     m: &'a Maps,
 }
 
-/// Decodes every data-plane section from the top-level table.
-pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
-    let nodes: Vec<Option<&Node>> = SECTIONS.iter().map(|s| top.opt(s)).collect();
-    let node = |name: &str| nodes[SECTIONS.iter().position(|s| *s == name).unwrap_or(0)];
+/// Gathers the ids of every section others refer to (and checks the ids of the sections
+/// nothing refers to by id here), before any section is read.
+fn prescan_all<'a>(node: impl Fn(&str) -> Option<&'a Node>, cx: &mut Cx) -> Maps {
     let m = Maps {
         igw: prescan(node("internet_gateway"), "internet_gateway", cx),
         nat: prescan(node("nat_gateway"), "nat_gateway", cx),
@@ -302,6 +301,14 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
         cx,
     );
     prescan(node("on_premises_network"), "on_premises_network", cx);
+    m
+}
+
+/// Decodes every data-plane section from the top-level table.
+pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
+    let nodes: Vec<Option<&Node>> = SECTIONS.iter().map(|s| top.opt(s)).collect();
+    let node = |name: &str| nodes[SECTIONS.iter().position(|s| *s == name).unwrap_or(0)];
+    let m = prescan_all(node, cx);
     let vpcs = refs.vpcs;
     let subnets = refs.subnets;
     let sgs = Some(refs.sgs);
@@ -348,75 +355,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
         node("on_premises_network"),
         "on_premises_network",
         cx,
-        |n, p, cx| {
-            let mut t = Table::new(n, p, cx)?;
-            let id = id(&mut t, "\"datacenter\"", cx);
-            let cp = t.field_path("connection");
-            let connection = t
-                .opt("connection")
-                .map_or(Some(Connection::SiteToSiteVpn), |n| {
-                    match read::string(n, &cp, cx)?.as_str() {
-                        "site-to-site-vpn" => Some(Connection::SiteToSiteVpn),
-                        "direct-connect" => Some(Connection::DirectConnect),
-                        other => {
-                            cx.error(
-                                RuleId::Value,
-                                &cp,
-                                n.span.clone(),
-                                format!("unknown connection `{other}`"),
-                                "use \"site-to-site-vpn\" or \"direct-connect\"",
-                            );
-                            None
-                        }
-                    }
-                });
-            let vp = t.field_path("vpn_gateway_id");
-            let tp = t.field_path("transit_gateway_id");
-            let vgw = t.opt("vpn_gateway_id");
-            let tgw = t.opt("transit_gateway_id");
-            let ap = t.field_path("advertised_prefixes");
-            let prefixes = t
-                .req(cx, "advertised_prefixes", "[\"192.168.0.0/16\"]")
-                .and_then(|n| cidrs(n, &ap, cx));
-            let capacity = mbps(&mut t, "capacity_mbps", cx);
-            let egress = mbps(&mut t, "internet_egress_mbps", cx);
-            t.finish(cx);
-            let attach = match (vgw, tgw) {
-                (Some(v), None) => {
-                    OnPremAttach::VpnGateway(one(v, &vp, Some(&m.vgw), "vpn_gateway", cx)?)
-                }
-                (None, Some(g)) => {
-                    let gw = one(g, &tp, Some(&m.tgw), "transit_gateway", cx)?;
-                    let idx = n_vpc_attach + onprem_attach.len();
-                    let name = id.clone()?;
-                    onprem_attach.push(TgwAttachment {
-                        id: name,
-                        transit_gateway: gw,
-                        kind: AttachmentKind::OnPremises(0),
-                        subnets: Vec::new(),
-                    });
-                    OnPremAttach::TransitGateway(idx)
-                }
-                _ => {
-                    cx.error(
-                    RuleId::Value,
-                    p,
-                    n.span.clone(),
-                    "an on-premises network attaches to exactly one of `vpn_gateway_id` and `transit_gateway_id`",
-                    "name the virtual private gateway or the transit gateway it connects to",
-                );
-                    return None;
-                }
-            };
-            Some(OnPremises {
-                id: id?,
-                connection: connection?,
-                attach,
-                advertised_prefixes: prefixes?,
-                capacity_mbps: capacity?,
-                internet_egress_mbps: egress?,
-            })
-        },
+        |n, p, cx| on_premises_network(n, p, &r2, n_vpc_attach, &mut onprem_attach, cx),
     );
     // Attachment indices: VPC attachments, then on-premises networks attached to a TGW.
     let mut tgw_attachments = vpc_attachments;
@@ -440,195 +379,19 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
         node("transit_gateway_route_table"),
         "transit_gateway_route_table",
         cx,
-        |n, p, cx| {
-            let mut t = Table::new(n, p, cx)?;
-            let id = id(&mut t, "\"tgw-rtb-1\"", cx);
-            let tgw = req_ref(
-                &mut t,
-                "transit_gateway_id",
-                "\"tgw-1\"",
-                Some(&m.tgw),
-                "transit_gateway",
-                cx,
-            );
-            let assoc = opt_many(
-                &mut t,
-                "associations",
-                attach_ids.as_ref(),
-                "transit gateway attachment",
-                cx,
-            );
-            let props = opt_many(
-                &mut t,
-                "propagations",
-                attach_ids.as_ref(),
-                "transit gateway attachment",
-                cx,
-            );
-            let rp = t.field_path("route");
-            let routes = list(t.opt("route"), &rp, cx, |n, p, cx| {
-                let mut r = Table::new(n, p, cx)?;
-                let dp = r.field_path("destination_cidr_block");
-                let dest = r
-                    .req(cx, "destination_cidr_block", "\"10.1.0.0/16\"")
-                    .and_then(|n| read::cidr(n, &dp, cx));
-                let bp = r.field_path("blackhole");
-                let blackhole = r
-                    .opt("blackhole")
-                    .map_or(Some(false), |n| read::boolean(n, &bp, cx));
-                let ap = r.field_path("transit_gateway_attachment_id");
-                let att = r.opt("transit_gateway_attachment_id");
-                r.finish(cx);
-                let attachment = match (blackhole?, att) {
-                    (true, None) => None,
-                    (false, Some(a)) => Some(one(
-                        a,
-                        &ap,
-                        attach_ids.as_ref(),
-                        "transit gateway attachment",
-                        cx,
-                    )?),
-                    (true, Some(a)) => {
-                        cx.error(
-                            RuleId::Value,
-                            &ap,
-                            a.span.clone(),
-                            "a blackhole route has no attachment",
-                            "remove `transit_gateway_attachment_id` or `blackhole = true`",
-                        );
-                        return None;
-                    }
-                    (false, None) => {
-                        cx.error(RuleId::MissingField, &ap, n.span.start..n.span.start, format!("`{ap}` is required"), "add `transit_gateway_attachment_id = \"tgw-attach-…\"`, or `blackhole = true`");
-                        return None;
-                    }
-                };
-                Some(TgwRoute {
-                    destination: dest?,
-                    attachment,
-                })
-            });
-            t.finish(cx);
-            Some(TgwRouteTable {
-                id: id?,
-                transit_gateway: tgw?,
-                associations: assoc?,
-                propagations: props?,
-                routes: routes?,
-            })
-        },
+        |n, p, cx| transit_gateway_route_table(n, p, &r2, attach_ids.as_ref(), cx),
     );
     let prefix_lists = list(node("prefix_list"), "prefix_list", cx, |n, p, cx| {
         prefix_list(n, p, &r2, cx)
     });
     let vpc_endpoints = list(node("vpc_endpoint"), "vpc_endpoint", cx, |n, p, cx| {
-        let mut t = Table::new(n, p, cx)?;
-        let id = id(&mut t, "\"vpce-s3\"", cx);
-        let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
-        let sp = t.field_path("service_name");
-        let service = t
-            .req(cx, "service_name", "\"com.amazonaws.us-east-1.s3\"")
-            .and_then(|n| read::string(n, &sp, cx));
-        let kp = t.field_path("vpc_endpoint_type");
-        let kind_node = t.opt("vpc_endpoint_type");
-        let kind = kind_node.map_or(Some("Gateway".to_string()), |n| read::string(n, &kp, cx));
-        let kind = match kind.as_deref() {
-            Some("Gateway") => {
-                let prefix = req_ref(
-                    &mut t,
-                    "prefix_list_id",
-                    "\"pl-63a5400a\"",
-                    Some(&m.pl),
-                    "prefix_list",
-                    cx,
-                );
-                let rts = opt_many(&mut t, "route_table_ids", Some(&m.rt), "route_table", cx);
-                Some(EndpointKind::Gateway {
-                    prefix_list: prefix?,
-                    route_tables: rts?,
-                })
-                .filter(|_| true)
-            }
-            Some("Interface") => {
-                let subs = opt_many(&mut t, "subnet_ids", subnets, "subnet", cx);
-                let groups = opt_many(&mut t, "security_group_ids", sgs, "security_group", cx);
-                let ip = t.field_path("ip_addresses");
-                let ips = t
-                    .req(cx, "ip_addresses", "[\"172.31.0.10/32\"]")
-                    .and_then(|n| cidrs(n, &ip, cx));
-                Some(EndpointKind::Interface {
-                    subnets: subs?,
-                    security_groups: groups?,
-                    ip_addresses: ips?,
-                })
-            }
-            Some(other) => {
-                cx.error(
-                    RuleId::Value,
-                    &kp,
-                    kind_node.map_or(n.span.clone(), |k| k.span.clone()),
-                    format!("unknown endpoint type `{other}`"),
-                    "use \"Gateway\" or \"Interface\"",
-                );
-                None
-            }
-            None => None,
-        };
-        t.finish(cx);
-        Some(VpcEndpoint {
-            id: id?,
-            vpc: vpc?,
-            service_name: service?,
-            kind: kind?,
-        })
+        vpc_endpoint(n, p, &r2, cx)
     });
     let route_tables = list(node("route_table"), "route_table", cx, |n, p, cx| {
         route_table(n, p, &r2, cx)
     });
     let network_acls = list(node("network_acl"), "network_acl", cx, |n, p, cx| {
-        let mut t = Table::new(n, p, cx)?;
-        let id = id(&mut t, "\"acl-main\"", cx);
-        let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
-        let dp = t.field_path("default");
-        let default = t
-            .opt("default")
-            .map_or(Some(false), |n| read::boolean(n, &dp, cx));
-        let subs = opt_many(&mut t, "subnet_ids", subnets, "subnet", cx);
-        let ip = t.field_path("ingress");
-        let in_node = t.opt("ingress");
-        let ingress = list(in_node, &ip, cx, acl_rule);
-        let ep = t.field_path("egress");
-        let out_node = t.opt("egress");
-        let egress = list(out_node, &ep, cx, acl_rule);
-        t.finish(cx);
-        let (mut ingress, mut egress) = (ingress?, egress?);
-        for (rules, path, node) in [(&mut ingress, &ip, in_node), (&mut egress, &ep, out_node)] {
-            let mut seen = std::collections::BTreeSet::new();
-            for (k, r) in rules.iter().enumerate() {
-                if !seen.insert(r.rule_number) {
-                    let span = match node.map(|n| &n.value) {
-                        Some(Value::Array(items)) => items[k].span.clone(),
-                        _ => n.span.clone(),
-                    };
-                    cx.error(
-                        RuleId::NetworkAcl,
-                        &format!("{path}[{k}].rule_number"),
-                        span,
-                        format!("rule number {} is used twice in `{path}`", r.rule_number),
-                        "give each rule of a direction its own number",
-                    );
-                }
-            }
-            rules.sort_by_key(|r| r.rule_number);
-        }
-        Some(NetworkAcl {
-            id: id?,
-            vpc: vpc?,
-            default: default?,
-            subnets: subs?,
-            ingress,
-            egress,
-        })
+        network_acl(n, p, &r2, cx)
     });
     let security_group_rules = list(
         node("security_group_rule"),
@@ -653,6 +416,287 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
     };
     cross_checks(&dp, &nodes, cx);
     Some(dp)
+}
+
+/// One `[[on_premises_network]]`; one attached to a transit gateway adds its attachment to
+/// `onprem_attach` (numbered after the `n_vpc_attach` VPC attachments).
+fn on_premises_network(
+    n: &Node,
+    p: &str,
+    r: &Refs2,
+    n_vpc_attach: usize,
+    onprem_attach: &mut Vec<TgwAttachment>,
+    cx: &mut Cx,
+) -> Option<OnPremises> {
+    let m = r.m;
+    let mut t = Table::new(n, p, cx)?;
+    let id = id(&mut t, "\"datacenter\"", cx);
+    let cp = t.field_path("connection");
+    let connection = t
+        .opt("connection")
+        .map_or(Some(Connection::SiteToSiteVpn), |n| {
+            match read::string(n, &cp, cx)?.as_str() {
+                "site-to-site-vpn" => Some(Connection::SiteToSiteVpn),
+                "direct-connect" => Some(Connection::DirectConnect),
+                other => {
+                    cx.error(
+                        RuleId::Value,
+                        &cp,
+                        n.span.clone(),
+                        format!("unknown connection `{other}`"),
+                        "use \"site-to-site-vpn\" or \"direct-connect\"",
+                    );
+                    None
+                }
+            }
+        });
+    let vp = t.field_path("vpn_gateway_id");
+    let tp = t.field_path("transit_gateway_id");
+    let vgw = t.opt("vpn_gateway_id");
+    let tgw = t.opt("transit_gateway_id");
+    let ap = t.field_path("advertised_prefixes");
+    let prefixes = t
+        .req(cx, "advertised_prefixes", "[\"192.168.0.0/16\"]")
+        .and_then(|n| cidrs(n, &ap, cx));
+    let capacity = mbps(&mut t, "capacity_mbps", cx);
+    let egress = mbps(&mut t, "internet_egress_mbps", cx);
+    t.finish(cx);
+    let attach = match (vgw, tgw) {
+        (Some(v), None) => OnPremAttach::VpnGateway(one(v, &vp, Some(&m.vgw), "vpn_gateway", cx)?),
+        (None, Some(g)) => {
+            let gw = one(g, &tp, Some(&m.tgw), "transit_gateway", cx)?;
+            let idx = n_vpc_attach + onprem_attach.len();
+            let name = id.clone()?;
+            onprem_attach.push(TgwAttachment {
+                id: name,
+                transit_gateway: gw,
+                kind: AttachmentKind::OnPremises(0),
+                subnets: Vec::new(),
+            });
+            OnPremAttach::TransitGateway(idx)
+        }
+        _ => {
+            cx.error(
+                RuleId::Value,
+                p,
+                n.span.clone(),
+                "an on-premises network attaches to exactly one of `vpn_gateway_id` and `transit_gateway_id`",
+                "name the virtual private gateway or the transit gateway it connects to",
+            );
+            return None;
+        }
+    };
+    Some(OnPremises {
+        id: id?,
+        connection: connection?,
+        attach,
+        advertised_prefixes: prefixes?,
+        capacity_mbps: capacity?,
+        internet_egress_mbps: egress?,
+    })
+}
+
+/// One `[[transit_gateway_route_table]]`, its attachments named by `attach_ids`.
+fn transit_gateway_route_table(
+    n: &Node,
+    p: &str,
+    r: &Refs2,
+    attach_ids: Option<&Ids>,
+    cx: &mut Cx,
+) -> Option<TgwRouteTable> {
+    let m = r.m;
+    let mut t = Table::new(n, p, cx)?;
+    let id = id(&mut t, "\"tgw-rtb-1\"", cx);
+    let tgw = req_ref(
+        &mut t,
+        "transit_gateway_id",
+        "\"tgw-1\"",
+        Some(&m.tgw),
+        "transit_gateway",
+        cx,
+    );
+    let assoc = opt_many(
+        &mut t,
+        "associations",
+        attach_ids,
+        "transit gateway attachment",
+        cx,
+    );
+    let props = opt_many(
+        &mut t,
+        "propagations",
+        attach_ids,
+        "transit gateway attachment",
+        cx,
+    );
+    let rp = t.field_path("route");
+    let routes = list(t.opt("route"), &rp, cx, |n, p, cx| {
+        let mut r = Table::new(n, p, cx)?;
+        let dp = r.field_path("destination_cidr_block");
+        let dest = r
+            .req(cx, "destination_cidr_block", "\"10.1.0.0/16\"")
+            .and_then(|n| read::cidr(n, &dp, cx));
+        let bp = r.field_path("blackhole");
+        let blackhole = r
+            .opt("blackhole")
+            .map_or(Some(false), |n| read::boolean(n, &bp, cx));
+        let ap = r.field_path("transit_gateway_attachment_id");
+        let att = r.opt("transit_gateway_attachment_id");
+        r.finish(cx);
+        let attachment = match (blackhole?, att) {
+            (true, None) => None,
+            (false, Some(a)) => Some(one(a, &ap, attach_ids, "transit gateway attachment", cx)?),
+            (true, Some(a)) => {
+                cx.error(
+                    RuleId::Value,
+                    &ap,
+                    a.span.clone(),
+                    "a blackhole route has no attachment",
+                    "remove `transit_gateway_attachment_id` or `blackhole = true`",
+                );
+                return None;
+            }
+            (false, None) => {
+                cx.error(
+                    RuleId::MissingField,
+                    &ap,
+                    n.span.start..n.span.start,
+                    format!("`{ap}` is required"),
+                    "add `transit_gateway_attachment_id = \"tgw-attach-…\"`, or `blackhole = true`",
+                );
+                return None;
+            }
+        };
+        Some(TgwRoute {
+            destination: dest?,
+            attachment,
+        })
+    });
+    t.finish(cx);
+    Some(TgwRouteTable {
+        id: id?,
+        transit_gateway: tgw?,
+        associations: assoc?,
+        propagations: props?,
+        routes: routes?,
+    })
+}
+
+/// One `[[vpc_endpoint]]`.
+fn vpc_endpoint(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<VpcEndpoint> {
+    let Refs2 {
+        vpcs,
+        subnets,
+        sgs,
+        m,
+    } = *r;
+    let mut t = Table::new(n, p, cx)?;
+    let id = id(&mut t, "\"vpce-s3\"", cx);
+    let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
+    let sp = t.field_path("service_name");
+    let service = t
+        .req(cx, "service_name", "\"com.amazonaws.us-east-1.s3\"")
+        .and_then(|n| read::string(n, &sp, cx));
+    let kp = t.field_path("vpc_endpoint_type");
+    let kind_node = t.opt("vpc_endpoint_type");
+    let kind = kind_node.map_or(Some("Gateway".to_string()), |n| read::string(n, &kp, cx));
+    let kind = match kind.as_deref() {
+        Some("Gateway") => {
+            let prefix = req_ref(
+                &mut t,
+                "prefix_list_id",
+                "\"pl-63a5400a\"",
+                Some(&m.pl),
+                "prefix_list",
+                cx,
+            );
+            let rts = opt_many(&mut t, "route_table_ids", Some(&m.rt), "route_table", cx);
+            Some(EndpointKind::Gateway {
+                prefix_list: prefix?,
+                route_tables: rts?,
+            })
+            .filter(|_| true)
+        }
+        Some("Interface") => {
+            let subs = opt_many(&mut t, "subnet_ids", subnets, "subnet", cx);
+            let groups = opt_many(&mut t, "security_group_ids", sgs, "security_group", cx);
+            let ip = t.field_path("ip_addresses");
+            let ips = t
+                .req(cx, "ip_addresses", "[\"172.31.0.10/32\"]")
+                .and_then(|n| cidrs(n, &ip, cx));
+            Some(EndpointKind::Interface {
+                subnets: subs?,
+                security_groups: groups?,
+                ip_addresses: ips?,
+            })
+        }
+        Some(other) => {
+            cx.error(
+                RuleId::Value,
+                &kp,
+                kind_node.map_or(n.span.clone(), |k| k.span.clone()),
+                format!("unknown endpoint type `{other}`"),
+                "use \"Gateway\" or \"Interface\"",
+            );
+            None
+        }
+        None => None,
+    };
+    t.finish(cx);
+    Some(VpcEndpoint {
+        id: id?,
+        vpc: vpc?,
+        service_name: service?,
+        kind: kind?,
+    })
+}
+
+/// One `[[network_acl]]`, its rules sorted by number in each direction.
+fn network_acl(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<NetworkAcl> {
+    let Refs2 { vpcs, subnets, .. } = *r;
+    let mut t = Table::new(n, p, cx)?;
+    let id = id(&mut t, "\"acl-main\"", cx);
+    let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
+    let dp = t.field_path("default");
+    let default = t
+        .opt("default")
+        .map_or(Some(false), |n| read::boolean(n, &dp, cx));
+    let subs = opt_many(&mut t, "subnet_ids", subnets, "subnet", cx);
+    let ip = t.field_path("ingress");
+    let in_node = t.opt("ingress");
+    let ingress = list(in_node, &ip, cx, acl_rule);
+    let ep = t.field_path("egress");
+    let out_node = t.opt("egress");
+    let egress = list(out_node, &ep, cx, acl_rule);
+    t.finish(cx);
+    let (mut ingress, mut egress) = (ingress?, egress?);
+    for (rules, path, node) in [(&mut ingress, &ip, in_node), (&mut egress, &ep, out_node)] {
+        let mut seen = std::collections::BTreeSet::new();
+        for (k, r) in rules.iter().enumerate() {
+            if !seen.insert(r.rule_number) {
+                let span = match node.map(|n| &n.value) {
+                    Some(Value::Array(items)) => items[k].span.clone(),
+                    _ => n.span.clone(),
+                };
+                cx.error(
+                    RuleId::NetworkAcl,
+                    &format!("{path}[{k}].rule_number"),
+                    span,
+                    format!("rule number {} is used twice in `{path}`", r.rule_number),
+                    "give each rule of a direction its own number",
+                );
+            }
+        }
+        rules.sort_by_key(|r| r.rule_number);
+    }
+    Some(NetworkAcl {
+        id: id?,
+        vpc: vpc?,
+        default: default?,
+        subnets: subs?,
+        ingress,
+        egress,
+    })
 }
 
 /// One `[[internet_gateway]]`.
@@ -1084,28 +1128,40 @@ fn vpc_route(n: &Node, p: &str, m: &Maps, cx: &mut Cx) -> Option<VpcRoute> {
 /// Checks that need several sections: things in one VPC refer to things in the same VPC, at most
 /// one main route table per VPC, a subnet in at most one route table and one network ACL.
 fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
-    let span_of = |section: &str, i: usize| -> Range<usize> {
-        let k = SECTIONS.iter().position(|s| *s == section).unwrap_or(0);
-        match nodes[k].map(|n| &n.value) {
-            Some(Value::Array(items)) => items.get(i).map_or(0..0, |n| n.span.clone()),
-            _ => 0..0,
-        }
+    main_and_subnet_associations(dp, nodes, cx);
+    duplicate_routes(dp, nodes, cx);
+    endpoint_route_tables(dp, nodes, cx);
+    route_target_vpcs(dp, nodes, cx);
+    acl_associations(dp, nodes, cx);
+}
+
+/// The span of item `i` of `section` (empty when it cannot be found).
+fn section_span(nodes: &[Option<&Node>], section: &str, i: usize) -> Range<usize> {
+    let k = SECTIONS.iter().position(|s| *s == section).unwrap_or(0);
+    match nodes[k].map(|n| &n.value) {
+        Some(Value::Array(items)) => items.get(i).map_or(0..0, |n| n.span.clone()),
+        _ => 0..0,
+    }
+}
+
+/// The span of route `k` of route table `i` (the table's when it cannot be found).
+fn route_span(nodes: &[Option<&Node>], i: usize, k: usize) -> Range<usize> {
+    let k_rt = SECTIONS
+        .iter()
+        .position(|s| *s == "route_table")
+        .unwrap_or(0);
+    let table = match nodes[k_rt].map(|n| &n.value) {
+        Some(Value::Array(items)) => items.get(i),
+        _ => None,
     };
-    // The span of route `k` of route table `i` (the table's when it cannot be found).
-    let route_span = |i: usize, k: usize| -> Range<usize> {
-        let k_rt = SECTIONS
-            .iter()
-            .position(|s| *s == "route_table")
-            .unwrap_or(0);
-        let table = match nodes[k_rt].map(|n| &n.value) {
-            Some(Value::Array(items)) => items.get(i),
-            _ => None,
-        };
-        match table.and_then(|t| t.get("route")).map(|r| &r.value) {
-            Some(Value::Array(routes)) => routes.get(k).map_or(0..0, |n| n.span.clone()),
-            _ => span_of("route_table", i),
-        }
-    };
+    match table.and_then(|t| t.get("route")).map(|r| &r.value) {
+        Some(Value::Array(routes)) => routes.get(k).map_or(0..0, |n| n.span.clone()),
+        _ => section_span(nodes, "route_table", i),
+    }
+}
+
+/// Each VPC has at most one main route table, and each subnet one route table.
+fn main_and_subnet_associations(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
     let mut mains: BTreeMap<VpcId, usize> = BTreeMap::new();
     let mut table_of: BTreeMap<SubnetId, usize> = BTreeMap::new();
     for (i, rt) in dp.route_tables.iter().enumerate() {
@@ -1114,7 +1170,7 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
                 cx.error(
                     RuleId::RouteTable,
                     &format!("route_table[{i}].main"),
-                    span_of("route_table", i),
+                    section_span(nodes, "route_table", i),
                     format!(
                         "route tables `{}` and `{}` are both main for the same VPC",
                         dp.route_tables[j].id, rt.id
@@ -1130,7 +1186,7 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
                 cx.error(
                     RuleId::RouteTable,
                     &format!("route_table[{i}].subnet_ids"),
-                    span_of("route_table", i),
+                    section_span(nodes, "route_table", i),
                     format!(
                         "a subnet is associated with both `{}` and `{}`",
                         dp.route_tables[j].id, rt.id
@@ -1142,6 +1198,10 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
             }
         }
     }
+}
+
+/// A route table has one route per destination.
+fn duplicate_routes(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
     for (i, rt) in dp.route_tables.iter().enumerate() {
         let mut seen = std::collections::BTreeSet::new();
         for (k, r) in rt.routes.iter().enumerate() {
@@ -1153,13 +1213,17 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
                 cx.error(
                     RuleId::RouteTable,
                     &format!("route_table[{i}].route[{k}]"),
-                    route_span(i, k),
+                    route_span(nodes, i, k),
                     format!("route table `{}` has two routes to {}", rt.id, key.1),
                     "a route table has one route per destination",
                 );
             }
         }
     }
+}
+
+/// A gateway endpoint is associated only with route tables of its own VPC.
+fn endpoint_route_tables(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
     for (i, e) in dp.vpc_endpoints.iter().enumerate() {
         if let EndpointKind::Gateway { route_tables, .. } = &e.kind {
             for &r in route_tables {
@@ -1167,7 +1231,7 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
                     cx.error(
                         RuleId::RouteTable,
                         &format!("vpc_endpoint[{i}].route_table_ids"),
-                        span_of("vpc_endpoint", i),
+                        section_span(nodes, "vpc_endpoint", i),
                         format!(
                             "route table `{}` is in another VPC than endpoint `{}`",
                             dp.route_tables[r].id, e.id
@@ -1178,6 +1242,10 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
             }
         }
     }
+}
+
+/// A route targets only gateways attached to its table's VPC.
+fn route_target_vpcs(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
     for (i, rt) in dp.route_tables.iter().enumerate() {
         for (k, r) in rt.routes.iter().enumerate() {
             let other = match r.target {
@@ -1194,7 +1262,7 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
                 cx.error(
                     RuleId::VpcRouteTarget,
                     &format!("route_table[{i}].route[{k}].{}", r.field.name()),
-                    route_span(i, k),
+                    route_span(nodes, i, k),
                     format!(
                         "`{}` belongs to another VPC than route table `{}`",
                         r.target_id, rt.id
@@ -1204,6 +1272,10 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
             }
         }
     }
+}
+
+/// Each subnet has at most one network ACL.
+fn acl_associations(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
     let mut acl_of: BTreeMap<SubnetId, usize> = BTreeMap::new();
     for (i, a) in dp.network_acls.iter().enumerate() {
         for s in &a.subnets {
@@ -1211,7 +1283,7 @@ fn cross_checks(dp: &DataPlane, nodes: &[Option<&Node>], cx: &mut Cx) {
                 cx.error(
                     RuleId::NetworkAcl,
                     &format!("network_acl[{i}].subnet_ids"),
-                    span_of("network_acl", i),
+                    section_span(nodes, "network_acl", i),
                     format!(
                         "a subnet is associated with both `{}` and `{}`",
                         dp.network_acls[j].id, a.id
@@ -1248,9 +1320,6 @@ fn put_ports(t: &mut InlineTable, p: Protocol, r: PortRange) {
 /// Writes the data-plane sections into `doc` (nothing when the data plane is empty).
 pub fn write(s: &Scenario, doc: &mut DocumentMut) {
     let dp = &s.data_plane;
-    let vpc = |v: VpcId| s.vpcs[v.index()].id.as_str();
-    let subnet = |x: &SubnetId| s.subnets[x.index()].id.as_str();
-    let sg = |x: &SgId| s.security_groups[x.index()].id.as_str();
     let mut put = |name: &str, tables: Vec<TomlTable>| {
         if !tables.is_empty() {
             let mut a = ArrayOfTables::new();
@@ -1264,304 +1333,357 @@ pub fn write(s: &Scenario, doc: &mut DocumentMut) {
         "internet_gateway",
         dp.internet_gateways
             .iter()
-            .map(|g| {
-                let mut t = TomlTable::new();
-                t["id"] = value(g.id.as_str());
-                t["vpc_id"] = value(vpc(g.vpc));
-                t
-            })
+            .map(|g| internet_gateway_table(s, g))
             .collect(),
     );
     put(
         "nat_gateway",
         dp.nat_gateways
             .iter()
-            .map(|g| {
-                let mut t = TomlTable::new();
-                t["id"] = value(g.id.as_str());
-                t["subnet_id"] = value(subnet(&g.subnet));
-                t["connectivity_type"] = value(if g.public { "public" } else { "private" });
-                if let Some(c) = g.capacity_mbps {
-                    t["capacity_mbps"] = value(c);
-                }
-                t
-            })
+            .map(|g| nat_gateway_table(s, g))
             .collect(),
     );
     put(
         "vpc_peering_connection",
         dp.peerings
             .iter()
-            .map(|g| {
-                let mut t = TomlTable::new();
-                t["id"] = value(g.id.as_str());
-                t["vpc_id"] = value(vpc(g.vpc));
-                t["peer_vpc_id"] = value(vpc(g.peer_vpc));
-                t
-            })
+            .map(|g| vpc_peering_connection_table(s, g))
             .collect(),
     );
     put(
         "transit_gateway",
         dp.transit_gateways
             .iter()
-            .map(|g| {
-                let mut t = TomlTable::new();
-                t["id"] = value(g.id.as_str());
-                t
-            })
+            .map(transit_gateway_table)
             .collect(),
     );
     put(
         "transit_gateway_vpc_attachment",
         dp.tgw_attachments
             .iter()
-            .filter_map(|a| {
-                let AttachmentKind::Vpc(v) = a.kind else {
-                    return None;
-                };
-                let mut t = TomlTable::new();
-                t["id"] = value(a.id.as_str());
-                t["transit_gateway_id"] = value(dp.transit_gateways[a.transit_gateway].id.as_str());
-                t["vpc_id"] = value(vpc(v));
-                t["subnet_ids"] = Item::Value(strs(a.subnets.iter().map(subnet)));
-                Some(t)
-            })
+            .filter_map(|a| transit_gateway_vpc_attachment_table(s, a))
             .collect(),
     );
     put(
         "transit_gateway_route_table",
         dp.tgw_route_tables
             .iter()
-            .map(|r| {
-                let mut t = TomlTable::new();
-                let att = |i: &usize| dp.tgw_attachments[*i].id.as_str();
-                t["id"] = value(r.id.as_str());
-                t["transit_gateway_id"] = value(dp.transit_gateways[r.transit_gateway].id.as_str());
-                t["associations"] = Item::Value(strs(r.associations.iter().map(att)));
-                t["propagations"] = Item::Value(strs(r.propagations.iter().map(att)));
-                let routes: Array = r
-                    .routes
-                    .iter()
-                    .map(|x| {
-                        let mut i = InlineTable::new();
-                        i.insert(
-                            "destination_cidr_block",
-                            TomlValue::from(x.destination.to_string()),
-                        );
-                        match x.attachment {
-                            Some(a) => {
-                                i.insert("transit_gateway_attachment_id", TomlValue::from(att(&a)));
-                            }
-                            None => {
-                                i.insert("blackhole", TomlValue::from(true));
-                            }
-                        }
-                        TomlValue::InlineTable(i)
-                    })
-                    .collect();
-                t["route"] = Item::Value(TomlValue::Array(routes));
-                t
-            })
+            .map(|r| transit_gateway_route_table_table(s, r))
             .collect(),
     );
     put(
         "vpn_gateway",
         dp.vpn_gateways
             .iter()
-            .map(|g| {
-                let mut t = TomlTable::new();
-                t["id"] = value(g.id.as_str());
-                t["vpc_id"] = value(vpc(g.vpc));
-                t
-            })
+            .map(|g| vpn_gateway_table(s, g))
             .collect(),
     );
     put(
         "on_premises_network",
         dp.on_premises
             .iter()
-            .map(|o| {
-                let mut t = TomlTable::new();
-                t["id"] = value(o.id.as_str());
-                t["connection"] = value(o.connection.name());
-                match o.attach {
-                    OnPremAttach::VpnGateway(g) => {
-                        t["vpn_gateway_id"] = value(dp.vpn_gateways[g].id.as_str())
-                    }
-                    OnPremAttach::TransitGateway(a) => {
-                        t["transit_gateway_id"] = value(
-                            dp.transit_gateways[dp.tgw_attachments[a].transit_gateway]
-                                .id
-                                .as_str(),
-                        )
-                    }
-                }
-                t["advertised_prefixes"] = Item::Value(cidr_strs(&o.advertised_prefixes));
-                if let Some(c) = o.capacity_mbps {
-                    t["capacity_mbps"] = value(c);
-                }
-                if let Some(c) = o.internet_egress_mbps {
-                    t["internet_egress_mbps"] = value(c);
-                }
-                t
-            })
+            .map(|o| on_premises_network_table(s, o))
             .collect(),
     );
     put(
         "prefix_list",
-        dp.prefix_lists
-            .iter()
-            .map(|l| {
-                let mut t = TomlTable::new();
-                t["id"] = value(l.id.as_str());
-                t["name"] = value(l.name.as_str());
-                t["cidr_blocks"] = Item::Value(cidr_strs(&l.cidr_blocks));
-                t
-            })
-            .collect(),
+        dp.prefix_lists.iter().map(prefix_list_table).collect(),
     );
     put(
         "vpc_endpoint",
         dp.vpc_endpoints
             .iter()
-            .map(|e| {
-                let mut t = TomlTable::new();
-                t["id"] = value(e.id.as_str());
-                t["vpc_id"] = value(vpc(e.vpc));
-                t["service_name"] = value(e.service_name.as_str());
-                match &e.kind {
-                    EndpointKind::Gateway {
-                        prefix_list,
-                        route_tables,
-                    } => {
-                        t["vpc_endpoint_type"] = value("Gateway");
-                        t["prefix_list_id"] = value(dp.prefix_lists[*prefix_list].id.as_str());
-                        t["route_table_ids"] = Item::Value(strs(
-                            route_tables.iter().map(|r| dp.route_tables[*r].id.as_str()),
-                        ));
-                    }
-                    EndpointKind::Interface {
-                        subnets,
-                        security_groups,
-                        ip_addresses,
-                    } => {
-                        t["vpc_endpoint_type"] = value("Interface");
-                        t["subnet_ids"] = Item::Value(strs(subnets.iter().map(subnet)));
-                        t["security_group_ids"] = Item::Value(strs(security_groups.iter().map(sg)));
-                        t["ip_addresses"] = Item::Value(cidr_strs(ip_addresses));
-                    }
-                }
-                t
-            })
+            .map(|e| vpc_endpoint_table(s, e))
             .collect(),
     );
     put(
         "route_table",
         dp.route_tables
             .iter()
-            .map(|r| {
-                let mut t = TomlTable::new();
-                t["id"] = value(r.id.as_str());
-                t["vpc_id"] = value(vpc(r.vpc));
-                if r.main {
-                    t["main"] = value(true);
-                }
-                t["subnet_ids"] = Item::Value(strs(r.subnets.iter().map(subnet)));
-                if !r.propagating_vgws.is_empty() {
-                    t["propagating_vgws"] = Item::Value(strs(
-                        r.propagating_vgws
-                            .iter()
-                            .map(|g| dp.vpn_gateways[*g].id.as_str()),
-                    ));
-                }
-                let routes: Array = r
-                    .routes
-                    .iter()
-                    .map(|x| {
-                        let mut i = InlineTable::new();
-                        match x.destination {
-                            RouteDestination::Cidr(c) => {
-                                i.insert("destination_cidr_block", TomlValue::from(c.to_string()));
-                            }
-                            RouteDestination::PrefixList(l) => {
-                                i.insert(
-                                    "destination_prefix_list_id",
-                                    TomlValue::from(dp.prefix_lists[l].id.as_str()),
-                                );
-                            }
-                        }
-                        i.insert(x.field.name(), TomlValue::from(x.target_id.as_str()));
-                        if x.blackhole {
-                            i.insert("state", TomlValue::from("blackhole"));
-                        }
-                        TomlValue::InlineTable(i)
-                    })
-                    .collect();
-                t["route"] = Item::Value(TomlValue::Array(routes));
-                t
-            })
+            .map(|r| route_table_table(s, r))
             .collect(),
     );
     put(
         "network_acl",
         dp.network_acls
             .iter()
-            .map(|a| {
-                let mut t = TomlTable::new();
-                t["id"] = value(a.id.as_str());
-                t["vpc_id"] = value(vpc(a.vpc));
-                if a.default {
-                    t["default"] = value(true);
-                }
-                t["subnet_ids"] = Item::Value(strs(a.subnets.iter().map(subnet)));
-                let rules = |rs: &[AclRule]| -> Array {
-                    rs.iter()
-                        .map(|r| {
-                            let mut i = InlineTable::new();
-                            i.insert("rule_number", TomlValue::from(r.rule_number as i64));
-                            i.insert("protocol", protocol_value(r.protocol));
-                            i.insert(
-                                "rule_action",
-                                TomlValue::from(match r.action {
-                                    Action::Allow => "allow",
-                                    Action::Deny => "deny",
-                                }),
-                            );
-                            i.insert("cidr_block", TomlValue::from(r.cidr_block.to_string()));
-                            put_ports(&mut i, r.protocol, r.ports);
-                            TomlValue::InlineTable(i)
-                        })
-                        .collect()
-                };
-                t["ingress"] = Item::Value(TomlValue::Array(rules(&a.ingress)));
-                t["egress"] = Item::Value(TomlValue::Array(rules(&a.egress)));
-                t
-            })
+            .map(|a| network_acl_table(s, a))
             .collect(),
     );
     put(
         "security_group_rule",
         dp.security_group_rules
             .iter()
-            .map(|r| {
-                let mut t = TomlTable::new();
-                t["security_group_id"] = value(sg(&r.security_group));
-                t["type"] = value(if r.egress { "egress" } else { "ingress" });
-                t["protocol"] = Item::Value(protocol_value(r.protocol));
-                if matches!(r.protocol, Protocol::Tcp | Protocol::Udp) {
-                    t["from_port"] = value(r.ports.from as i64);
-                    t["to_port"] = value(r.ports.to as i64);
-                }
-                match &r.source {
-                    SgSource::Cidrs(c) => t["cidr_blocks"] = Item::Value(cidr_strs(c)),
-                    SgSource::Group(g) => t["source_security_group_id"] = value(sg(g)),
-                }
-                if let Some(d) = &r.description {
-                    t["description"] = value(d.as_str());
-                }
-                t
-            })
+            .map(|r| security_group_rule_table(s, r))
             .collect(),
     );
+}
+
+/// The `[[internet_gateway]]` table of one InternetGateway.
+fn internet_gateway_table(s: &Scenario, g: &InternetGateway) -> TomlTable {
+    let vpc = |v: VpcId| s.vpcs[v.index()].id.as_str();
+    let mut t = TomlTable::new();
+    t["id"] = value(g.id.as_str());
+    t["vpc_id"] = value(vpc(g.vpc));
+    t
+}
+
+/// The `[[nat_gateway]]` table of one NatGateway.
+fn nat_gateway_table(s: &Scenario, g: &NatGateway) -> TomlTable {
+    let subnet = |x: &SubnetId| s.subnets[x.index()].id.as_str();
+    let mut t = TomlTable::new();
+    t["id"] = value(g.id.as_str());
+    t["subnet_id"] = value(subnet(&g.subnet));
+    t["connectivity_type"] = value(if g.public { "public" } else { "private" });
+    if let Some(c) = g.capacity_mbps {
+        t["capacity_mbps"] = value(c);
+    }
+    t
+}
+
+/// The `[[vpc_peering_connection]]` table of one Peering.
+fn vpc_peering_connection_table(s: &Scenario, g: &Peering) -> TomlTable {
+    let vpc = |v: VpcId| s.vpcs[v.index()].id.as_str();
+    let mut t = TomlTable::new();
+    t["id"] = value(g.id.as_str());
+    t["vpc_id"] = value(vpc(g.vpc));
+    t["peer_vpc_id"] = value(vpc(g.peer_vpc));
+    t
+}
+
+/// The `[[transit_gateway]]` table of one TransitGateway.
+fn transit_gateway_table(g: &TransitGateway) -> TomlTable {
+    let mut t = TomlTable::new();
+    t["id"] = value(g.id.as_str());
+    t
+}
+
+/// The `[[transit_gateway_vpc_attachment]]` table of one TgwAttachment, or none when it is not of that kind.
+fn transit_gateway_vpc_attachment_table(s: &Scenario, a: &TgwAttachment) -> Option<TomlTable> {
+    let dp = &s.data_plane;
+    let vpc = |v: VpcId| s.vpcs[v.index()].id.as_str();
+    let subnet = |x: &SubnetId| s.subnets[x.index()].id.as_str();
+    let AttachmentKind::Vpc(v) = a.kind else {
+        return None;
+    };
+    let mut t = TomlTable::new();
+    t["id"] = value(a.id.as_str());
+    t["transit_gateway_id"] = value(dp.transit_gateways[a.transit_gateway].id.as_str());
+    t["vpc_id"] = value(vpc(v));
+    t["subnet_ids"] = Item::Value(strs(a.subnets.iter().map(subnet)));
+    Some(t)
+}
+
+/// The `[[transit_gateway_route_table]]` table of one TgwRouteTable.
+fn transit_gateway_route_table_table(s: &Scenario, r: &TgwRouteTable) -> TomlTable {
+    let dp = &s.data_plane;
+    let mut t = TomlTable::new();
+    let att = |i: &usize| dp.tgw_attachments[*i].id.as_str();
+    t["id"] = value(r.id.as_str());
+    t["transit_gateway_id"] = value(dp.transit_gateways[r.transit_gateway].id.as_str());
+    t["associations"] = Item::Value(strs(r.associations.iter().map(att)));
+    t["propagations"] = Item::Value(strs(r.propagations.iter().map(att)));
+    let routes: Array = r
+        .routes
+        .iter()
+        .map(|x| {
+            let mut i = InlineTable::new();
+            i.insert(
+                "destination_cidr_block",
+                TomlValue::from(x.destination.to_string()),
+            );
+            match x.attachment {
+                Some(a) => {
+                    i.insert("transit_gateway_attachment_id", TomlValue::from(att(&a)));
+                }
+                None => {
+                    i.insert("blackhole", TomlValue::from(true));
+                }
+            }
+            TomlValue::InlineTable(i)
+        })
+        .collect();
+    t["route"] = Item::Value(TomlValue::Array(routes));
+    t
+}
+
+/// The `[[vpn_gateway]]` table of one VpnGateway.
+fn vpn_gateway_table(s: &Scenario, g: &VpnGateway) -> TomlTable {
+    let vpc = |v: VpcId| s.vpcs[v.index()].id.as_str();
+    let mut t = TomlTable::new();
+    t["id"] = value(g.id.as_str());
+    t["vpc_id"] = value(vpc(g.vpc));
+    t
+}
+
+/// The `[[on_premises_network]]` table of one OnPremises.
+fn on_premises_network_table(s: &Scenario, o: &OnPremises) -> TomlTable {
+    let dp = &s.data_plane;
+    let mut t = TomlTable::new();
+    t["id"] = value(o.id.as_str());
+    t["connection"] = value(o.connection.name());
+    match o.attach {
+        OnPremAttach::VpnGateway(g) => t["vpn_gateway_id"] = value(dp.vpn_gateways[g].id.as_str()),
+        OnPremAttach::TransitGateway(a) => {
+            t["transit_gateway_id"] = value(
+                dp.transit_gateways[dp.tgw_attachments[a].transit_gateway]
+                    .id
+                    .as_str(),
+            )
+        }
+    }
+    t["advertised_prefixes"] = Item::Value(cidr_strs(&o.advertised_prefixes));
+    if let Some(c) = o.capacity_mbps {
+        t["capacity_mbps"] = value(c);
+    }
+    if let Some(c) = o.internet_egress_mbps {
+        t["internet_egress_mbps"] = value(c);
+    }
+    t
+}
+
+/// The `[[prefix_list]]` table of one PrefixList.
+fn prefix_list_table(l: &PrefixList) -> TomlTable {
+    let mut t = TomlTable::new();
+    t["id"] = value(l.id.as_str());
+    t["name"] = value(l.name.as_str());
+    t["cidr_blocks"] = Item::Value(cidr_strs(&l.cidr_blocks));
+    t
+}
+
+/// The `[[vpc_endpoint]]` table of one VpcEndpoint.
+fn vpc_endpoint_table(s: &Scenario, e: &VpcEndpoint) -> TomlTable {
+    let dp = &s.data_plane;
+    let vpc = |v: VpcId| s.vpcs[v.index()].id.as_str();
+    let subnet = |x: &SubnetId| s.subnets[x.index()].id.as_str();
+    let sg = |x: &SgId| s.security_groups[x.index()].id.as_str();
+    let mut t = TomlTable::new();
+    t["id"] = value(e.id.as_str());
+    t["vpc_id"] = value(vpc(e.vpc));
+    t["service_name"] = value(e.service_name.as_str());
+    match &e.kind {
+        EndpointKind::Gateway {
+            prefix_list,
+            route_tables,
+        } => {
+            t["vpc_endpoint_type"] = value("Gateway");
+            t["prefix_list_id"] = value(dp.prefix_lists[*prefix_list].id.as_str());
+            t["route_table_ids"] = Item::Value(strs(
+                route_tables.iter().map(|r| dp.route_tables[*r].id.as_str()),
+            ));
+        }
+        EndpointKind::Interface {
+            subnets,
+            security_groups,
+            ip_addresses,
+        } => {
+            t["vpc_endpoint_type"] = value("Interface");
+            t["subnet_ids"] = Item::Value(strs(subnets.iter().map(subnet)));
+            t["security_group_ids"] = Item::Value(strs(security_groups.iter().map(sg)));
+            t["ip_addresses"] = Item::Value(cidr_strs(ip_addresses));
+        }
+    }
+    t
+}
+
+/// The `[[route_table]]` table of one RouteTable.
+fn route_table_table(s: &Scenario, r: &RouteTable) -> TomlTable {
+    let dp = &s.data_plane;
+    let vpc = |v: VpcId| s.vpcs[v.index()].id.as_str();
+    let subnet = |x: &SubnetId| s.subnets[x.index()].id.as_str();
+    let mut t = TomlTable::new();
+    t["id"] = value(r.id.as_str());
+    t["vpc_id"] = value(vpc(r.vpc));
+    if r.main {
+        t["main"] = value(true);
+    }
+    t["subnet_ids"] = Item::Value(strs(r.subnets.iter().map(subnet)));
+    if !r.propagating_vgws.is_empty() {
+        t["propagating_vgws"] = Item::Value(strs(
+            r.propagating_vgws
+                .iter()
+                .map(|g| dp.vpn_gateways[*g].id.as_str()),
+        ));
+    }
+    let routes: Array = r
+        .routes
+        .iter()
+        .map(|x| {
+            let mut i = InlineTable::new();
+            match x.destination {
+                RouteDestination::Cidr(c) => {
+                    i.insert("destination_cidr_block", TomlValue::from(c.to_string()));
+                }
+                RouteDestination::PrefixList(l) => {
+                    i.insert(
+                        "destination_prefix_list_id",
+                        TomlValue::from(dp.prefix_lists[l].id.as_str()),
+                    );
+                }
+            }
+            i.insert(x.field.name(), TomlValue::from(x.target_id.as_str()));
+            if x.blackhole {
+                i.insert("state", TomlValue::from("blackhole"));
+            }
+            TomlValue::InlineTable(i)
+        })
+        .collect();
+    t["route"] = Item::Value(TomlValue::Array(routes));
+    t
+}
+
+/// The `[[network_acl]]` table of one NetworkAcl.
+fn network_acl_table(s: &Scenario, a: &NetworkAcl) -> TomlTable {
+    let vpc = |v: VpcId| s.vpcs[v.index()].id.as_str();
+    let subnet = |x: &SubnetId| s.subnets[x.index()].id.as_str();
+    let mut t = TomlTable::new();
+    t["id"] = value(a.id.as_str());
+    t["vpc_id"] = value(vpc(a.vpc));
+    if a.default {
+        t["default"] = value(true);
+    }
+    t["subnet_ids"] = Item::Value(strs(a.subnets.iter().map(subnet)));
+    let rules = |rs: &[AclRule]| -> Array {
+        rs.iter()
+            .map(|r| {
+                let mut i = InlineTable::new();
+                i.insert("rule_number", TomlValue::from(r.rule_number as i64));
+                i.insert("protocol", protocol_value(r.protocol));
+                i.insert(
+                    "rule_action",
+                    TomlValue::from(match r.action {
+                        Action::Allow => "allow",
+                        Action::Deny => "deny",
+                    }),
+                );
+                i.insert("cidr_block", TomlValue::from(r.cidr_block.to_string()));
+                put_ports(&mut i, r.protocol, r.ports);
+                TomlValue::InlineTable(i)
+            })
+            .collect()
+    };
+    t["ingress"] = Item::Value(TomlValue::Array(rules(&a.ingress)));
+    t["egress"] = Item::Value(TomlValue::Array(rules(&a.egress)));
+    t
+}
+
+/// The `[[security_group_rule]]` table of one SgRule.
+fn security_group_rule_table(s: &Scenario, r: &SgRule) -> TomlTable {
+    let sg = |x: &SgId| s.security_groups[x.index()].id.as_str();
+    let mut t = TomlTable::new();
+    t["security_group_id"] = value(sg(&r.security_group));
+    t["type"] = value(if r.egress { "egress" } else { "ingress" });
+    t["protocol"] = Item::Value(protocol_value(r.protocol));
+    if matches!(r.protocol, Protocol::Tcp | Protocol::Udp) {
+        t["from_port"] = value(r.ports.from as i64);
+        t["to_port"] = value(r.ports.to as i64);
+    }
+    match &r.source {
+        SgSource::Cidrs(c) => t["cidr_blocks"] = Item::Value(cidr_strs(c)),
+        SgSource::Group(g) => t["source_security_group_id"] = value(sg(g)),
+    }
+    if let Some(d) = &r.description {
+        t["description"] = value(d.as_str());
+    }
+    t
 }
