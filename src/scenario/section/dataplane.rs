@@ -338,7 +338,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
         node("transit_gateway"),
         "transit_gateway",
         cx,
-        |n, p, cx| transit_gateway(n, p, &r2, cx),
+        transit_gateway,
     );
     let vpc_attachments = list(
         node("transit_gateway_vpc_attachment"),
@@ -382,7 +382,7 @@ pub fn decode(top: &mut Table, refs: &Refs, cx: &mut Cx) -> Option<DataPlane> {
         |n, p, cx| transit_gateway_route_table(n, p, &r2, attach_ids.as_ref(), cx),
     );
     let prefix_lists = list(node("prefix_list"), "prefix_list", cx, |n, p, cx| {
-        prefix_list(n, p, &r2, cx)
+        prefix_list(n, p, cx)
     });
     let vpc_endpoints = list(node("vpc_endpoint"), "vpc_endpoint", cx, |n, p, cx| {
         vpc_endpoint(n, p, &r2, cx)
@@ -701,14 +701,7 @@ fn network_acl(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<NetworkAcl> 
 
 /// One `[[internet_gateway]]`.
 fn internet_gateway(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<InternetGateway> {
-    let Refs2 {
-        vpcs,
-        subnets,
-        sgs,
-        m,
-    } = *r;
-    let _ = (vpcs, subnets, sgs, m);
-
+    let Refs2 { vpcs, .. } = *r;
     let mut t = Table::new(n, p, cx)?;
     let id = id(&mut t, "\"igw-main\"", cx);
     let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
@@ -718,14 +711,7 @@ fn internet_gateway(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<Interne
 
 /// One `[[nat_gateway]]`.
 fn nat_gateway(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<NatGateway> {
-    let Refs2 {
-        vpcs,
-        subnets,
-        sgs,
-        m,
-    } = *r;
-    let _ = (vpcs, subnets, sgs, m);
-
+    let Refs2 { subnets, .. } = *r;
     let mut t = Table::new(n, p, cx)?;
     let id = id(&mut t, "\"nat-a\"", cx);
     let subnet = req_ref(
@@ -765,14 +751,7 @@ fn nat_gateway(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<NatGateway> 
 
 /// One `[[vpc_peering_connection]]`.
 fn vpc_peering_connection(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<Peering> {
-    let Refs2 {
-        vpcs,
-        subnets,
-        sgs,
-        m,
-    } = *r;
-    let _ = (vpcs, subnets, sgs, m);
-
+    let Refs2 { vpcs, .. } = *r;
     let mut t = Table::new(n, p, cx)?;
     let id = id(&mut t, "\"pcx-1\"", cx);
     let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
@@ -797,15 +776,7 @@ fn vpc_peering_connection(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<P
 }
 
 /// One `[[transit_gateway]]`.
-fn transit_gateway(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<TransitGateway> {
-    let Refs2 {
-        vpcs,
-        subnets,
-        sgs,
-        m,
-    } = *r;
-    let _ = (vpcs, subnets, sgs, m);
-
+fn transit_gateway(n: &Node, p: &str, cx: &mut Cx) -> Option<TransitGateway> {
     let mut t = Table::new(n, p, cx)?;
     let id = id(&mut t, "\"tgw-1\"", cx);
     t.finish(cx);
@@ -820,13 +791,8 @@ fn transit_gateway_vpc_attachment(
     cx: &mut Cx,
 ) -> Option<TgwAttachment> {
     let Refs2 {
-        vpcs,
-        subnets,
-        sgs,
-        m,
+        vpcs, subnets, m, ..
     } = *r;
-    let _ = (vpcs, subnets, sgs, m);
-
     let mut t = Table::new(n, p, cx)?;
     let id = id(&mut t, "\"tgw-attach-main\"", cx);
     let tgw = req_ref(
@@ -853,14 +819,7 @@ fn transit_gateway_vpc_attachment(
 
 /// One `[[vpn_gateway]]`.
 fn vpn_gateway(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<VpnGateway> {
-    let Refs2 {
-        vpcs,
-        subnets,
-        sgs,
-        m,
-    } = *r;
-    let _ = (vpcs, subnets, sgs, m);
-
+    let Refs2 { vpcs, .. } = *r;
     let mut t = Table::new(n, p, cx)?;
     let id = id(&mut t, "\"vgw-1\"", cx);
     let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
@@ -869,15 +828,7 @@ fn vpn_gateway(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<VpnGateway> 
 }
 
 /// One `[[prefix_list]]`.
-fn prefix_list(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<PrefixList> {
-    let Refs2 {
-        vpcs,
-        subnets,
-        sgs,
-        m,
-    } = *r;
-    let _ = (vpcs, subnets, sgs, m);
-
+fn prefix_list(n: &Node, p: &str, cx: &mut Cx) -> Option<PrefixList> {
     let mut t = Table::new(n, p, cx)?;
     let id = id(&mut t, "\"pl-63a5400a\"", cx);
     let np = t.field_path("name");
@@ -899,13 +850,8 @@ fn prefix_list(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<PrefixList> 
 /// One `[[route_table]]`.
 fn route_table(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<RouteTable> {
     let Refs2 {
-        vpcs,
-        subnets,
-        sgs,
-        m,
+        vpcs, subnets, m, ..
     } = *r;
-    let _ = (vpcs, subnets, sgs, m);
-
     let mut t = Table::new(n, p, cx)?;
     let id = id(&mut t, "\"rtb-main\"", cx);
     let vpc = req_ref(&mut t, "vpc_id", "\"vpc-main\"", vpcs, "vpc", cx);
@@ -930,14 +876,7 @@ fn route_table(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<RouteTable> 
 
 /// One `[[security_group_rule]]`.
 fn security_group_rule(n: &Node, p: &str, r: &Refs2, cx: &mut Cx) -> Option<SgRule> {
-    let Refs2 {
-        vpcs,
-        subnets,
-        sgs,
-        m,
-    } = *r;
-    let _ = (vpcs, subnets, sgs, m);
-
+    let Refs2 { sgs, .. } = *r;
     let mut t = Table::new(n, p, cx)?;
     let group = req_ref(
         &mut t,
