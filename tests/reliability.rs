@@ -13,34 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-const SCENARIO: &str = r#"
-name = "faults"
-duration = "1d"
-
-[endpoint]
-client_cidr_block = "10.100.0.0/22"
-authentication = ["active-directory"]
-vpc_id = "vpc-main"
-
-[[vpc]]
-id = "vpc-main"
-cidr_blocks = ["172.31.0.0/16"]
-
-[[subnet]]
-id = "subnet-a"
-vpc_id = "vpc-main"
-cidr_block = "172.31.0.0/20"
-availability_zone = "us-east-1a"
-
-[[association]]
-subnet_id = "subnet-a"
-
-[[population]]
-name = "staff"
-users = 600
-workday = { start = "09:00", length = "8h", days = "all" }
-retry = { initial = "5s", multiplier = 2.0, max = "1m", jitter = 0.0, give_up_after = 3 }
-"#;
+const SCENARIO: &str = concat!("\nname = \"faults\"\n", one_association!());
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_cvpnsim"));

@@ -2,6 +2,7 @@
 //! a module, so the crate is linked once for all of them.
 
 mod reach_support;
+#[macro_use]
 mod support;
 
 mod action;

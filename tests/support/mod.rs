@@ -210,3 +210,37 @@ pub fn only_failures(r: &RunResult, allowed: &[FailureReason]) {
         }
     }
 }
+
+/// The body of a small valid scenario file without its `name`: one association in one zone, a
+/// /22 client CIDR, 600 users working 09:00–17:00 every day, for one day. Tests that run the
+/// command line write it with a name of their own (`concat!("name = \"x\"\n", one_association!())`).
+macro_rules! one_association {
+    () => {
+        r#"duration = "1d"
+
+[endpoint]
+client_cidr_block = "10.100.0.0/22"
+authentication = ["active-directory"]
+vpc_id = "vpc-main"
+
+[[vpc]]
+id = "vpc-main"
+cidr_blocks = ["172.31.0.0/16"]
+
+[[subnet]]
+id = "subnet-a"
+vpc_id = "vpc-main"
+cidr_block = "172.31.0.0/20"
+availability_zone = "us-east-1a"
+
+[[association]]
+subnet_id = "subnet-a"
+
+[[population]]
+name = "staff"
+users = 600
+workday = { start = "09:00", length = "8h", days = "all" }
+retry = { initial = "5s", multiplier = 2.0, max = "1m", jitter = 0.0, give_up_after = 3 }
+"#
+    };
+}
