@@ -85,41 +85,37 @@ const VARY: [&str; 4] = [
     "associations=1,2",
 ];
 
+/// `cvpnsim sweep FILE --replicas 3 --threads T` and the grid, into `out`.
+fn sweep_on(file: &str, threads: &str, out: &Path) {
+    let mut a = vec![
+        "sweep",
+        file,
+        "--replicas",
+        "3",
+        "--threads",
+        threads,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    a.extend(VARY);
+    cvpnsim(&a);
+}
+
 #[test]
 fn output_is_identical_with_one_and_many_threads() {
     let (dir, file) = setup();
     let one = dir.path().join("one");
-    let many = dir.path().join("many");
-    let mut a = vec![
-        "sweep",
-        &file,
-        "--replicas",
-        "3",
-        "--threads",
-        "1",
-        "--out",
-        one.to_str().unwrap(),
-    ];
-    a.extend(VARY);
-    cvpnsim(&a);
-    let mut b = vec![
-        "sweep",
-        &file,
-        "--replicas",
-        "3",
-        "--threads",
-        "4",
-        "--out",
-        many.to_str().unwrap(),
-    ];
-    b.extend(VARY);
-    cvpnsim(&b);
-    let (fa, fb) = (files(&one), files(&many));
+    sweep_on(&file, "1", &one);
+    let fa = files(&one);
     assert!(fa.iter().any(|(p, _)| p.ends_with("sweep-summary.csv")));
     assert!(fa
         .iter()
         .any(|(p, _)| p.extension().is_some_and(|e| e == "png")));
-    assert_eq!(fa, fb);
+    for threads in ["2", "4"] {
+        let many = dir.path().join(format!("threads-{threads}"));
+        sweep_on(&file, threads, &many);
+        assert_eq!(fa, files(&many), "1 thread against {threads}");
+    }
     // 2 × 2 variants × 3 replicas = 12 rows, plus the header.
     let csv = std::fs::read_to_string(one.join("sweep.csv")).unwrap();
     assert_eq!(csv.lines().count(), 13);
@@ -138,6 +134,62 @@ fn output_is_identical_with_one_and_many_threads() {
     // Variant order: (30/h, 1 assoc), (30/h, 2), (90/h, 1), (90/h, 2).
     assert!(blocking[2] > blocking[0], "{blocking:?}");
     assert!(blocking[2] > blocking[3], "{blocking:?}");
+}
+
+#[test]
+fn streamed_files_equal_the_tables_of_held_rows() {
+    use cvpnsim::study::{grid, sweep, Base};
+    let (dir, file) = setup();
+    let out = dir.path().join("streamed");
+    sweep_on(&file, "2", &out);
+    // The same grid run by the library, every row held, then rendered from the held table.
+    let axes = [VARY[1], VARY[3]]
+        .iter()
+        .map(|v| grid::parse_axis(v).unwrap())
+        .collect();
+    let base = Base::read(Path::new(&file)).unwrap();
+    let held = sweep::prepare(base, axes, 3, None, false)
+        .unwrap()
+        .run(None);
+    assert_eq!(held.rows.len(), 12);
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
+    assert_eq!(read("sweep.csv"), held.rows_csv().unwrap());
+    assert_eq!(read("sweep-summary.csv"), held.summary_csv().unwrap());
+    assert_eq!(read("sweep.json"), held.manifest_json());
+}
+
+#[test]
+fn a_sweep_of_many_runs_holds_no_more_rows_than_its_window() {
+    use cvpnsim::study::{grid, run, sweep, Base};
+    let (dir, file) = setup();
+    std::fs::write(
+        &file,
+        SCENARIO.replace("duration = \"1d\"", "duration = \"2h\""),
+    )
+    .unwrap();
+    let base = Base::read(Path::new(&file)).unwrap();
+    let axes = vec![grid::parse_axis("associations=1,2").unwrap()];
+    let s = sweep::prepare(base, axes, 200, None, false).unwrap();
+    assert_eq!(s.jobs(), 400);
+    let threads = 2;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let mut order = Vec::new();
+    let held = pool
+        .install(|| {
+            s.stream::<()>(None, &mut |r| {
+                order.push(r.job.index);
+                Ok(())
+            })
+        })
+        .unwrap();
+    assert_eq!(order, (0..400).collect::<Vec<_>>());
+    // 128 rows at most, whatever the number of runs: the window is not the sweep.
+    assert_eq!(run::window(threads), 128);
+    assert!(held.max_waiting < run::window(threads), "{held:?}");
+    drop(dir);
 }
 
 #[test]

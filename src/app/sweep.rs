@@ -1,7 +1,10 @@
 //! `cvpnsim sweep FILE --vary KEY=V1,V2 ... --replicas N [--shard K/N]`: expand the grid, check
-//! every variant, run the jobs in parallel, and write `sweep.csv`, `sweep.json`, and for a whole
-//! grid `sweep-summary.csv` and the charts.
+//! every variant, run the jobs in parallel, and write `sweep.json`, `sweep.csv` (streamed: each
+//! row as soon as it and every earlier job are done), and for a whole grid `sweep-summary.csv`
+//! and the charts (the summary's second pass reads `sweep.csv` back).
 
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,7 +17,7 @@ use crate::report::files::{self, ResultsWriter};
 use crate::scenario::{self, LoadError};
 use crate::study::grid;
 use crate::study::run::Shard;
-use crate::study::table::{text_summary, Table};
+use crate::study::table::{read_rows, summary_csv, text_summary, Estimates, Manifest, RowsWriter};
 use crate::study::{self, Base};
 
 /// Most worker threads: each holds a run's state, and a typo must not start a million.
@@ -53,28 +56,36 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, AppError> {
 
     let progress = Progress::new("sweep", sweep.jobs());
     let done = |n: usize| progress.update(n);
-    let table = match args.threads {
+    let manifest = sweep.manifest();
+    let mut rows = begin_rows(&manifest, sweep.jobs(), &mut folder)?;
+    let mut stream = || sweep.stream(Some(&done), &mut |r| rows.push(&r));
+    let streamed = match args.threads {
         Some(t) => rayon::ThreadPoolBuilder::new()
             .num_threads(t.max(1))
             .build()
             .map_err(|e| AppError::usage(format!("cannot start {t} threads: {e}")))?
-            .install(|| sweep.run(Some(&done))),
-        None => sweep.run(Some(&done)),
+            .install(stream),
+        None => stream(),
     };
-    write_table(&table, &mut folder)?;
+    streamed.map_err(csv_err)?;
+    let (runs, estimates) = end_rows(&manifest, rows, &mut folder)?;
     folder.commit().map_err(out_err)?;
     let dir = out;
     if args.format == crate::cli::Format::Json {
-        let doc = crate::output::json::sweep(&table, &dir.display().to_string());
+        let doc = crate::output::json::sweep(
+            &manifest,
+            runs,
+            estimates.as_ref(),
+            &dir.display().to_string(),
+        );
         print!("{}", crate::output::to_text(&doc));
         return Ok(ExitCode::SUCCESS);
     }
-    if shard.is_none() {
-        print!("{}", text_summary(&table));
+    if let Some(est) = &estimates {
+        print!("{}", text_summary(&manifest, est));
     }
     println!(
-        "{} runs ({} variants × {} replicas{}) → {}",
-        table.rows.len(),
+        "{runs} runs ({} variants × {} replicas{}) → {}",
         sweep.variants(),
         args.replicas,
         shard.map_or(String::new(), |s| format!(", shard {}", s.label())),
@@ -101,35 +112,69 @@ pub fn sweep_identity(scenario: &str, sha256: &str) -> String {
     format!("sweep {scenario} sha256:{sha256}")
 }
 
-/// Writes a sweep's files into the folder being written: the rows and manifest always; the
-/// summary and charts for a whole grid. The caller commits.
-pub fn write_table(t: &Table, dir: &mut ResultsWriter) -> Result<(), AppError> {
+fn csv_err(e: std::io::Error) -> AppError {
+    AppError {
+        message: format!("cannot write the sweep's CSV: {e}"),
+        code: 3,
+    }
+}
+
+/// `sweep.csv` being written into a result folder, a row at a time.
+pub type StreamedRows = RowsWriter<BufWriter<File>>;
+
+/// Starts a sweep's files in the folder being written: `sweep.json` (the grid of `jobs` runs),
+/// and `sweep.csv`'s header; the rows follow through [`RowsWriter::push`], in job order.
+pub fn begin_rows(
+    m: &Manifest,
+    jobs: usize,
+    dir: &mut ResultsWriter,
+) -> Result<StreamedRows, AppError> {
+    dir.write("sweep.json", m.to_json(jobs).as_bytes())
+        .map_err(out_err)?;
+    let file = dir.create("sweep.csv").map_err(out_err)?;
+    RowsWriter::new(m, file).map_err(csv_err)
+}
+
+/// Finishes `sweep.csv`; for a whole grid, reads it back for the second pass of the
+/// per-variant estimates and writes `sweep-summary.csv` and the charts. Returns the rows written
+/// and, for a whole grid, the estimates. The caller commits.
+pub fn end_rows(
+    m: &Manifest,
+    rows: StreamedRows,
+    dir: &mut ResultsWriter,
+) -> Result<(usize, Option<Estimates>), AppError> {
+    let (file, first) = rows.finish().map_err(csv_err)?;
+    dir.finish("sweep.csv", file).map_err(out_err)?;
+    if m.shard.is_some() {
+        return Ok((first.rows(), None));
+    }
+    let back = BufReader::new(dir.read_back("sweep.csv").map_err(out_err)?);
+    let est = first.estimates(read_rows(m, back)).map_err(|e| AppError {
+        message: format!("cannot read the sweep's rows back for its summary: {e}"),
+        code: 3,
+    })?;
+    write_summary(m, &est, dir)?;
+    Ok((first.rows(), Some(est)))
+}
+
+/// Writes `sweep-summary.csv` and the charts of a whole grid.
+fn write_summary(m: &Manifest, est: &Estimates, dir: &mut ResultsWriter) -> Result<(), AppError> {
     let chart_err = |e: chart::ChartError| AppError {
         message: e.to_string(),
         code: 3,
     };
-    dir.write("sweep.json", t.manifest_json().as_bytes())
-        .map_err(out_err)?;
-    let csv_err = |e: std::io::Error| AppError {
-        message: format!("cannot write the sweep's CSV: {e}"),
-        code: 3,
-    };
-    dir.write("sweep.csv", t.rows_csv().map_err(csv_err)?.as_bytes())
-        .map_err(out_err)?;
-    if t.manifest.shard.is_none() {
-        dir.write(
-            "sweep-summary.csv",
-            t.summary_csv().map_err(csv_err)?.as_bytes(),
-        )
-        .map_err(out_err)?;
-        for (stem, c) in crate::study::charts::charts(t) {
-            let png = chart::category_png(&c, chart::SIZE).map_err(chart_err)?;
-            let svg = chart::category_svg(&c, chart::SIZE).map_err(chart_err)?;
-            dir.write(&format!("charts/{stem}.png"), &png)
-                .map_err(out_err)?;
-            dir.write(&format!("charts/{stem}.svg"), svg.as_bytes())
-                .map_err(out_err)?;
-        }
+    dir.write(
+        "sweep-summary.csv",
+        summary_csv(m, est).map_err(csv_err)?.as_bytes(),
+    )
+    .map_err(out_err)?;
+    for (stem, c) in crate::study::charts::charts(m, est) {
+        let png = chart::category_png(&c, chart::SIZE).map_err(chart_err)?;
+        let svg = chart::category_svg(&c, chart::SIZE).map_err(chart_err)?;
+        dir.write(&format!("charts/{stem}.png"), &png)
+            .map_err(out_err)?;
+        dir.write(&format!("charts/{stem}.svg"), svg.as_bytes())
+            .map_err(out_err)?;
     }
     Ok(())
 }

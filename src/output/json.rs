@@ -11,7 +11,7 @@ use crate::net::eval::Trace;
 use crate::net::matrix::Matrix;
 use crate::net::verdict::cite_labels;
 use crate::source::diag::{Diagnostic, Severity, Source};
-use crate::study::table::Table;
+use crate::study::table::{Estimates, Manifest};
 
 /// `{ "format_version": 1, "command": …, …fields }`.
 pub fn document(command: &str, fields: Value) -> Value {
@@ -240,12 +240,10 @@ fn num(x: f64) -> Value {
 
 /// The sweep's summary: per variant, its settings and each figure's mean and 95 % confidence
 /// interval (absent for a shard, which has only part of the grid).
-pub fn sweep(t: &Table, out: &str) -> Value {
-    let m = &t.manifest;
-    let variants: Value = if m.shard.is_some() {
-        Value::Null
-    } else {
-        t.estimates()
+pub fn sweep(m: &Manifest, runs: usize, estimates: Option<&Estimates>, out: &str) -> Value {
+    let variants: Value = match estimates.filter(|_| m.shard.is_none()) {
+        None => Value::Null,
+        Some(est) => est
             .iter()
             .enumerate()
             .map(|(v, est)| {
@@ -268,7 +266,7 @@ pub fn sweep(t: &Table, out: &str) -> Value {
                     .collect();
                 json!({ "variant": v, "settings": settings, "figures": figures })
             })
-            .collect()
+            .collect(),
     };
     document(
         "sweep",
@@ -277,7 +275,7 @@ pub fn sweep(t: &Table, out: &str) -> Value {
             "scenario_sha256": m.scenario_sha256,
             "keys": m.keys,
             "replicas": m.replicas,
-            "runs": t.rows.len(),
+            "runs": runs,
             "shard": m.shard.map(|s| s.label()),
             "out": out,
             "variants": variants,

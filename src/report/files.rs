@@ -323,6 +323,29 @@ impl ResultsWriter {
             .map_err(|e| OutputError::Io(self.path.join(name), e))
     }
 
+    /// Opens a file of the set written earlier, for reading it back before the commit (the
+    /// second pass of a sweep's summary over its streamed rows). Only a name this writer
+    /// created, never through a link.
+    pub fn read_back(&self, name: &str) -> Result<File, OutputError> {
+        let p = self.staging_path(name)?;
+        if !self.written.iter().any(|n| n == name) {
+            return Err(OutputError::Io(
+                self.path.join(name),
+                io::Error::new(io::ErrorKind::NotFound, "not written by this writer"),
+            ));
+        }
+        let mut options = OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NOFOLLOW);
+        }
+        options
+            .open(&p)
+            .map_err(|e| OutputError::Io(self.path.join(name), e))
+    }
+
     fn staging_path(&self, name: &str) -> Result<PathBuf, OutputError> {
         let rel = Path::new(name);
         let plain = rel.components().all(|c| matches!(c, Component::Normal(_)));

@@ -1,7 +1,7 @@
 //! Charts of a sweep: each headline figure against each varied key, one line per combination of
 //! the other keys (up to six; beyond that, averaged over them), with 95 % whiskers.
 
-use super::table::Table;
+use super::table::{Estimates, Manifest};
 use crate::report::chart::{CategoryChart, CategorySeries};
 
 /// Figures charted against every key, with their axis labels.
@@ -32,9 +32,7 @@ pub const CHARTED: [(&str, &str); 8] = [
 ];
 
 /// (file stem, chart) for every key × charted figure.
-pub fn charts(t: &Table) -> Vec<(String, CategoryChart)> {
-    let m = &t.manifest;
-    let est = t.estimates();
+pub fn charts(m: &Manifest, est: &Estimates) -> Vec<(String, CategoryChart)> {
     let mut out = Vec::new();
     for (k, key) in m.keys.iter().enumerate() {
         // Distinct values of this key, in grid order.

@@ -152,6 +152,102 @@ pub struct Estimate {
     pub high: f64,
 }
 
+/// The first pass of an [`Estimate`] over a stream of values: the count and the sum of the finite
+/// values, added in the order they come (the order [`estimate`] adds them in, from the same
+/// starting value as `Iterator::sum`), so the mean is bit for bit the mean of the held values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mean {
+    n: usize,
+    sum: f64,
+}
+
+impl Default for Mean {
+    fn default() -> Mean {
+        Mean {
+            n: 0,
+            sum: std::iter::empty::<f64>().sum(),
+        }
+    }
+}
+
+impl Mean {
+    pub fn add(&mut self, x: f64) {
+        if x.is_finite() {
+            self.n += 1;
+            self.sum += x;
+        }
+    }
+
+    /// The finite values seen.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// NaN without a finite value.
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 {
+            f64::NAN
+        } else {
+            self.sum / self.n as f64
+        }
+    }
+
+    /// The second pass: squared deviations from this mean, over the same values again.
+    pub fn spread(&self) -> Spread {
+        Spread {
+            n: self.n,
+            mean: self.mean(),
+            seen: 0,
+            squares: std::iter::empty::<f64>().sum(),
+        }
+    }
+}
+
+/// The second pass of an [`Estimate`]: the values again, in the same order, after [`Mean`].
+/// Two passes, not a one-pass update, so the interval is bit for bit [`estimate`]'s.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    n: usize,
+    mean: f64,
+    seen: usize,
+    squares: f64,
+}
+
+impl Spread {
+    pub fn add(&mut self, x: f64) {
+        if x.is_finite() {
+            self.seen += 1;
+            self.squares += (x - self.mean) * (x - self.mean);
+        }
+    }
+
+    /// The estimate; `None` when the second pass did not see the first pass's count of finite
+    /// values (the values changed between the passes).
+    pub fn estimate(&self) -> Option<Estimate> {
+        if self.seen != self.n {
+            return None;
+        }
+        let (n, mean) = (self.n, self.mean);
+        if n < 2 {
+            return Some(Estimate {
+                n,
+                mean,
+                low: f64::NAN,
+                high: f64::NAN,
+            });
+        }
+        let var = self.squares / (n - 1) as f64;
+        let half = t975(n - 1) * (var / n as f64).sqrt();
+        Some(Estimate {
+            n,
+            mean,
+            low: mean - half,
+            high: mean + half,
+        })
+    }
+}
+
+/// The estimate of values held in memory (what [`Mean`] then [`Spread`] compute over a stream).
 pub fn estimate(values: &[f64]) -> Estimate {
     let xs: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     let n = xs.len();
@@ -196,6 +292,38 @@ mod tests {
         let one = estimate(&[7.0, f64::NAN]);
         assert_eq!((one.n, one.mean), (1, 7.0));
         assert!(one.low.is_nan());
+    }
+
+    #[test]
+    fn two_streamed_passes_give_the_held_estimate_bit_for_bit() {
+        // Values whose sums round at every step, a NaN and infinities left out, a lone value,
+        // negative zeros (the held sum starts from `Iterator::sum`'s own zero), nothing at all.
+        let cases: [&[f64]; 6] = [
+            &[0.1, 0.2, 0.3, 1e16, -1e16, 1.0 / 3.0, 2.0 / 3.0, 7e-300],
+            &[1e308, 1e308, -1e308, f64::NAN, f64::INFINITY, 5.5],
+            &[42.0],
+            &[-0.0, -0.0],
+            &[f64::NAN, f64::NEG_INFINITY],
+            &[],
+        ];
+        for xs in cases {
+            let held = estimate(xs);
+            let mut first = Mean::default();
+            xs.iter().for_each(|&x| first.add(x));
+            let mut second = first.spread();
+            xs.iter().for_each(|&x| second.add(x));
+            let streamed = second.estimate().unwrap();
+            let bits = |e: Estimate| (e.n, e.mean.to_bits(), e.low.to_bits(), e.high.to_bits());
+            assert_eq!(bits(streamed), bits(held), "{xs:?}");
+            assert_eq!(first.n(), held.n);
+        }
+        // A second pass that sees other values than the first is refused, not averaged.
+        let mut first = Mean::default();
+        first.add(1.0);
+        let mut second = first.spread();
+        second.add(1.0);
+        second.add(2.0);
+        assert_eq!(second.estimate(), None);
     }
 
     #[test]

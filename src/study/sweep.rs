@@ -1,9 +1,9 @@
 //! `sweep`'s study: a grid of `--vary` axes expanded into variants, every variant applied to
 //! the scenario's tree and checked (and held to the resource budget) before anything runs, then
-//! `variants × replicas` jobs (or one shard of them) simulated into a [`Table`].
+//! `variants × replicas` jobs (or one shard of them) simulated, their rows streamed in job order.
 
 use super::grid::{self, show, Axis, Variant};
-use super::run::{self, Job, Shard};
+use super::run::{self, Job, Row, Shard};
 use super::stats::figure_names;
 use super::table::{Manifest, Table};
 use super::{within_budget, Base, StudyError};
@@ -89,25 +89,40 @@ impl Sweep {
         self.jobs.len()
     }
 
-    /// Runs the jobs on the current rayon pool; `done` as in [`run::run`].
-    pub fn run(&self, done: Option<&(dyn Fn(usize) + Sync)>) -> Table {
-        let rows = run::run(&self.scenarios, &self.jobs, done);
+    /// The grid's manifest (`sweep.json`).
+    pub fn manifest(&self) -> Manifest {
         let base = self.base();
+        Manifest {
+            scenario: base.name.clone(),
+            scenario_sha256: scenario::fingerprint(base),
+            keys: self.axes.iter().map(|a| a.key.clone()).collect(),
+            variants: self
+                .variants
+                .iter()
+                .map(|v| v.settings.iter().map(|(_, x)| show(x)).collect())
+                .collect(),
+            replicas: self.replicas,
+            figures: figure_names(&base.output.outcome_thresholds),
+            shard: self.shard,
+        }
+    }
+
+    /// Runs the jobs on the current rayon pool and hands each row to `sink` in job order as
+    /// soon as it and every earlier one are done; at most a window of rows is held
+    /// ([`run::run_streamed`]). `done` is called after each job with the number finished.
+    pub fn stream<E: Send>(
+        &self,
+        done: Option<&(dyn Fn(usize) + Sync)>,
+        sink: &mut (dyn FnMut(Row) -> Result<(), E> + Send),
+    ) -> Result<run::Held, E> {
+        run::run_streamed(&self.scenarios, &self.jobs, done, sink)
+    }
+
+    /// Runs the jobs and holds every row: the whole table in memory (`sweep` streams instead).
+    pub fn run(&self, done: Option<&(dyn Fn(usize) + Sync)>) -> Table {
         Table {
-            manifest: Manifest {
-                scenario: base.name.clone(),
-                scenario_sha256: scenario::fingerprint(base),
-                keys: self.axes.iter().map(|a| a.key.clone()).collect(),
-                variants: self
-                    .variants
-                    .iter()
-                    .map(|v| v.settings.iter().map(|(_, x)| show(x)).collect())
-                    .collect(),
-                replicas: self.replicas,
-                figures: figure_names(&base.output.outcome_thresholds),
-                shard: self.shard,
-            },
-            rows,
+            manifest: self.manifest(),
+            rows: run::run(&self.scenarios, &self.jobs, done),
         }
     }
 }
