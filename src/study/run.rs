@@ -59,6 +59,56 @@ pub fn jobs(variants: usize, replicas: u32, shard: Option<Shard>) -> Vec<Job> {
         .collect()
 }
 
+/// The jobs of a grid restricted to a shard, as [`jobs`] lists them, computed from their
+/// position: nothing per job is held, however many runs a sweep has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobList {
+    replicas: u32,
+    shard: Option<Shard>,
+    len: usize,
+}
+
+impl JobList {
+    /// `variants × replicas` (the caller has checked that the product fits).
+    pub fn new(variants: usize, replicas: u32, shard: Option<Shard>) -> JobList {
+        let total = variants.saturating_mul(replicas as usize);
+        let len = match shard {
+            None => total,
+            // The indices i < total with i mod N = K - 1.
+            Some(s) => total
+                .saturating_sub(s.k as usize - 1)
+                .div_ceil(s.n as usize),
+        };
+        JobList {
+            replicas,
+            shard,
+            len,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The `i`-th job (`i < len()`).
+    pub fn get(&self, i: usize) -> Job {
+        let index = match self.shard {
+            None => i,
+            Some(s) => i * s.n as usize + (s.k as usize - 1),
+        };
+        let r = self.replicas.max(1) as usize;
+        Job {
+            index,
+            variant: index / r,
+            replica: (index % r) as u32,
+        }
+    }
+}
+
 /// One job's figures (see [`super::stats::figure_names`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -195,18 +245,20 @@ pub fn simulate_job(scenarios: &[Scenario], job: &Job) -> Row {
     }
 }
 
-/// Runs the jobs on the current rayon pool and hands each row to `sink` in job order as it is
-/// ready (see [`ordered`]; the window is [`window`] of the pool's threads). `done` is called
-/// after each job (from any thread) with the number finished so far.
+/// Runs `count` jobs (the `i`-th is `job_at(i)`) on the current rayon pool and hands each row
+/// to `sink` in job order as it is ready (see [`ordered`]; the window is [`window`] of the
+/// pool's threads). `done` is called after each job (from any thread) with the number finished
+/// so far.
 pub fn run_streamed<E: Send>(
     scenarios: &[Scenario],
-    jobs: &[Job],
+    count: usize,
+    job_at: &(dyn Fn(usize) -> Job + Sync),
     done: Option<&(dyn Fn(usize) + Sync)>,
     sink: &mut (dyn FnMut(Row) -> Result<(), E> + Send),
 ) -> Result<Held, E> {
     let counter = std::sync::atomic::AtomicUsize::new(0);
     let work = |i: usize| {
-        let row = simulate_job(scenarios, &jobs[i]);
+        let row = simulate_job(scenarios, &job_at(i));
         let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         if let Some(f) = done {
             f(n);
@@ -214,7 +266,7 @@ pub fn run_streamed<E: Send>(
         row
     };
     ordered(
-        jobs.len(),
+        count,
         window(rayon::current_num_threads()),
         &work,
         &mut |_, row| sink(row),
@@ -229,10 +281,12 @@ pub fn run(
     done: Option<&(dyn Fn(usize) + Sync)>,
 ) -> Vec<Row> {
     let mut rows = Vec::with_capacity(jobs.len());
-    let Ok(_) = run_streamed::<std::convert::Infallible>(scenarios, jobs, done, &mut |r| {
-        rows.push(r);
-        Ok(())
-    });
+    let job_at = |i: usize| jobs[i];
+    let Ok(_) =
+        run_streamed::<std::convert::Infallible>(scenarios, jobs.len(), &job_at, done, &mut |r| {
+            rows.push(r);
+            Ok(())
+        });
     rows
 }
 
@@ -339,6 +393,25 @@ mod tests {
             })
         }));
         assert!(panicked.is_err());
+    }
+
+    #[test]
+    fn the_job_list_computes_what_the_listing_lists() {
+        for (variants, replicas) in [(5, 3), (1, 1), (7, 4), (0, 3), (3, 0)] {
+            let shards = [
+                None,
+                Some((1, 1)),
+                Some((1, 4)),
+                Some((4, 4)),
+                Some((3, 20)),
+            ];
+            for shard in shards.map(|s| s.map(|(k, n)| Shard { k, n })) {
+                let listed = jobs(variants, replicas, shard);
+                let list = JobList::new(variants, replicas, shard);
+                let computed: Vec<Job> = (0..list.len()).map(|i| list.get(i)).collect();
+                assert_eq!(computed, listed, "{variants} × {replicas}, {shard:?}");
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! `variants × replicas` jobs (or one shard of them) simulated, their rows streamed in job order.
 
 use super::grid::{self, show, Axis, Variant};
-use super::run::{self, Job, Row, Shard};
+use super::run::{self, JobList, Row, Shard};
 use super::stats::figure_names;
 use super::table::{Manifest, Table};
 use super::{within_budget, Base, StudyError};
@@ -13,7 +13,7 @@ use crate::scenario;
 /// Most runs one sweep may hold without `allow_large`.
 pub const MAX_JOBS: usize = 1_000_000;
 
-/// A sweep ready to run: every variant checked, the jobs listed.
+/// A sweep ready to run: every variant checked, its jobs known (not listed: see [`JobList`]).
 pub struct Sweep {
     base: Base,
     axes: Vec<Axis>,
@@ -21,7 +21,7 @@ pub struct Sweep {
     scenarios: Vec<Scenario>,
     replicas: u32,
     shard: Option<Shard>,
-    jobs: Vec<Job>,
+    jobs: JobList,
 }
 
 /// Expands the grid and checks every variant; `allow_large` lifts the job count's and the
@@ -62,7 +62,7 @@ pub fn prepare(
         within_budget(checked.source(), checked.scenario(), false, allow_large)?;
         scenarios.push(checked.loaded.scenario);
     }
-    let jobs = run::jobs(variants.len(), replicas, shard);
+    let jobs = JobList::new(variants.len(), replicas, shard);
     Ok(Sweep {
         base,
         axes,
@@ -115,14 +115,21 @@ impl Sweep {
         done: Option<&(dyn Fn(usize) + Sync)>,
         sink: &mut (dyn FnMut(Row) -> Result<(), E> + Send),
     ) -> Result<run::Held, E> {
-        run::run_streamed(&self.scenarios, &self.jobs, done, sink)
+        let jobs = self.jobs;
+        run::run_streamed(&self.scenarios, jobs.len(), &|i| jobs.get(i), done, sink)
     }
 
     /// Runs the jobs and holds every row: the whole table in memory (`sweep` streams instead).
     pub fn run(&self, done: Option<&(dyn Fn(usize) + Sync)>) -> Table {
         Table {
             manifest: self.manifest(),
-            rows: run::run(&self.scenarios, &self.jobs, done),
+            rows: run::run(
+                &self.scenarios,
+                &(0..self.jobs.len())
+                    .map(|i| self.jobs.get(i))
+                    .collect::<Vec<_>>(),
+                done,
+            ),
         }
     }
 }
