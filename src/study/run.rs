@@ -1,6 +1,8 @@
 //! Running a grid: jobs are (variant, replica) pairs numbered in grid order; a shard takes every
-//! N-th job; jobs run in parallel on rayon and results are put back in job order, so the output
-//! does not depend on the number of threads or on sharding.
+//! N-th job; jobs run in parallel on rayon and results are handed on in job order as soon as
+//! every earlier job is done ([`ordered`]), through a window that bounds what is held, so the
+//! output does not depend on the number of threads or on sharding, and a sweep's memory does
+//! not grow with its number of runs.
 
 use super::stats::figures;
 use crate::model::Scenario;
