@@ -146,7 +146,7 @@ impl Dist {
     pub fn sample_millis(&self, rng: &mut impl RngCore) -> u64 {
         let v = self.sample(rng);
         if v.is_finite() && v > 0.0 {
-            libm::round(v).min(u64::MAX as f64 / 2.0) as u64
+            round_u64(v).min(1 << 63)
         } else {
             0
         }
@@ -180,11 +180,68 @@ impl Dist {
     }
 }
 
+/// `libm::round(x) as u64`, exactly, for every `x` (halves away from zero, negatives and NaN to
+/// 0, the conversion saturating), without a call: the truncation is one conversion, and
+/// `x - trunc(x)` is exact, so comparing it with one half decides the rounding. Times and
+/// durations are rounded to milliseconds this way on every event.
+#[inline]
+pub fn round_u64(x: f64) -> u64 {
+    let t = x as u64;
+    if x - t as f64 >= 0.5 {
+        t.saturating_add(1)
+    } else {
+        t
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn fast_rounding_is_libm_rounding() {
+        let edges = [
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.499_999_999_999_999_94,
+            4_503_599_627_370_495.5,
+            9_007_199_254_740_993.0,
+            9.223_372_036_854_776e18,
+            1.8e19,
+            1e300,
+            -0.5,
+            -2.5,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+        ];
+        for x in edges {
+            assert_eq!(round_u64(x), libm::round(x) as u64, "x = {x:e}");
+        }
+        assert_eq!(round_u64(2.5), 3);
+        assert_eq!(round_u64(0.499_999_999_999_999_94), 0);
+    }
+
+    proptest::proptest! {
+        /// Every bit pattern: finite, infinite, NaN, negative, subnormal.
+        #[test]
+        fn fast_rounding_matches_libm_on_any_bits(bits in proptest::num::u64::ANY) {
+            let x = f64::from_bits(bits);
+            proptest::prop_assert_eq!(round_u64(x), libm::round(x) as u64);
+        }
+
+        /// Times and durations as the engine draws them: milliseconds up to centuries.
+        #[test]
+        fn fast_rounding_matches_libm_on_durations(x in 0.0f64..4e12) {
+            proptest::prop_assert_eq!(round_u64(x), libm::round(x) as u64);
+        }
+    }
 
     fn mean_of(d: &Dist, n: usize) -> f64 {
         let mut rng = ChaCha8Rng::seed_from_u64(7);

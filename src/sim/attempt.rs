@@ -313,7 +313,7 @@ pub(crate) fn retry_delay(r: &RetryPolicy, failures: u32, rng: &mut impl RngCore
     } else {
         1.0
     };
-    (libm::round(base.min(cap) * jitter) as Millis).max(1)
+    dist::round_u64(base.min(cap) * jitter).max(1)
 }
 
 #[cfg(test)]

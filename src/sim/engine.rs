@@ -381,9 +381,15 @@ impl<'s> Engine<'s> {
     pub fn run(&mut self, progress: Option<&(dyn Fn(Progress) + Sync)>) {
         self.schedule_start();
         let duration = self.sc.duration;
-        while let Some((t, ev)) = self.queue.pop_with(|ev| prefetch_user(&self.users, ev)) {
+        while let Some((t, ev)) = self
+            .queue
+            .pop_with(|ev| prefetch_user(&self.users, &self.drop_event, ev))
+        {
             if t >= duration {
                 break;
+            }
+            if let Some(next) = self.queue.peek_ready() {
+                prefetch_user(&self.users, &self.drop_event, next);
             }
             self.advance_to(t);
             self.dispatch(ev);
@@ -483,7 +489,7 @@ impl<'s> Engine<'s> {
         };
         if let Some(at) = process.next_after(from, self.sc.duration, &mut self.rng.arrivals) {
             self.pops[p].next_arrival = at;
-            self.push(libm::round(at) as Millis, EvKind::Arrival, p as u32, 0);
+            self.push(crate::dist::round_u64(at), EvKind::Arrival, p as u32, 0);
         }
     }
 
@@ -705,13 +711,20 @@ impl<'s> Engine<'s> {
 /// Starts loading the record of the user that event `ev` concerns, if it concerns one: user
 /// records are visited in random order, and this cache miss is the engine's largest cost. The
 /// queue reports events as it moves them near the front (see `EventQueue::pop_with`), so many
-/// records load at once, well before their events are handled. A hint only; it changes no state.
-fn prefetch_user(users: &[User], ev: Ev) {
+/// records load at once, well before their events are handled; the run loop also loads the next
+/// ready event's user while it handles the current one (events pushed straight into the front are
+/// never moved). The user's drop attribution sits in a side array (the record is one full cache
+/// line) and is loaded with it. A hint only; it changes no state.
+fn prefetch_user(users: &[User], drop_event: &[u16], ev: Ev) {
     if matches!(ev.kind(), EvKind::Arrival | EvKind::Scenario) {
         return;
     }
-    if let Some(user) = users.get(ev.id() as usize) {
+    let u = ev.id() as usize;
+    if let Some(user) = users.get(u) {
         prefetch(user);
+    }
+    if let Some(k) = drop_event.get(u) {
+        prefetch(k);
     }
 }
 

@@ -5,8 +5,10 @@
 //! time, in the slot given by its time's byte at that level (level 0 holds times that differ from
 //! the last only in the lowest byte). Popping takes the lowest slot of level 0; when level 0 is
 //! empty, the lowest non-empty slot of the lowest non-empty level is spread down over the levels
-//! below, relative to its minimum. An entry thus moves at most once per level (a few times for
-//! times within weeks), and occupancy bitmaps find the next slot in a few word tests.
+//! below, relative to its minimum (a slot of one entry lands straight in level 0). An entry thus
+//! moves at most once per level (a few times for times within weeks). Every occupied slot of a
+//! level lies above the last popped time's digit there (level 0: at or above), so the lowest set
+//! bit of a level's occupancy bitmap is its next slot, found in a few word tests.
 //!
 //! Events pop in (time, insertion order), as docs/model.md §2 requires, without a sequence number: all
 //! entries with the same time always share one slot (the slot is a function of the time and the
@@ -136,14 +138,21 @@ impl<T: Copy> EventQueue<T> {
         Some(entry)
     }
 
+    /// The entry that pops next, if it is already at the front (in the slot being popped); no
+    /// queue work is done to find one that is not.
+    pub fn peek_ready(&self) -> Option<T> {
+        let slot = &self.slots[digit(self.last, 0)];
+        slot.get(self.head).map(|&(_, item)| item)
+    }
+
     /// Makes the level-0 slot of the new minimum time the current one (the queue is not empty).
     fn advance(&mut self, soon: &mut impl FnMut(T)) {
-        if let Some(d) = self.first_occupied(0, digit(self.last, 0)) {
+        if let Some(d) = self.first_occupied(0) {
             self.last = (self.last & !0xff) | d as Millis;
             return;
         }
         for level in 1..LEVELS {
-            if let Some(d) = self.first_occupied(level, digit(self.last, level)) {
+            if let Some(d) = self.first_occupied(level) {
                 self.spread(level, d, soon);
                 return;
             }
@@ -153,11 +162,18 @@ impl<T: Copy> EventQueue<T> {
     /// Moves slot (`level`, `d`) down, relative to its minimum time, which becomes `last`.
     fn spread(&mut self, level: usize, d: usize, soon: &mut impl FnMut(T)) {
         let mut slot = std::mem::take(&mut self.slots[level * SLOTS + d]);
-        self.occupied[level * 4 + d / 64] &= !(1 << (d % 64));
-        self.last = slot.iter().fold(Millis::MAX, |m, e| m.min(e.0));
-        for &(time, item) in &slot {
-            if self.put(time, item) <= 1 {
-                soon(item);
+        self.clear(level, d);
+        if let [(time, item)] = slot[..] {
+            // One entry: it is the new minimum, due now.
+            self.last = time;
+            self.put(time, item);
+            soon(item);
+        } else {
+            self.last = slot.iter().fold(Millis::MAX, |m, e| m.min(e.0));
+            for &(time, item) in &slot {
+                if self.put(time, item) <= 1 {
+                    soon(item);
+                }
             }
         }
         release(&mut slot);
@@ -166,24 +182,23 @@ impl<T: Copy> EventQueue<T> {
 
     fn vacate(&mut self, level: usize, d: usize) {
         release(&mut self.slots[level * SLOTS + d]);
+        self.clear(level, d);
+    }
+
+    /// Marks slot (`level`, `d`) empty.
+    fn clear(&mut self, level: usize, d: usize) {
         self.occupied[level * 4 + d / 64] &= !(1 << (d % 64));
     }
 
-    /// The lowest occupied slot of `level` at or above digit `from`.
-    fn first_occupied(&self, level: usize, from: usize) -> Option<usize> {
+    /// The lowest occupied slot of `level`. Every occupied slot of a level lies at or above the
+    /// last popped time's digit there (an entry's time is never earlier), so the lowest set bit
+    /// is the next one.
+    fn first_occupied(&self, level: usize) -> Option<usize> {
         let words = &self.occupied[level * 4..level * 4 + 4];
-        let mut w = from / 64;
-        let mut bits = words[w] & (!0u64 << (from % 64));
-        loop {
-            if bits != 0 {
-                return Some(w * 64 + bits.trailing_zeros() as usize);
-            }
-            w += 1;
-            if w == 4 {
-                return None;
-            }
-            bits = words[w];
-        }
+        words
+            .iter()
+            .position(|&w| w != 0)
+            .map(|i| i * 64 + words[i].trailing_zeros() as usize)
     }
 }
 
@@ -214,11 +229,17 @@ mod tests {
         q.push(3, 'b');
         q.push(5, 'c');
         assert_eq!(q.pop(), Some((3, 'b')));
+        // 'b' was alone at its time: nothing is ready until the queue moves on.
+        assert_eq!(q.peek_ready(), None);
         q.push(5, 'd');
         q.push(4, 'e');
         let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(rest, vec![(4, 'e'), (5, 'a'), (5, 'c'), (5, 'd')]);
         assert!(q.is_empty());
+        q.push(7, 'f');
+        q.push(7, 'g');
+        assert_eq!(q.pop(), Some((7, 'f')));
+        assert_eq!(q.peek_ready(), Some('g'));
     }
 
     proptest! {
@@ -234,7 +255,12 @@ mod tests {
             let mut seq = 0u32;
             for (delta, op) in ops {
                 if op == 0 {
+                    // A ready entry is always the one that pops next.
+                    let ready = q.peek_ready();
                     let popped = q.pop();
+                    if ready.is_some() {
+                        prop_assert_eq!(ready, popped.map(|(_, item)| item));
+                    }
                     let expected = reference.pop().map(|Reverse((t, s))| (t, s));
                     prop_assert_eq!(popped, expected);
                     if let Some((t, _)) = popped { now = t; }
