@@ -243,6 +243,29 @@ fn shards_merged_equal_a_single_run() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("shard 2/3 is missing"));
+    // Rows are read one at a time as the merged folder is written: a shard that lost its last
+    // row is refused when the gap comes up, and nothing of the half-written folder is left.
+    let csv = std::fs::read_to_string(shard_dirs[1].join("sweep.csv")).unwrap();
+    let cut = csv.trim_end().rfind('\n').unwrap() + 1;
+    std::fs::write(shard_dirs[1].join("sweep.csv"), &csv[..cut]).unwrap();
+    let target = dir.path().join("cut");
+    let out = Command::new(env!("CARGO_BIN_EXE_cvpnsim"))
+        .args(["merge"])
+        .args(&shard_dirs)
+        .args(["--out", target.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // 8 jobs in 3 shards: shard 2 holds jobs 1, 4 and 7.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("job 7 is missing or duplicated"), "{err}");
+    assert!(!target.exists());
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("staging"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]
