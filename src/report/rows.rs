@@ -1,7 +1,8 @@
 //! Fast CSV rows of numbers and timestamps: digits written straight into one fixed block
-//! through a cursor, flushed to the file in large blocks, no heap string per cell. Only for cells that never need
-//! quoting or neutralising (unsigned integers, `d1 Tue 10:53:07`, `YYYY-MM-DD HH:MM:SS`); user
-//! text (headers) goes through the csv crate and [`super::cells::cell`].
+//! through a cursor, flushed to the file in large blocks, no heap string per cell. Only for
+//! cells that never need quoting or neutralising (unsigned integers, `d1 Tue 10:53:07`,
+//! `YYYY-MM-DD HH:MM:SS`); user text (headers) goes through the csv crate and
+//! [`super::cells::cell`].
 //!
 //! This is the one CSV writer that does not go through the `csv` crate, on purpose: it writes
 //! the two large files of a run (`timeseries.csv`, `metrics.csv`: 576,000 rows each for the
