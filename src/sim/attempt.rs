@@ -42,7 +42,6 @@ impl Engine<'_> {
                 if self.log.is_some() {
                     self.connection_ids.push(0);
                 }
-                self.drop_event.push(crate::sim::engine::NO_EVENT);
                 (self.users.len() - 1) as u32
             }
         };
@@ -51,7 +50,7 @@ impl Engine<'_> {
         let wanted = session.sample_millis(&mut self.rng.sessions);
         let gen = self.users[u as usize].gen.wrapping_add(1);
         let mut user = User::new(p as u32, self.next_serial, gen);
-        user.revoked = revoked;
+        user.set_revoked(revoked);
         user.work_end = self.now.saturating_add(wanted);
         self.users[u as usize] = user;
         self.next_serial = self.next_serial.wrapping_add(1);
@@ -114,7 +113,7 @@ impl Engine<'_> {
     /// Certificate check against the revocation list, then the population's failure rate.
     fn authenticate(&mut self, u: u32) -> Option<FailureReason> {
         let user = &self.users[u as usize];
-        if self.sc.endpoint.authentication.uses_mutual() && user.revoked {
+        if self.sc.endpoint.authentication.uses_mutual() && user.revoked() {
             return Some(FailureReason::CertificateRevoked);
         }
         let rate = self.sc.populations[user.pop as usize].auth_failure_rate;
@@ -141,8 +140,8 @@ impl Engine<'_> {
         };
         self.handler_ms += delay;
         let user = &mut self.users[u as usize];
-        user.verdict = verdict.map_or(0, |r| r.index() as u8 + 1);
-        user.state = State::InHandler;
+        user.set_verdict(verdict.map_or(0, |r| r.index() as u8 + 1));
+        user.set_state(State::InHandler);
         self.push_user(self.now + delay, EvKind::HandlerDone, u);
     }
 
@@ -173,8 +172,8 @@ impl Engine<'_> {
     pub(crate) fn handler_done(&mut self, u: u32) {
         self.in_flight -= 1;
         let user = &self.users[u as usize];
-        if user.verdict != 0 {
-            let reason = FailureReason::ALL[user.verdict as usize - 1];
+        if user.verdict() != 0 {
+            let reason = FailureReason::ALL[user.verdict() as usize - 1];
             return self.fail(u, reason);
         }
         if !self.cap.is_healthy(user.assoc as usize) {
@@ -211,7 +210,7 @@ impl Engine<'_> {
         user.since = self.now;
         user.slot = slot;
         user.demand = demand;
-        user.state = State::Connected;
+        user.set_state(State::Connected);
         user.attempt = 0;
         let p = user.pop as usize;
         self.counts.successes += 1;
@@ -247,7 +246,7 @@ impl Engine<'_> {
             return self.go_idle(u);
         }
         let delay = retry_delay(retry, made, &mut self.rng.retry);
-        self.users[u as usize].state = State::Waiting;
+        self.users[u as usize].set_state(State::Waiting);
         self.push_user(self.now + delay, EvKind::Attempt, u);
     }
 
@@ -284,7 +283,7 @@ impl Engine<'_> {
     pub(crate) fn go_idle(&mut self, u: u32) {
         self.outcome_stopped(u, false);
         let user = &mut self.users[u as usize];
-        user.state = State::Idle;
+        user.set_state(State::Idle);
         user.gen = user.gen.wrapping_add(1);
         let (p, day) = (user.pop as usize, user.day);
         match self.sc.populations[p].arrivals {

@@ -77,7 +77,7 @@ impl Engine<'_> {
             if !free.contains(&(u as u32)) {
                 present[user.pop as usize] += 1;
             }
-            match user.state {
+            match user.state() {
                 State::Connected => {
                     live[user.assoc as usize] += 1;
                     if user.slot == NO_SLOT {

@@ -34,14 +34,15 @@ pub(crate) const NO_SLOT: Slot = Slot::MAX;
 const PROGRESS_EVERY: u64 = 1 << 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub(crate) enum State {
     /// Does not want the VPN now (before or after work, gave up, chose not to reconnect).
-    Idle,
+    Idle = 0,
     /// An attempt is scheduled (retry back-off, manual reconnect delay, reconnect after a drop).
-    Waiting,
+    Waiting = 1,
     /// Authenticated, waiting for the client connect handler.
-    InHandler,
-    Connected,
+    InHandler = 2,
+    Connected = 3,
 }
 
 /// One user (docs/model.md §2: flat per-user state indexed by user slot). 64 bytes of fields aligned to
@@ -68,18 +69,26 @@ pub(crate) struct User {
     pub demand: u32,
     /// Closed populations: the day index of the current or last working day.
     pub day: u32,
-    pub state: State,
     /// Landing association of the live session or attempt; kept afterwards for DNS caching.
     pub assoc: u8,
-    /// Verdict of the handler invocation in flight: 0 allow, r + 1 failure reason index r.
-    pub verdict: u8,
-    pub revoked: bool,
+    /// The [`State`] (bits 0–1), the verdict of the handler invocation in flight (bits 2–6:
+    /// 0 allow, r + 1 failure reason index r) and whether the certificate is revoked (bit 7).
+    flags: u8,
+    /// The scenario event whose drop this user is still coming back from ([`NO_EVENT`] if none).
+    pub drop_event: u16,
     /// Start of the current connection episode (the first attempt of a user wanting the VPN),
     /// [`NO_TIMER`] when the user is connected or does not want the VPN.
     pub want_since: Millis,
 }
 
 pub(crate) const NO_TIMER: Millis = Millis::MAX;
+
+/// The parts of [`User`]'s `flags`.
+const STATE_BITS: u8 = 0b11;
+const VERDICT_BITS: u8 = 0b1_1111 << 2;
+const REVOKED: u8 = 1 << 7;
+const _: () = assert!(crate::sim::reason::FailureReason::COUNT < 0b1_1111);
+const _: () = assert!(std::mem::size_of::<User>() == 64);
 
 /// "No scenario event" marker for drop attribution.
 pub(crate) const NO_EVENT: u16 = u16::MAX;
@@ -97,12 +106,42 @@ impl User {
             slot: NO_SLOT,
             demand: 0,
             day: 0,
-            state: State::Idle,
             assoc: NO_ASSOC,
-            verdict: 0,
-            revoked: false,
+            flags: State::Idle as u8,
+            drop_event: NO_EVENT,
             want_since: NO_TIMER,
         }
+    }
+
+    pub fn state(&self) -> State {
+        match self.flags & STATE_BITS {
+            0 => State::Idle,
+            1 => State::Waiting,
+            2 => State::InHandler,
+            _ => State::Connected,
+        }
+    }
+
+    pub fn set_state(&mut self, state: State) {
+        self.flags = (self.flags & !STATE_BITS) | state as u8;
+    }
+
+    /// The verdict of the handler invocation in flight: 0 allow, r + 1 failure reason index r.
+    pub fn verdict(&self) -> u8 {
+        (self.flags & VERDICT_BITS) >> 2
+    }
+
+    pub fn set_verdict(&mut self, verdict: u8) {
+        debug_assert!(verdict <= VERDICT_BITS >> 2);
+        self.flags = (self.flags & !VERDICT_BITS) | ((verdict << 2) & VERDICT_BITS);
+    }
+
+    pub fn revoked(&self) -> bool {
+        self.flags & REVOKED != 0
+    }
+
+    pub fn set_revoked(&mut self, revoked: bool) {
+        self.flags = (self.flags & !REVOKED) | if revoked { REVOKED } else { 0 };
     }
 
     /// When the live session ends: at the end of work or at the maximum duration.
@@ -250,9 +289,6 @@ pub(crate) struct Engine<'s> {
     pub recoveries: Vec<Recovery>,
     /// Scenario events whose dropped users are not all back or lost yet.
     pub recovering: Vec<u16>,
-    /// Per user slot: the scenario event that dropped the user's last connection, while the
-    /// user is still coming back from it ([`NO_EVENT`] otherwise).
-    pub drop_event: Vec<u16>,
     /// The scenario event being handled, to which drops are attributed ([`NO_EVENT`]: none).
     pub cause_event: u16,
     /// The last event whose reset is spread over a window (drops by `EvKind::Reset` are its).
@@ -337,7 +373,6 @@ impl<'s> Engine<'s> {
             episodes: Episodes::default(),
             recoveries: vec![Recovery::default(); sc.events.len()],
             recovering: Vec::new(),
-            drop_event: Vec::new(),
             cause_event: NO_EVENT,
             reset_event: NO_EVENT,
             attempt_second: (0, 0),
@@ -381,15 +416,12 @@ impl<'s> Engine<'s> {
     pub fn run(&mut self, progress: Option<&(dyn Fn(Progress) + Sync)>) {
         self.schedule_start();
         let duration = self.sc.duration;
-        while let Some((t, ev)) = self
-            .queue
-            .pop_with(|ev| prefetch_user(&self.users, &self.drop_event, ev))
-        {
+        while let Some((t, ev)) = self.queue.pop_with(|ev| prefetch_user(&self.users, ev)) {
             if t >= duration {
                 break;
             }
             if let Some(next) = self.queue.peek_ready() {
-                prefetch_user(&self.users, &self.drop_event, next);
+                prefetch_user(&self.users, next);
             }
             self.advance_to(t);
             self.dispatch(ev);
@@ -447,13 +479,12 @@ impl<'s> Engine<'s> {
         for i in 0..count {
             let u = self.users.len() as u32;
             let mut user = User::new(p as u32, self.next_serial, 0);
-            user.revoked = i < revoked;
+            user.set_revoked(i < revoked);
             self.next_serial = self.next_serial.wrapping_add(1);
             self.users.push(user);
             if self.log.is_some() {
                 self.connection_ids.push(0);
             }
-            self.drop_event.push(NO_EVENT);
             self.schedule_workday(u, 0);
         }
     }
@@ -535,7 +566,7 @@ impl<'s> Engine<'s> {
         if user.pending_end == now {
             user.pending_end = NO_TIMER;
         }
-        user.state == State::Connected && user.session_end(timeout) == now
+        user.state() == State::Connected && user.session_end(timeout) == now
     }
 
     /// Moves the clock to `t`: integrates the time-weighted measures and closes every sample
@@ -700,7 +731,6 @@ impl<'s> Engine<'s> {
         self.users.capacity() * std::mem::size_of::<User>()
             + self.free.capacity() * 4
             + self.connection_ids.capacity() * 8
-            + self.drop_event.capacity() * 2
             + self.queue.reserved_bytes()
             + self.pool.reserved_bytes()
             + self.paths.reserved_bytes()
@@ -713,18 +743,13 @@ impl<'s> Engine<'s> {
 /// queue reports events as it moves them near the front (see `EventQueue::pop_with`), so many
 /// records load at once, well before their events are handled; the run loop also loads the next
 /// ready event's user while it handles the current one (events pushed straight into the front are
-/// never moved). The user's drop attribution sits in a side array (the record is one full cache
-/// line) and is loaded with it. A hint only; it changes no state.
-fn prefetch_user(users: &[User], drop_event: &[u16], ev: Ev) {
+/// never moved). A hint only; it changes no state.
+fn prefetch_user(users: &[User], ev: Ev) {
     if matches!(ev.kind(), EvKind::Arrival | EvKind::Scenario) {
         return;
     }
-    let u = ev.id() as usize;
-    if let Some(user) = users.get(u) {
+    if let Some(user) = users.get(ev.id() as usize) {
         prefetch(user);
-    }
-    if let Some(k) = drop_event.get(u) {
-        prefetch(k);
     }
 }
 
@@ -787,7 +812,7 @@ impl Engine<'_> {
                 e.end(waited, true, thresholds);
             }
         }
-        let k = std::mem::replace(&mut self.drop_event[u as usize], NO_EVENT);
+        let k = std::mem::replace(&mut self.users[u as usize].drop_event, NO_EVENT);
         if k != NO_EVENT {
             let r = &mut self.recoveries[k as usize];
             r.back += 1;
@@ -814,7 +839,7 @@ impl Engine<'_> {
                 e.end(waited, false, thresholds);
             }
         }
-        let k = std::mem::replace(&mut self.drop_event[u as usize], NO_EVENT);
+        let k = std::mem::replace(&mut self.users[u as usize].drop_event, NO_EVENT);
         if k != NO_EVENT {
             self.recoveries[k as usize].lost += 1;
             self.settled(k);
@@ -854,7 +879,7 @@ impl Engine<'_> {
         if r.outstanding == 1 {
             self.recovering.push(k);
         }
-        self.drop_event[u as usize] = k;
+        self.users[u as usize].drop_event = k;
     }
 
     /// Scenario event `i` is being handled now: drops are its until [`Self::end_cause`].

@@ -153,7 +153,7 @@ impl Engine<'_> {
         let n = self.live.len();
         for u in 0..self.users.len() {
             let user = self.users[u];
-            if user.state == State::Connected {
+            if user.state() == State::Connected {
                 self.client_ms[user.pop as usize * n + user.assoc as usize] +=
                     self.sc.duration - user.since;
                 self.started_connection_hours +=
@@ -289,7 +289,7 @@ impl Engine<'_> {
             if user.pop as usize != p || free.contains(&(u as u32)) {
                 continue;
             }
-            *match user.state {
+            *match user.state() {
                 State::Idle => &mut at_end.idle,
                 State::Waiting => &mut at_end.waiting_to_retry,
                 State::InHandler => &mut at_end.in_handler,

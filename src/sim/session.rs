@@ -61,7 +61,7 @@ impl Engine<'_> {
         if !self.disconnect_on_timeout && self.sc.endpoint.authentication.reconnects_automatically()
         {
             self.users[u as usize].attempt = 0;
-            self.users[u as usize].state = State::Waiting;
+            self.users[u as usize].set_state(State::Waiting);
             self.push_user(self.now, EvKind::Attempt, u);
         } else {
             self.manual_reconnect(u);
@@ -85,7 +85,7 @@ impl Engine<'_> {
             .manual_reconnect_delay
             .sample_millis(&mut self.rng.reconnect);
         self.users[u as usize].attempt = 0;
-        self.users[u as usize].state = State::Waiting;
+        self.users[u as usize].set_state(State::Waiting);
         self.push_user(from.saturating_add(delay), EvKind::Attempt, u);
     }
 
@@ -122,7 +122,7 @@ impl Engine<'_> {
         }
         let user = &mut self.users[u as usize];
         user.slot = NO_SLOT;
-        user.state = State::Idle;
+        user.set_state(State::Idle);
         user.gen = user.gen.wrapping_add(1);
     }
 
@@ -148,14 +148,14 @@ impl Engine<'_> {
         let delay = retry_delay(&pop.retry, 1, &mut self.rng.retry);
         let user = &mut self.users[u as usize];
         user.attempt = 0;
-        user.state = State::Waiting;
+        user.set_state(State::Waiting);
         self.push_user(at.saturating_add(delay), EvKind::Attempt, u);
     }
 
     /// A reset spread over a window: the connection of user `u` (still the one that was live
     /// when the change took effect, as its generation `tag` says) is reset now.
     pub(crate) fn reset_one(&mut self, u: u32) {
-        if self.users[u as usize].state == State::Connected {
+        if self.users[u as usize].state() == State::Connected {
             self.drop_and_reconnect(u, EndCause::Reset, Noticed::AtOnce);
         }
     }
@@ -164,7 +164,7 @@ impl Engine<'_> {
         (0..self.users.len() as u32)
             .filter(|&u| {
                 let user = &self.users[u as usize];
-                user.state == State::Connected && on.is_none_or(|a| user.assoc as usize == a)
+                user.state() == State::Connected && on.is_none_or(|a| user.assoc as usize == a)
             })
             .collect()
     }
