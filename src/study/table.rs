@@ -512,9 +512,21 @@ impl<I: Iterator<Item = Result<Row, String>>> Iterator for MergedRows<I> {
     }
 }
 
-/// A short human summary: one line per variant with the key figures.
+/// A short human summary, one line per variant, in users' terms: the share of connection
+/// episodes not connected within each outcome threshold (as `run` prints it), users who gave up,
+/// the p99 time to connect, user-minutes without service, peak connections and the monthly cost
+/// (means over replicas). Attempt counts stay in the CSV files.
 pub fn text_summary(m: &Manifest, est: &Estimates) -> String {
     let idx = |name: &str| m.figures.iter().position(|f| f == name);
+    let shares: Vec<(String, usize)> = m
+        .figures
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            f.strip_prefix("share_not_connected_within_")
+                .map(|t| (t.to_string(), i))
+        })
+        .collect();
     let mut s = String::new();
     for (v, e) in est.iter().enumerate() {
         let label: Vec<String> = m
@@ -523,18 +535,34 @@ pub fn text_summary(m: &Manifest, est: &Estimates) -> String {
             .zip(&m.variants[v])
             .map(|(k, x)| format!("{k}={x}"))
             .collect();
-        let _ = write!(s, "variant {v:>3}  {:<50}", label.join(" "));
+        let _ = write!(s, "variant {v:>3}  {:<40}", label.join(" "));
+        if !shares.is_empty() {
+            let within: Vec<&str> = shares.iter().map(|(t, _)| t.as_str()).collect();
+            let pct: Vec<String> = shares
+                .iter()
+                .map(|&(_, i)| format!("{:.1}", e[i].mean * 100.0))
+                .collect();
+            let _ = write!(
+                s,
+                "  not connected within {}: {} %",
+                within.join("/"),
+                pct.join("/")
+            );
+        }
+        if let Some(i) = idx("gave_up") {
+            let _ = write!(s, "  gave up {:.0}", e[i].mean);
+        }
         if let Some(i) = idx("time_to_connect_p99_s") {
             let _ = write!(s, "  connect p99 {:.1} s", e[i].mean);
         }
-        if let Some(i) = idx("attempt_failure_rate") {
-            let _ = write!(s, "  attempt failures {:.4} %", e[i].mean * 100.0);
+        if let Some(i) = idx("user_minutes_without_service") {
+            let _ = write!(s, "  {:.0} user-minutes without service", e[i].mean);
         }
         if let Some(i) = idx("peak_concurrency") {
-            let _ = write!(s, "  peak {:.0}", e[i].mean);
+            let _ = write!(s, "  peak {:.0} connections", e[i].mean);
         }
-        if let Some(i) = idx("failures") {
-            let _ = write!(s, "  failures {:.0}", e[i].mean);
+        if let Some(i) = idx("cost_per_month") {
+            let _ = write!(s, "  ${:.0}/month", e[i].mean);
         }
         s.push('\n');
     }
@@ -748,5 +776,55 @@ mod tests {
         assert_eq!(first[..3], ["0", "1", "3"]);
         assert!((first[3].parse::<f64>().unwrap() - 1.0 / 3.0).abs() < 1e-12);
         assert!(s.contains("\"2,3\""), "values with commas are quoted");
+    }
+
+    /// The summary a planner reads first speaks of users, minutes and money, not attempts.
+    #[test]
+    fn text_summary_leads_with_users() {
+        let figures = crate::study::stats::figure_names(&crate::model::DEFAULT_OUTCOME_THRESHOLDS);
+        let m = Manifest {
+            scenario: "s".into(),
+            scenario_sha256: "abc".into(),
+            keys: vec!["endpoint.session_timeout_hours".into()],
+            variants: vec![vec!["8".into()]],
+            replicas: 2,
+            figures: figures.clone(),
+            shard: None,
+        };
+        let value = |name: &str| match name {
+            "share_not_connected_within_1m" => 0.25,
+            "share_not_connected_within_5m" => 0.125,
+            "share_not_connected_within_15m" => 0.0,
+            "gave_up" => 12.0,
+            "time_to_connect_p99_s" => 74.25,
+            "user_minutes_without_service" => 1234.0,
+            "peak_concurrency" => 8000.0,
+            "cost_per_month" => 4321.0,
+            _ => 99_999.0,
+        };
+        let est = vec![figures
+            .iter()
+            .map(|f| crate::study::stats::Estimate {
+                n: 2,
+                mean: value(f),
+                low: value(f),
+                high: value(f),
+            })
+            .collect()];
+        let text = text_summary(&m, &est);
+        assert!(
+            text.contains("not connected within 1m/5m/15m: 25.0/12.5/0.0 %  gave up"),
+            "{text}"
+        );
+        assert!(text.contains("gave up 12  connect p99 74.2 s"), "{text}");
+        assert!(text.contains("1234 user-minutes without service"), "{text}");
+        assert!(
+            text.contains("peak 8000 connections  $4321/month"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("99999"),
+            "no attempt count in the summary: {text}"
+        );
     }
 }
