@@ -268,6 +268,19 @@ pub struct Config {
 }
 
 impl Config {
+    /// Adds an item to data-plane section `section`.
+    pub fn push_data_plane(&mut self, section: &'static str, row: DpRow) {
+        self.data_plane.push(DpItem { section, row });
+    }
+
+    /// The item of data-plane section `section` whose `id` is `id`.
+    pub fn data_plane_item(&mut self, section: &str, id: &str) -> Option<&mut DpRow> {
+        self.data_plane
+            .iter_mut()
+            .find(|d| d.section == section && d.row.get_str("id") == Some(id))
+            .map(|d| &mut d.row)
+    }
+
     /// Fills what the inputs did not say with stated assumptions; what cannot be assumed
     /// (a VPC's CIDR) becomes an error finding.
     pub fn fill_gaps(&mut self, out: &mut Findings) {

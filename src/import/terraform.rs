@@ -551,6 +551,46 @@ impl<'a> Plan<'a> {
             .map_or_else(|| r.address.clone(), str::to_string)
     }
 
+    /// A list of ids (`subnet_ids`, `security_group_ids`) that may be known only after apply:
+    /// known → as read; unknown → the resources the configuration refers to (a note says so),
+    /// or reported and left out.
+    fn id_list(
+        &self,
+        r: &Res<'a>,
+        o: &mut Obj<'a>,
+        key: &'static str,
+        out: &mut Findings,
+    ) -> Option<Sv<Vec<String>>> {
+        if let Some(v) = o.opt_strings(key, out) {
+            return Some(Sv::input(v, o.origin_of(key)));
+        }
+        let unknown = self.unknown_origin(r, key)?;
+        let (targets, _) = self.references(r, key);
+        if targets.is_empty() {
+            out.push(
+                Level::Warning,
+                Some(unknown),
+                format!(
+                    "{}.{key} is known only after apply and the plan does not show which \
+                     resources: left out",
+                    r.address
+                ),
+            );
+            return None;
+        }
+        let ids: Vec<String> = targets.iter().map(|t| self.ident(t)).collect();
+        let why = format!(
+            "{}.{key} is known only after apply; the configuration refers to {}",
+            r.address,
+            targets
+                .iter()
+                .map(|t| t.address.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        Some(Sv::assumed(ids, why, Some(unknown)))
+    }
+
     /// A string attribute that may be known only after apply: known → as read; unknown →
     /// the resource the configuration refers to (a note says so), or reported.
     fn id_attr(
@@ -913,34 +953,8 @@ fn security_groups<'a>(
     o: &mut Obj<'a>,
     out: &mut Findings,
 ) -> Option<Sv<Vec<String>>> {
-    if let Some(v) = o.opt_strings("security_group_ids", out) {
-        return (!v.is_empty()).then(|| Sv::input(v, o.origin_of("security_group_ids")));
-    }
-    let unknown = p.unknown_origin(r, "security_group_ids")?;
-    let (targets, _) = p.references(r, "security_group_ids");
-    if targets.is_empty() {
-        out.push(
-            Level::Warning,
-            Some(unknown),
-            format!(
-                "{}.security_group_ids is known only after apply and the plan does not show \
-                 which groups: left out",
-                r.address
-            ),
-        );
-        return None;
-    }
-    let ids: Vec<String> = targets.iter().map(|t| p.ident(t)).collect();
-    let why = format!(
-        "{}.security_group_ids is known only after apply; the configuration refers to {}",
-        r.address,
-        targets
-            .iter()
-            .map(|t| t.address.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    Some(Sv::assumed(ids, why, Some(unknown)))
+    p.id_list(r, o, "security_group_ids", out)
+        .filter(|v| !v.value.is_empty())
 }
 
 fn authentication<'a>(

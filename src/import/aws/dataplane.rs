@@ -172,18 +172,6 @@ fn usable(
 }
 
 impl Reader<'_> {
-    fn push(&mut self, section: &'static str, row: DpRow) {
-        self.config.data_plane.push(DpItem { section, row });
-    }
-
-    fn find(&mut self, section: &str, id: &str) -> Option<&mut DpRow> {
-        self.config
-            .data_plane
-            .iter_mut()
-            .find(|d| d.section == section && d.row.get_str("id") == Some(id))
-            .map(|d| &mut d.row)
-    }
-
     fn prefix_lists(&mut self, f: &InputFile, out: &mut Findings) {
         for mut o in root_list(f, "PrefixLists", out) {
             let id = o.req_str("PrefixListId", out);
@@ -258,7 +246,7 @@ impl Reader<'_> {
                 let mut row = DpRow::new(origin.clone());
                 row.set("id", text(id, id_origin.clone()));
                 row.set("vpc_id", text(&vpc, vo));
-                self.push("internet_gateway", row);
+                self.config.push_data_plane("internet_gateway", row);
             }
         }
     }
@@ -312,7 +300,7 @@ impl Reader<'_> {
                 ));
             }
             o.finish(out);
-            self.push("nat_gateway", row);
+            self.config.push_data_plane("nat_gateway", row);
         }
     }
 
@@ -372,7 +360,7 @@ impl Reader<'_> {
             row.set("id", text(id, id_origin));
             row.set("vpc_id", text(&req.0, req.1.clone()));
             row.set("peer_vpc_id", text(&acc.0, acc.1.clone()));
-            self.push("vpc_peering_connection", row);
+            self.config.push_data_plane("vpc_peering_connection", row);
         }
     }
 
@@ -412,7 +400,7 @@ impl Reader<'_> {
             let mut row = DpRow::new(origin);
             row.set("id", text(id, id_origin));
             row.set("vpc_id", text(&vpc, vo));
-            self.push("vpn_gateway", row);
+            self.config.push_data_plane("vpn_gateway", row);
         }
     }
 
@@ -441,7 +429,7 @@ impl Reader<'_> {
             if let (Some(id), true) = (id, ok) {
                 let mut row = DpRow::new(origin);
                 row.set("id", text(id, id_origin));
-                self.push("transit_gateway", row);
+                self.config.push_data_plane("transit_gateway", row);
             }
         }
     }
@@ -478,7 +466,8 @@ impl Reader<'_> {
                 Sv::input(DpVal::Strs(subnets), o.origin_of("SubnetIds")),
             );
             o.finish(out);
-            self.push("transit_gateway_vpc_attachment", row);
+            self.config
+                .push_data_plane("transit_gateway_vpc_attachment", row);
         }
     }
 
@@ -512,13 +501,18 @@ impl Reader<'_> {
                 text(tgw, o.origin_of("TransitGatewayId")),
             );
             o.finish(out);
-            self.push("transit_gateway_route_table", row);
+            self.config
+                .push_data_plane("transit_gateway_route_table", row);
         }
     }
 
     /// The table `id`, or a finding that it was not described.
     fn tgw_table(&mut self, id: &str, origin: &Origin, out: &mut Findings) -> Option<&mut DpRow> {
-        if self.find("transit_gateway_route_table", id).is_none() {
+        if self
+            .config
+            .data_plane_item("transit_gateway_route_table", id)
+            .is_none()
+        {
             out.push(
                 Level::Warning,
                 Some(origin.clone()),
@@ -529,7 +523,8 @@ impl Reader<'_> {
             );
             return None;
         }
-        self.find("transit_gateway_route_table", id)
+        self.config
+            .data_plane_item("transit_gateway_route_table", id)
     }
 
     fn tgw_attachments(&mut self, f: &InputFile, out: &mut Findings) {
@@ -774,7 +769,7 @@ impl Reader<'_> {
                     src: prefixes_src,
                 },
             );
-            self.push("on_premises_network", row);
+            self.config.push_data_plane("on_premises_network", row);
         }
     }
 
@@ -905,7 +900,7 @@ impl Reader<'_> {
                 Sv::input(DpVal::Strs(tables), o.origin_of("RouteTableIds")),
             );
             o.finish(out);
-            self.push("vpc_endpoint", row);
+            self.config.push_data_plane("vpc_endpoint", row);
         }
     }
 
@@ -992,7 +987,7 @@ impl Reader<'_> {
             o.known(&["OwnerId", "Tags", "RouteTableArn"]);
             o.finish(out);
             if id.is_some() && vpc.is_some() {
-                self.push("route_table", row);
+                self.config.push_data_plane("route_table", row);
             }
         }
     }
@@ -1189,7 +1184,7 @@ impl Reader<'_> {
             o.known(&["OwnerId", "Tags"]);
             o.finish(out);
             if id.is_some() && vpc.is_some() {
-                self.push("network_acl", row);
+                self.config.push_data_plane("network_acl", row);
             }
         }
     }
@@ -1209,7 +1204,7 @@ impl Reader<'_> {
             for (key, egress) in [("IpPermissions", false), ("IpPermissionsEgress", true)] {
                 for p in o.objects(key, false, out) {
                     for r in sg_permission(p, id, &id_origin, egress, out) {
-                        self.push("security_group_rule", r);
+                        self.config.push_data_plane("security_group_rule", r);
                     }
                 }
             }

@@ -19,7 +19,7 @@
 //! the plan holds is named in one note, so nothing is dropped silently.
 
 use super::{Plan, Res, ASSOCIATION, ENDPOINT, ROUTE, RULE};
-use crate::import::draft::{Config, DpItem, DpRow, DpVal, Src, Sv};
+use crate::import::draft::{Config, DpRow, DpVal, Src, Sv};
 use crate::import::json::{Findings, Level, Obj, Origin};
 use crate::model::dataplane::Protocol;
 
@@ -180,18 +180,6 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
         p.of_type(t).filter(|r| !r.is_data()).collect()
     }
 
-    fn push(&mut self, section: &'static str, row: DpRow) {
-        self.config.data_plane.push(DpItem { section, row });
-    }
-
-    fn find(&mut self, section: &str, id: &str) -> Option<&mut DpRow> {
-        self.config
-            .data_plane
-            .iter_mut()
-            .find(|d| d.section == section && d.row.get_str("id") == Some(id))
-            .map(|d| &mut d.row)
-    }
-
     /// The resource's own id: as read, or its address when known only after apply.
     fn own_id(
         &self,
@@ -217,44 +205,6 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
     ) -> Option<Sv<String>> {
         let v = self.p.id_attr(r, o, key, needed, out)?;
         (!v.value.is_empty()).then_some(v)
-    }
-
-    /// A list of ids (`subnet_ids`), each traced like [`Self::id`] when known only after apply.
-    fn ids(
-        &self,
-        r: &Res<'a>,
-        o: &mut Obj<'a>,
-        key: &'static str,
-        out: &mut Findings,
-    ) -> Option<Sv<Vec<String>>> {
-        if let Some(v) = o.opt_strings(key, out) {
-            return Some(Sv::input(v, o.origin_of(key)));
-        }
-        let unknown = self.p.unknown_origin(r, key)?;
-        let (targets, _) = self.p.references(r, key);
-        if targets.is_empty() {
-            out.push(
-                Level::Warning,
-                Some(unknown),
-                format!(
-                    "{}.{key} is known only after apply and the plan does not show which \
-                     resources: left out",
-                    r.address
-                ),
-            );
-            return None;
-        }
-        let ids: Vec<String> = targets.iter().map(|t| self.p.ident(t)).collect();
-        let why = format!(
-            "{}.{key} is known only after apply; the configuration refers to {}",
-            r.address,
-            targets
-                .iter()
-                .map(|t| t.address.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        Some(Sv::assumed(ids, why, Some(unknown)))
     }
 
     fn prefix_lists(&mut self, out: &mut Findings) {
@@ -288,7 +238,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             row.str("id", id.clone());
             row.str("name", name.unwrap_or_else(|| id.clone()));
             row.set("cidr_blocks", Sv::input(DpVal::Strs(blocks), eo));
-            self.push("prefix_list", row);
+            self.config.push_data_plane("prefix_list", row);
         }
     }
 
@@ -304,7 +254,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
         let own = o.opt_str("prefix_list_id", out).filter(|s| !s.is_empty());
         let blocks = o.opt_strings("cidr_blocks", out).filter(|b| !b.is_empty());
         if let (Some(id), Some(blocks)) = (own, blocks) {
-            if self.find("prefix_list", id).is_none() {
+            if self.config.data_plane_item("prefix_list", id).is_none() {
                 let mut row = DpRow::new(o.origin_of("prefix_list_id"));
                 row.set(
                     "id",
@@ -318,7 +268,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                     "cidr_blocks",
                     Sv::input(DpVal::Strs(blocks), o.origin_of("cidr_blocks")),
                 );
-                self.push("prefix_list", row);
+                self.config.push_data_plane("prefix_list", row);
             }
             return Some(Sv::input(id.to_string(), o.origin_of("prefix_list_id")));
         }
@@ -333,7 +283,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             let id = po.opt_str("id", out).unwrap_or(service).to_string();
             let blocks = po.opt_strings("cidr_blocks", out).unwrap_or_default();
             po.known(&["prefix_list_id", "filter", "timeouts"]);
-            if self.find("prefix_list", &id).is_none() {
+            if self.config.data_plane_item("prefix_list", &id).is_none() {
                 let mut row = DpRow::new(po.origin());
                 row.set("id", Sv::input(DpVal::Str(id.clone()), po.origin_of("id")));
                 row.set(
@@ -344,7 +294,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                     "cidr_blocks",
                     Sv::input(DpVal::Strs(blocks), po.origin_of("cidr_blocks")),
                 );
-                self.push("prefix_list", row);
+                self.config.push_data_plane("prefix_list", row);
             }
             po.finish(out);
             return Some(Sv::assumed(
@@ -408,7 +358,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             };
             row.str("id", id);
             row.str("vpc_id", vpc);
-            self.push("internet_gateway", row);
+            self.config.push_data_plane("internet_gateway", row);
         }
     }
 
@@ -441,7 +391,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             if let Some(k) = kind {
                 row.str("connectivity_type", k);
             }
-            self.push("nat_gateway", row);
+            self.config.push_data_plane("nat_gateway", row);
         }
     }
 
@@ -479,7 +429,11 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                 let (Some(id), Some(vpc), Some(peer)) = (id, vpc, peer) else {
                     continue;
                 };
-                if self.find("vpc_peering_connection", &id.value).is_some() {
+                if self
+                    .config
+                    .data_plane_item("vpc_peering_connection", &id.value)
+                    .is_some()
+                {
                     continue; // both sides of one connection in the plan
                 }
                 if let Some(s) = status.filter(|s| !matches!(*s, "active" | "")) {
@@ -495,7 +449,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                 // The accepter names its own VPC as vpc_id; the scenario needs both either way.
                 row.str("vpc_id", vpc);
                 row.str("peer_vpc_id", peer);
-                self.push("vpc_peering_connection", row);
+                self.config.push_data_plane("vpc_peering_connection", row);
             }
         }
     }
@@ -544,7 +498,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             };
             row.str("id", id);
             row.str("vpc_id", vpc);
-            self.push("vpn_gateway", row);
+            self.config.push_data_plane("vpn_gateway", row);
         }
     }
 
@@ -602,7 +556,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             let mut row = DpRow::new(o.origin());
             o.finish(out);
             row.str("id", id.clone());
-            self.push("transit_gateway", row);
+            self.config.push_data_plane("transit_gateway", row);
             self.defaults.push((id.value, a, pr));
         }
     }
@@ -621,7 +575,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             let id = self.own_id(r, &mut o, "id", out);
             let tgw = self.id(r, &mut o, "transit_gateway_id", true, out);
             let vpc = self.id(r, &mut o, "vpc_id", true, out);
-            let subnets = self.ids(r, &mut o, "subnet_ids", out);
+            let subnets = self.p.id_list(r, &mut o, "subnet_ids", out);
             for (key, is_assoc) in [
                 ("transit_gateway_default_route_table_association", true),
                 ("transit_gateway_default_route_table_propagation", false),
@@ -662,7 +616,8 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                     strs,
                 ),
             );
-            self.push("transit_gateway_vpc_attachment", row);
+            self.config
+                .push_data_plane("transit_gateway_vpc_attachment", row);
         }
         default_uses
     }
@@ -688,7 +643,8 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             let Some(tgw) = tgw else { continue };
             row.str("id", id);
             row.str("transit_gateway_id", tgw);
-            self.push("transit_gateway_route_table", row);
+            self.config
+                .push_data_plane("transit_gateway_route_table", row);
         }
     }
 
@@ -773,7 +729,8 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             return;
         };
         if self
-            .find("transit_gateway_route_table", &table.value)
+            .config
+            .data_plane_item("transit_gateway_route_table", &table.value)
             .is_none()
         {
             let mut row = DpRow {
@@ -782,14 +739,18 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             };
             row.str("id", table.clone());
             row.str("transit_gateway_id", tgw.clone());
-            self.push("transit_gateway_route_table", row);
+            self.config
+                .push_data_plane("transit_gateway_route_table", row);
         }
         let key = if is_assoc {
             "associations"
         } else {
             "propagations"
         };
-        if let Some(t) = self.find("transit_gateway_route_table", &table.value) {
+        if let Some(t) = self
+            .config
+            .data_plane_item("transit_gateway_route_table", &table.value)
+        {
             t.push_str(key, attachment, src);
         }
     }
@@ -802,7 +763,10 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
         out: &mut Findings,
         f: impl FnOnce(&mut DpRow),
     ) {
-        match self.find("transit_gateway_route_table", &table.value) {
+        match self
+            .config
+            .data_plane_item("transit_gateway_route_table", &table.value)
+        {
             Some(t) => f(t),
             None => out.push(
                 Level::Warning,
@@ -915,7 +879,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                 "advertised_prefixes",
                 Sv::input(DpVal::Strs(prefixes), routes_origin),
             );
-            self.push("on_premises_network", row);
+            self.config.push_data_plane("on_premises_network", row);
         }
     }
 
@@ -981,7 +945,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             let vpc = self.id(r, &mut o, "vpc_id", true, out);
             let service = self.p.str_attr(r, &mut o, "service_name", true, out);
             let kind = o.opt_str("vpc_endpoint_type", out).unwrap_or("Gateway");
-            let tables = self.ids(r, &mut o, "route_table_ids", out);
+            let tables = self.p.id_list(r, &mut o, "route_table_ids", out);
             o.known(&[
                 "arn",
                 "auto_accept",
@@ -1043,7 +1007,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             );
             row.str("prefix_list_id", pl);
             row.set("route_table_ids", strs(tables));
-            self.push("vpc_endpoint", row);
+            self.config.push_data_plane("vpc_endpoint", row);
         }
     }
 
@@ -1064,7 +1028,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                     self.id(r, &mut o, key, true, out)
                 };
                 let vpc = self.id(r, &mut o, "vpc_id", true, out);
-                let vgws = self.ids(r, &mut o, "propagating_vgws", out);
+                let vgws = self.p.id_list(r, &mut o, "propagating_vgws", out);
                 let ro = o.origin_of("route");
                 let mut rows: Vec<DpRow> = Vec::new();
                 for ob in o.objects("route", false, out) {
@@ -1090,7 +1054,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                     row.set("propagating_vgws", strs(v));
                 }
                 row.set("route", Sv::input(DpVal::Rows(rows), ro));
-                self.push("route_table", row);
+                self.config.push_data_plane("route_table", row);
             }
         }
         for r in self.managed("aws_route") {
@@ -1170,7 +1134,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
         out: &mut Findings,
         f: impl FnOnce(&mut DpRow),
     ) {
-        match self.find("route_table", &table.value) {
+        match self.config.data_plane_item("route_table", &table.value) {
             Some(t) => f(t),
             None => out.push(
                 Level::Warning,
@@ -1348,7 +1312,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                     self.id(r, &mut o, "default_network_acl_id", true, out)
                 };
                 let vpc = self.id(r, &mut o, "vpc_id", true, out);
-                let subnets = self.ids(r, &mut o, "subnet_ids", out);
+                let subnets = self.p.id_list(r, &mut o, "subnet_ids", out);
                 let mut dirs: Vec<(&'static str, Vec<DpRow>, Origin)> = Vec::new();
                 for key in ["ingress", "egress"] {
                     let ko = o.origin_of(key);
@@ -1379,7 +1343,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                 for (key, rows, ko) in dirs {
                     row.set(key, Sv::input(DpVal::Rows(rows), ko));
                 }
-                self.push("network_acl", row);
+                self.config.push_data_plane("network_acl", row);
             }
         }
         for r in self.managed("aws_network_acl_rule") {
@@ -1394,7 +1358,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             };
             let Some(acl) = acl else { continue };
             let key = if egress { "egress" } else { "ingress" };
-            match self.find("network_acl", &acl.value) {
+            match self.config.data_plane_item("network_acl", &acl.value) {
                 Some(t) => t.push_row(key, row, Src::Input(origin)),
                 None => out.push(
                     Level::Warning,
@@ -1417,7 +1381,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
             let (Some(acl), Some(s)) = (acl, subnet) else {
                 continue;
             };
-            match self.find("network_acl", &acl.value) {
+            match self.config.data_plane_item("network_acl", &acl.value) {
                 Some(t) => t.push_str("subnet_ids", s.value, s.src),
                 None => out.push(
                     Level::Warning,
@@ -1456,7 +1420,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                 for (key, egress) in [("ingress", false), ("egress", true)] {
                     for ob in o.objects(key, false, out) {
                         for row in inline_sg_rule(ob, &id, egress, out) {
-                            self.push("security_group_rule", row);
+                            self.config.push_data_plane("security_group_rule", row);
                         }
                     }
                 }
@@ -1534,7 +1498,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                 description,
                 out,
             ) {
-                self.push("security_group_rule", row);
+                self.config.push_data_plane("security_group_rule", row);
             }
         }
     }
@@ -1591,7 +1555,7 @@ impl<'p, 'a> Reader<'p, 'a, '_> {
                     description,
                     out,
                 ) {
-                    self.push("security_group_rule", row);
+                    self.config.push_data_plane("security_group_rule", row);
                 }
             }
         }
