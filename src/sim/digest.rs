@@ -95,6 +95,11 @@ impl Field {
 
 /// The whole run's rows reduced to steps of `group` consecutive rows (the last one may be
 /// shorter): each step holds every [`Field`]'s highest value over its rows.
+///
+/// The open step keeps each field's highest raw value (a gauge, or a count of the row) over
+/// its rows of one length, and turns them into values only when the length changes or the step
+/// closes: a count per minute of rows of one length is highest where the count is, so the
+/// values are those of [`Field::of`] row by row, without a division per field and row.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Envelope {
     associations: usize,
@@ -104,55 +109,103 @@ pub struct Envelope {
     open: u64,
     /// (start of the step's first row, end of its last row).
     spans: Vec<(Millis, Millis)>,
-    /// Values of each step, `fields` per step.
+    /// Values of each step, `fields` per step; the open step's lack its pending rows.
     values: Vec<f64>,
     fields: usize,
+    /// Highest raw value of each field over the open step's pending rows, all `raw_len` long.
+    raw: Vec<u64>,
+    raw_len: Millis,
+    /// Whether `raw` holds rows not yet in `values`.
+    pending: bool,
 }
 
 impl Envelope {
     fn new(associations: usize, rows: u64) -> Envelope {
         let group = rows.div_ceil(STEPS).max(1);
+        let fields = Field::all(associations).count();
         Envelope {
             associations,
             group,
             open: 0,
             spans: Vec::with_capacity(rows.div_ceil(group).min(STEPS + 1) as usize),
             values: Vec::new(),
-            fields: Field::all(associations).count(),
+            fields,
+            raw: vec![0; fields],
+            raw_len: 0,
+            pending: false,
         }
     }
 
     fn push(&mut self, x: &Sample) {
+        let len = x.end - x.start;
         if self.open == 0 || self.open == self.group {
+            self.fold();
             self.spans.push((x.start, x.end));
             self.values
                 .extend(std::iter::repeat_n(f64::NEG_INFINITY, self.fields));
             self.open = 0;
+        } else if self.pending && len != self.raw_len {
+            self.fold();
         }
         self.open += 1;
-        let base = self.values.len() - self.fields;
-        let n = self.associations;
-        let v = &mut self.values[base..];
-        // Each field as `Field::of` reads it (a test keeps the two equal), without its match.
-        let mut max = |slot: usize, value: f64| v[slot] = v[slot].max(value);
-        for a in 0..n {
-            max(a, x.active.get(a).copied().unwrap_or(0) as f64);
-            max(n + a, x.limits.get(a).copied().unwrap_or(0) as f64);
+        if !self.pending {
+            self.raw.fill(0);
+            self.raw_len = len;
+            self.pending = true;
         }
-        max(2 * n, x.limit_total as f64);
-        max(2 * n + 1, x.active_total as f64);
-        max(2 * n + 2, x.addresses_used as f64);
-        max(2 * n + 3, x.addresses_usable as f64);
-        max(2 * n + 4, x.handler_peak_in_flight as f64);
-        max(2 * n + 5, x.below_floor as f64);
-        let per_min = |c: u64| c as f64 * 60_000.0 / (x.end - x.start).max(1) as f64;
-        max(2 * n + 6, per_min(x.counts.retries));
-        max(2 * n + 7, per_min(x.counts.gave_up));
+        let n = self.associations;
+        let raw = &mut self.raw[..];
+        // Each field's raw value as `Field::of` reads it (a test keeps the two equal).
+        let mut max = |slot: usize, value: u64| raw[slot] = raw[slot].max(value);
+        for a in 0..n {
+            max(a, u64::from(x.active.get(a).copied().unwrap_or(0)));
+            max(n + a, u64::from(x.limits.get(a).copied().unwrap_or(0)));
+        }
+        max(2 * n, u64::from(x.limit_total));
+        max(2 * n + 1, u64::from(x.active_total));
+        max(2 * n + 2, u64::from(x.addresses_used));
+        max(2 * n + 3, u64::from(x.addresses_usable));
+        max(2 * n + 4, u64::from(x.handler_peak_in_flight));
+        max(2 * n + 5, u64::from(x.below_floor));
+        max(2 * n + 6, x.counts.retries);
+        max(2 * n + 7, x.counts.gave_up);
         for (r, &c) in x.counts.failures.iter().enumerate() {
-            max(2 * n + 8 + r, per_min(c));
+            max(2 * n + 8 + r, c);
         }
         if let Some(span) = self.spans.last_mut() {
             span.1 = x.end;
+        }
+    }
+
+    /// The value of `slot` from its highest raw value over rows `len` long.
+    fn value(&self, slot: usize, raw: u64, len: Millis) -> f64 {
+        if slot < 2 * self.associations + 6 {
+            raw as f64
+        } else {
+            raw as f64 * 60_000.0 / len.max(1) as f64
+        }
+    }
+
+    /// Takes the pending rows into the open step's values.
+    fn fold(&mut self) {
+        if !self.pending {
+            return;
+        }
+        self.pending = false;
+        let base = self.values.len() - self.fields;
+        for slot in 0..self.fields {
+            let v = self.value(slot, self.raw[slot], self.raw_len);
+            self.values[base + slot] = self.values[base + slot].max(v);
+        }
+    }
+
+    /// The value of `slot` in step `i`, pending rows included.
+    fn at(&self, i: usize, slot: usize) -> f64 {
+        let v = self.values[i * self.fields + slot];
+        if self.pending && i + 1 == self.spans.len() {
+            v.max(self.value(slot, self.raw[slot], self.raw_len))
+        } else {
+            v
         }
     }
 
@@ -161,7 +214,7 @@ impl Envelope {
         let slot = f.slot(self.associations);
         let mut pts = Vec::with_capacity(2 * self.spans.len());
         for (i, &(start, end)) in self.spans.iter().enumerate() {
-            let v = self.values[i * self.fields + slot];
+            let v = self.at(i, slot);
             pts.push((start, v));
             pts.push((end, v));
         }
@@ -171,7 +224,7 @@ impl Envelope {
     /// Whether any row had a value of `f` above zero.
     pub fn any(&self, f: Field) -> bool {
         let slot = f.slot(self.associations);
-        (0..self.spans.len()).any(|i| self.values[i * self.fields + slot] > 0.0)
+        (0..self.spans.len()).any(|i| self.at(i, slot) > 0.0)
     }
 }
 
@@ -238,7 +291,7 @@ pub struct SeriesDigest {
     pub peak_attempt_rate: (f64, Millis),
     pub throttled: Option<Throttled>,
     /// Rows of the last two hours while the busiest window may still move (runs over a day).
-    recent: VecDeque<Sample>,
+    recent: VecDeque<Box<Sample>>,
     duration: Millis,
     /// Limit in force before the next row (for [`Headroom`]).
     prev_limit: u32,
@@ -304,7 +357,7 @@ impl SeriesDigest {
                         .recent
                         .iter()
                         .filter(|r| r.end > from && r.start < to)
-                        .cloned()
+                        .map(|r| Sample::clone(r))
                         .collect();
                     self.busiest_rows.push(x.clone());
                     return;
@@ -319,9 +372,11 @@ impl SeriesDigest {
     }
 
     /// Takes the row just observed, to keep it while a busiest window found later could reach
-    /// back to it (two hours; runs over a day only).
-    pub fn keep(&mut self, x: Sample) {
+    /// back to it (two hours; runs over a day only). Rows it no longer needs go to `spare`.
+    #[allow(clippy::vec_box)]
+    pub fn keep(&mut self, x: Box<Sample>, spare: &mut Vec<Box<Sample>>) {
         if self.duration <= DAY {
+            spare.push(x);
             return;
         }
         while self
@@ -329,7 +384,7 @@ impl SeriesDigest {
             .front()
             .is_some_and(|r| r.end + 2 * HOUR <= x.start)
         {
-            self.recent.pop_front();
+            spare.extend(self.recent.pop_front());
         }
         self.recent.push_back(x);
     }

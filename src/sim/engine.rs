@@ -15,7 +15,7 @@ use crate::sim::outcomes::{Episodes, Recovery};
 use crate::sim::paths::PathShare;
 use crate::sim::pool::{AddressPool, Slot};
 use crate::sim::rng::{self, Stream};
-use crate::sim::stats::{Counters, Gauges, Mark, Sampler, SessionEnds};
+use crate::sim::stats::{Counters, Mark, Sampler, SessionEnds};
 use crate::sim::{Progress, SimOptions};
 use crate::sim::{Sample, SampleSeries, SampleSink};
 
@@ -300,6 +300,14 @@ pub(crate) struct Engine<'s> {
     /// a multiple of the sample interval (otherwise the metrics merge the time series' rows),
     /// and last the fine samples around events (kept only within `event_windows`).
     pub samplers: Vec<Sampler>,
+    /// The earliest end of a sampler's open interval within the run: events before it close
+    /// no row.
+    pub sample_due: Millis,
+    /// Streamed rows back from the sink and the digest, reused for the next rows. Boxed: a row
+    /// moves between the samplers, the digest's recent rows and here as a pointer, not as the
+    /// few hundred bytes it is.
+    #[allow(clippy::vec_box)]
+    pub spare_rows: Vec<Box<Sample>>,
     /// Sorted, disjoint `[start, end)` windows after events, on the fine sampler's grid.
     pub event_windows: Vec<(Millis, Millis)>,
     /// ∫ live connections dt and ∫ below-floor connections dt, connection-milliseconds.
@@ -392,6 +400,8 @@ impl<'s> Engine<'s> {
                 v.push(Sampler::new(EVENT_SAMPLE_INTERVAL, 0));
                 v
             },
+            sample_due: 0,
+            spare_rows: Vec::new(),
             event_windows: event_windows(sc),
             live_integral: 0,
             below_integral: 0,
@@ -581,29 +591,51 @@ impl<'s> Engine<'s> {
             }
             self.integrated_to = t;
         }
+        if t >= self.sample_due {
+            self.close_samples_to(t);
+        }
+        self.now = t;
+    }
+
+    /// Closes every sampler's intervals that end at or before `t`, then notes when the next one
+    /// is due.
+    fn close_samples_to(&mut self, t: Millis) {
+        let last = self.samplers.len() - 1;
         for i in 0..self.samplers.len() {
             while self.samplers[i].next <= t && self.samplers[i].next <= self.sc.duration {
-                if i == self.samplers.len() - 1 && self.samplers[i].skipping {
+                if i == last && self.samplers[i].skipping {
                     // A window starts at `next`: every event before it has been handled and
                     // none after it, so the counts now are the counts at its start.
                     let (live, in_flight) = (self.live_total, self.in_flight);
                     self.samplers[i].resume(&self.counts, live, in_flight);
                     continue;
                 }
-                if i == self.samplers.len() - 1
-                    && !self.in_event_window(self.samplers[i].open_start())
-                {
+                if i == last && !self.in_event_window(self.samplers[i].open_start()) {
                     let start = self.next_window_start(self.samplers[i].open_start());
                     self.samplers[i].skip_to(start);
                     continue;
                 }
-                let g = self.gauges();
                 let end = self.samplers[i].next;
-                let row = self.samplers[i].close(end, g, &self.counts);
-                self.record(i, row);
+                self.close_sample(i, end);
             }
         }
-        self.now = t;
+        self.sample_due = self.next_sample_due();
+    }
+
+    /// The earliest end of an open interval within the run (`Millis::MAX`: none).
+    fn next_sample_due(&self) -> Millis {
+        let duration = self.sc.duration;
+        self.samplers
+            .iter()
+            .map(|s| {
+                if s.next <= duration {
+                    s.next
+                } else {
+                    Millis::MAX
+                }
+            })
+            .min()
+            .unwrap_or(Millis::MAX)
     }
 
     /// Closes the interval still open at the end of the run, if the run's end cut it short.
@@ -613,17 +645,25 @@ impl<'s> Engine<'s> {
             let start = self.samplers[i].open_start();
             let fine_ok = !self.samplers[i].skipping && self.in_event_window(start);
             if start < duration && (i != self.samplers.len() - 1 || fine_ok) {
-                let g = self.gauges();
-                let row = self.samplers[i].close(duration, g, &self.counts);
-                self.record(i, row);
+                self.close_sample(i, duration);
             }
         }
         self.digest.finish();
     }
 
+    /// Closes sampler `i`'s open interval at `end` into a row (a spare one when there is one,
+    /// so that streamed rows allocate nothing) and records it.
+    fn close_sample(&mut self, i: usize, end: Millis) {
+        let mut row = self.spare_rows.pop().unwrap_or_default();
+        self.gauges(&mut row);
+        self.samplers[i].close(end, &mut row, &self.counts);
+        self.record(i, row);
+    }
+
     /// Takes a closed row of sampler `i`: the time series' rows feed the digest; the time
     /// series' and the metrics' rows go to the sink when there is one, and are kept otherwise.
-    fn record(&mut self, i: usize, row: Sample) {
+    /// A streamed row the digest does not keep becomes a spare.
+    fn record(&mut self, i: usize, row: Box<Sample>) {
         let fine = i + 1 == self.samplers.len();
         if i == 0 {
             self.digest.observe(&row);
@@ -639,31 +679,33 @@ impl<'s> Engine<'s> {
                     &row,
                 );
                 if i == 0 {
-                    self.digest.keep(row);
+                    self.digest.keep(row, &mut self.spare_rows);
+                } else {
+                    self.spare_rows.push(row);
                 }
             }
             _ => {
                 if i == 0 {
-                    self.digest.keep(row.clone());
+                    self.digest.keep(row.clone(), &mut self.spare_rows);
                 }
-                self.samplers[i].rows.push(row);
+                self.samplers[i].rows.push(*row);
             }
         }
     }
 
-    pub fn gauges(&self) -> Gauges {
+    /// Sets the gauges of `row` as they stand now.
+    fn gauges(&self, row: &mut Sample) {
         let n = self.sc.associations.len();
-        Gauges {
-            active: self.live.clone(),
-            limits: (0..n).map(|a| self.cap.limit_of(a)).collect(),
-            active_total: self.live_total,
-            limit_total: self.cap.total(),
-            addresses_used: self.pool.in_use(),
-            addresses_usable: self.pool.usable(),
-            handler_in_flight: self.in_flight,
-            below_floor: self.below_total,
-            below_by_link: self.paths.below_link.clone(),
-        }
+        row.active.clone_from(&self.live);
+        row.limits.clear();
+        row.limits.extend((0..n).map(|a| self.cap.limit_of(a)));
+        row.active_total = self.live_total;
+        row.limit_total = self.cap.total();
+        row.addresses_used = self.pool.in_use();
+        row.addresses_usable = self.pool.usable();
+        row.handler_in_flight = self.in_flight;
+        row.below_floor = self.below_total;
+        row.below_by_link.clone_from(&self.paths.below_link);
     }
 
     /// Records a new live count for the samplers' peaks and the run's peaks.

@@ -88,7 +88,7 @@ impl Serialize for ByReason {
 
 /// The state of the endpoint over one sample interval `[start, end)`: gauges as they stood at
 /// `end`, peaks within the interval, and counts of what happened in it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Sample {
     pub start: Millis,
     pub end: Millis,
@@ -120,6 +120,40 @@ pub struct MetricRow {
     pub end: Millis,
     pub active_total: u32,
     pub counts: Counters,
+}
+
+impl Sample {
+    /// Makes this row equal to `o`, reusing its buffers (every field is named, so a new one
+    /// cannot be forgotten).
+    pub fn set_from(&mut self, o: &Sample) {
+        let Sample {
+            start,
+            end,
+            active,
+            limits,
+            active_total,
+            limit_total,
+            peak_active_total,
+            addresses_used,
+            addresses_usable,
+            handler_in_flight,
+            handler_peak_in_flight,
+            below_floor,
+            below_by_link,
+            counts,
+        } = o;
+        self.active.clone_from(active);
+        self.limits.clone_from(limits);
+        self.below_by_link.clone_from(below_by_link);
+        (self.start, self.end) = (*start, *end);
+        (self.active_total, self.limit_total) = (*active_total, *limit_total);
+        self.peak_active_total = *peak_active_total;
+        (self.addresses_used, self.addresses_usable) = (*addresses_used, *addresses_usable);
+        self.handler_in_flight = *handler_in_flight;
+        self.handler_peak_in_flight = *handler_peak_in_flight;
+        self.below_floor = *below_floor;
+        self.counts = *counts;
+    }
 }
 
 impl MetricRow {
@@ -229,20 +263,6 @@ impl MetricMerge {
     }
 }
 
-/// The instantaneous values a sample records.
-#[derive(Debug, Clone)]
-pub(crate) struct Gauges {
-    pub active: Vec<u32>,
-    pub limits: Vec<u32>,
-    pub active_total: u32,
-    pub limit_total: u32,
-    pub addresses_used: u32,
-    pub addresses_usable: u32,
-    pub handler_in_flight: u32,
-    pub below_floor: u32,
-    pub below_by_link: Vec<u32>,
-}
-
 /// Cuts time into intervals of a fixed length and records one [`Sample`] per interval.
 #[derive(Debug, Clone)]
 pub(crate) struct Sampler {
@@ -300,31 +320,19 @@ impl Sampler {
         self.next - self.interval
     }
 
-    /// Closes the open interval at `end` (its nominal end, or the run's end if earlier) and
-    /// returns its row.
-    pub fn close(&mut self, end: Millis, g: Gauges, counts: &Counters) -> Sample {
-        let start = self.open_start();
-        let row = Sample {
-            start,
-            end,
-            active: g.active,
-            limits: g.limits,
-            active_total: g.active_total,
-            limit_total: g.limit_total,
-            peak_active_total: self.peak_total.max(g.active_total),
-            addresses_used: g.addresses_used,
-            addresses_usable: g.addresses_usable,
-            handler_in_flight: g.handler_in_flight,
-            handler_peak_in_flight: self.peak_in_flight.max(g.handler_in_flight),
-            below_floor: g.below_floor,
-            below_by_link: g.below_by_link,
-            counts: counts.since(&self.prev),
-        };
+    /// Closes the open interval at `end` (its nominal end, or the run's end if earlier) into
+    /// `row`, whose gauges the caller has set as they stand at `end`: the interval's span, peaks
+    /// and counts are filled in here.
+    pub fn close(&mut self, end: Millis, row: &mut Sample, counts: &Counters) {
+        row.start = self.open_start();
+        row.end = end;
+        row.peak_active_total = self.peak_total.max(row.active_total);
+        row.handler_peak_in_flight = self.peak_in_flight.max(row.handler_in_flight);
+        row.counts = counts.since(&self.prev);
         self.prev = *counts;
-        self.peak_total = g.active_total;
-        self.peak_in_flight = g.handler_in_flight;
+        self.peak_total = row.active_total;
+        self.peak_in_flight = row.handler_in_flight;
         self.next += self.interval;
-        row
     }
 }
 
