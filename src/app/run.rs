@@ -63,7 +63,15 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
                 .map_err(|(name, e)| out_err(OutputError::Io(dir.join(name), e)))?,
         )
     };
-    let result = simulate(&sc, args, log.as_ref(), series.as_ref());
+    // The rows are rendered and written on a thread of their own while the simulation runs.
+    let result = std::thread::scope(|scope| {
+        let beside = series.as_ref().map(|s| s.beside(scope));
+        let result = simulate(&sc, args, log.as_ref(), beside.as_ref());
+        if let Some(b) = beside {
+            b.finish();
+        }
+        result
+    });
     if let Some(log) = log {
         let w = log
             .finish()
@@ -125,7 +133,7 @@ fn simulate(
     sc: &Scenario,
     args: &RunArgs,
     log: Option<&connlog::Streamed<'_, std::io::BufWriter<std::fs::File>>>,
-    series: Option<&series::Streamed<std::io::BufWriter<std::fs::File>>>,
+    series: Option<&series::Beside<'_>>,
 ) -> RunResult {
     let hours = sc.duration.div_ceil(HOUR) as usize;
     let shown = (!args.quiet && std::io::stderr().is_terminal())

@@ -10,6 +10,7 @@ pub mod chart;
 pub mod connlog;
 pub mod files;
 pub mod glyphs;
+pub mod handoff;
 pub mod html;
 pub mod metrics;
 pub mod plots;

@@ -4,11 +4,15 @@
 //! however long the run; the bytes are those the [`super::timeseries::Timeseries`] and
 //! [`super::metrics::Metrics`] exporters render from kept rows. The first write error stops the
 //! stream and is returned by [`Streamed::finish`] with the file it concerns.
+//!
+//! [`Streamed::beside`] renders and writes the rows on a thread of their own, handed over in
+//! order ([`super::handoff`]): the same bytes, written while the simulation goes on.
 
 use std::io::{self, Write};
 use std::sync::Mutex;
 
 use crate::model::Scenario;
+use crate::report::handoff::Handoff;
 use crate::report::rows::RowWriter;
 use crate::report::{metrics, timeseries};
 use crate::sim::{MetricMerge, Sample, SampleSeries};
@@ -114,5 +118,48 @@ impl<W: Write> Streamed<W> {
             .transpose()
             .map_err(|e| (metrics::FILE_NAME, e))?;
         Ok((ts, ms))
+    }
+}
+
+/// A row on its way to the writer thread.
+#[derive(Debug, Default)]
+pub struct HandedRow {
+    series: Option<SampleSeries>,
+    sample: Sample,
+}
+
+/// The simulating thread's end of [`Streamed::beside`].
+pub struct Beside<'scope> {
+    handoff: Handoff<'scope, HandedRow>,
+}
+
+impl<W: Write + Send> Streamed<W> {
+    /// Writes the rows handed to [`Beside::row`] on a writer thread in `scope`, in order.
+    pub fn beside<'scope, 'env>(
+        &'scope self,
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+    ) -> Beside<'scope> {
+        Beside {
+            handoff: Handoff::spawn(scope, move |r: &HandedRow| {
+                if let Some(series) = r.series {
+                    self.row(series, &r.sample);
+                }
+            }),
+        }
+    }
+}
+
+impl Beside<'_> {
+    /// Hands one row of `series` over (a copy into a reused row).
+    pub fn row(&self, series: SampleSeries, s: &Sample) {
+        self.handoff.push(|r| {
+            r.series = Some(series);
+            r.sample.set_from(s);
+        });
+    }
+
+    /// Waits until every row handed over is written.
+    pub fn finish(self) {
+        self.handoff.finish();
     }
 }

@@ -1,0 +1,145 @@
+//! Items handed from the simulating thread to a writer thread in reusable batches, so that
+//! rendering and writing a streamed file runs beside the simulation instead of inside it.
+//!
+//! Items keep their order, so the writer sees them as a single thread would and the bytes
+//! written are the same. At most [`IN_FLIGHT`] full batches wait for the writer (the simulating
+//! thread waits beyond that), so memory stays flat however long the run; batches come back to
+//! be filled again, so an item's buffers are allocated once, not once per item.
+
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
+use std::sync::Mutex;
+use std::thread::{Scope, ScopedJoinHandle};
+
+/// Items per batch.
+pub const BATCH: usize = 1024;
+/// Full batches that may wait for the writer.
+pub const IN_FLIGHT: usize = 4;
+
+/// The batch being filled, and the ways to the writer and back.
+struct Filling<T> {
+    batch: Vec<T>,
+    /// Items of `batch` filled (the rest are spare, from an earlier round).
+    used: usize,
+    full: SyncSender<(Vec<T>, usize)>,
+    empty: Receiver<Vec<T>>,
+}
+
+/// The simulating thread's end: [`Handoff::push`] fills the next item in place.
+pub struct Handoff<'scope, T> {
+    filling: Mutex<Filling<T>>,
+    writer: ScopedJoinHandle<'scope, ()>,
+}
+
+impl<'scope, T: Default + Send + 'scope> Handoff<'scope, T> {
+    /// Starts a writer thread in `scope` that calls `write` on every item pushed, in order.
+    pub fn spawn<'env>(
+        scope: &'scope Scope<'scope, 'env>,
+        mut write: impl FnMut(&T) + Send + 'scope,
+    ) -> Handoff<'scope, T> {
+        let (full, batches) = sync_channel::<(Vec<T>, usize)>(IN_FLIGHT);
+        let (back, empty) = channel::<Vec<T>>();
+        let writer = scope.spawn(move || {
+            for (batch, used) in batches {
+                batch[..used].iter().for_each(&mut write);
+                // The simulating thread may have finished already: the batch is then dropped.
+                let _ = back.send(batch);
+            }
+        });
+        Handoff {
+            filling: Mutex::new(Filling {
+                batch: Vec::with_capacity(BATCH),
+                used: 0,
+                full,
+                empty,
+            }),
+            writer,
+        }
+    }
+
+    /// Fills the next item with `fill` (which finds it as an earlier round left it, or
+    /// default), and hands the batch over when it is full.
+    pub fn push(&self, fill: impl FnOnce(&mut T)) {
+        let mut f = self.filling.lock().unwrap_or_else(|p| p.into_inner());
+        if f.used == f.batch.len() {
+            f.batch.push(T::default());
+        }
+        let i = f.used;
+        fill(&mut f.batch[i]);
+        f.used += 1;
+        if f.used == BATCH {
+            f.hand_over();
+        }
+    }
+
+    /// Hands over the last batch and waits until the writer has written every item. A panic
+    /// of the writer's goes on here.
+    pub fn finish(self) {
+        let mut f = self.filling.into_inner().unwrap_or_else(|p| p.into_inner());
+        if f.used > 0 {
+            f.hand_over();
+        }
+        drop(f);
+        if let Err(panic) = self.writer.join() {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+impl<T> Filling<T> {
+    fn hand_over(&mut self) {
+        let next = self
+            .empty
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let batch = std::mem::replace(&mut self.batch, next);
+        let used = std::mem::take(&mut self.used);
+        // A writer that stopped has panicked; `finish` passes the panic on.
+        let _ = self.full.send((batch, used));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every item arrives once and in order, across many batches and a last partial one, and
+    /// a reused item is found as the earlier round left it.
+    #[test]
+    fn items_arrive_in_order_and_slots_are_reused() {
+        let n = 10 * BATCH + 17;
+        let mut seen = Vec::new();
+        let mut reused = 0;
+        std::thread::scope(|s| {
+            let h = Handoff::spawn(s, |x: &(u64, Vec<u64>)| seen.push(x.0));
+            for i in 0..n as u64 {
+                h.push(|slot| {
+                    if !slot.1.is_empty() {
+                        reused += 1;
+                    }
+                    slot.0 = i;
+                    slot.1.clear();
+                    slot.1.push(i);
+                });
+            }
+            h.finish();
+        });
+        assert_eq!(seen, (0..n as u64).collect::<Vec<_>>());
+        // Only the batches in flight at once are ever allocated: most items reuse a slot.
+        assert!(reused >= n - (IN_FLIGHT + 3) * BATCH, "{reused} of {n}");
+    }
+
+    /// A writer's panic reaches the thread that finishes the hand-off.
+    #[test]
+    fn a_writer_panic_is_passed_on() {
+        let r = std::panic::catch_unwind(|| {
+            std::thread::scope(|s| {
+                let h = Handoff::spawn(s, |x: &u64| assert!(*x < 5, "writer failed at {x}"));
+                for i in 0..(3 * BATCH) as u64 {
+                    h.push(|slot| *slot = i);
+                }
+                h.finish();
+            })
+        });
+        assert!(r.is_err());
+    }
+}
