@@ -786,6 +786,7 @@ impl<'s> Engine<'s> {
 /// records load at once, well before their events are handled; the run loop also loads the next
 /// ready event's user while it handles the current one (events pushed straight into the front are
 /// never moved). A hint only; it changes no state.
+#[inline(always)]
 fn prefetch_user(users: &[User], ev: Ev) {
     if matches!(ev.kind(), EvKind::Arrival | EvKind::Scenario) {
         return;
