@@ -457,11 +457,13 @@ impl<'s> Engine<'s> {
         }
     }
 
+    #[inline(always)]
     pub fn push(&mut self, at: Millis, kind: EvKind, id: u32, tag: u32) {
         self.queue.push(at.max(self.now), Ev::new(kind, id, tag));
     }
 
     /// Schedules a timer for user `u` at its current generation.
+    #[inline(always)]
     pub fn push_user(&mut self, at: Millis, kind: EvKind, u: u32) {
         let gen = self.users[u as usize].gen;
         self.push(at, kind, u, gen);

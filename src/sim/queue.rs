@@ -130,7 +130,7 @@ impl<T: Copy> EventQueue<T> {
             + self.front.capacity() * std::mem::size_of::<(Millis, T)>()
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, time: Millis, item: T) {
         debug_assert!(
             time >= self.last,
@@ -152,8 +152,16 @@ impl<T: Copy> EventQueue<T> {
     #[inline(never)]
     fn push_small(&mut self, time: Millis, item: T) {
         if self.len < self.small_max {
-            let at = self.front.partition_point(|e| e.0 > time);
-            self.front.insert(at, (time, item));
+            // From the end, where the soonest entries are (and most new ones go), moving each
+            // entry that pops first one place up.
+            self.front.push((time, item));
+            let front = &mut self.front[..];
+            let mut at = front.len() - 1;
+            while at > 0 && front[at - 1].0 <= time {
+                front[at] = front[at - 1];
+                at -= 1;
+            }
+            front[at] = (time, item);
         } else {
             self.move_to_levels();
             self.put(time, item);
@@ -175,6 +183,7 @@ impl<T: Copy> EventQueue<T> {
 
     /// Pops like [`EventQueue::pop`], and calls `soon` with every entry that a spread moves into
     /// levels 0 and 1 on the way. A hint for prefetching; the order of the calls means nothing.
+    #[inline(always)]
     pub fn pop_with(&mut self, mut soon: impl FnMut(T)) -> Option<(Millis, T)> {
         if self.small {
             let entry = self.front.pop()?;
@@ -190,6 +199,7 @@ impl<T: Copy> EventQueue<T> {
     }
 
     /// Pops from the levels.
+    #[inline(always)]
     fn pop_levels(&mut self, soon: &mut impl FnMut(T)) -> Option<(Millis, T)> {
         if self.len == 0 {
             return None;
