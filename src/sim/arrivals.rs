@@ -59,7 +59,9 @@ impl PoissonProfile<'_> {
         let mut need = -libm::log(1.0 - dist::unit(rng));
         let mut t = from;
         loop {
-            let (rate, end) = self.piece(libm::floor(t) as Millis);
+            // The cast truncates, which is the floor wherever the result is not saturated to 0
+            // (every f64: see `truncation_is_the_floor_as_a_time`).
+            let (rate, end) = self.piece(t as Millis);
             let per_ms = rate / HOUR as f64;
             let end_f = end.map_or(f64::INFINITY, |e| e as f64);
             if per_ms > 0.0 {
@@ -114,6 +116,36 @@ mod tests {
             n += 1;
         }
         n
+    }
+
+    proptest::proptest! {
+        /// `t as Millis` equals `libm::floor(t) as Millis` for every f64: the floor and the
+        /// truncation differ only below zero, where both casts give 0.
+        #[test]
+        fn truncation_is_the_floor_as_a_time(bits in proptest::prelude::any::<u64>()) {
+            let t = f64::from_bits(bits);
+            proptest::prop_assert_eq!(t as Millis, libm::floor(t) as Millis);
+        }
+    }
+
+    #[test]
+    fn truncation_is_the_floor_at_the_edges() {
+        for t in [
+            -0.0,
+            -0.5,
+            -1.0,
+            0.0,
+            0.999_999_999_999,
+            1.0,
+            86_400_000.5,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            18_446_744_073_709_551_615.0,
+        ] {
+            assert_eq!(t as Millis, libm::floor(t) as Millis, "{t}");
+        }
     }
 
     #[test]
