@@ -323,8 +323,11 @@ pub(crate) struct Engine<'s> {
     /// Where the time series' and the metrics' rows go as they close, instead of `samplers`
     /// (see [`crate::sim::SimOptions::sample_sink`]).
     pub sample_sink: Option<&'s SampleSink<'s>>,
-    /// The time series' figures for charts, report and findings, computed as rows close.
+    /// The time series' figures for charts, report and findings, computed as rows close
+    /// (unless `series_digest` gives them).
     pub digest: SeriesDigest,
+    /// Where the digest comes from instead (see [`SimOptions::series_digest`]).
+    pub series_digest: Option<&'s crate::sim::DigestSource<'s>>,
     /// Connection id of each user's current attempt or session (kept only with a log).
     pub connection_ids: Vec<u64>,
     pub next_connection_id: u64,
@@ -412,6 +415,7 @@ impl<'s> Engine<'s> {
             log_sink: opts.log_sink,
             sample_sink: opts.sample_sink,
             digest: SeriesDigest::new(sc),
+            series_digest: opts.series_digest,
             connection_ids: Vec::new(),
             next_connection_id: 0,
             next_serial: 0,
@@ -665,7 +669,8 @@ impl<'s> Engine<'s> {
     /// A streamed row the digest does not keep becomes a spare.
     fn record(&mut self, i: usize, row: Box<Sample>) {
         let fine = i + 1 == self.samplers.len();
-        if i == 0 {
+        let digest = i == 0 && self.series_digest.is_none();
+        if digest {
             self.digest.observe(&row);
         }
         match self.sample_sink {
@@ -678,14 +683,14 @@ impl<'s> Engine<'s> {
                     },
                     &row,
                 );
-                if i == 0 {
+                if digest {
                     self.digest.keep(row, &mut self.spare_rows);
                 } else {
                     self.spare_rows.push(row);
                 }
             }
             _ => {
-                if i == 0 {
+                if digest {
                     self.digest.keep(row.clone(), &mut self.spare_rows);
                 }
                 self.samplers[i].rows.push(*row);
