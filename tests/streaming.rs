@@ -125,12 +125,11 @@ fn rows_written_beside_the_simulation_give_the_same_files_and_digest() {
         let files = series::Streamed::new(&sc, Some(Vec::new()), Some(Vec::new())).unwrap();
         let b = std::thread::scope(|scope| {
             let beside = files.beside(scope);
-            let sink = |k: SampleSeries, s: &Sample| beside.row(k, s);
             let digest = || beside.digest();
             let b = sim::simulate(
                 &sc,
                 &SimOptions {
-                    sample_sink: Some(&sink),
+                    sample_sink: Some(&beside),
                     series_digest: Some(&digest),
                     ..SimOptions::default()
                 },

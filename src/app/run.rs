@@ -148,18 +148,16 @@ fn simulate(
             log.entry(e);
         }
     };
-    let rows = |kind: sim::SampleSeries, row: &sim::Sample| {
-        if let Some(series) = series {
-            series.row(kind, row);
-        }
-    };
     let digest = || {
         series
             .map(|s| s.digest())
             .unwrap_or_else(|| sim::SeriesDigest::new(sc))
     };
     let options = SimOptions {
-        sample_sink: Some(&rows),
+        sample_sink: Some(match series {
+            Some(beside) => beside as &sim::SampleSink,
+            None => &sim::discard_rows,
+        }),
         // The rows' writer computes the digest beside the simulation.
         series_digest: series.map(|_| &digest as &sim::DigestSource),
         replica: args.replica,

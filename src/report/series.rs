@@ -177,15 +177,25 @@ impl<W: Write + Send> Streamed<W> {
     }
 }
 
-impl<W: Write + Send> Beside<'_, W> {
+impl<W: Write + Send> crate::sim::RowSink for Beside<'_, W> {
     /// Hands one row of `series` over (a copy into a reused row).
-    pub fn row(&self, series: SampleSeries, s: &Sample) {
+    fn row(&self, series: SampleSeries, s: &Sample) {
         self.handoff.push(|r| {
             r.series = Some(series);
             r.sample.set_from(s);
         });
     }
 
+    /// Hands one row of `series` over, filled in place (in a reused row).
+    fn fill(&self, series: SampleSeries, fill: &mut dyn FnMut(&mut Sample)) {
+        self.handoff.push(|r| {
+            r.series = Some(series);
+            fill(&mut r.sample);
+        });
+    }
+}
+
+impl<W: Write + Send> Beside<'_, W> {
     /// The digest of every row handed over, once the writer has taken them (the run being
     /// over).
     pub fn digest(&self) -> SeriesDigest {

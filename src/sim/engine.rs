@@ -655,13 +655,26 @@ impl<'s> Engine<'s> {
         self.digest.finish();
     }
 
-    /// Closes sampler `i`'s open interval at `end` into a row (a spare one when there is one,
-    /// so that streamed rows allocate nothing) and records it.
+    /// Closes sampler `i`'s open interval at `end` into a row and records it. A row that goes
+    /// to a sink that digests the rows itself is filled where the sink keeps it; any other row
+    /// is filled in a spare one when there is one, so that streamed rows allocate nothing.
     fn close_sample(&mut self, i: usize, end: Millis) {
-        let mut row = self.spare_rows.pop().unwrap_or_default();
-        self.gauges(&mut row);
-        self.samplers[i].close(end, &mut row, &self.counts);
-        self.record(i, row);
+        let closed = self.samplers[i].close(end, &self.counts, self.live_total, self.in_flight);
+        let fine = i + 1 == self.samplers.len();
+        match self.sample_sink {
+            Some(sink) if !fine && self.series_digest.is_some() => {
+                sink.fill(series_of(i), &mut |row| {
+                    self.gauges(row);
+                    closed.apply(row);
+                });
+            }
+            _ => {
+                let mut row = self.spare_rows.pop().unwrap_or_default();
+                self.gauges(&mut row);
+                closed.apply(&mut row);
+                self.record(i, row);
+            }
+        }
     }
 
     /// Takes a closed row of sampler `i`: the time series' rows feed the digest; the time
@@ -675,14 +688,7 @@ impl<'s> Engine<'s> {
         }
         match self.sample_sink {
             Some(sink) if !fine => {
-                sink(
-                    if i == 0 {
-                        SampleSeries::Timeseries
-                    } else {
-                        SampleSeries::Metrics
-                    },
-                    &row,
-                );
+                sink.row(series_of(i), &row);
                 if digest {
                     self.digest.keep(row, &mut self.spare_rows);
                 } else {
@@ -810,6 +816,15 @@ fn prefetch<T>(value: &T) {
 
 #[cfg(not(target_arch = "x86_64"))]
 fn prefetch<T>(_value: &T) {}
+
+/// The series of sampler `i`'s rows (the last sampler's, the fine rows, go to no sink).
+fn series_of(i: usize) -> SampleSeries {
+    if i == 0 {
+        SampleSeries::Timeseries
+    } else {
+        SampleSeries::Metrics
+    }
+}
 
 /// Whether `metrics.csv` merges the time series' rows: its period is a whole number of sample
 /// intervals, so one sampler feeds both files.

@@ -78,7 +78,29 @@ pub struct SimOptions<'a> {
 pub type DigestSource<'a> = dyn Fn() -> SeriesDigest + Sync + 'a;
 
 /// What receives the rows of [`SimOptions::sample_sink`].
-pub type SampleSink<'a> = dyn Fn(SampleSeries, &Sample) + Sync + 'a;
+pub type SampleSink<'a> = dyn RowSink + 'a;
+
+/// A receiver of closed rows: any `Fn(SampleSeries, &Sample)`, or a sink that lets the engine
+/// fill each row where it keeps it ([`RowSink::fill`]).
+pub trait RowSink: Sync {
+    /// Takes the next closed row of `series`.
+    fn row(&self, series: SampleSeries, row: &Sample);
+
+    /// Takes the next closed row of `series`, which `fill` writes (whole) into a row of the
+    /// sink's choosing. The engine calls this, not [`RowSink::row`], when the sink computes
+    /// the digest ([`SimOptions::series_digest`]).
+    fn fill(&self, series: SampleSeries, fill: &mut dyn FnMut(&mut Sample)) {
+        let mut row = Sample::default();
+        fill(&mut row);
+        self.row(series, &row);
+    }
+}
+
+impl<F: Fn(SampleSeries, &Sample) + Sync> RowSink for F {
+    fn row(&self, series: SampleSeries, row: &Sample) {
+        self(series, row)
+    }
+}
 
 /// A [`SimOptions::sample_sink`] that drops every row: for callers that read only the summary
 /// and the digest (sweeps, checks, plans), so no row is kept.
