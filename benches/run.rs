@@ -7,7 +7,10 @@
 //!     cargo bench --bench run            # everything
 //!     CVPNSIM_BENCH_RUNS=5 cargo bench --bench run
 //!
-//! Figures go to standard output; nothing is asserted (timings are not tests).
+//! Each run writes into a new folder (the one before is deleted outside the timing), as a
+//! first run does; one more row times replacing an earlier set with `--force`, which adds
+//! deleting that set. Figures go to standard output with wall and CPU time (user and system);
+//! nothing is asserted (timings are not tests).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,9 +22,14 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Wall time and peak resident memory (KiB) of one child process; its CPU time (user and
-/// system) goes to standard error, since on a shared machine the wall time is mostly waiting.
-fn measure(cmd: &mut Command) -> (Duration, i64) {
+/// One child process: wall time, CPU time (user and system) and peak resident memory (KiB).
+struct Measured {
+    wall: Duration,
+    cpu: Duration,
+    rss: i64,
+}
+
+fn measure(cmd: &mut Command) -> Measured {
     let start = Instant::now();
     let child = cmd.spawn().expect("spawn");
     let pid = child.id() as libc::pid_t;
@@ -30,7 +38,7 @@ fn measure(cmd: &mut Command) -> (Duration, i64) {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: pid is our child, not yet waited for; both pointers are valid.
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let elapsed = start.elapsed();
+    let wall = start.elapsed();
     assert_eq!(r, pid, "wait4 failed");
     assert!(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
@@ -38,13 +46,27 @@ fn measure(cmd: &mut Command) -> (Duration, i64) {
     );
     std::mem::forget(child);
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let cpu = Duration::from_secs_f64(secs(usage.ru_utime) + secs(usage.ru_stime));
     eprintln!(
-        "{:?}: wall {:.2} s, cpu {:.2} s",
+        "{:?}: wall {:.3} s, cpu {:.3} s",
         cmd.get_args().collect::<Vec<_>>(),
-        elapsed.as_secs_f64(),
-        secs(usage.ru_utime) + secs(usage.ru_stime)
+        wall.as_secs_f64(),
+        cpu.as_secs_f64()
     );
-    (elapsed, usage.ru_maxrss)
+    Measured {
+        wall,
+        cpu,
+        rss: usage.ru_maxrss,
+    }
+}
+
+/// The median wall and CPU times (each its own median) and the highest peak memory of runs.
+fn summarise(v: Vec<Measured>) -> Measured {
+    Measured {
+        wall: median(v.iter().map(|m| m.wall).collect()),
+        cpu: median(v.iter().map(|m| m.cpu).collect()),
+        rss: v.iter().map(|m| m.rss).max().unwrap_or(0),
+    }
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -73,7 +95,12 @@ fn main() {
     let small = root().join("benches/scenarios/erlang-2000d.toml");
     let large = root().join("benches/scenarios/erlang-10000d.toml");
 
-    let mut rows: Vec<(String, Duration, i64)> = Vec::new();
+    let fresh = |name: &str| {
+        let p = tmp.path().join(name);
+        let _ = std::fs::remove_dir_all(&p);
+        p
+    };
+    let mut rows: Vec<(String, Measured)> = Vec::new();
     for (label, flags) in [
         ("run, every default output", &[][..]),
         ("run --no-charts", &["--no-charts"][..]),
@@ -84,62 +111,75 @@ fn main() {
         ),
         ("run --summary-only (simulation)", &["--summary-only"][..]),
     ] {
-        let mut times = Vec::new();
-        let mut rss = 0;
-        for _ in 0..runs {
-            let (t, m) = measure(&mut cvpnsim_run(&small, &tmp.path().join("r"), flags));
-            times.push(t);
-            rss = rss.max(m);
-        }
-        rows.push((format!("erlang 2,000 d: {label}"), median(times), rss));
+        let v = (0..runs)
+            .map(|_| measure(&mut cvpnsim_run(&small, &fresh("r"), flags)))
+            .collect();
+        rows.push((format!("erlang 2,000 d: {label}"), summarise(v)));
     }
-    let (t, rss) = measure(&mut cvpnsim_run(&large, &tmp.path().join("l"), &[]));
-    rows.push(("erlang 10,000 d: run, every default output".into(), t, rss));
+    // Replacing the set just written: the same run, plus deleting the earlier files.
+    let v = (0..runs)
+        .map(|_| measure(&mut cvpnsim_run(&small, &tmp.path().join("r"), &[])))
+        .collect();
+    rows.push((
+        "erlang 2,000 d: run, replacing an earlier set".into(),
+        summarise(v),
+    ));
+    let m = measure(&mut cvpnsim_run(&large, &fresh("l"), &[]));
+    rows.push(("erlang 10,000 d: run, every default output".into(), m));
     // A 10,000-run sweep of a 2,000-user, 2-day scenario: memory stays bounded.
-    let (t, rss) = measure(
+    let m = measure(
         Command::new(BIN)
             .arg("sweep")
             .arg(root().join("benches/scenarios/sweep-2000users.toml"))
             .args(["--replicas", "10000", "--force", "--out"])
-            .arg(tmp.path().join("sweep"))
+            .arg(fresh("sweep"))
             .stdout(std::process::Stdio::null()),
     );
-    rows.push(("sweep, 10,000 runs of 2,000 users".into(), t, rss));
+    rows.push(("sweep, 10,000 runs of 2,000 users".into(), m));
 
     let simpy = Command::new("python3")
         .args(["-c", "import simpy"])
         .output()
         .is_ok_and(|o| o.status.success());
     if simpy {
-        let mut times = Vec::new();
-        let mut rss = 0;
-        for _ in 0..runs {
-            let mut c = Command::new("python3");
-            c.arg(root().join("benches/simpy/erlang.py"))
-                .arg("2000")
-                .arg(tmp.path().join("simpy"))
-                .stdout(std::process::Stdio::null());
-            let (t, m) = measure(&mut c);
-            times.push(t);
-            rss = rss.max(m);
-        }
-        rows.push(("erlang 2,000 d: SimPy script".into(), median(times), rss));
+        let v = (0..runs)
+            .map(|_| {
+                let mut c = Command::new("python3");
+                c.arg(root().join("benches/simpy/erlang.py"))
+                    .arg("2000")
+                    .arg(tmp.path().join("simpy"))
+                    .stdout(std::process::Stdio::null());
+                measure(&mut c)
+            })
+            .collect();
+        rows.push(("erlang 2,000 d: SimPy script".into(), summarise(v)));
     } else {
         println!("(python3 cannot import simpy: pip install -r benches/simpy/requirements.txt)");
     }
 
-    println!("{:<52} {:>10} {:>12}", "whole process", "wall", "peak RSS");
-    for (label, t, rss) in &rows {
+    println!(
+        "{:<52} {:>10} {:>10} {:>12}",
+        "whole process", "wall", "cpu", "peak RSS"
+    );
+    for (label, m) in &rows {
         println!(
-            "{label:<52} {:>8.2} s {:>9.1} MB",
-            t.as_secs_f64(),
-            *rss as f64 / 1024.0
+            "{label:<52} {:>8.3} s {:>8.3} s {:>9.1} MB",
+            m.wall.as_secs_f64(),
+            m.cpu.as_secs_f64(),
+            m.rss as f64 / 1024.0
         );
     }
-    let full = rows[0].1.as_secs_f64();
-    let sim = rows[4].1.as_secs_f64();
-    println!("whole run / simulation only: {:.2}×", full / sim);
-    if let Some((_, t, _)) = rows.iter().find(|r| r.0.contains("SimPy")) {
-        println!("SimPy / whole run: {:.1}×", t.as_secs_f64() / full);
+    let (full, sim) = (&rows[0].1, &rows[4].1);
+    println!(
+        "whole run / simulation only: {:.2}× wall, {:.2}× cpu",
+        full.wall.as_secs_f64() / sim.wall.as_secs_f64(),
+        full.cpu.as_secs_f64() / sim.cpu.as_secs_f64()
+    );
+    if let Some((_, py)) = rows.iter().find(|r| r.0.contains("SimPy")) {
+        println!(
+            "SimPy / whole run: {:.1}× wall, {:.1}× cpu",
+            py.wall.as_secs_f64() / full.wall.as_secs_f64(),
+            py.cpu.as_secs_f64() / full.cpu.as_secs_f64()
+        );
     }
 }

@@ -114,6 +114,37 @@ fn files_written_from_the_stream_are_the_exporters_bytes() {
     }
 }
 
+/// The rows handed to a writer thread beside the simulation (as `cvpnsim run` does): the
+/// same files, and the digest computed there (given to the engine as `series_digest`) equals
+/// the one the engine computes from kept rows.
+#[test]
+fn rows_written_beside_the_simulation_give_the_same_files_and_digest() {
+    for interval in [5 * MINUTE, 7 * MINUTE] {
+        let sc = storms(interval);
+        let a = kept(&sc);
+        let files = series::Streamed::new(&sc, Some(Vec::new()), Some(Vec::new())).unwrap();
+        let b = std::thread::scope(|scope| {
+            let beside = files.beside(scope);
+            let digest = || beside.digest();
+            let b = sim::simulate(
+                &sc,
+                &SimOptions {
+                    sample_sink: Some(&beside),
+                    series_digest: Some(&digest),
+                    ..SimOptions::default()
+                },
+            );
+            beside.finish();
+            b
+        });
+        assert_eq!(a.digest, b.digest, "interval {interval}");
+        assert!(b.digest.busiest.is_some() && b.digest.throttled.is_some());
+        let (ts, ms) = files.finish().unwrap();
+        assert_eq!(ts.unwrap(), render(&sc, &a, "timeseries.csv"));
+        assert_eq!(ms.unwrap(), render(&sc, &a, "metrics.csv"));
+    }
+}
+
 /// The digest's figures against the same figures worked out from every row.
 #[test]
 fn the_digest_equals_the_figures_of_the_whole_series() {

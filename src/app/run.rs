@@ -132,8 +132,8 @@ pub(super) fn out_err(e: OutputError) -> AppError {
 fn simulate(
     sc: &Scenario,
     args: &RunArgs,
-    log: Option<&connlog::Streamed<'_, std::io::BufWriter<std::fs::File>>>,
-    series: Option<&series::Beside<'_>>,
+    log: Option<&connlog::Streamed<'_, files::StagedWriter>>,
+    series: Option<&series::Beside<'_, files::StagedWriter>>,
 ) -> RunResult {
     let hours = sc.duration.div_ceil(HOUR) as usize;
     let shown = (!args.quiet && std::io::stderr().is_terminal())
@@ -148,13 +148,18 @@ fn simulate(
             log.entry(e);
         }
     };
-    let rows = |kind: sim::SampleSeries, row: &sim::Sample| {
-        if let Some(series) = series {
-            series.row(kind, row);
-        }
+    let digest = || {
+        series
+            .map(|s| s.digest())
+            .unwrap_or_else(|| sim::SeriesDigest::new(sc))
     };
     let options = SimOptions {
-        sample_sink: Some(&rows),
+        sample_sink: Some(match series {
+            Some(beside) => beside as &sim::SampleSink,
+            None => &sim::discard_rows,
+        }),
+        // The rows' writer computes the digest beside the simulation.
+        series_digest: series.map(|_| &digest as &sim::DigestSource),
         replica: args.replica,
         connection_log: false,
         log_sink: log

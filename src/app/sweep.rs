@@ -3,8 +3,7 @@
 //! row as soon as it and every earlier job are done), and for a whole grid `sweep-summary.csv`
 //! and the charts (the summary's second pass reads `sweep.csv` back).
 
-use std::fs::File;
-use std::io::{BufReader, BufWriter};
+use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -120,7 +119,7 @@ fn csv_err(e: std::io::Error) -> AppError {
 }
 
 /// `sweep.csv` being written into a result folder, a row at a time.
-pub type StreamedRows = RowsWriter<BufWriter<File>>;
+pub type StreamedRows = RowsWriter<crate::report::files::StagedWriter>;
 
 /// Starts a sweep's files in the folder being written: `sweep.json` (the grid of `jobs` runs),
 /// and `sweep.csv`'s header; the rows follow through [`RowsWriter::push`], in job order.

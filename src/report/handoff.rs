@@ -5,6 +5,7 @@
 //! written are the same. At most [`IN_FLIGHT`] full batches wait for the writer (the simulating
 //! thread waits beyond that), so memory stays flat however long the run; batches come back to
 //! be filled again, so an item's buffers are allocated once, not once per item.
+//! [`Handoff::drain`] waits until the writer has taken every item pushed so far.
 
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
@@ -15,12 +16,20 @@ pub const BATCH: usize = 1024;
 /// Full batches that may wait for the writer.
 pub const IN_FLIGHT: usize = 4;
 
+/// What goes to the writer.
+enum Msg<T> {
+    /// A batch and how many of its items are filled.
+    Batch(Vec<T>, usize),
+    /// Answer once every earlier batch is written.
+    Drained(SyncSender<()>),
+}
+
 /// The batch being filled, and the ways to the writer and back.
 struct Filling<T> {
     batch: Vec<T>,
     /// Items of `batch` filled (the rest are spare, from an earlier round).
     used: usize,
-    full: SyncSender<(Vec<T>, usize)>,
+    full: SyncSender<Msg<T>>,
     empty: Receiver<Vec<T>>,
 }
 
@@ -31,18 +40,27 @@ pub struct Handoff<'scope, T> {
 }
 
 impl<'scope, T: Default + Send + 'scope> Handoff<'scope, T> {
-    /// Starts a writer thread in `scope` that calls `write` on every item pushed, in order.
+    /// Starts a writer thread in `scope` that calls `write` on the items pushed, a run of
+    /// them at a time, in order.
     pub fn spawn<'env>(
         scope: &'scope Scope<'scope, 'env>,
-        mut write: impl FnMut(&T) + Send + 'scope,
+        mut write: impl FnMut(&[T]) + Send + 'scope,
     ) -> Handoff<'scope, T> {
-        let (full, batches) = sync_channel::<(Vec<T>, usize)>(IN_FLIGHT);
+        let (full, batches) = sync_channel::<Msg<T>>(IN_FLIGHT);
         let (back, empty) = channel::<Vec<T>>();
         let writer = scope.spawn(move || {
-            for (batch, used) in batches {
-                batch[..used].iter().for_each(&mut write);
-                // The simulating thread may have finished already: the batch is then dropped.
-                let _ = back.send(batch);
+            for msg in batches {
+                match msg {
+                    Msg::Batch(batch, used) => {
+                        write(&batch[..used]);
+                        // The simulating thread may have finished already: the batch is then
+                        // dropped.
+                        let _ = back.send(batch);
+                    }
+                    Msg::Drained(answer) => {
+                        let _ = answer.send(());
+                    }
+                }
             }
         });
         Handoff {
@@ -71,6 +89,19 @@ impl<'scope, T: Default + Send + 'scope> Handoff<'scope, T> {
         }
     }
 
+    /// Hands over the batch being filled and waits until the writer has written every item
+    /// pushed so far (at once if the writer has stopped).
+    pub fn drain(&self) {
+        let mut f = self.filling.lock().unwrap_or_else(|p| p.into_inner());
+        if f.used > 0 {
+            f.hand_over();
+        }
+        let (answer, answered) = sync_channel(1);
+        if f.full.send(Msg::Drained(answer)).is_ok() {
+            let _ = answered.recv();
+        }
+    }
+
     /// Hands over the last batch and waits until the writer has written every item. A panic
     /// of the writer's goes on here.
     pub fn finish(self) {
@@ -94,7 +125,7 @@ impl<T> Filling<T> {
         let batch = std::mem::replace(&mut self.batch, next);
         let used = std::mem::take(&mut self.used);
         // A writer that stopped has panicked; `finish` passes the panic on.
-        let _ = self.full.send((batch, used));
+        let _ = self.full.send(Msg::Batch(batch, used));
     }
 }
 
@@ -110,7 +141,9 @@ mod tests {
         let mut seen = Vec::new();
         let mut reused = 0;
         std::thread::scope(|s| {
-            let h = Handoff::spawn(s, |x: &(u64, Vec<u64>)| seen.push(x.0));
+            let h = Handoff::spawn(s, |xs: &[(u64, Vec<u64>)]| {
+                seen.extend(xs.iter().map(|x| x.0))
+            });
             for i in 0..n as u64 {
                 h.push(|slot| {
                     if !slot.1.is_empty() {
@@ -128,12 +161,34 @@ mod tests {
         assert!(reused >= n - (IN_FLIGHT + 3) * BATCH, "{reused} of {n}");
     }
 
+    /// After `drain`, the writer has taken every item pushed, including a partial batch; the
+    /// items pushed later still arrive, in order.
+    #[test]
+    fn drain_waits_for_every_item_pushed() {
+        let seen = Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            let h = Handoff::spawn(s, |xs: &[u64]| seen.lock().unwrap().extend_from_slice(xs));
+            for i in 0..(2 * BATCH + 5) as u64 {
+                h.push(|slot| *slot = i);
+            }
+            h.drain();
+            assert_eq!(seen.lock().unwrap().len(), 2 * BATCH + 5);
+            h.push(|slot| *slot = 7);
+            h.finish();
+        });
+        let seen = seen.into_inner().unwrap();
+        assert_eq!(seen.len(), 2 * BATCH + 6);
+        assert_eq!(seen[2 * BATCH + 4..], [(2 * BATCH + 4) as u64, 7]);
+    }
+
     /// A writer's panic reaches the thread that finishes the hand-off.
     #[test]
     fn a_writer_panic_is_passed_on() {
         let r = std::panic::catch_unwind(|| {
             std::thread::scope(|s| {
-                let h = Handoff::spawn(s, |x: &u64| assert!(*x < 5, "writer failed at {x}"));
+                let h = Handoff::spawn(s, |xs: &[u64]| {
+                    assert!(xs.iter().all(|&x| x < 5), "writer failed")
+                });
                 for i in 0..(3 * BATCH) as u64 {
                     h.push(|slot| *slot = i);
                 }

@@ -99,24 +99,32 @@ pub fn charts_and_page(
     if !charts && !page {
         return Ok(files);
     }
+    // Each chart is drawn on its own (in parallel where there are cores), then taken in order.
+    use rayon::prelude::*;
+    let drawn = plots::plots(out.scenario, out.result, matrix)
+        .into_par_iter()
+        .map(|(stem, plot)| {
+            let (png, svg, title) = match &plot {
+                Plot::Time(c) => (
+                    charts
+                        .then(|| chart::time_png(c, chart::SIZE))
+                        .transpose()?,
+                    chart::time_svg(c, chart::SIZE)?,
+                    c.title.clone(),
+                ),
+                Plot::Heat(h) => (
+                    charts
+                        .then(|| chart::heatmap_png(h, chart::SIZE))
+                        .transpose()?,
+                    chart::heatmap_svg(h, chart::SIZE)?,
+                    h.title.clone(),
+                ),
+            };
+            Ok((stem, png, svg, title))
+        })
+        .collect::<Result<Vec<_>, ChartError>>()?;
     let mut figures = Vec::new();
-    for (stem, plot) in plots::plots(out.scenario, out.result, matrix) {
-        let (png, svg, title) = match &plot {
-            Plot::Time(c) => (
-                charts
-                    .then(|| chart::time_png(c, chart::SIZE))
-                    .transpose()?,
-                chart::time_svg(c, chart::SIZE)?,
-                c.title.clone(),
-            ),
-            Plot::Heat(h) => (
-                charts
-                    .then(|| chart::heatmap_png(h, chart::SIZE))
-                    .transpose()?,
-                chart::heatmap_svg(h, chart::SIZE)?,
-                h.title.clone(),
-            ),
-        };
+    for (stem, png, svg, title) in drawn {
         if let Some(png) = png {
             files.push((format!("charts/{stem}.png"), png));
             files.push((format!("charts/{stem}.svg"), svg.clone().into_bytes()));

@@ -6,7 +6,10 @@
 //! stream and is returned by [`Streamed::finish`] with the file it concerns.
 //!
 //! [`Streamed::beside`] renders and writes the rows on a thread of their own, handed over in
-//! order ([`super::handoff`]): the same bytes, written while the simulation goes on.
+//! order ([`super::handoff`]): the same bytes, written while the simulation goes on. The time
+//! series' digest is computed there too, from the rows as they are written
+//! ([`Streamed::digest`], given to the engine as `SimOptions::series_digest`), so the
+//! simulating thread spends nothing on it.
 
 use std::io::{self, Write};
 use std::sync::Mutex;
@@ -15,7 +18,7 @@ use crate::model::Scenario;
 use crate::report::handoff::Handoff;
 use crate::report::rows::RowWriter;
 use crate::report::{metrics, timeseries};
-use crate::sim::{MetricMerge, Sample, SampleSeries};
+use crate::sim::{MetricMerge, Sample, SampleSeries, SeriesDigest};
 
 struct State<W: Write> {
     timeseries: Option<RowWriter<W>>,
@@ -24,6 +27,11 @@ struct State<W: Write> {
     /// sampler).
     merge: Option<MetricMerge>,
     failed: Option<(&'static str, io::Error)>,
+    /// The time series' figures, computed from the rows as they are written, and the rows it
+    /// gave back, to be reused.
+    digest: SeriesDigest,
+    #[allow(clippy::vec_box)] // what the digest keeps and gives back
+    spare: Vec<Box<Sample>>,
 }
 
 /// The two files of rows, each optional (`None`: not written).
@@ -60,14 +68,30 @@ impl<W: Write> Streamed<W> {
                 merge: crate::sim::metrics_merge(scenario)
                     .then(|| MetricMerge::new(scenario.output.metrics_period)),
                 failed: None,
+                digest: SeriesDigest::new(scenario),
+                spare: Vec::new(),
             }),
         })
+    }
+
+    /// The digest of the time series' rows written so far (see `SimOptions::series_digest`),
+    /// the run being over.
+    pub fn digest(&self) -> SeriesDigest {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.digest.finish();
+        st.digest.clone()
     }
 
     /// Writes one row of `series` (nothing after a write error).
     pub fn row(&self, series: SampleSeries, s: &Sample) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let st = &mut *state;
+        if series == SampleSeries::Timeseries {
+            st.digest.observe(s);
+            let mut kept = st.spare.pop().unwrap_or_default();
+            kept.set_from(s);
+            st.digest.keep(kept, &mut st.spare);
+        }
         if st.failed.is_some() {
             return;
         }
@@ -129,8 +153,9 @@ pub struct HandedRow {
 }
 
 /// The simulating thread's end of [`Streamed::beside`].
-pub struct Beside<'scope> {
+pub struct Beside<'scope, W: Write> {
     handoff: Handoff<'scope, HandedRow>,
+    streamed: &'scope Streamed<W>,
 }
 
 impl<W: Write + Send> Streamed<W> {
@@ -138,24 +163,44 @@ impl<W: Write + Send> Streamed<W> {
     pub fn beside<'scope, 'env>(
         &'scope self,
         scope: &'scope std::thread::Scope<'scope, 'env>,
-    ) -> Beside<'scope> {
+    ) -> Beside<'scope, W> {
         Beside {
-            handoff: Handoff::spawn(scope, move |r: &HandedRow| {
-                if let Some(series) = r.series {
-                    self.row(series, &r.sample);
+            handoff: Handoff::spawn(scope, move |rows: &[HandedRow]| {
+                for r in rows {
+                    if let Some(series) = r.series {
+                        self.row(series, &r.sample);
+                    }
                 }
             }),
+            streamed: self,
         }
     }
 }
 
-impl Beside<'_> {
+impl<W: Write + Send> crate::sim::RowSink for Beside<'_, W> {
     /// Hands one row of `series` over (a copy into a reused row).
-    pub fn row(&self, series: SampleSeries, s: &Sample) {
+    fn row(&self, series: SampleSeries, s: &Sample) {
         self.handoff.push(|r| {
             r.series = Some(series);
             r.sample.set_from(s);
         });
+    }
+
+    /// Hands one row of `series` over, filled in place (in a reused row).
+    fn fill(&self, series: SampleSeries, fill: &mut dyn FnMut(&mut Sample)) {
+        self.handoff.push(|r| {
+            r.series = Some(series);
+            fill(&mut r.sample);
+        });
+    }
+}
+
+impl<W: Write + Send> Beside<'_, W> {
+    /// The digest of every row handed over, once the writer has taken them (the run being
+    /// over).
+    pub fn digest(&self) -> SeriesDigest {
+        self.handoff.drain();
+        self.streamed.digest()
     }
 
     /// Waits until every row handed over is written.

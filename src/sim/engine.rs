@@ -323,8 +323,11 @@ pub(crate) struct Engine<'s> {
     /// Where the time series' and the metrics' rows go as they close, instead of `samplers`
     /// (see [`crate::sim::SimOptions::sample_sink`]).
     pub sample_sink: Option<&'s SampleSink<'s>>,
-    /// The time series' figures for charts, report and findings, computed as rows close.
+    /// The time series' figures for charts, report and findings, computed as rows close
+    /// (unless `series_digest` gives them).
     pub digest: SeriesDigest,
+    /// Where the digest comes from instead (see [`SimOptions::series_digest`]).
+    pub series_digest: Option<&'s crate::sim::DigestSource<'s>>,
     /// Connection id of each user's current attempt or session (kept only with a log).
     pub connection_ids: Vec<u64>,
     pub next_connection_id: u64,
@@ -412,6 +415,7 @@ impl<'s> Engine<'s> {
             log_sink: opts.log_sink,
             sample_sink: opts.sample_sink,
             digest: SeriesDigest::new(sc),
+            series_digest: opts.series_digest,
             connection_ids: Vec::new(),
             next_connection_id: 0,
             next_serial: 0,
@@ -653,13 +657,26 @@ impl<'s> Engine<'s> {
         self.digest.finish();
     }
 
-    /// Closes sampler `i`'s open interval at `end` into a row (a spare one when there is one,
-    /// so that streamed rows allocate nothing) and records it.
+    /// Closes sampler `i`'s open interval at `end` into a row and records it. A row that goes
+    /// to a sink that digests the rows itself is filled where the sink keeps it; any other row
+    /// is filled in a spare one when there is one, so that streamed rows allocate nothing.
     fn close_sample(&mut self, i: usize, end: Millis) {
-        let mut row = self.spare_rows.pop().unwrap_or_default();
-        self.gauges(&mut row);
-        self.samplers[i].close(end, &mut row, &self.counts);
-        self.record(i, row);
+        let closed = self.samplers[i].close(end, &self.counts, self.live_total, self.in_flight);
+        let fine = i + 1 == self.samplers.len();
+        match self.sample_sink {
+            Some(sink) if !fine && self.series_digest.is_some() => {
+                sink.fill(series_of(i), &mut |row| {
+                    self.gauges(row);
+                    closed.apply(row);
+                });
+            }
+            _ => {
+                let mut row = self.spare_rows.pop().unwrap_or_default();
+                self.gauges(&mut row);
+                closed.apply(&mut row);
+                self.record(i, row);
+            }
+        }
     }
 
     /// Takes a closed row of sampler `i`: the time series' rows feed the digest; the time
@@ -667,27 +684,21 @@ impl<'s> Engine<'s> {
     /// A streamed row the digest does not keep becomes a spare.
     fn record(&mut self, i: usize, row: Box<Sample>) {
         let fine = i + 1 == self.samplers.len();
-        if i == 0 {
+        let digest = i == 0 && self.series_digest.is_none();
+        if digest {
             self.digest.observe(&row);
         }
         match self.sample_sink {
             Some(sink) if !fine => {
-                sink(
-                    if i == 0 {
-                        SampleSeries::Timeseries
-                    } else {
-                        SampleSeries::Metrics
-                    },
-                    &row,
-                );
-                if i == 0 {
+                sink.row(series_of(i), &row);
+                if digest {
                     self.digest.keep(row, &mut self.spare_rows);
                 } else {
                     self.spare_rows.push(row);
                 }
             }
             _ => {
-                if i == 0 {
+                if digest {
                     self.digest.keep(row.clone(), &mut self.spare_rows);
                 }
                 self.samplers[i].rows.push(*row);
@@ -808,6 +819,15 @@ fn prefetch<T>(value: &T) {
 
 #[cfg(not(target_arch = "x86_64"))]
 fn prefetch<T>(_value: &T) {}
+
+/// The series of sampler `i`'s rows (the last sampler's, the fine rows, go to no sink).
+fn series_of(i: usize) -> SampleSeries {
+    if i == 0 {
+        SampleSeries::Timeseries
+    } else {
+        SampleSeries::Metrics
+    }
+}
 
 /// Whether `metrics.csv` merges the time series' rows: its period is a whole number of sample
 /// intervals, so one sampler feeds both files.

@@ -68,10 +68,39 @@ pub struct SimOptions<'a> {
     /// stay empty): the caller streams them to files, so a run's memory does not grow with its
     /// simulated time. [`RunResult::digest`] is computed either way.
     pub sample_sink: Option<&'a SampleSink<'a>>,
+    /// Gives [`RunResult::digest`] when the run ends, computed by whoever receives the rows
+    /// (a sink working on a thread of its own: the engine then spends nothing on it). `None`:
+    /// the engine computes it.
+    pub series_digest: Option<&'a DigestSource<'a>>,
 }
 
+/// What gives the digest of [`SimOptions::series_digest`].
+pub type DigestSource<'a> = dyn Fn() -> SeriesDigest + Sync + 'a;
+
 /// What receives the rows of [`SimOptions::sample_sink`].
-pub type SampleSink<'a> = dyn Fn(SampleSeries, &Sample) + Sync + 'a;
+pub type SampleSink<'a> = dyn RowSink + 'a;
+
+/// A receiver of closed rows: any `Fn(SampleSeries, &Sample)`, or a sink that lets the engine
+/// fill each row where it keeps it ([`RowSink::fill`]).
+pub trait RowSink: Sync {
+    /// Takes the next closed row of `series`.
+    fn row(&self, series: SampleSeries, row: &Sample);
+
+    /// Takes the next closed row of `series`, which `fill` writes (whole) into a row of the
+    /// sink's choosing. The engine calls this, not [`RowSink::row`], when the sink computes
+    /// the digest ([`SimOptions::series_digest`]).
+    fn fill(&self, series: SampleSeries, fill: &mut dyn FnMut(&mut Sample)) {
+        let mut row = Sample::default();
+        fill(&mut row);
+        self.row(series, &row);
+    }
+}
+
+impl<F: Fn(SampleSeries, &Sample) + Sync> RowSink for F {
+    fn row(&self, series: SampleSeries, row: &Sample) {
+        self(series, row)
+    }
+}
 
 /// A [`SimOptions::sample_sink`] that drops every row: for callers that read only the summary
 /// and the digest (sweeps, checks, plans), so no row is kept.
@@ -96,6 +125,7 @@ impl std::fmt::Debug for SimOptions<'_> {
             .field("progress", &self.progress.is_some())
             .field("log_sink", &self.log_sink.is_some())
             .field("sample_sink", &self.sample_sink.is_some())
+            .field("series_digest", &self.series_digest.is_some())
             .finish()
     }
 }
@@ -187,7 +217,10 @@ impl Engine<'_> {
             metric_samples: metrics,
             metrics_merged: metrics_merge(self.sc),
             event_samples: fine,
-            digest: self.digest,
+            digest: match self.series_digest {
+                Some(source) => source(),
+                None => self.digest,
+            },
             connection_log: self.log.unwrap_or_default(),
             client_ms,
             marks: self.marks,

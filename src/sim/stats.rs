@@ -320,19 +320,49 @@ impl Sampler {
         self.next - self.interval
     }
 
-    /// Closes the open interval at `end` (its nominal end, or the run's end if earlier) into
-    /// `row`, whose gauges the caller has set as they stand at `end`: the interval's span, peaks
-    /// and counts are filled in here.
-    pub fn close(&mut self, end: Millis, row: &mut Sample, counts: &Counters) {
-        row.start = self.open_start();
-        row.end = end;
-        row.peak_active_total = self.peak_total.max(row.active_total);
-        row.handler_peak_in_flight = self.peak_in_flight.max(row.handler_in_flight);
-        row.counts = counts.since(&self.prev);
+    /// Closes the open interval at `end` (its nominal end, or the run's end if earlier), the
+    /// live connections and handler invocations standing at `active_total` and `in_flight`:
+    /// the interval's span, peaks and counts, for a row whose gauges the caller sets.
+    pub fn close(
+        &mut self,
+        end: Millis,
+        counts: &Counters,
+        active_total: u32,
+        in_flight: u32,
+    ) -> Closed {
+        let closed = Closed {
+            start: self.open_start(),
+            end,
+            peak_active_total: self.peak_total.max(active_total),
+            handler_peak_in_flight: self.peak_in_flight.max(in_flight),
+            counts: counts.since(&self.prev),
+        };
         self.prev = *counts;
-        self.peak_total = row.active_total;
-        self.peak_in_flight = row.handler_in_flight;
+        self.peak_total = active_total;
+        self.peak_in_flight = in_flight;
         self.next += self.interval;
+        closed
+    }
+}
+
+/// A closed interval's span, peaks and counts ([`Sampler::close`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Closed {
+    start: Millis,
+    end: Millis,
+    peak_active_total: u32,
+    handler_peak_in_flight: u32,
+    counts: Counters,
+}
+
+impl Closed {
+    /// Sets them in `row`.
+    pub fn apply(&self, row: &mut Sample) {
+        row.start = self.start;
+        row.end = self.end;
+        row.peak_active_total = self.peak_active_total;
+        row.handler_peak_in_flight = self.handler_peak_in_flight;
+        row.counts = self.counts;
     }
 }
 
