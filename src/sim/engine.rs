@@ -587,6 +587,7 @@ impl<'s> Engine<'s> {
 
     /// Moves the clock to `t`: integrates the time-weighted measures and closes every sample
     /// interval that ends at or before `t` (events at exactly a boundary belong to the next one).
+    #[inline(always)]
     fn advance_to(&mut self, t: Millis) {
         if t > self.integrated_to {
             let dt = u128::from(t - self.integrated_to);
@@ -598,9 +599,16 @@ impl<'s> Engine<'s> {
             self.integrated_to = t;
         }
         if t >= self.sample_due {
-            self.close_samples_to(t);
+            self.close_due_samples(t);
         }
         self.now = t;
+    }
+
+    /// [`Self::close_samples_to`], kept out of line: most events close no interval, and the
+    /// run loop stays small without it.
+    #[inline(never)]
+    fn close_due_samples(&mut self, t: Millis) {
+        self.close_samples_to(t);
     }
 
     /// Closes every sampler's intervals that end at or before `t`, then notes when the next one
