@@ -271,8 +271,7 @@ impl<T: Copy> EventQueue<T> {
                     }
                 }
             }
-            // In slot order, which is insertion order among equal times: a stable sort by time,
-            // reversed, pops equal times in insertion order.
+            // In slot order, which is insertion order among equal times.
             self.sort_front();
         }
         release(&mut slot);
@@ -285,8 +284,7 @@ impl<T: Copy> EventQueue<T> {
     fn sort_front(&mut self) {
         let n = self.front.len();
         if n <= 32 {
-            sort_by_time(&mut self.front);
-            self.front.reverse();
+            sort_descending(&mut self.front);
             return;
         }
         // `at[b]`: one past where the next entry of byte `b` goes, filling each byte's run from
@@ -366,12 +364,14 @@ impl<T: Copy> EventQueue<T> {
     }
 }
 
-/// Sorts `entries` by time, stably: an insertion sort.
-fn sort_by_time<E: Copy>(entries: &mut [(Millis, E)]) {
+/// Sorts `entries`, in insertion order among equal times, by descending (time, insertion
+/// order), as the front keeps them: an insertion sort in which each entry goes before every
+/// entry of an earlier or equal time (those pop first), as [`EventQueue::push`] files one.
+fn sort_descending<E: Copy>(entries: &mut [(Millis, E)]) {
     for i in 1..entries.len() {
         let e = entries[i];
         let mut at = i;
-        while at > 0 && entries[at - 1].0 > e.0 {
+        while at > 0 && entries[at - 1].0 <= e.0 {
             entries[at] = entries[at - 1];
             at -= 1;
         }
