@@ -271,8 +271,10 @@ impl<T: Copy> EventQueue<T> {
                     }
                 }
             }
-            // In slot order, which is insertion order among equal times.
-            self.sort_front();
+            // The front is in slot order, which is insertion order among equal times; the
+            // drained slot holds at least as many entries: room for the sort.
+            slot.clear();
+            self.sort_front(&mut slot);
         }
         release(&mut slot);
         self.slots[i] = slot;
@@ -280,8 +282,9 @@ impl<T: Copy> EventQueue<T> {
 
     /// Sorts the front, filled in slot order (insertion order among equal times), by descending
     /// (time, insertion order). Its entries differ only in their lowest byte, so many are
-    /// counted into place by that byte (stable, in linear time).
-    fn sort_front(&mut self) {
+    /// counted into place by that byte (stable, in linear time) in `room`, an empty vector of
+    /// enough capacity that then takes the front's old allocation: no memory is added.
+    fn sort_front(&mut self, room: &mut Vec<(Millis, T)>) {
         let n = self.front.len();
         if n <= 32 {
             sort_descending(&mut self.front);
@@ -298,13 +301,14 @@ impl<T: Copy> EventQueue<T> {
             end += at[b];
             at[b] = end;
         }
-        let mut sorted = self.front.clone();
+        room.extend_from_slice(&self.front);
         for &e in &self.front {
             let b = digit(e.0, 0);
             at[b] -= 1;
-            sorted[at[b] as usize] = e;
+            room[at[b] as usize] = e;
         }
-        self.front = sorted;
+        std::mem::swap(&mut self.front, room);
+        room.clear();
     }
 
     /// Moves the small form's entries outside the current window into the levels, in pop order
