@@ -102,16 +102,25 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
     if args.summary_only {
         exporters.retain(|e| e.file_name() == report::summary::FILE_NAME);
     }
-    let charts = report::charts_and_page(
-        &out,
-        &matrix,
-        !(args.no_charts || args.summary_only),
-        !(args.no_report || args.summary_only),
-    )
-    .map_err(|e| AppError {
+    // The streamed files go to disk while the charts and the page are drawn.
+    let (charts, synced) = std::thread::scope(|scope| {
+        let syncing = scope.spawn(|| folder.sync_written());
+        let charts = report::charts_and_page(
+            &out,
+            &matrix,
+            !(args.no_charts || args.summary_only),
+            !(args.no_report || args.summary_only),
+        );
+        (charts, syncing.join())
+    });
+    let charts = charts.map_err(|e| AppError {
         message: e.to_string(),
         code: 3,
     })?;
+    match synced {
+        Ok(r) => r.map_err(out_err)?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
     report::write_results(&mut folder, &out, &exporters, &charts).map_err(out_err)?;
     folder.commit().map_err(out_err)?;
     if !args.quiet {
