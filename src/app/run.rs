@@ -63,31 +63,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
                 .map_err(|(name, e)| out_err(OutputError::Io(dir.join(name), e)))?,
         )
     };
-    // The rows are rendered and written on a thread of their own while the simulation runs.
-    let result = std::thread::scope(|scope| {
-        let beside = series.as_ref().map(|s| s.beside(scope));
-        let result = simulate(&sc, args, log.as_ref(), beside.as_ref());
-        if let Some(b) = beside {
-            b.finish();
-        }
-        result
-    });
-    if let Some(log) = log {
-        let w = log
-            .finish()
-            .map_err(|e| out_err(OutputError::Io(dir.join(connlog::FILE_NAME), e)))?;
-        folder.finish(connlog::FILE_NAME, w).map_err(out_err)?;
-    }
-    if let Some(series) = series {
-        let (ts, ms) = series
-            .finish()
-            .map_err(|(name, e)| out_err(OutputError::Io(dir.join(name), e)))?;
-        for (name, w) in [(timeseries::FILE_NAME, ts), (metrics::FILE_NAME, ms)] {
-            if let Some(w) = w {
-                folder.finish(name, w).map_err(out_err)?;
-            }
-        }
-    }
+    let result = simulate(&sc, args, log.as_ref(), series.as_ref());
+    finish_streams(&folder, &dir, log, series)?;
     let matrix = Matrix::all_live(&sc);
     let gaps = weighted_gaps(&matrix, &result.client_ms);
     let out = RunOutput {
@@ -102,16 +79,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, AppError> {
     if args.summary_only {
         exporters.retain(|e| e.file_name() == report::summary::FILE_NAME);
     }
-    let charts = report::charts_and_page(
-        &out,
-        &matrix,
-        !(args.no_charts || args.summary_only),
-        !(args.no_report || args.summary_only),
-    )
-    .map_err(|e| AppError {
-        message: e.to_string(),
-        code: 3,
-    })?;
+    let charts = draw_while_syncing(&folder, &out, &matrix, args)?;
     report::write_results(&mut folder, &out, &exporters, &charts).map_err(out_err)?;
     folder.commit().map_err(out_err)?;
     if !args.quiet {
@@ -129,10 +97,84 @@ pub(super) fn out_err(e: OutputError) -> AppError {
     }
 }
 
+type Log<'a> = connlog::Streamed<'a, files::StagedWriter>;
+type Series = series::Streamed<files::StagedWriter>;
+
+/// Simulates, the rows rendered and written (and the time series' digest computed) on a thread
+/// of their own beside the simulation.
 fn simulate(
     sc: &Scenario,
     args: &RunArgs,
-    log: Option<&connlog::Streamed<'_, files::StagedWriter>>,
+    log: Option<&Log>,
+    series: Option<&Series>,
+) -> RunResult {
+    std::thread::scope(|scope| {
+        let beside = series.map(|s| s.beside(scope));
+        let result = simulate_into(sc, args, log, beside.as_ref());
+        if let Some(b) = beside {
+            b.finish();
+        }
+        result
+    })
+}
+
+/// Flushes the streamed files into the folder; a failed write is reported as its file's.
+fn finish_streams(
+    folder: &ResultsWriter,
+    dir: &Path,
+    log: Option<Log>,
+    series: Option<Series>,
+) -> Result<(), AppError> {
+    if let Some(log) = log {
+        let w = log
+            .finish()
+            .map_err(|e| out_err(OutputError::Io(dir.join(connlog::FILE_NAME), e)))?;
+        folder.finish(connlog::FILE_NAME, w).map_err(out_err)?;
+    }
+    if let Some(series) = series {
+        let (ts, ms) = series
+            .finish()
+            .map_err(|(name, e)| out_err(OutputError::Io(dir.join(name), e)))?;
+        for (name, w) in [(timeseries::FILE_NAME, ts), (metrics::FILE_NAME, ms)] {
+            if let Some(w) = w {
+                folder.finish(name, w).map_err(out_err)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The charts and the page, drawn while the files written so far are synced to disk.
+fn draw_while_syncing(
+    folder: &ResultsWriter,
+    out: &RunOutput,
+    matrix: &Matrix,
+    args: &RunArgs,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let (charts, synced) = std::thread::scope(|scope| {
+        let syncing = scope.spawn(|| folder.sync_written());
+        let charts = report::charts_and_page(
+            out,
+            matrix,
+            !(args.no_charts || args.summary_only),
+            !(args.no_report || args.summary_only),
+        );
+        (charts, syncing.join())
+    });
+    match synced {
+        Ok(r) => r.map_err(out_err)?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+    charts.map_err(|e| AppError {
+        message: e.to_string(),
+        code: 3,
+    })
+}
+
+fn simulate_into(
+    sc: &Scenario,
+    args: &RunArgs,
+    log: Option<&Log>,
     series: Option<&series::Beside<'_, files::StagedWriter>>,
 ) -> RunResult {
     let hours = sc.duration.div_ceil(HOUR) as usize;

@@ -326,6 +326,12 @@ impl ResultsWriter {
         Ok(())
     }
 
+    /// Syncs the files written so far to disk (the commit syncs every file again, finding
+    /// these ones clean): a caller with other work to do meanwhile calls it on another thread.
+    pub fn sync_written(&self) -> Result<(), OutputError> {
+        sync_tree(&self.staging).map_err(|e| OutputError::Io(self.path.clone(), e))
+    }
+
     /// Opens a file of the set written earlier, for reading it back before the commit (the
     /// second pass of a sweep's summary over its streamed rows). Only a name this writer
     /// created, never through a link.

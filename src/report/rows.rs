@@ -115,6 +115,14 @@ impl<W: Write> RowWriter<W> {
         self.spill();
     }
 
+    /// `n` cells of `0` (at most [`SLACK`] / 2): one copy for a run of counts a quiet interval
+    /// leaves at zero.
+    pub fn zeros(&mut self, n: usize) {
+        const ZEROS: &[u8; SLACK] =
+            b"0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,";
+        self.put(&ZEROS[..2 * n]);
+    }
+
     /// A number of two or more digits: written right-aligned into a scratch array, then copied
     /// as one fixed-size block (the bytes past the cell are overwritten by the next ones).
     fn wide_uint(&mut self, v: u64) {
@@ -269,6 +277,33 @@ mod tests {
             })
             .collect();
         assert_eq!(String::from_utf8(out).unwrap(), want);
+    }
+
+    /// A run of zeros is the cells `uint(0)` writes, also across the block's edge and as a
+    /// row's last cells.
+    #[test]
+    fn a_run_of_zeros_is_zero_cells() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/two-az-workday.toml");
+        let sc = crate::scenario::load_file(std::path::Path::new(path)).unwrap();
+        let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        let mut a = RowWriter::new(&sc.scenario, &mut fast);
+        let mut b = RowWriter::new(&sc.scenario, &mut slow);
+        for row in 0..20_000u64 {
+            let n = (row % 33) as usize;
+            for w in [&mut a, &mut b] {
+                w.uint(row);
+            }
+            a.zeros(n);
+            for _ in 0..n {
+                b.uint(0);
+            }
+            a.end().unwrap();
+            b.end().unwrap();
+        }
+        a.finish().unwrap();
+        b.finish().unwrap();
+        assert_eq!(fast, slow);
+        assert!(fast.len() > 4 * BLOCK);
     }
 
     /// Rows that cross the block's edge, and rows whose last cell ends exactly where a block

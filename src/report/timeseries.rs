@@ -61,6 +61,9 @@ pub(crate) fn header_bytes(sc: &Scenario) -> io::Result<Vec<u8>> {
 }
 
 /// Writes one sample's row.
+// A quiet row's failure counts are written as one run of zeros (at most 32 cells).
+const _: () = assert!(crate::sim::FailureReason::COUNT <= 32);
+
 pub(crate) fn row<W: Write>(w: &mut RowWriter<W>, s: &Sample) -> io::Result<()> {
     let c = &s.counts;
     w.clock(s.start);
@@ -76,20 +79,25 @@ pub(crate) fn row<W: Write>(w: &mut RowWriter<W>, s: &Sample) -> io::Result<()> 
     for &v in s.active.iter().chain(&s.limits) {
         w.uint(v.into());
     }
+    let failed = c.failed();
     for v in [
         s.addresses_used.into(),
         s.addresses_usable.into(),
         c.attempts,
         c.successes,
-        c.failed(),
+        failed,
         c.retries,
         c.gave_up,
         c.dropped,
     ] {
         w.uint(v);
     }
-    for &v in &c.failures {
-        w.uint(v);
+    if failed == 0 {
+        w.zeros(c.failures.len());
+    } else {
+        for &v in &c.failures {
+            w.uint(v);
+        }
     }
     for v in [s.handler_in_flight, s.handler_peak_in_flight, s.below_floor] {
         w.uint(v.into());
