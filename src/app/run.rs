@@ -190,18 +190,14 @@ fn simulate_into(
             log.entry(e);
         }
     };
-    let digest = || {
-        series
-            .map(|s| s.digest())
-            .unwrap_or_else(|| sim::SeriesDigest::new(sc))
-    };
+    let digest = series.map(|s| move || s.digest());
     let options = SimOptions {
         sample_sink: Some(match series {
             Some(beside) => beside as &sim::SampleSink,
             None => &sim::discard_rows,
         }),
         // The rows' writer computes the digest beside the simulation.
-        series_digest: series.map(|_| &digest as &sim::DigestSource),
+        series_digest: digest.as_ref().map(|d| d as &sim::DigestSource),
         replica: args.replica,
         connection_log: false,
         log_sink: log

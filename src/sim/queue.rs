@@ -470,6 +470,43 @@ mod tests {
         assert_eq!(popped, expected);
     }
 
+    /// Plays `ops` (a time ahead of the last pop and whether to pop) on `q` and on a binary heap
+    /// ordered by (time, sequence number): the same pops in the same order, and a ready entry
+    /// is always the one that pops next.
+    fn plays_like_the_heap(
+        mut q: EventQueue<u32>,
+        ops: Vec<(u64, u8)>,
+    ) -> Result<(), TestCaseError> {
+        let mut reference = BinaryHeap::new();
+        let mut now = 0u64;
+        let mut seq = 0u32;
+        for (delta, op) in ops {
+            if op == 0 {
+                let ready = q.peek_ready();
+                let popped = q.pop();
+                if ready.is_some() {
+                    prop_assert_eq!(ready, popped.map(|(_, item)| item));
+                }
+                let expected = reference.pop().map(|Reverse((t, s))| (t, s));
+                prop_assert_eq!(popped, expected);
+                if let Some((t, _)) = popped {
+                    now = t;
+                }
+            } else {
+                let t = now + delta;
+                q.push(t, seq);
+                reference.push(Reverse((t, seq)));
+                seq += 1;
+            }
+            prop_assert_eq!(q.len(), reference.len());
+        }
+        while let Some(expected) = reference.pop() {
+            prop_assert_eq!(q.pop(), Some(expected.0));
+        }
+        prop_assert_eq!(q.pop(), None);
+        Ok(())
+    }
+
     proptest! {
         /// Like `matches_a_time_then_sequence_heap`, with queues that change form at small sizes.
         #[test]
@@ -477,32 +514,7 @@ mod tests {
             forms in (1usize..10).prop_flat_map(|max| (Just(max), 0..=max)),
             ops in prop::collection::vec((prop_oneof![0u64..4, 0u64..300, 0u64..100_000, 0u64..1 << 40], 0u8..2), 1..300)
         ) {
-            let mut q = EventQueue::with_forms(forms.0, forms.1);
-            let mut reference = BinaryHeap::new();
-            let mut now = 0u64;
-            let mut seq = 0u32;
-            for (delta, op) in ops {
-                if op == 0 {
-                    let ready = q.peek_ready();
-                    let popped = q.pop();
-                    if ready.is_some() {
-                        prop_assert_eq!(ready, popped.map(|(_, item)| item));
-                    }
-                    let expected = reference.pop().map(|Reverse((t, s))| (t, s));
-                    prop_assert_eq!(popped, expected);
-                    if let Some((t, _)) = popped { now = t; }
-                } else {
-                    let t = now + delta;
-                    q.push(t, seq);
-                    reference.push(Reverse((t, seq)));
-                    seq += 1;
-                }
-                prop_assert_eq!(q.len(), reference.len());
-            }
-            while let Some(expected) = reference.pop() {
-                prop_assert_eq!(q.pop(), Some(expected.0));
-            }
-            prop_assert_eq!(q.pop(), None);
+            plays_like_the_heap(EventQueue::with_forms(forms.0, forms.1), ops)?;
         }
 
         /// Against a binary heap ordered by (time, sequence number): same pops, in the same order,
@@ -511,32 +523,7 @@ mod tests {
         fn matches_a_time_then_sequence_heap(
             ops in prop::collection::vec((prop_oneof![0u64..4, 0u64..300, 0u64..100_000, 0u64..1 << 40], 0u8..3), 1..600)
         ) {
-            let mut q = EventQueue::new();
-            let mut reference = BinaryHeap::new();
-            let mut now = 0u64;
-            let mut seq = 0u32;
-            for (delta, op) in ops {
-                if op == 0 {
-                    // A ready entry is always the one that pops next.
-                    let ready = q.peek_ready();
-                    let popped = q.pop();
-                    if ready.is_some() {
-                        prop_assert_eq!(ready, popped.map(|(_, item)| item));
-                    }
-                    let expected = reference.pop().map(|Reverse((t, s))| (t, s));
-                    prop_assert_eq!(popped, expected);
-                    if let Some((t, _)) = popped { now = t; }
-                } else {
-                    let t = now + delta;
-                    q.push(t, seq);
-                    reference.push(Reverse((t, seq)));
-                    seq += 1;
-                }
-            }
-            while let Some(expected) = reference.pop() {
-                prop_assert_eq!(q.pop(), Some(expected.0));
-            }
-            prop_assert_eq!(q.pop(), None);
+            plays_like_the_heap(EventQueue::new(), ops)?;
         }
     }
 }
