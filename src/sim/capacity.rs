@@ -16,6 +16,8 @@ pub struct Capacity {
     healthy_count: usize,
     total: u32,
     shares: Vec<u32>,
+    /// [`Self::limit_of`] of every association, kept with the shares.
+    limits: Vec<u32>,
 }
 
 impl Capacity {
@@ -30,6 +32,7 @@ impl Capacity {
             healthy_count: n,
             total: 0,
             shares: vec![0; n],
+            limits: vec![0; n],
         };
         c.recompute(scenario);
         c
@@ -50,11 +53,12 @@ impl Capacity {
 
     /// The most connections association `a` may hold now (0 when unhealthy).
     pub fn limit_of(&self, a: usize) -> u32 {
-        match (self.healthy[a], self.model) {
-            (false, _) => 0,
-            (true, CapacityModel::EvenShare) => self.shares[a],
-            (true, CapacityModel::Pooled) => self.total,
-        }
+        self.limits[a]
+    }
+
+    /// [`Self::limit_of`] every association, in scenario order.
+    pub fn limits(&self) -> &[u32] {
+        &self.limits
     }
 
     /// Marks association `a` healthy or not and recomputes the limits.
@@ -75,6 +79,13 @@ impl Capacity {
                 base + u32::from(rank <= extra)
             } else {
                 0
+            };
+        }
+        for (a, limit) in self.limits.iter_mut().enumerate() {
+            *limit = match (self.healthy[a], self.model) {
+                (false, _) => 0,
+                (true, CapacityModel::EvenShare) => self.shares[a],
+                (true, CapacityModel::Pooled) => self.total,
             };
         }
     }

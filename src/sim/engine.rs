@@ -15,7 +15,7 @@ use crate::sim::outcomes::{Episodes, Recovery};
 use crate::sim::paths::PathShare;
 use crate::sim::pool::{AddressPool, Slot};
 use crate::sim::rng::{self, Stream};
-use crate::sim::stats::{Counters, Mark, Sampler, SessionEnds};
+use crate::sim::stats::{set_slice, Counters, Mark, Sampler, SessionEnds};
 use crate::sim::{Progress, SimOptions};
 use crate::sim::{Sample, SampleSeries, SampleSink};
 
@@ -681,22 +681,25 @@ impl<'s> Engine<'s> {
     /// to a sink that digests the rows itself is filled where the sink keeps it; any other row
     /// is filled in a spare one when there is one, so that streamed rows allocate nothing.
     fn close_sample(&mut self, i: usize, end: Millis) {
-        let closed = self.samplers[i].close(end, &self.counts, self.live_total, self.in_flight);
         let fine = i + 1 == self.samplers.len();
         match self.sample_sink {
             Some(sink) if !fine && self.series_digest.is_some() => {
-                sink.fill(series_of(i), &mut |row| {
-                    self.gauges(row);
-                    closed.apply(row);
-                });
+                sink.fill(series_of(i), &mut |row| self.close_into(i, end, row));
             }
             _ => {
                 let mut row = self.spare_rows.pop().unwrap_or_default();
-                self.gauges(&mut row);
-                closed.apply(&mut row);
+                self.close_into(i, end, &mut row);
                 self.record(i, row);
             }
         }
+    }
+
+    /// Closes sampler `i`'s open interval at `end` into `row`, with the gauges as they stand.
+    #[inline(always)]
+    fn close_into(&mut self, i: usize, end: Millis, row: &mut Sample) {
+        self.gauges(row);
+        let (live, in_flight) = (self.live_total, self.in_flight);
+        self.samplers[i].close_into(end, &self.counts, live, in_flight, row);
     }
 
     /// Takes a closed row of sampler `i`: the time series' rows feed the digest; the time
@@ -727,18 +730,17 @@ impl<'s> Engine<'s> {
     }
 
     /// Sets the gauges of `row` as they stand now.
+    #[inline(always)]
     fn gauges(&self, row: &mut Sample) {
-        let n = self.sc.associations.len();
-        row.active.clone_from(&self.live);
-        row.limits.clear();
-        row.limits.extend((0..n).map(|a| self.cap.limit_of(a)));
+        set_slice(&mut row.active, &self.live);
+        set_slice(&mut row.limits, self.cap.limits());
         row.active_total = self.live_total;
         row.limit_total = self.cap.total();
         row.addresses_used = self.pool.in_use();
         row.addresses_usable = self.pool.usable();
         row.handler_in_flight = self.in_flight;
         row.below_floor = self.below_total;
-        row.below_by_link.clone_from(&self.paths.below_link);
+        set_slice(&mut row.below_by_link, &self.paths.below_link);
     }
 
     /// Records a new live count for the samplers' peaks and the run's peaks.

@@ -55,19 +55,21 @@ impl Counters {
             .sum()
     }
 
-    pub fn since(&self, earlier: &Counters) -> Counters {
-        let mut failures = [0; FailureReason::COUNT];
-        for (i, f) in failures.iter_mut().enumerate() {
-            *f = self.failures[i] - earlier.failures[i];
+    /// Sets these counts to `now` minus `earlier`, in place.
+    pub fn set_since(&mut self, now: &Counters, earlier: &Counters) {
+        self.attempts = now.attempts - earlier.attempts;
+        self.successes = now.successes - earlier.successes;
+        for ((d, n), e) in self
+            .failures
+            .iter_mut()
+            .zip(&now.failures)
+            .zip(&earlier.failures)
+        {
+            *d = n - e;
         }
-        Counters {
-            attempts: self.attempts - earlier.attempts,
-            successes: self.successes - earlier.successes,
-            failures,
-            retries: self.retries - earlier.retries,
-            gave_up: self.gave_up - earlier.gave_up,
-            dropped: self.dropped - earlier.dropped,
-        }
+        self.retries = now.retries - earlier.retries;
+        self.gave_up = now.gave_up - earlier.gave_up;
+        self.dropped = now.dropped - earlier.dropped;
     }
 }
 
@@ -320,49 +322,40 @@ impl Sampler {
         self.next - self.interval
     }
 
-    /// Closes the open interval at `end` (its nominal end, or the run's end if earlier), the
-    /// live connections and handler invocations standing at `active_total` and `in_flight`:
-    /// the interval's span, peaks and counts, for a row whose gauges the caller sets.
-    pub fn close(
+    /// Closes the open interval at `end` (its nominal end, or the run's end if earlier) into
+    /// `row`, the live connections and handler invocations standing at `active_total` and
+    /// `in_flight`: the interval's span, peaks and counts, for a row whose gauges the caller
+    /// sets.
+    pub fn close_into(
         &mut self,
         end: Millis,
         counts: &Counters,
         active_total: u32,
         in_flight: u32,
-    ) -> Closed {
-        let closed = Closed {
-            start: self.open_start(),
-            end,
-            peak_active_total: self.peak_total.max(active_total),
-            handler_peak_in_flight: self.peak_in_flight.max(in_flight),
-            counts: counts.since(&self.prev),
-        };
+        row: &mut Sample,
+    ) {
+        row.start = self.open_start();
+        row.end = end;
+        row.peak_active_total = self.peak_total.max(active_total);
+        row.handler_peak_in_flight = self.peak_in_flight.max(in_flight);
+        row.counts.set_since(counts, &self.prev);
         self.prev = *counts;
         self.peak_total = active_total;
         self.peak_in_flight = in_flight;
         self.next += self.interval;
-        closed
     }
 }
 
-/// A closed interval's span, peaks and counts ([`Sampler::close`]).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Closed {
-    start: Millis,
-    end: Millis,
-    peak_active_total: u32,
-    handler_peak_in_flight: u32,
-    counts: Counters,
-}
-
-impl Closed {
-    /// Sets them in `row`.
-    pub fn apply(&self, row: &mut Sample) {
-        row.start = self.start;
-        row.end = self.end;
-        row.peak_active_total = self.peak_active_total;
-        row.handler_peak_in_flight = self.handler_peak_in_flight;
-        row.counts = self.counts;
+/// Makes `v` equal to `src`, reusing its buffer (a row's per-association gauges).
+#[inline(always)]
+pub(crate) fn set_slice(v: &mut Vec<u32>, src: &[u32]) {
+    if v.len() == src.len() {
+        for (d, s) in v.iter_mut().zip(src) {
+            *d = *s;
+        }
+    } else {
+        v.clear();
+        v.extend_from_slice(src);
     }
 }
 
