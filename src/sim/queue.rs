@@ -168,13 +168,19 @@ impl<T: Copy> EventQueue<T> {
     #[inline(always)]
     fn insert_front(&mut self, time: Millis, item: T) {
         self.front.push((time, item));
-        let front = &mut self.front[..];
-        let mut at = front.len() - 1;
-        while at > 0 && front[at - 1].0 <= time {
-            front[at] = front[at - 1];
-            at -= 1;
+        // The hole walks down from the new last place while the entry before it pops first.
+        let mut entries = self.front.iter_mut().rev();
+        let Some(mut hole) = entries.next() else {
+            return;
+        };
+        for e in entries {
+            if e.0 > time {
+                break;
+            }
+            *hole = *e;
+            hole = e;
         }
-        front[at] = (time, item);
+        *hole = (time, item);
     }
 
     /// Files an entry in the levels form; returns its level (0: the front).
@@ -373,13 +379,21 @@ impl<T: Copy> EventQueue<T> {
 /// entry of an earlier or equal time (those pop first), as [`EventQueue::push`] files one.
 fn sort_descending<E: Copy>(entries: &mut [(Millis, E)]) {
     for i in 1..entries.len() {
-        let e = entries[i];
-        let mut at = i;
-        while at > 0 && entries[at - 1].0 <= e.0 {
-            entries[at] = entries[at - 1];
-            at -= 1;
+        let sorted = &mut entries[..=i];
+        let e = sorted[i];
+        // As `EventQueue::insert_front`: the hole walks down from place `i`.
+        let mut before = sorted.iter_mut().rev();
+        let Some(mut hole) = before.next() else {
+            continue;
+        };
+        for x in before {
+            if x.0 > e.0 {
+                break;
+            }
+            *hole = *x;
+            hole = x;
         }
-        entries[at] = e;
+        *hole = e;
     }
 }
 
