@@ -6,7 +6,9 @@
 //!
 //! A bitmap of held addresses with a one-bit-per-word summary of words that still have a free
 //! address finds the lowest free one in a few word scans (a /12 has 8,192 words, 128 summary
-//! words).
+//! words). The scan of the summary starts at its lowest word that may have a free bit: every
+//! summary word below it is empty, so a pool filled from the bottom is not scanned again from
+//! its start for every address.
 
 use std::net::Ipv4Addr;
 
@@ -23,6 +25,8 @@ pub struct AddressPool {
     held: Vec<u64>,
     /// Bit w set: word w of `held` has a free slot.
     has_free: Vec<u64>,
+    /// Every word of `has_free` below this one is 0.
+    first_free: usize,
     in_use: u32,
 }
 
@@ -48,6 +52,7 @@ impl AddressPool {
             usable,
             held,
             has_free,
+            first_free: 0,
             in_use: 0,
         }
     }
@@ -66,7 +71,11 @@ impl AddressPool {
 
     /// Takes the lowest free address; `None` when every usable address is held.
     pub fn allocate(&mut self) -> Option<Slot> {
-        let s = self.has_free.iter().position(|&b| b != 0)?;
+        let s = self.first_free
+            + self.has_free[self.first_free..]
+                .iter()
+                .position(|&b| b != 0)?;
+        self.first_free = s;
         let w = s * 64 + self.has_free[s].trailing_zeros() as usize;
         let bit = (!self.held[w]).trailing_zeros() as usize;
         self.held[w] |= 1 << bit;
@@ -82,6 +91,7 @@ impl AddressPool {
         debug_assert!(self.held[w] & (1 << bit) != 0, "slot {slot} released twice");
         self.held[w] &= !(1 << bit);
         self.has_free[w / 64] |= 1 << (w % 64);
+        self.first_free = self.first_free.min(w / 64);
         self.in_use -= 1;
     }
 
@@ -164,6 +174,36 @@ mod tests {
                     p.release(s);
                 }
                 prop_assert_eq!(p.in_use() as usize, held.len());
+            }
+        }
+
+        /// A pool held over several summary words (4,096 addresses each), with addresses freed
+        /// below the lowest free word and taken again: still the lowest free slot every time.
+        #[test]
+        fn allocation_is_lowest_free_across_summary_words(
+            first in 0u32..20_000,
+            ops in prop::collection::vec(any::<(bool, u32)>(), 1..500),
+        ) {
+            let mut p = pool("10.0.0.0/16");
+            for s in 0..first {
+                prop_assert_eq!(p.allocate(), Some(s));
+            }
+            // Held: every slot below `fresh` but the released ones.
+            let (mut fresh, mut released) = (first, BTreeSet::new());
+            for (alloc, pick) in ops {
+                if alloc || fresh as usize == released.len() {
+                    let expected = released.pop_first().unwrap_or_else(|| {
+                        fresh += 1;
+                        fresh - 1
+                    });
+                    prop_assert_eq!(p.allocate(), Some(expected));
+                } else {
+                    let s = pick % fresh;
+                    if released.insert(s) {
+                        p.release(s);
+                    }
+                }
+                prop_assert_eq!(p.in_use() as usize, fresh as usize - released.len());
             }
         }
     }
