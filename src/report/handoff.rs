@@ -6,9 +6,12 @@
 //! thread waits beyond that), so memory stays flat however long the run; batches come back to
 //! be filled again, so an item's buffers are allocated once, not once per item.
 //! [`Handoff::drain`] waits until the writer has taken every item pushed so far.
+//!
+//! Only the thread that starts a hand-off fills it ([`OneThread`]): an item is pushed without
+//! any atomic operation, which a mutex would take twice per item.
 
+use std::cell::{Cell, UnsafeCell};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
-use std::sync::Mutex;
 use std::thread::{Scope, ScopedJoinHandle};
 
 /// Items per batch.
@@ -35,8 +38,62 @@ struct Filling<T> {
 
 /// The simulating thread's end: [`Handoff::push`] fills the next item in place.
 pub struct Handoff<'scope, T> {
-    filling: Mutex<Filling<T>>,
+    filling: OneThread<Filling<T>>,
     writer: ScopedJoinHandle<'scope, ()>,
+}
+
+/// A value that only the thread that made it may use (any other panics), one use at a time,
+/// without atomic operations.
+struct OneThread<T> {
+    owner: usize,
+    in_use: Cell<bool>,
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: `in_use` and `value` are touched only through `with`, which first checks that the
+// calling thread is the owner (a thread's mark is unique among live threads), and through
+// `into_inner`, which owns the value. Shared between threads, the cell is thus still used by one
+// thread only.
+unsafe impl<T: Send> Sync for OneThread<T> {}
+
+/// The calling thread's mark: the address of its own copy of a thread-local.
+fn thread_mark() -> usize {
+    thread_local!(static MARK: u8 = const { 0 });
+    MARK.with(|m| std::ptr::from_ref(m) as usize)
+}
+
+impl<T> OneThread<T> {
+    fn new(value: T) -> Self {
+        OneThread {
+            owner: thread_mark(),
+            in_use: Cell::new(false),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    /// Runs `f` on the value, on the owning thread.
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        assert_eq!(
+            thread_mark(),
+            self.owner,
+            "a hand-off is filled by the thread that started it"
+        );
+        assert!(!self.in_use.replace(true), "a hand-off filled from a fill");
+        struct Done<'a>(&'a Cell<bool>);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.set(false);
+            }
+        }
+        let _done = Done(&self.in_use);
+        // SAFETY: this is the owning thread (checked above), and no other `with` runs on it
+        // until `_done` clears the flag: this is the only reference to the value.
+        f(unsafe { &mut *self.value.get() })
+    }
+
+    fn into_inner(self) -> T {
+        self.value.into_inner()
+    }
 }
 
 impl<'scope, T: Default + Send + 'scope> Handoff<'scope, T> {
@@ -64,7 +121,7 @@ impl<'scope, T: Default + Send + 'scope> Handoff<'scope, T> {
             }
         });
         Handoff {
-            filling: Mutex::new(Filling {
+            filling: OneThread::new(Filling {
                 batch: Vec::with_capacity(BATCH),
                 used: 0,
                 full,
@@ -77,35 +134,37 @@ impl<'scope, T: Default + Send + 'scope> Handoff<'scope, T> {
     /// Fills the next item with `fill` (which finds it as an earlier round left it, or
     /// default), and hands the batch over when it is full.
     pub fn push(&self, fill: impl FnOnce(&mut T)) {
-        let mut f = self.filling.lock().unwrap_or_else(|p| p.into_inner());
-        if f.used == f.batch.len() {
-            f.batch.push(T::default());
-        }
-        let i = f.used;
-        fill(&mut f.batch[i]);
-        f.used += 1;
-        if f.used == BATCH {
-            f.hand_over();
-        }
+        self.filling.with(|f| {
+            if f.used == f.batch.len() {
+                f.batch.push(T::default());
+            }
+            let i = f.used;
+            fill(&mut f.batch[i]);
+            f.used += 1;
+            if f.used == BATCH {
+                f.hand_over();
+            }
+        });
     }
 
     /// Hands over the batch being filled and waits until the writer has written every item
     /// pushed so far (at once if the writer has stopped).
     pub fn drain(&self) {
-        let mut f = self.filling.lock().unwrap_or_else(|p| p.into_inner());
-        if f.used > 0 {
-            f.hand_over();
-        }
-        let (answer, answered) = sync_channel(1);
-        if f.full.send(Msg::Drained(answer)).is_ok() {
-            let _ = answered.recv();
-        }
+        self.filling.with(|f| {
+            if f.used > 0 {
+                f.hand_over();
+            }
+            let (answer, answered) = sync_channel(1);
+            if f.full.send(Msg::Drained(answer)).is_ok() {
+                let _ = answered.recv();
+            }
+        });
     }
 
     /// Hands over the last batch and waits until the writer has written every item. A panic
     /// of the writer's goes on here.
     pub fn finish(self) {
-        let mut f = self.filling.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut f = self.filling.into_inner();
         if f.used > 0 {
             f.hand_over();
         }
@@ -132,6 +191,23 @@ impl<T> Filling<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+
+    /// Another thread may hold the hand-off but not fill it: it panics, touching nothing, and
+    /// the owner goes on.
+    #[test]
+    fn only_the_starting_thread_fills() {
+        let seen = Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            let h = Handoff::spawn(s, |xs: &[u64]| seen.lock().unwrap().extend_from_slice(xs));
+            h.push(|x| *x = 1);
+            let other = std::thread::scope(|t| t.spawn(|| h.push(|x| *x = 2)).join());
+            assert!(other.is_err());
+            h.push(|x| *x = 3);
+            h.finish();
+        });
+        assert_eq!(seen.into_inner().unwrap(), [1, 3]);
+    }
 
     /// Every item arrives once and in order, across many batches and a last partial one, and
     /// a reused item is found as the earlier round left it.
