@@ -39,8 +39,25 @@ const Z99: f64 = 2.326_347_874_040_841;
 
 /// A uniform draw in [0, 1) from 53 random bits.
 pub fn unit(rng: &mut impl RngCore) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    unit_of(rng.next_u64())
 }
+
+/// The uniform value in [0, 1) of 64 random bits (their top 53), as [`unit`] draws it.
+pub fn unit_of(bits: u64) -> f64 {
+    (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// A generator that [`Dist::sample`] and the Poisson arrivals draw from. An exponential draw
+/// takes `ln(1 − u)` of a uniform `u`; a generator may have it computed ahead
+/// ([`crate::sim::rng::Ahead`]), which must give the same value.
+pub trait Draw: RngCore {
+    /// `ln(1 − u)` for the next uniform draw `u` (as [`unit`] draws it).
+    fn ln_one_minus_unit(&mut self) -> f64 {
+        libm::log(1.0 - unit_of(self.next_u64()))
+    }
+}
+
+impl Draw for rand_chacha::ChaCha8Rng {}
 
 /// A standard normal draw by inversion: one uniform through the inverse normal CDF (P. J.
 /// Acklam's rational approximation, relative error below 1.2e-9). The central 95 % of draws need
@@ -121,11 +138,11 @@ impl Dist {
         })
     }
 
-    pub fn sample(&self, rng: &mut impl RngCore) -> f64 {
+    pub fn sample(&self, rng: &mut impl Draw) -> f64 {
         match self {
             Dist::Fixed(v) => *v,
             Dist::Uniform { low, high } => low + (high - low) * unit(rng),
-            Dist::Exponential { mean } => -mean * libm::log(1.0 - unit(rng)),
+            Dist::Exponential { mean } => -mean * rng.ln_one_minus_unit(),
             Dist::Normal { mean, sd } => (mean + sd * standard_normal(rng)).max(0.0),
             Dist::LogNormal { median, p99 } => {
                 let mu = libm::log(*median);
@@ -143,7 +160,7 @@ impl Dist {
     }
 
     /// Draws and rounds to whole milliseconds (for durations).
-    pub fn sample_millis(&self, rng: &mut impl RngCore) -> u64 {
+    pub fn sample_millis(&self, rng: &mut impl Draw) -> u64 {
         let v = self.sample(rng);
         if v.is_finite() && v > 0.0 {
             round_u64(v).min(1 << 63)

@@ -1,9 +1,7 @@
 //! When users want the VPN: working days of closed populations and the piecewise-constant-rate
 //! Poisson process of open populations (docs/model.md §1, §12).
 
-use rand::RngCore;
-
-use crate::dist;
+use crate::dist::Draw;
 use crate::model::{DaySet, Millis, Weekday, DAY, HOUR};
 
 /// The first working day at or after `from_day` that starts before `duration`, if any.
@@ -55,8 +53,8 @@ impl PoissonProfile<'_> {
     ///
     /// Draws one unit-mean exponential "amount of expected arrivals" and walks the rate pieces
     /// until it is used up (inversion of the integrated rate).
-    pub fn next_after(&self, from: f64, horizon: Millis, rng: &mut impl RngCore) -> Option<f64> {
-        let mut need = -libm::log(1.0 - dist::unit(rng));
+    pub fn next_after(&self, from: f64, horizon: Millis, rng: &mut impl Draw) -> Option<f64> {
+        let mut need = -rng.ln_one_minus_unit();
         let mut t = from;
         loop {
             // The cast truncates, which is the floor wherever the result is not saturated to 0

@@ -4,8 +4,6 @@
 //! Handlers live beside this file: `attempt.rs` (the attempt pipeline, §6), `session.rs`
 //! (sessions, timeouts, resets and faults, §7) and `audit.rs` (invariant checks for tests).
 
-use rand_chacha::ChaCha8Rng;
-
 use crate::model::{Arrivals, AssocId, Millis, PopId, Scenario};
 use crate::sim::arrivals::{next_working_day, PoissonProfile};
 use crate::sim::capacity::Capacity;
@@ -14,7 +12,7 @@ use crate::sim::log::LogEntry;
 use crate::sim::outcomes::{Episodes, Recovery};
 use crate::sim::paths::PathShare;
 use crate::sim::pool::{AddressPool, Slot};
-use crate::sim::rng::{self, Stream};
+use crate::sim::rng::{self, Ahead, Stream};
 use crate::sim::stats::{set_slice, Counters, Mark, Sampler, SessionEnds};
 use crate::sim::{Progress, SimOptions};
 use crate::sim::{Sample, SampleSeries, SampleSink};
@@ -215,21 +213,22 @@ impl Ev {
     }
 }
 
+/// The engine's random streams, each drawn one value ahead ([`Ahead`]).
 pub(crate) struct Rngs {
-    pub arrivals: ChaCha8Rng,
-    pub landing: ChaCha8Rng,
-    pub sessions: ChaCha8Rng,
-    pub auth: ChaCha8Rng,
-    pub handler: ChaCha8Rng,
-    pub bandwidth: ChaCha8Rng,
-    pub retry: ChaCha8Rng,
-    pub reconnect: ChaCha8Rng,
-    pub drops: ChaCha8Rng,
+    pub arrivals: Ahead,
+    pub landing: Ahead,
+    pub sessions: Ahead,
+    pub auth: Ahead,
+    pub handler: Ahead,
+    pub bandwidth: Ahead,
+    pub retry: Ahead,
+    pub reconnect: Ahead,
+    pub drops: Ahead,
 }
 
 impl Rngs {
     fn new(seed: u64, replica: u32) -> Rngs {
-        let s = |st| rng::stream(seed, replica, st);
+        let s = |st| Ahead::new(rng::stream(seed, replica, st));
         Rngs {
             arrivals: s(Stream::Arrivals),
             landing: s(Stream::Landing),

@@ -1,8 +1,13 @@
 //! Random streams: one `rand_chacha` generator per concern, derived from (scenario seed, replica
 //! index, stream id) so that enabling a feature never reshuffles the draws of another (docs/model.md §2).
+//!
+//! The engine draws through [`Ahead`], which keeps each stream's next value drawn and, for an
+//! exponential draw, its logarithm computed one draw ahead: the same values in the same order.
 
-use rand::SeedableRng;
+use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+use crate::dist::{unit_of, Draw};
 
 /// The concerns that draw random numbers. The discriminant is the stream id and is part of the
 /// output format's stability: never renumber.
@@ -35,10 +40,99 @@ pub fn stream(seed: u64, replica: u32, stream: Stream) -> ChaCha8Rng {
     rng
 }
 
+/// A stream whose next value is drawn one step ahead, with `ln(1 − u)` of it (the logarithm of
+/// an exponential draw) computed then. The logarithm is a chain of dependent operations with a
+/// division; computed ahead, it runs while the event that drew the value before it is handled
+/// instead of holding up the event that needs it. The stream's values, and their order, are the
+/// generator's own: any other kind of draw returns the value held ahead first.
+#[derive(Debug, Clone)]
+pub struct Ahead {
+    rng: ChaCha8Rng,
+    /// The generator's next 64 bits, already drawn, and `ln(1 − u)` of their uniform `u`.
+    next: Option<(u64, f64)>,
+}
+
+fn ln_one_minus(bits: u64) -> f64 {
+    libm::log(1.0 - unit_of(bits))
+}
+
+impl Ahead {
+    pub fn new(rng: ChaCha8Rng) -> Ahead {
+        Ahead { rng, next: None }
+    }
+
+    /// Returns the value held ahead to the generator (which a draw other than 64 bits must
+    /// start from): it steps back over the two 32-bit words it took.
+    fn put_back(&mut self) {
+        if self.next.take().is_some() {
+            let at = self.rng.get_word_pos();
+            self.rng.set_word_pos(at - 2);
+        }
+    }
+}
+
+impl Draw for Ahead {
+    fn ln_one_minus_unit(&mut self) -> f64 {
+        let ln = match self.next.take() {
+            Some((_, ln)) => ln,
+            None => ln_one_minus(self.rng.next_u64()),
+        };
+        let bits = self.rng.next_u64();
+        self.next = Some((bits, ln_one_minus(bits)));
+        ln
+    }
+}
+
+impl RngCore for Ahead {
+    fn next_u64(&mut self) -> u64 {
+        match self.next.take() {
+            Some((bits, _)) => bits,
+            None => self.rng.next_u64(),
+        }
+    }
+
+    fn next_u32(&mut self) -> u32 {
+        self.put_back();
+        self.rng.next_u32()
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        self.put_back();
+        self.rng.fill_bytes(dst)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::RngCore;
+    use crate::dist::unit;
+    use proptest::prelude::{prop, prop_assert_eq, proptest};
+
+    proptest! {
+        /// Drawn through [`Ahead`], a stream gives the generator's own values in its own order,
+        /// whatever the mix of exponential, 64-bit, 32-bit and byte draws.
+        #[test]
+        fn ahead_gives_the_streams_own_draws(kinds in prop::collection::vec(0u8..4, 1..300)) {
+            let mut ahead = Ahead::new(stream(7, 0, Stream::Sessions));
+            let mut plain = stream(7, 0, Stream::Sessions);
+            for kind in kinds {
+                match kind {
+                    0 => prop_assert_eq!(
+                        ahead.ln_one_minus_unit().to_bits(),
+                        libm::log(1.0 - unit(&mut plain)).to_bits()
+                    ),
+                    1 => prop_assert_eq!(ahead.next_u64(), plain.next_u64()),
+                    2 => prop_assert_eq!(ahead.next_u32(), plain.next_u32()),
+                    _ => {
+                        let (mut a, mut b) = ([0u8; 7], [0u8; 7]);
+                        ahead.fill_bytes(&mut a);
+                        plain.fill_bytes(&mut b);
+                        prop_assert_eq!(a, b);
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn streams_differ_by_concern_and_replica_and_repeat_exactly() {
