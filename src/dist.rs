@@ -48,12 +48,17 @@ pub fn unit_of(bits: u64) -> f64 {
 }
 
 /// A generator that [`Dist::sample`] and the Poisson arrivals draw from. An exponential draw
-/// takes `ln(1 − u)` of a uniform `u`; a generator may have it computed ahead
-/// ([`crate::sim::rng::Ahead`]), which must give the same value.
+/// takes `ln(1 − u)` of a uniform `u`, a normal one the inverse normal CDF of it; a generator may
+/// have either computed ahead ([`crate::sim::rng::Ahead`]), which must give the same value.
 pub trait Draw: RngCore {
     /// `ln(1 − u)` for the next uniform draw `u` (as [`unit`] draws it).
     fn ln_one_minus_unit(&mut self) -> f64 {
         libm::log(1.0 - unit_of(self.next_u64()))
+    }
+
+    /// The next standard normal draw ([`standard_normal`]).
+    fn standard_normal(&mut self) -> f64 {
+        standard_normal_of(self.next_u64())
     }
 }
 
@@ -63,8 +68,13 @@ impl Draw for rand_chacha::ChaCha8Rng {}
 /// Acklam's rational approximation, relative error below 1.2e-9). The central 95 % of draws need
 /// no transcendental function, which makes it cheaper than Box–Muller on the engine's hot path.
 pub fn standard_normal(rng: &mut impl RngCore) -> f64 {
+    standard_normal_of(rng.next_u64())
+}
+
+/// The standard normal value of 64 random bits, as [`standard_normal`] draws it.
+pub fn standard_normal_of(bits: u64) -> f64 {
     // (0, 1): never exactly 0, where the inverse is infinite.
-    let p = (unit(rng) * (1u64 << 53) as f64 + 0.5) / (1u64 << 53) as f64;
+    let p = (unit_of(bits) * (1u64 << 53) as f64 + 0.5) / (1u64 << 53) as f64;
     inverse_normal_cdf(p)
 }
 
@@ -143,11 +153,11 @@ impl Dist {
             Dist::Fixed(v) => *v,
             Dist::Uniform { low, high } => low + (high - low) * unit(rng),
             Dist::Exponential { mean } => -mean * rng.ln_one_minus_unit(),
-            Dist::Normal { mean, sd } => (mean + sd * standard_normal(rng)).max(0.0),
+            Dist::Normal { mean, sd } => (mean + sd * rng.standard_normal()).max(0.0),
             Dist::LogNormal { median, p99 } => {
                 let mu = libm::log(*median);
                 let sigma = (libm::log(*p99) - mu) / Z99;
-                libm::exp(mu + sigma * standard_normal(rng))
+                libm::exp(mu + sigma * rng.standard_normal())
             }
             Dist::Empirical { values, cumulative } => {
                 let u = unit(rng);

@@ -2,12 +2,13 @@
 //! index, stream id) so that enabling a feature never reshuffles the draws of another (docs/model.md §2).
 //!
 //! The engine draws through [`Ahead`], which keeps each stream's next value drawn and, for an
-//! exponential draw, its logarithm computed one draw ahead: the same values in the same order.
+//! exponential or normal draw, its transform computed one draw ahead: the same values in the
+//! same order.
 
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::dist::{unit_of, Draw};
+use crate::dist::{standard_normal_of, unit_of, Draw};
 
 /// The concerns that draw random numbers. The discriminant is the stream id and is part of the
 /// output format's stability: never renumber.
@@ -40,16 +41,26 @@ pub fn stream(seed: u64, replica: u32, stream: Stream) -> ChaCha8Rng {
     rng
 }
 
-/// A stream whose next value is drawn one step ahead, with `ln(1 − u)` of it (the logarithm of
-/// an exponential draw) computed then. The logarithm is a chain of dependent operations with a
-/// division; computed ahead, it runs while the event that drew the value before it is handled
-/// instead of holding up the event that needs it. The stream's values, and their order, are the
-/// generator's own: any other kind of draw returns the value held ahead first.
+/// A stream whose next value is drawn one step ahead, transformed as the draw before it was:
+/// `ln(1 − u)` of it (the logarithm of an exponential draw) or its standard normal value. Either
+/// is a chain of dependent operations with a division; computed ahead, it runs while the event
+/// that drew the value before it is handled instead of holding up the event that needs it. The
+/// stream's values, and their order, are the generator's own: a draw of another kind computes its
+/// own transform of the value held ahead, or takes its bits.
 #[derive(Debug, Clone)]
 pub struct Ahead {
     rng: ChaCha8Rng,
-    /// The generator's next 64 bits, already drawn, and `ln(1 − u)` of their uniform `u`.
-    next: Option<(u64, f64)>,
+    /// The generator's next 64 bits, already drawn, and their transform.
+    next: Option<(u64, Ready)>,
+}
+
+/// The transform of a value held ahead.
+#[derive(Debug, Clone, Copy)]
+enum Ready {
+    /// `ln(1 − u)` of its uniform `u`.
+    LnOneMinus(f64),
+    /// Its standard normal value.
+    Normal(f64),
 }
 
 fn ln_one_minus(bits: u64) -> f64 {
@@ -74,12 +85,24 @@ impl Ahead {
 impl Draw for Ahead {
     fn ln_one_minus_unit(&mut self) -> f64 {
         let ln = match self.next.take() {
-            Some((_, ln)) => ln,
+            Some((_, Ready::LnOneMinus(ln))) => ln,
+            Some((bits, _)) => ln_one_minus(bits),
             None => ln_one_minus(self.rng.next_u64()),
         };
         let bits = self.rng.next_u64();
-        self.next = Some((bits, ln_one_minus(bits)));
+        self.next = Some((bits, Ready::LnOneMinus(ln_one_minus(bits))));
         ln
+    }
+
+    fn standard_normal(&mut self) -> f64 {
+        let z = match self.next.take() {
+            Some((_, Ready::Normal(z))) => z,
+            Some((bits, _)) => standard_normal_of(bits),
+            None => standard_normal_of(self.rng.next_u64()),
+        };
+        let bits = self.rng.next_u64();
+        self.next = Some((bits, Ready::Normal(standard_normal_of(bits))));
+        z
     }
 }
 
@@ -110,9 +133,9 @@ mod tests {
 
     proptest! {
         /// Drawn through [`Ahead`], a stream gives the generator's own values in its own order,
-        /// whatever the mix of exponential, 64-bit, 32-bit and byte draws.
+        /// whatever the mix of exponential, normal, 64-bit, 32-bit and byte draws.
         #[test]
-        fn ahead_gives_the_streams_own_draws(kinds in prop::collection::vec(0u8..4, 1..300)) {
+        fn ahead_gives_the_streams_own_draws(kinds in prop::collection::vec(0u8..5, 1..300)) {
             let mut ahead = Ahead::new(stream(7, 0, Stream::Sessions));
             let mut plain = stream(7, 0, Stream::Sessions);
             for kind in kinds {
@@ -123,6 +146,10 @@ mod tests {
                     ),
                     1 => prop_assert_eq!(ahead.next_u64(), plain.next_u64()),
                     2 => prop_assert_eq!(ahead.next_u32(), plain.next_u32()),
+                    3 => prop_assert_eq!(
+                        ahead.standard_normal().to_bits(),
+                        crate::dist::standard_normal(&mut plain).to_bits()
+                    ),
                     _ => {
                         let (mut a, mut b) = ([0u8; 7], [0u8; 7]);
                         ahead.fill_bytes(&mut a);
