@@ -2,7 +2,8 @@
 //! model of `benches/scenarios/erlang-2000d.toml` with every default output and with
 //! `--summary-only` (the simulation alone), the peak resident memory of the 10,000-day version,
 //! and, when `python3` can import SimPy (`pip install -r benches/simpy/requirements.txt`), the
-//! SimPy script of the same model run side by side.
+//! SimPy script of the same model run side by side: each SimPy run right after a whole run, and
+//! the ratio taken per pair.
 //!
 //!     cargo bench --bench run            # everything
 //!     CVPNSIM_BENCH_RUNS=5 cargo bench --bench run
@@ -141,18 +142,23 @@ fn main() {
         .args(["-c", "import simpy"])
         .output()
         .is_ok_and(|o| o.status.success());
+    // Each SimPy run is paired with a whole run just before it, so that both see the same load
+    // (the machine's speed drifts over the minutes a set takes): the ratio is taken per pair.
+    let mut pairs = Vec::new();
     if simpy {
-        let v = (0..runs)
-            .map(|_| {
-                let mut c = Command::new("python3");
-                c.arg(root().join("benches/simpy/erlang.py"))
-                    .arg("2000")
-                    .arg(tmp.path().join("simpy"))
-                    .stdout(std::process::Stdio::null());
-                measure(&mut c)
-            })
-            .collect();
-        rows.push(("erlang 2,000 d: SimPy script".into(), summarise(v)));
+        let mut py_runs = Vec::new();
+        for _ in 0..runs {
+            let ours = measure(&mut cvpnsim_run(&small, &fresh("p"), &[]));
+            let mut c = Command::new("python3");
+            c.arg(root().join("benches/simpy/erlang.py"))
+                .arg("2000")
+                .arg(tmp.path().join("simpy"))
+                .stdout(std::process::Stdio::null());
+            let py = measure(&mut c);
+            pairs.push(py.wall.as_secs_f64() / ours.wall.as_secs_f64());
+            py_runs.push(py);
+        }
+        rows.push(("erlang 2,000 d: SimPy script".into(), summarise(py_runs)));
     } else {
         println!("(python3 cannot import simpy: pip install -r benches/simpy/requirements.txt)");
     }
@@ -177,9 +183,17 @@ fn main() {
     );
     if let Some((_, py)) = rows.iter().find(|r| r.0.contains("SimPy")) {
         println!(
-            "SimPy / whole run: {:.1}× wall, {:.1}× cpu",
+            "SimPy / whole run: {:.1}× wall, {:.1}× cpu (medians of the table)",
             py.wall.as_secs_f64() / full.wall.as_secs_f64(),
             py.cpu.as_secs_f64() / full.cpu.as_secs_f64()
+        );
+        pairs.sort_by(f64::total_cmp);
+        println!(
+            "SimPy / whole run, paired runs: {:.1}× wall (median of {}; {:.1}× to {:.1}×)",
+            pairs[pairs.len() / 2],
+            pairs.len(),
+            pairs[0],
+            pairs[pairs.len() - 1]
         );
     }
 }
