@@ -60,10 +60,10 @@ pub(crate) fn header_bytes(sc: &Scenario) -> io::Result<Vec<u8>> {
     csv_bytes(header(sc), std::iter::empty())
 }
 
-/// Writes one sample's row.
 // A quiet row's failure counts are written as one run of zeros (at most 32 cells).
 const _: () = assert!(crate::sim::FailureReason::COUNT <= 32);
 
+/// Writes one sample's row.
 pub(crate) fn row<W: Write>(w: &mut RowWriter<W>, s: &Sample) -> io::Result<()> {
     let c = &s.counts;
     w.clock(s.start);

@@ -50,21 +50,26 @@ pub fn stream(seed: u64, replica: u32, stream: Stream) -> ChaCha8Rng {
 #[derive(Debug, Clone)]
 pub struct Ahead {
     rng: ChaCha8Rng,
-    /// The generator's next 64 bits, already drawn, and their transform.
-    next: Option<(u64, Ready)>,
+    /// The generator's next 64 bits, already drawn, and their value under a transform.
+    next: Option<(u64, Transform, f64)>,
 }
 
-/// The transform of a value held ahead.
-#[derive(Debug, Clone, Copy)]
-enum Ready {
+/// What a value held ahead is turned into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transform {
     /// `ln(1 − u)` of its uniform `u`.
-    LnOneMinus(f64),
+    LnOneMinus,
     /// Its standard normal value.
-    Normal(f64),
+    Normal,
 }
 
-fn ln_one_minus(bits: u64) -> f64 {
-    libm::log(1.0 - unit_of(bits))
+impl Transform {
+    fn of(self, bits: u64) -> f64 {
+        match self {
+            Transform::LnOneMinus => libm::log(1.0 - unit_of(bits)),
+            Transform::Normal => standard_normal_of(bits),
+        }
+    }
 }
 
 impl Ahead {
@@ -80,36 +85,36 @@ impl Ahead {
             self.rng.set_word_pos(at - 2);
         }
     }
+
+    /// The next value under `t` (computed ahead if the draw before was one too), and the value
+    /// after it made ready under `t`.
+    #[inline(always)]
+    fn transformed(&mut self, t: Transform) -> f64 {
+        let v = match self.next.take() {
+            Some((_, held, v)) if held == t => v,
+            Some((bits, _, _)) => t.of(bits),
+            None => t.of(self.rng.next_u64()),
+        };
+        let bits = self.rng.next_u64();
+        self.next = Some((bits, t, t.of(bits)));
+        v
+    }
 }
 
 impl Draw for Ahead {
     fn ln_one_minus_unit(&mut self) -> f64 {
-        let ln = match self.next.take() {
-            Some((_, Ready::LnOneMinus(ln))) => ln,
-            Some((bits, _)) => ln_one_minus(bits),
-            None => ln_one_minus(self.rng.next_u64()),
-        };
-        let bits = self.rng.next_u64();
-        self.next = Some((bits, Ready::LnOneMinus(ln_one_minus(bits))));
-        ln
+        self.transformed(Transform::LnOneMinus)
     }
 
     fn standard_normal(&mut self) -> f64 {
-        let z = match self.next.take() {
-            Some((_, Ready::Normal(z))) => z,
-            Some((bits, _)) => standard_normal_of(bits),
-            None => standard_normal_of(self.rng.next_u64()),
-        };
-        let bits = self.rng.next_u64();
-        self.next = Some((bits, Ready::Normal(standard_normal_of(bits))));
-        z
+        self.transformed(Transform::Normal)
     }
 }
 
 impl RngCore for Ahead {
     fn next_u64(&mut self) -> u64 {
         match self.next.take() {
-            Some((bits, _)) => bits,
+            Some((bits, _, _)) => bits,
             None => self.rng.next_u64(),
         }
     }

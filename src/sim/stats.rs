@@ -144,9 +144,9 @@ impl Sample {
             below_by_link,
             counts,
         } = o;
-        self.active.clone_from(active);
-        self.limits.clone_from(limits);
-        self.below_by_link.clone_from(below_by_link);
+        set_slice(&mut self.active, active);
+        set_slice(&mut self.limits, limits);
+        set_slice(&mut self.below_by_link, below_by_link);
         (self.start, self.end) = (*start, *end);
         (self.active_total, self.limit_total) = (*active_total, *limit_total);
         self.peak_active_total = *peak_active_total;
@@ -346,7 +346,9 @@ impl Sampler {
     }
 }
 
-/// Makes `v` equal to `src`, reusing its buffer (a row's per-association gauges).
+/// Makes `v` equal to `src`, reusing its buffer (a row's per-association gauges): element by
+/// element when the lengths agree, as they do from the second row on, which for a few
+/// associations costs less than `Vec::clone_from`'s call to copy memory.
 #[inline(always)]
 pub(crate) fn set_slice(v: &mut Vec<u32>, src: &[u32]) {
     if v.len() == src.len() {
