@@ -6,6 +6,8 @@
 
 use rand::RngCore;
 
+pub mod log;
+
 /// A distribution over non-negative reals (milliseconds for durations, Mbps for demand).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dist {

@@ -1,13 +1,14 @@
 //! Random streams: one `rand_chacha` generator per concern, derived from (scenario seed, replica
 //! index, stream id) so that enabling a feature never reshuffles the draws of another (docs/model.md §2).
 //!
-//! The engine draws through [`Ahead`], which keeps each stream's next value drawn and, for an
-//! exponential or normal draw, its transform computed one draw ahead: the same values in the
-//! same order.
+//! The engine draws through [`Ahead`], which keeps each stream's next values drawn a batch
+//! ahead and, for exponential or normal draws, their transforms computed with them: the same
+//! values in the same order.
 
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::dist::log::{ln_one_minus_units, LANES};
 use crate::dist::{standard_normal_of, unit_of, Draw};
 
 /// The concerns that draw random numbers. The discriminant is the stream id and is part of the
@@ -41,20 +42,27 @@ pub fn stream(seed: u64, replica: u32, stream: Stream) -> ChaCha8Rng {
     rng
 }
 
-/// A stream whose next value is drawn one step ahead, transformed as the draw before it was:
-/// `ln(1 − u)` of it (the logarithm of an exponential draw) or its standard normal value. Either
-/// is a chain of dependent operations with a division; computed ahead, it runs while the event
-/// that drew the value before it is handled instead of holding up the event that needs it. The
-/// stream's values, and their order, are the generator's own: a draw of another kind computes its
-/// own transform of the value held ahead, or takes its bits.
+/// A stream whose next values are drawn a batch ahead, transformed as the draw that emptied the
+/// batch before was: `ln(1 − u)` of each (the logarithm of an exponential draw) or its standard
+/// normal value. Either is a chain of dependent operations with a division; computed ahead, it
+/// runs while the event that drew the value before is handled instead of holding up the event
+/// that needs it, and `ln(1 − u)` is computed four draws in one pass of vector instructions
+/// ([`crate::dist::log`], the same bits as `libm::log`). The stream's values, and their order,
+/// are the generator's own: a draw of another kind computes its own transform of the next value
+/// held, or takes its bits, and a draw of 32 bits or of bytes first returns what is held to the
+/// generator.
 #[derive(Debug, Clone)]
 pub struct Ahead {
     rng: ChaCha8Rng,
-    /// The generator's next 64 bits, already drawn, and their value under a transform.
-    next: Option<(u64, Transform, f64)>,
+    /// The generator's next values, already drawn: `bits[at..]`, and `values[at..]` their
+    /// values under `transform`. Nothing is held when `at` is [`LANES`].
+    bits: [u64; LANES],
+    values: [f64; LANES],
+    at: usize,
+    transform: Transform,
 }
 
-/// What a value held ahead is turned into.
+/// What the values held ahead are turned into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Transform {
     /// `ln(1 − u)` of its uniform `u`.
@@ -70,33 +78,64 @@ impl Transform {
             Transform::Normal => standard_normal_of(bits),
         }
     }
+
+    fn of_each(self, bits: &[u64; LANES]) -> [f64; LANES] {
+        match self {
+            Transform::LnOneMinus => ln_one_minus_units(bits),
+            Transform::Normal => bits.map(standard_normal_of),
+        }
+    }
 }
 
 impl Ahead {
     pub fn new(rng: ChaCha8Rng) -> Ahead {
-        Ahead { rng, next: None }
-    }
-
-    /// Returns the value held ahead to the generator (which a draw other than 64 bits must
-    /// start from): it steps back over the two 32-bit words it took.
-    fn put_back(&mut self) {
-        if self.next.take().is_some() {
-            let at = self.rng.get_word_pos();
-            self.rng.set_word_pos(at - 2);
+        Ahead {
+            rng,
+            bits: [0; LANES],
+            values: [0.0; LANES],
+            at: LANES,
+            transform: Transform::LnOneMinus,
         }
     }
 
-    /// The next value under `t` (computed ahead if the draw before was one too), and the value
-    /// after it made ready under `t`.
+    /// Returns the values held ahead to the generator (which a draw other than 64 bits must
+    /// start from): it steps back over the two 32-bit words each took.
+    fn put_back(&mut self) {
+        let held = (LANES - self.at) as u128;
+        if held > 0 {
+            let at = self.rng.get_word_pos();
+            self.rng.set_word_pos(at - 2 * held);
+            self.at = LANES;
+        }
+    }
+
+    /// Draws the next batch and computes its values under `t`.
+    fn fill(&mut self, t: Transform) {
+        for b in &mut self.bits {
+            *b = self.rng.next_u64();
+        }
+        self.values = t.of_each(&self.bits);
+        self.transform = t;
+        self.at = 0;
+    }
+
+    /// The next value under `t` (computed ahead if the batch was drawn for `t`); the batch
+    /// after it is drawn as soon as this one is used up.
     #[inline(always)]
     fn transformed(&mut self, t: Transform) -> f64 {
-        let v = match self.next.take() {
-            Some((_, held, v)) if held == t => v,
-            Some((bits, _, _)) => t.of(bits),
-            None => t.of(self.rng.next_u64()),
+        if self.at == LANES {
+            self.fill(t);
+        }
+        let i = self.at;
+        self.at += 1;
+        let v = if self.transform == t {
+            self.values[i]
+        } else {
+            t.of(self.bits[i])
         };
-        let bits = self.rng.next_u64();
-        self.next = Some((bits, t, t.of(bits)));
+        if self.at == LANES {
+            self.fill(t);
+        }
         v
     }
 }
@@ -113,9 +152,11 @@ impl Draw for Ahead {
 
 impl RngCore for Ahead {
     fn next_u64(&mut self) -> u64 {
-        match self.next.take() {
-            Some((bits, _, _)) => bits,
-            None => self.rng.next_u64(),
+        if self.at < LANES {
+            self.at += 1;
+            self.bits[self.at - 1]
+        } else {
+            self.rng.next_u64()
         }
     }
 
