@@ -264,6 +264,8 @@ pub(crate) struct Engine<'s> {
     /// Slots of departed open-population users, reused by later arrivals.
     pub free: Vec<u32>,
     pub pops: Vec<PopRun>,
+    /// Each open population's arrival process (`None` for a closed population).
+    arrival_processes: Vec<Option<PoissonProfile>>,
     pub cap: Capacity,
     pub live: Vec<u32>,
     pub live_total: u32,
@@ -362,6 +364,16 @@ impl<'s> Engine<'s> {
             users: Vec::new(),
             free: Vec::new(),
             pops: vec![PopRun::default(); sc.populations.len()],
+            arrival_processes: sc
+                .populations
+                .iter()
+                .map(|p| match &p.arrivals {
+                    Arrivals::Poisson {
+                        profile, period, ..
+                    } => Some(PoissonProfile::new(profile, *period)),
+                    Arrivals::Workday { .. } => None,
+                })
+                .collect(),
             cap: Capacity::new(sc),
             live: vec![0; n],
             live_total: 0,
@@ -535,15 +547,8 @@ impl<'s> Engine<'s> {
 
     /// Draws and schedules the next arrival of open population `p` after `from`.
     pub fn schedule_next_arrival(&mut self, p: usize, from: f64) {
-        let Arrivals::Poisson {
-            profile, period, ..
-        } = &self.sc.populations[p].arrivals
-        else {
+        let Some(process) = &self.arrival_processes[p] else {
             return;
-        };
-        let process = PoissonProfile {
-            profile,
-            period: *period,
         };
         if let Some(at) = process.next_after(from, self.sc.duration, &mut self.rng.arrivals) {
             self.pops[p].next_arrival = at;
