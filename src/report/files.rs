@@ -308,13 +308,16 @@ impl ResultsWriter {
         Ok(BufWriter::with_capacity(1 << 16, Staged::new(f)))
     }
 
-    /// Writes one file of the set.
+    /// Writes one file of the set, and asks for it to be written back at once (while the
+    /// rest of the set is written), so that the commit's sync finds it on its way to disk.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let mut w = self.create(name)?;
         let target = self.path.join(name);
         w.write_all(bytes)
             .and_then(|()| w.flush())
-            .map_err(|e| OutputError::Io(target, e))
+            .map_err(|e| OutputError::Io(target, e))?;
+        w.get_mut().start_writeback();
+        Ok(())
     }
 
     /// Finishes a streamed file: flushes it, asks for its last bytes to be written back (while
@@ -619,16 +622,52 @@ fn is_old_temporary(name: &str) -> bool {
     name.starts_with('.') && name.contains(".partial-")
 }
 
+/// Syncs every file under `dir`, then every folder, deepest first. The files are synced all at
+/// once, a few threads each taking the next: a file system with a journal (ext4, XFS) commits
+/// concurrent syncs together, where syncs one after another would each wait for a commit of
+/// their own (a run's twenty-odd charts and pages took about 0.4 ms each).
 fn sync_tree(dir: &Path) -> io::Result<()> {
+    let (mut files, mut dirs) = (Vec::new(), Vec::new());
+    list_tree(dir, &mut files, &mut dirs)?;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let sync_next = || -> io::Result<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        while let Some(f) = files.get(next.fetch_add(1, Relaxed)) {
+            File::open(f)?.sync_all()?;
+        }
+        Ok(())
+    };
+    let threads = files.len().min(SYNC_THREADS);
+    std::thread::scope(|s| {
+        let others: Vec<_> = (1..threads).map(|_| s.spawn(sync_next)).collect();
+        let mine = sync_next();
+        others
+            .into_iter()
+            .map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .fold(mine, |all, r| all.and(r))
+    })?;
+    dirs.reverse();
+    for d in dirs {
+        File::open(d)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Threads that sync a set's files at once.
+const SYNC_THREADS: usize = 8;
+
+/// The files under `dir` and the folders (`dir` first, each before what it holds).
+fn list_tree(dir: &Path, files: &mut Vec<PathBuf>, dirs: &mut Vec<PathBuf>) -> io::Result<()> {
+    dirs.push(dir.to_path_buf());
     for e in fs::read_dir(dir)? {
         let e = e?;
         if e.file_type()?.is_dir() {
-            sync_tree(&e.path())?;
+            list_tree(&e.path(), files, dirs)?;
         } else {
-            File::open(e.path())?.sync_all()?;
+            files.push(e.path());
         }
     }
-    File::open(dir)?.sync_all()
+    Ok(())
 }
 
 /// Puts `new` at `path`, returning where the old folder now is (to be removed), if any.
