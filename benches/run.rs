@@ -6,7 +6,12 @@
 //! the ratio taken per pair.
 //!
 //!     cargo bench --bench run            # everything
-//!     CVPNSIM_BENCH_RUNS=5 cargo bench --bench run
+//!     CVPNSIM_BENCH_RUNS=5 CVPNSIM_BENCH_PAIRS=11 cargo bench --bench run
+//!
+//! `CVPNSIM_BENCH_RUNS` (default 3) is how many times each variant runs, `CVPNSIM_BENCH_PAIRS`
+//! (default 7, at least the runs) how many pairs of a whole run and a SimPy run: on a shared
+//! machine whose speed drifts, one short run samples the moment it ran in while a SimPy run
+//! spans many, so the median of the pairs' ratios needs more pairs than the table needs runs.
 //!
 //! Each run writes into a new folder (the one before is deleted outside the timing), as a
 //! first run does, and starts with every earlier run's writes on disk (`sync`, outside the
@@ -97,6 +102,11 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3)
         .max(1);
+    let pairs_wanted: usize = std::env::var("CVPNSIM_BENCH_PAIRS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7)
+        .max(runs);
     let tmp = tempfile::tempdir().unwrap();
     let small = root().join("benches/scenarios/erlang-2000d.toml");
     let large = root().join("benches/scenarios/erlang-10000d.toml");
@@ -151,8 +161,8 @@ fn main() {
     // (the machine's speed drifts over the minutes a set takes): the ratio is taken per pair.
     let mut pairs = Vec::new();
     if simpy {
-        let mut py_runs = Vec::new();
-        for _ in 0..runs {
+        let (mut py_runs, mut our_runs) = (Vec::new(), Vec::new());
+        for _ in 0..pairs_wanted {
             let ours = measure(&mut cvpnsim_run(&small, &fresh("p"), &[]));
             let mut c = Command::new("python3");
             c.arg(root().join("benches/simpy/erlang.py"))
@@ -162,7 +172,12 @@ fn main() {
             let py = measure(&mut c);
             pairs.push(py.wall.as_secs_f64() / ours.wall.as_secs_f64());
             py_runs.push(py);
+            our_runs.push(ours);
         }
+        rows.push((
+            "erlang 2,000 d: run, each right before a SimPy run".into(),
+            summarise(our_runs),
+        ));
         rows.push(("erlang 2,000 d: SimPy script".into(), summarise(py_runs)));
     } else {
         println!("(python3 cannot import simpy: pip install -r benches/simpy/requirements.txt)");
@@ -186,19 +201,22 @@ fn main() {
         full.wall.as_secs_f64() / sim.wall.as_secs_f64(),
         full.cpu.as_secs_f64() / sim.cpu.as_secs_f64()
     );
-    if let Some((_, py)) = rows.iter().find(|r| r.0.contains("SimPy")) {
+    if let Some((_, py)) = rows.iter().find(|r| r.0.ends_with("SimPy script")) {
         println!(
             "SimPy / whole run: {:.1}× wall, {:.1}× cpu (medians of the table)",
             py.wall.as_secs_f64() / full.wall.as_secs_f64(),
             py.cpu.as_secs_f64() / full.cpu.as_secs_f64()
         );
         pairs.sort_by(f64::total_cmp);
+        let n = pairs.len();
         println!(
-            "SimPy / whole run, paired runs: {:.1}× wall (median of {}; {:.1}× to {:.1}×)",
-            pairs[pairs.len() / 2],
-            pairs.len(),
+            "SimPy / whole run, paired runs: {:.1}× wall (median of {n}; quartiles {:.1}× and \
+             {:.1}×; {:.1}× to {:.1}×)",
+            pairs[n / 2],
+            pairs[n / 4],
+            pairs[(3 * n) / 4],
             pairs[0],
-            pairs[pairs.len() - 1]
+            pairs[n - 1]
         );
     }
 }
