@@ -814,6 +814,35 @@ mod tests {
         assert_eq!(fs::read(out.join("big.csv")).unwrap(), want);
     }
 
+    /// A set's tree is listed whole, every folder before what it holds (so the sync, which
+    /// takes the folders in reverse, syncs a folder after its contents), and synced on several
+    /// threads; a folder that is not there is an error, not a silent success.
+    #[test]
+    fn a_tree_is_synced_whole_folders_after_their_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("set");
+        let mut want = Vec::new();
+        for d in ["", "charts", "charts/deep"] {
+            fs::create_dir_all(root.join(d)).unwrap();
+            for i in 0..12 {
+                let p = root.join(d).join(format!("f{i}"));
+                fs::write(&p, format!("{d}{i}")).unwrap();
+                want.push(p);
+            }
+        }
+        let (mut files, mut dirs) = (Vec::new(), Vec::new());
+        list_tree(&root, &mut files, &mut dirs).unwrap();
+        files.sort();
+        want.sort();
+        assert_eq!(files, want);
+        assert_eq!(
+            dirs,
+            [root.clone(), root.join("charts"), root.join("charts/deep")]
+        );
+        sync_tree(&root).unwrap();
+        assert!(sync_tree(&dir.path().join("missing")).is_err());
+    }
+
     #[test]
     fn names_are_cleaned_into_the_results_folder() {
         assert_eq!(default_folder("two-az", ""), Path::new("results/two-az"));
