@@ -1,9 +1,9 @@
 //! Random streams: one `rand_chacha` generator per concern, derived from (scenario seed, replica
 //! index, stream id) so that enabling a feature never reshuffles the draws of another (docs/model.md §2).
 //!
-//! The engine draws through [`Ahead`], which keeps each stream's next values drawn a batch
-//! ahead and, for exponential or normal draws, their transforms computed with them: the same
-//! values in the same order.
+//! The engine draws through [`Ahead`], which keeps a stream's next values drawn ahead (four for
+//! exponential draws, one for a normal draw) with their transforms computed: the same values in
+//! the same order.
 
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -42,12 +42,12 @@ pub fn stream(seed: u64, replica: u32, stream: Stream) -> ChaCha8Rng {
     rng
 }
 
-/// A stream whose next values are drawn a batch ahead, transformed as the draw that emptied the
-/// batch before was: `ln(1 − u)` of each (the logarithm of an exponential draw) or its standard
-/// normal value. Either is a chain of dependent operations with a division; computed ahead, it
-/// runs while the event that drew the value before is handled instead of holding up the event
-/// that needs it, and `ln(1 − u)` is computed four draws in one pass of vector instructions
-/// ([`crate::dist::log`], the same bits as `libm::log`). The stream's values, and their order,
+/// A stream whose next values are drawn ahead, transformed as the draw that emptied the batch
+/// before was: `ln(1 − u)` of each of the next four (the logarithm of an exponential draw), or
+/// the standard normal value of the next one. Either is a chain of dependent operations with a
+/// division; computed ahead, it runs while the event that drew the value before is handled
+/// instead of holding up the event that needs it, and `ln(1 − u)` of four draws is one pass of
+/// vector instructions ([`crate::dist::log`], the same bits as `libm::log`). The stream's values, and their order,
 /// are the generator's own: a draw of another kind computes its own transform of the next value
 /// held, or takes its bits, and a draw of 32 bits or of bytes first returns what is held to the
 /// generator.
@@ -78,13 +78,6 @@ impl Transform {
             Transform::Normal => standard_normal_of(bits),
         }
     }
-
-    fn of_each(self, bits: &[u64; LANES]) -> [f64; LANES] {
-        match self {
-            Transform::LnOneMinus => ln_one_minus_units(bits),
-            Transform::Normal => bits.map(standard_normal_of),
-        }
-    }
 }
 
 impl Ahead {
@@ -111,12 +104,23 @@ impl Ahead {
 
     /// Draws the next batch and computes its values under `t`.
     fn fill(&mut self, t: Transform) {
-        for b in &mut self.bits {
-            *b = self.rng.next_u64();
-        }
-        self.values = t.of_each(&self.bits);
         self.transform = t;
-        self.at = 0;
+        match t {
+            Transform::LnOneMinus => {
+                for b in &mut self.bits {
+                    *b = self.rng.next_u64();
+                }
+                self.values = ln_one_minus_units(&self.bits);
+                self.at = 0;
+            }
+            // Computed one at a time, there is nothing to share: one value ahead is enough.
+            Transform::Normal => {
+                let b = self.rng.next_u64();
+                self.bits[LANES - 1] = b;
+                self.values[LANES - 1] = standard_normal_of(b);
+                self.at = LANES - 1;
+            }
+        }
     }
 
     /// The next value under `t` (computed ahead if the batch was drawn for `t`); the batch
