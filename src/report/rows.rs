@@ -264,13 +264,20 @@ fn two(dst: &mut [u8], v: u64) {
 mod tests {
     use super::*;
 
+    /// A bundled scenario: the rows' dates and days read its start.
+    fn bundled() -> Scenario {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/two-az-workday.toml");
+        crate::scenario::load_file(std::path::Path::new(path))
+            .unwrap()
+            .scenario
+    }
+
     #[test]
     fn numbers_and_times_as_the_slow_path_writes_them() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/two-az-workday.toml");
-        let mut sc = crate::scenario::load_file(std::path::Path::new(path)).unwrap();
-        sc.scenario.start_weekday = crate::model::Weekday::Wed;
+        let mut sc = bundled();
+        sc.start_weekday = crate::model::Weekday::Wed;
         let mut out = Vec::new();
-        let mut w = RowWriter::new(&sc.scenario, &mut out);
+        let mut w = RowWriter::new(&sc, &mut out);
         let times = [
             0,
             59_999,
@@ -294,7 +301,7 @@ mod tests {
             .map(|&t| {
                 format!(
                     "{},0,{},1234567,9,10,99,100\n",
-                    crate::timefmt::timestamp(&sc.scenario, t),
+                    crate::timefmt::timestamp(&sc, t),
                     u64::MAX
                 )
             })
@@ -306,10 +313,9 @@ mod tests {
     /// chunks begin, is written as `to_string` writes it.
     #[test]
     fn every_width_at_its_edges() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/two-az-workday.toml");
-        let sc = crate::scenario::load_file(std::path::Path::new(path)).unwrap();
+        let sc = bundled();
         let mut out = Vec::new();
-        let mut w = RowWriter::new(&sc.scenario, &mut out);
+        let mut w = RowWriter::new(&sc, &mut out);
         let mut want = String::new();
         let mut values = vec![0, u64::MAX, u64::MAX - 1];
         for k in 1..20 {
@@ -329,11 +335,10 @@ mod tests {
     /// row's last cells.
     #[test]
     fn a_run_of_zeros_is_zero_cells() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/two-az-workday.toml");
-        let sc = crate::scenario::load_file(std::path::Path::new(path)).unwrap();
+        let sc = bundled();
         let (mut fast, mut slow) = (Vec::new(), Vec::new());
-        let mut a = RowWriter::new(&sc.scenario, &mut fast);
-        let mut b = RowWriter::new(&sc.scenario, &mut slow);
+        let mut a = RowWriter::new(&sc, &mut fast);
+        let mut b = RowWriter::new(&sc, &mut slow);
         for row in 0..20_000u64 {
             let n = (row % 33) as usize;
             for w in [&mut a, &mut b] {
@@ -356,10 +361,9 @@ mod tests {
     /// spills, still end in a line end: every row length from one cell upwards, over many blocks.
     #[test]
     fn rows_across_block_edges_are_whole() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/two-az-workday.toml");
-        let sc = crate::scenario::load_file(std::path::Path::new(path)).unwrap();
+        let sc = bundled();
         let mut out = Vec::new();
-        let mut w = RowWriter::new(&sc.scenario, &mut out);
+        let mut w = RowWriter::new(&sc, &mut out);
         let mut want = String::new();
         let mut v: u64 = 1;
         for row in 0..40_000u64 {
@@ -392,9 +396,8 @@ mod tests {
                 Ok(())
             }
         }
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/two-az-workday.toml");
-        let sc = crate::scenario::load_file(std::path::Path::new(path)).unwrap();
-        let mut w = RowWriter::new(&sc.scenario, Full);
+        let sc = bundled();
+        let mut w = RowWriter::new(&sc, Full);
         let mut rows = 0;
         let err = loop {
             w.uint(u64::MAX);

@@ -213,7 +213,7 @@ impl Ev {
     }
 }
 
-/// The engine's random streams, each drawn one value ahead ([`Ahead`]).
+/// The engine's random streams, each drawn ahead ([`Ahead`]).
 pub(crate) struct Rngs {
     pub arrivals: Ahead,
     pub landing: Ahead,

@@ -47,10 +47,10 @@ pub fn stream(seed: u64, replica: u32, stream: Stream) -> ChaCha8Rng {
 /// the standard normal value of the next one. Either is a chain of dependent operations with a
 /// division; computed ahead, it runs while the event that drew the value before is handled
 /// instead of holding up the event that needs it, and `ln(1 − u)` of four draws is one pass of
-/// vector instructions ([`crate::dist::log`], the same bits as `libm::log`). The stream's values, and their order,
-/// are the generator's own: a draw of another kind computes its own transform of the next value
-/// held, or takes its bits, and a draw of 32 bits or of bytes first returns what is held to the
-/// generator.
+/// vector instructions ([`crate::dist::log`], the same bits as `libm::log`). The stream's
+/// values, and their order, are the generator's own: a draw of another kind computes its own
+/// transform of the next value held, or takes its bits, and a draw of 32 bits or of bytes first
+/// returns what is held to the generator.
 #[derive(Debug, Clone)]
 pub struct Ahead {
     rng: ChaCha8Rng,
